@@ -1,0 +1,80 @@
+#pragma once
+// The daemon's configuration: loaded from YAML, validated without touching the
+// network, every problem reported as FILE:LINE:COL: message.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostic.h"
+
+namespace idb::config {
+
+// A secret resolved from a reference. `reference` (e.g. "${env:LDAP_PW}") is
+// what summaries and errors may show; `value` is never printed or logged.
+struct Secret {
+  std::string reference;
+  std::string value;
+};
+
+// How a disabled (SCIM active:false or deleted) user is marked on an LDAP
+// target: the attribute is set to the value, and removed again (or set back
+// to its mapped value) when the user is active.
+struct DisableRule {
+  std::string attribute;
+  std::string value;
+};
+
+struct LdapTarget {
+  std::string url;      // ldap://host:port or ldaps://host:port
+  std::string bind_dn;
+  Secret bind_password;
+  std::string base_dn;  // parents between an entry and base_dn are created as needed
+  int timeout_ms = 10000;
+  DisableRule disable{"employeeType", "disabled"};
+};
+
+struct Target {
+  std::string name;  // unique; the key of its mapping in the mapping file
+  std::string type;  // "ldap" (more types come with the cloud connectors)
+  LdapTarget ldap;
+};
+
+struct RetryPolicy {
+  int64_t initial_ms = 1000;  // first retry after this, doubled each attempt
+  int64_t max_ms = 300000;    // never waits longer than this between attempts
+  int max_attempts = 0;       // permanent failures go to dead letters at once; 0 = retry forever
+};
+
+struct Config {
+  std::filesystem::path file;          // the file it was loaded from
+  std::string listen = "127.0.0.1:8080";
+  std::filesystem::path state_dir = "/var/lib/idbridge";
+  std::string log_level = "info";      // trace debug info warn error
+  std::string log_format = "text";     // text json
+  std::vector<Secret> scim_tokens;     // at least one
+  int64_t scim_max_body_bytes = 1 << 20;
+  std::filesystem::path mapping_file;  // resolved against the config file's folder
+  diag::Location mapping_location;     // where `mapping:` was written, for mapping errors
+  RetryPolicy retry;
+  std::vector<Target> targets;         // at least one
+};
+
+// Looks up an environment variable; injected so tests need not touch the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+struct LoadResult {
+  std::optional<Config> config;  // set only when `errors` is empty
+  std::vector<diag::Diagnostic> errors;
+};
+
+LoadResult load(const std::filesystem::path& file, const EnvLookup& env = process_env());
+
+// A short human summary (listen, state dir, targets, mapping) with every secret
+// shown as its reference only.
+std::string summarize(const Config& config);
+
+}  // namespace idb::config

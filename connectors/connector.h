@@ -1,0 +1,67 @@
+#pragma once
+// The one small interface every target sits behind (PowerDNS-backend style).
+// Expected failures are values, classified so the outbox knows what to do.
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "mapping/attributes.h"
+#include "reconcile/operation.h"
+
+namespace idb::connectors {
+
+enum class FailureKind {
+  retry,      // busy, unavailable, timeout, connection lost: try again later
+  conflict,   // already exists, uniqueness, non-leaf: needs a decision, not a retry loop
+  permanent,  // schema/syntax violation, insufficient access: will fail the same way again
+};
+
+const char* to_string(FailureKind kind);
+
+struct Failure {
+  FailureKind kind;
+  std::string code;     // the target's own code, e.g. "ldap:65 objectClassViolation"
+  std::string message;  // the target's diagnostic, never containing a secret
+};
+
+// A value or a Failure.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(Failure failure) : v_(std::move(failure)) {}
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<0>(v_); }
+  const T& value() const { return std::get<0>(v_); }
+  const Failure& failure() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Failure> v_;
+};
+
+struct Done {};
+using Status = Result<Done>;
+inline Status ok() { return Done{}; }
+
+// An account as the target holds it now.
+struct Observed {
+  std::string key;
+  mapping::Attributes attributes;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  // The target's name from the config, used in logs and state.
+  virtual const std::string& name() const = 0;
+  // Reads one account with only the listed attributes; nullopt when it does not exist.
+  virtual Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) = 0;
+  // Applies one operation. Must be safe to repeat after a crash: the planner
+  // re-reads before planning, so a repeated create meets an existing account.
+  virtual Status apply(const reconcile::Operation& op) = 0;
+};
+
+}  // namespace idb::connectors

@@ -1,0 +1,119 @@
+#pragma once
+// The durable state: SCIM users, the outbox of per-target work, what we last
+// wrote to each target (baseline), and dead letters. SQLite in WAL mode with
+// synchronous=FULL: a call that returns has committed durably, so a SCIM write
+// may be acknowledged right after it.
+//
+// Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mapping/attributes.h"
+
+struct sqlite3;
+
+namespace idb::state {
+
+// Raised when the database itself fails (disk full, corrupt file, cannot open):
+// truly exceptional, the caller answers 5xx / exits 1.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct User {
+  std::string id;                          // our SCIM id (uuid)
+  std::string user_name;                   // unique among live users, case-insensitively
+  std::optional<std::string> external_id;  // unique among live users when present
+  nlohmann::json resource;                 // the full SCIM resource, meta included
+  int64_t version = 0;                     // bumped by every write, feeds meta.version
+  bool deleted = false;                    // tombstone: kept so targets can disable the account
+};
+
+// Result of a write that can collide with another live user.
+enum class WriteStatus { ok, user_name_taken, external_id_taken, not_found };
+
+struct OutboxEntry {
+  std::string target;
+  std::string user_id;
+  int64_t generation = 0;   // bumped each time the user is enqueued again
+  int attempts = 0;
+  int64_t next_try_ms = 0;  // unix epoch milliseconds
+  std::string last_error;
+};
+
+// What we last wrote to one target for one user.
+struct Baseline {
+  std::string key;  // account key (DN) as last written
+  mapping::Attributes attributes;
+};
+
+struct DeadLetter {
+  std::string target;
+  std::string user_id;
+  int attempts = 0;
+  std::string error;
+  int64_t failed_at_ms = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating the directory and file if needed) `dir`/idbridge.db and
+  // applies pending migrations. Throws StoreError.
+  static std::unique_ptr<Store> open(const std::filesystem::path& dir);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int schema_version();
+
+  // --- users (SCIM side). Each write also enqueues the user for every target
+  // in `targets` in the same transaction, so nothing acknowledged is lost.
+  WriteStatus insert_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms);
+  // Replaces the live user with the same id (resource, user_name, external_id, version).
+  WriteStatus replace_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms);
+  // Marks the live user deleted (tombstone) and enqueues it; not_found if absent or already deleted.
+  WriteStatus delete_user(const std::string& id, const std::vector<std::string>& targets, int64_t now_ms);
+
+  std::optional<User> get_user(const std::string& id, bool include_deleted = false);
+  std::optional<User> find_by_user_name(const std::string& user_name);  // live users, case-insensitive
+  std::optional<User> find_by_external_id(const std::string& external_id);  // live users, exact
+  std::vector<User> list_users();  // live users, oldest first
+  int64_t count_users();           // live users
+
+  // --- outbox (connector side)
+  // Enqueues every user, live or tombstoned, for each target (a full sync pass).
+  void enqueue_all(const std::vector<std::string>& targets, int64_t now_ms);
+  // Entries of `target` with next_try_ms <= now_ms, oldest first.
+  std::vector<OutboxEntry> due(const std::string& target, int64_t now_ms, size_t limit);
+  // The earliest next_try_ms of any entry of `target`, if any.
+  std::optional<int64_t> next_due_ms(const std::string& target);
+  int64_t outbox_size(const std::string& target);
+  // The entry was applied: store the baseline and remove the entry, unless the
+  // user was enqueued again meanwhile (generation moved on), in which case the
+  // entry stays due so the newer change is applied too.
+  void complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline);
+  // The attempt failed and will be retried at next_try_ms.
+  void reschedule(const OutboxEntry& entry, int64_t next_try_ms, const std::string& error);
+  // The attempt failed for good: move the entry to the dead letters (unless a
+  // newer generation is waiting, which gets its own attempts).
+  void dead_letter(const OutboxEntry& entry, const std::string& error, int64_t now_ms);
+  std::vector<DeadLetter> dead_letters(const std::string& target);
+
+  std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
+
+ private:
+  explicit Store(sqlite3* db);
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace idb::state
