@@ -1,0 +1,425 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "config/files.h"
+#include "config/references.h"
+
+namespace idb::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Message = std::optional<std::string>;
+
+std::string quote(std::string_view key) { return "'" + std::string(key) + "'"; }
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'tokens'?)" when a known key is a likely typo of `key`.
+std::string suggestion(std::string_view key, const std::vector<std::string_view>& known) {
+  std::string_view best;
+  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+  for (std::string_view candidate : known) {
+    std::size_t distance = edit_distance(key, candidate);
+    if (distance < best_distance) best = candidate, best_distance = distance;
+  }
+  return best.empty() ? "" : " (did you mean " + quote(best) + "?)";
+}
+
+// State shared by everything that reads one config file.
+struct Walker {
+  std::string file;
+  fs::path dir;
+  Resolver resolve;
+  std::vector<diag::Diagnostic> errors;
+  std::map<std::string, diag::Location> target_names;
+
+  diag::Location at(const YAML::Mark& mark) const { return {file, mark.line + 1, mark.column + 1}; }
+  diag::Location at(const YAML::Node& node) const { return at(node.Mark()); }
+  void error(const diag::Location& where, std::string message) { errors.push_back({where, std::move(message)}); }
+  void error(const YAML::Node& node, std::string message) { error(at(node), std::move(message)); }
+};
+
+// Per-field validation run after conversion: the error message, or nothing.
+template <class T>
+using Check = std::function<Message(std::string_view key, const T& value)>;
+
+enum class Need { optional, required };
+
+// ---- conversion of one YAML value into one C++ type; false after reporting why not
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::string& out) {
+  if (!node.IsScalar()) {
+    w.error(node, quote(key) + " must be a string");
+    return false;
+  }
+  TextOrError expanded = expand(node.Scalar(), w.resolve);
+  if (expanded.error) {
+    w.error(node, *expanded.error);
+    return false;
+  }
+  out = std::move(expanded.text);
+  return true;
+}
+
+template <std::integral I>
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, I& out) {
+  // A quoted "10" is a string in YAML; accepting it would hide a typo'd type.
+  const std::string& text = node.IsScalar() && node.Tag() != "!" ? node.Scalar() : std::string();
+  auto [end, problem] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (problem == std::errc::result_out_of_range) {
+    w.error(node, quote(key) + " is out of range");
+    return false;
+  }
+  if (text.empty() || problem != std::errc() || end != text.data() + text.size()) {
+    w.error(node, quote(key) + " must be an integer");
+    return false;
+  }
+  return true;
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, fs::path& out) {
+  std::string text;
+  if (!convert(w, node, key, text)) return false;
+  out = resolve_path(w.dir, text);
+  return true;
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, Secret& out) {
+  if (!node.IsScalar() || !is_single_reference(node.Scalar())) {
+    w.error(node, quote(key) + " must be a secret reference like ${env:NAME} or ${file:/path}, not an inline value");
+    return false;
+  }
+  out.reference = node.Scalar();
+  if (!convert(w, node, key, out.value)) return false;
+  if (out.value.empty()) {
+    w.error(node, quote(key) + " is empty (" + out.reference + ")");
+    return false;
+  }
+  return true;
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& out);
+
+template <class T>
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::vector<T>& out) {
+  if (!node.IsSequence()) {
+    w.error(node, quote(key) + " must be a list");
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    T item{};
+    // Converting every item, not stopping at a bad one, reports all errors at once.
+    if (convert(w, node[i], std::string(key) + "[" + std::to_string(i) + "]", item)) {
+      out.push_back(std::move(item));
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// ---- one YAML mapping of the config, with its known keys
+
+class Section {
+ public:
+  // `where` names the mapping in messages: "'scim'", "target 'ldap'", or "" at the top.
+  Section(Walker& w, const YAML::Node& node, std::string where, std::vector<std::string_view> known)
+      : w_(w), mark_(node.Mark()), where_(std::move(where)) {
+    std::string in = where_.empty() ? "" : " in " + where_;
+    for (const auto& entry : node) {
+      const YAML::Node& key = entry.first;
+      if (!key.IsScalar()) {
+        w_.error(key, "keys must be strings" + in);
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        w_.error(key, "unknown key " + quote(name) + in + suggestion(name, known));
+      } else if (auto first = entries_.find(name); first != entries_.end()) {
+        w_.error(key, "duplicate key " + quote(name) + in + " (first at line " +
+                          std::to_string(w_.at(first->second.first).line) + ")");
+      } else {
+        entries_.emplace(name, std::pair{key, entry.second});
+      }
+    }
+  }
+
+  // Reads `key` into `out` when it is written and valid; returns where its value is.
+  template <class T>
+  std::optional<diag::Location> field(std::string_view key, T& out, Need need = Need::optional,
+                                      const Check<T>& check = {}) {
+    std::optional<YAML::Node> value = find(key, need);
+    if (!value) return std::nullopt;
+    T parsed{};
+    if (!convert(w_, *value, key, parsed)) return std::nullopt;
+    if (Message problem = check ? check(key, parsed) : std::nullopt) {
+      w_.error(*value, std::move(*problem));
+      return std::nullopt;
+    }
+    out = std::move(parsed);
+    return w_.at(*value);
+  }
+
+  // The mapping under `key`, checked against its own known keys.
+  std::optional<Section> section(std::string_view key, Need need, std::vector<std::string_view> known) {
+    std::optional<YAML::Node> value = find(key, need);
+    if (!value) return std::nullopt;
+    if (!value->IsMap()) {
+      w_.error(*value, quote(key) + " must be a mapping");
+      return std::nullopt;
+    }
+    return Section(w_, *value, quote(key) + (where_.empty() ? "" : " of " + where_), std::move(known));
+  }
+
+ private:
+  // The value of `key`; an empty value (`log:`) counts as not written at all.
+  std::optional<YAML::Node> find(std::string_view key, Need need) {
+    auto entry = entries_.find(std::string(key));
+    bool written = entry != entries_.end() && !entry->second.second.IsNull();
+    if (written) return entry->second.second;
+    if (need == Need::required) {
+      std::string in = where_.empty() ? "" : " in " + where_;
+      if (entry == entries_.end()) {
+        w_.error(w_.at(mark_), "missing required key " + quote(key) + in);
+      } else {
+        w_.error(entry->second.first, "missing value for required key " + quote(key) + in);
+      }
+    }
+    return std::nullopt;
+  }
+
+  Walker& w_;
+  YAML::Mark mark_;
+  std::string where_;
+  std::map<std::string, std::pair<YAML::Node, YAML::Node>> entries_;
+};
+
+// ---- checks
+
+const auto positive = [](std::string_view key, auto value) -> Message {
+  if (value > 0) return std::nullopt;
+  return quote(key) + " must be a positive integer";
+};
+
+const auto non_negative = [](std::string_view key, auto value) -> Message {
+  if (value >= 0) return std::nullopt;
+  return quote(key) + " must not be negative";
+};
+
+const auto not_empty = [](std::string_view key, const auto& value) -> Message {
+  if (!value.empty()) return std::nullopt;
+  return quote(key) + " must not be empty";
+};
+
+Check<std::string> one_of(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](std::string_view key, const std::string& value) -> Message {
+    if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return std::nullopt;
+    return quote(key) + " must be one of " + join(allowed, ", ");
+  };
+}
+
+Message listen_address(std::string_view key, const std::string& value) {
+  std::size_t colon = value.rfind(':');
+  std::string_view host = std::string_view(value).substr(0, colon == std::string::npos ? 0 : colon);
+  std::string_view port = colon == std::string::npos ? "" : std::string_view(value).substr(colon + 1);
+  bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  bool host_ok = bracketed || (!host.empty() && host.find_first_of(":[]") == std::string_view::npos);
+  unsigned number = 0;
+  auto [end, problem] = std::from_chars(port.data(), port.data() + port.size(), number);
+  // Port 0 asks the kernel for a free port, which tests rely on.
+  bool port_ok = !port.empty() && problem == std::errc() && end == port.data() + port.size() && number <= 65535;
+  if (host_ok && port_ok) return std::nullopt;
+  return quote(key) + " must be HOST:PORT (IPv6 as [::1]:8080)";
+}
+
+Message ldap_url(std::string_view key, const std::string& value) {
+  if (value.starts_with("ldap://") || value.starts_with("ldaps://")) return std::nullopt;
+  return quote(key) + " must start with ldap:// or ldaps://";
+}
+
+// Target names are keys in the mapping file and labels in metrics.
+Message target_name(std::string_view key, const std::string& value) {
+  auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  if (!value.empty() && std::all_of(value.begin(), value.end(), allowed)) return std::nullopt;
+  return quote(key) + " must be made of letters, digits, '_' and '-' only";
+}
+
+Message target_type(std::string_view, const std::string& value) {
+  if (value == "ldap") return std::nullopt;
+  return "unknown target type " + quote(value) + " (known: ldap)";
+}
+
+Message readable_file(std::string_view key, const fs::path& path) {
+  // Reading the whole file is the one test of readability that holds for
+  // directories, permissions and root alike; mapping files are small.
+  TextOrError content = read_file(path);
+  if (!content.error) return std::nullopt;
+  return "cannot read " + quote(key) + " file '" + path.string() + "': " + *content.error;
+}
+
+// ---- the schema
+
+void read_ldap(Section& s, LdapTarget& ldap) {
+  s.field("url", ldap.url, Need::required, Check<std::string>(ldap_url));
+  s.field("bind_dn", ldap.bind_dn, Need::required, Check<std::string>(not_empty));
+  s.field("bind_password", ldap.bind_password, Need::required);
+  s.field("base_dn", ldap.base_dn, Need::required, Check<std::string>(not_empty));
+  s.field("timeout_ms", ldap.timeout_ms, Need::optional, Check<int>(positive));
+  if (auto disable = s.section("disable", Need::optional, {"attribute", "value"})) {
+    disable->field("attribute", ldap.disable.attribute, Need::optional, Check<std::string>(not_empty));
+    disable->field("value", ldap.disable.value, Need::optional, Check<std::string>(not_empty));
+  }
+}
+
+// Messages name a target by its name once it has a usable one.
+std::string target_label(const YAML::Node& node, std::string_view key) {
+  YAML::Node name = node["name"];
+  if (name.IsScalar() && !target_name("", name.Scalar())) return "target " + quote(name.Scalar());
+  return quote(key);
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& out) {
+  if (!node.IsMap()) {
+    w.error(node, quote(key) + " must be a mapping");
+    return false;
+  }
+  std::size_t errors_before = w.errors.size();
+  Section s(w, node, target_label(node, key),
+            {"name", "type", "url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
+  if (auto at = s.field("name", out.name, Need::required, Check<std::string>(target_name))) {
+    if (auto [first, fresh] = w.target_names.emplace(out.name, *at); !fresh) {
+      w.error(*at, "duplicate target name " + quote(out.name) + " (first at line " +
+                       std::to_string(first->second.line) + ")");
+    }
+  }
+  s.field("type", out.type, Need::required, Check<std::string>(target_type));
+  if (out.type == "ldap") read_ldap(s, out.ldap);
+  return w.errors.size() == errors_before;
+}
+
+Config read_config(Walker& w, const YAML::Node& root) {
+  Config c;
+  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "targets"});
+  top.field("listen", c.listen, Need::optional, Check<std::string>(listen_address));
+  top.field("state_dir", c.state_dir);
+  if (auto log = top.section("log", Need::optional, {"level", "format"})) {
+    log->field("level", c.log_level, Need::optional, one_of({"trace", "debug", "info", "warn", "error"}));
+    log->field("format", c.log_format, Need::optional, one_of({"text", "json"}));
+  }
+  if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes"})) {
+    scim->field("tokens", c.scim_tokens, Need::required, Check<std::vector<Secret>>(not_empty));
+    scim->field("max_body_bytes", c.scim_max_body_bytes, Need::optional, Check<int64_t>(positive));
+  }
+  if (auto at = top.field("mapping", c.mapping_file, Need::required, Check<fs::path>(readable_file))) {
+    c.mapping_location = *at;
+  }
+  if (auto retry = top.section("retry", Need::optional, {"initial_ms", "max_ms", "max_attempts"})) {
+    std::size_t errors_before = w.errors.size();
+    retry->field("initial_ms", c.retry.initial_ms, Need::optional, Check<int64_t>(positive));
+    auto max_at = retry->field("max_ms", c.retry.max_ms, Need::optional, Check<int64_t>(positive));
+    // Compared only when both are valid, so one bad value gives one error.
+    if (max_at && w.errors.size() == errors_before && c.retry.max_ms < c.retry.initial_ms) {
+      w.error(*max_at, "'max_ms' must be at least 'initial_ms' (" + std::to_string(c.retry.initial_ms) + ")");
+    }
+    retry->field("max_attempts", c.retry.max_attempts, Need::optional, Check<int>(non_negative));
+  }
+  top.field("targets", c.targets, Need::required, Check<std::vector<Target>>(not_empty));
+  return c;
+}
+
+}  // namespace
+
+EnvLookup process_env() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+LoadResult load(const fs::path& file, const EnvLookup& env) {
+  std::error_code ignored;
+  fs::path dir = fs::absolute(file, ignored).parent_path();
+  Walker w{file.string(), dir, reference_resolver(env, dir), {}, {}};
+  LoadResult result;
+  TextOrError text = read_file(file);
+  if (text.error) {
+    w.error(diag::Location{w.file}, "cannot read: " + *text.error);
+    result.errors = std::move(w.errors);
+    return result;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.text);
+  } catch (const YAML::Exception& e) {
+    w.error(w.at(e.mark), e.msg);
+  }
+  if (w.errors.empty() && root.IsNull()) w.error(diag::Location{w.file}, "the config file is empty");
+  if (w.errors.empty() && !root.IsMap()) w.error(root, "the config file must be a mapping of keys to values");
+  if (w.errors.empty()) {
+    Config config = read_config(w, root);
+    config.file = file;
+    if (w.errors.empty()) result.config = std::move(config);
+  }
+  result.errors = std::move(w.errors);
+  return result;
+}
+
+std::string summarize(const Config& c) {
+  std::ostringstream out;
+  std::vector<std::string> tokens;
+  for (const Secret& token : c.scim_tokens) tokens.push_back(token.reference);
+  out << "config file: " << c.file.string() << "\n"
+      << "listen: " << c.listen << "\n"
+      << "state dir: " << c.state_dir.string() << "\n"
+      << "log: " << c.log_level << " (" << c.log_format << ")\n"
+      << "mapping file: " << c.mapping_file.string() << "\n"
+      << "scim tokens: " << c.scim_tokens.size() << " (" << join(tokens, ", ") << ")\n"
+      << "retry: first after " << c.retry.initial_ms << " ms, at most " << c.retry.max_ms << " ms apart, "
+      << (c.retry.max_attempts == 0 ? std::string("no attempt limit")
+                                    : std::to_string(c.retry.max_attempts) + " attempts")
+      << "\n";
+  for (const Target& t : c.targets) {
+    out << "target " << t.name << ": type " << t.type << "\n"
+        << "  url: " << t.ldap.url << "\n"
+        << "  bind_dn: " << t.ldap.bind_dn << "\n"
+        << "  bind_password: " << t.ldap.bind_password.reference << " (set)\n"
+        << "  base_dn: " << t.ldap.base_dn << "\n"
+        << "  timeout: " << t.ldap.timeout_ms << " ms\n"
+        << "  disable: " << t.ldap.disable.attribute << "=" << t.ldap.disable.value << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace idb::config
