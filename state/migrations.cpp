@@ -1,0 +1,106 @@
+#include "state/migrations.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "state/sqlite.h"
+#include "state/store.h"
+
+namespace idb::state {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: a released migration never changes, a fix is a new version.
+constexpr std::array kMigrations{
+    Migration{1, R"sql(
+CREATE TABLE users (
+  id          TEXT PRIMARY KEY,
+  user_name   TEXT NOT NULL,
+  external_id TEXT,
+  resource    TEXT NOT NULL,  -- the SCIM resource, JSON
+  version     INTEGER NOT NULL,
+  deleted     INTEGER NOT NULL DEFAULT 0,  -- tombstones stay so targets can disable the account
+  created_ms  INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL
+);
+-- SCIM says userName is unique case-insensitively. NOCASE folds ASCII only, so
+-- "ÉMILE" and "émile" may coexist; accepted until a real collation is needed.
+CREATE UNIQUE INDEX users_user_name_live ON users(user_name COLLATE NOCASE) WHERE deleted = 0;
+CREATE UNIQUE INDEX users_external_id_live ON users(external_id) WHERE deleted = 0 AND external_id IS NOT NULL;
+
+-- Users are never hard-deleted today; the cascades keep a future purge of
+-- tombstones from leaving orphans behind.
+CREATE TABLE outbox (
+  target      TEXT NOT NULL,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  generation  INTEGER NOT NULL,  -- bumped by each enqueue; guards complete/reschedule against newer changes
+  attempts    INTEGER NOT NULL,
+  next_try_ms INTEGER NOT NULL,
+  last_error  TEXT,
+  enqueued_ms INTEGER NOT NULL,  -- when the user first became pending: the sync lag
+  PRIMARY KEY (target, user_id)
+);
+CREATE INDEX outbox_due ON outbox(target, next_try_ms);
+
+CREATE TABLE baselines (
+  target      TEXT NOT NULL,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  account_key TEXT NOT NULL,
+  attributes  TEXT NOT NULL,  -- JSON object: attribute name -> array of UTF-8 strings
+  written_ms  INTEGER NOT NULL,
+  PRIMARY KEY (target, user_id)
+);
+
+CREATE TABLE dead_letters (
+  target    TEXT NOT NULL,
+  user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  attempts  INTEGER NOT NULL,
+  error     TEXT NOT NULL,
+  failed_ms INTEGER NOT NULL,
+  PRIMARY KEY (target, user_id)
+);
+)sql"},
+};
+
+static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {
+                return a.version >= b.version;
+              }) == kMigrations.end(),
+              "migration versions must strictly increase");
+
+}  // namespace
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+int schema_version(sqlite3* db) {
+  sql::Statement query(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  query.step();
+  return static_cast<int>(query.int64(0));
+}
+
+void migrate(sqlite3* db) {
+  sql::exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL /* unix ms */)");
+  const int found = schema_version(db);
+  if (found > latest_schema_version()) {
+    throw StoreError("state store: database schema version " + std::to_string(found) +
+                     " is newer than this idbridge knows (" + std::to_string(latest_schema_version()) +
+                     "); run the idbridge that wrote it, or restore a backup");
+  }
+  for (const Migration& migration : kMigrations) {
+    if (migration.version <= found) continue;
+    sql::Transaction tx(db);
+    // Another process may have migrated between our read and our write lock.
+    if (schema_version(db) >= migration.version) continue;
+    sql::exec(db, migration.sql, "migration to schema version " + std::to_string(migration.version));
+    sql::Statement(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+        .bind(migration.version, sql::wall_clock_ms())
+        .run();
+    tx.commit();
+  }
+}
+
+}  // namespace idb::state

@@ -1,0 +1,99 @@
+#include "state/sqlite.h"
+
+#include <chrono>
+
+#include "state/store.h"
+
+namespace idb::state::sql {
+
+void fail(sqlite3* db, std::string_view what) {
+  throw StoreError("state store: " + std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+void exec(sqlite3* db, const std::string& sql, std::string_view what) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return;
+  std::string text = message ? message : sqlite3_errmsg(db);
+  sqlite3_free(message);
+  throw StoreError("state store: " + (what.empty() ? sql : std::string(what)) + ": " + text);
+}
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+    sql::fail(db, "prepare " + std::string(sql));
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+void Statement::fail(std::string_view action) {
+  sql::fail(db_, std::string(action) + " " + sqlite3_sql(stmt_));
+}
+
+void Statement::bind_null(int index) {
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail("bind");
+}
+
+void Statement::bind_int64(int index, int64_t value) {
+  if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) fail("bind");
+}
+
+void Statement::bind_text(int index, std::string_view value) {
+  if (sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
+    fail("bind");
+  }
+}
+
+bool Statement::step() {
+  switch (sqlite3_step(stmt_)) {
+    case SQLITE_ROW:
+      return true;
+    case SQLITE_DONE:
+      return false;
+    default:
+      fail("run");
+  }
+}
+
+int64_t Statement::run() {
+  if (step()) fail("unexpected row from");
+  return sqlite3_changes64(db_);
+}
+
+int64_t Statement::int64(int column) { return sqlite3_column_int64(stmt_, column); }
+
+std::optional<int64_t> Statement::optional_int64(int column) {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return int64(column);
+}
+
+std::string Statement::text(int column) { return optional_text(column).value_or(std::string()); }
+
+std::optional<std::string> Statement::optional_text(int column) {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  // text before bytes: the documented order that yields the UTF-8 length.
+  const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  return std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+Transaction::Transaction(sqlite3* db) : db_(db) { exec(db, "BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  // Some errors (disk full, I/O) make SQLite roll back by itself; ROLLBACK
+  // would then fail. If ROLLBACK fails with the transaction still open, the
+  // next BEGIN fails loudly ("cannot start a transaction within a
+  // transaction"), so nothing is lost silently; a destructor cannot throw.
+  if (!done_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Transaction::commit() {
+  exec(db_, "COMMIT");
+  done_ = true;
+}
+
+}  // namespace idb::state::sql

@@ -1,0 +1,356 @@
+#include "state/store.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "state/migrations.h"
+#include "state/sqlite.h"
+
+// Statements are prepared per call: preparing costs microseconds next to the
+// fsync every write waits for, and nothing cached can be left mid-step by an
+// exception.
+
+namespace idb::state {
+namespace {
+
+using sql::Statement;
+using sql::Transaction;
+
+// Strict: invalid UTF-8 throws instead of being stored mangled. Baseline
+// values are therefore UTF-8 text; binary attributes would need an encoding.
+std::string to_json_text(const nlohmann::json& value, std::string_view what) {
+  try {
+    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("state store: cannot store " + std::string(what) + ": " + e.what());
+  }
+}
+
+nlohmann::json from_json_text(const std::string& text, std::string_view what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("state store: corrupt " + std::string(what) + ": " + e.what());
+  }
+}
+
+constexpr const char* kSelectUser = "SELECT id, user_name, external_id, resource, version, deleted FROM users ";
+
+User read_user(Statement& row) {
+  return User{
+      .id = row.text(0),
+      .user_name = row.text(1),
+      .external_id = row.optional_text(2),
+      .resource = from_json_text(row.text(3), "user resource"),
+      .version = row.int64(4),
+      .deleted = row.int64(5) != 0,
+  };
+}
+
+std::vector<User> read_users(Statement& query) {
+  std::vector<User> users;
+  while (query.step()) users.push_back(read_user(query));
+  return users;
+}
+
+std::optional<User> read_one_user(Statement& query) {
+  if (!query.step()) return std::nullopt;
+  return read_user(query);
+}
+
+// Checked inside the write transaction, so the answer still holds at INSERT
+// and names precisely which uniqueness failed (a constraint error would not).
+// `id` is excluded so a user does not collide with itself on replace.
+WriteStatus check_unique(sqlite3* db, const User& user) {
+  Statement name(db, "SELECT 1 FROM users WHERE deleted = 0 AND user_name = ?1 COLLATE NOCASE AND id <> ?2");
+  if (name.bind(user.user_name, user.id).step()) return WriteStatus::user_name_taken;
+  if (!user.external_id) return WriteStatus::ok;
+  Statement external(db, "SELECT 1 FROM users WHERE deleted = 0 AND external_id = ?1 AND id <> ?2");
+  if (external.bind(*user.external_id, user.id).step()) return WriteStatus::external_id_taken;
+  return WriteStatus::ok;
+}
+
+// Enqueues one user, or every user (live or tombstoned) when `user_id` is
+// absent: generation 1 for a new entry, or generation + 1 with a fresh retry
+// state. enqueued_ms is kept, since the oldest change still pending is what
+// sync lag measures. A new change deserves a new try, so the matching dead
+// letters go. An absent id binds NULL to an "IS NULL" test that selects all (one
+// "id = ?3 OR ?3 IS NULL" form would scan every user on every SCIM write).
+void enqueue(sqlite3* db, const std::vector<std::string>& targets, int64_t now_ms,
+             const std::optional<std::string>& user_id) {
+  // The WHERE is also what lets SQLite parse an upsert after INSERT ... SELECT.
+  const std::string upsert =
+      std::string("INSERT INTO outbox (target, user_id, generation, attempts, next_try_ms, enqueued_ms)"
+                  " SELECT ?1, id, 1, 0, ?2, ?2 FROM users WHERE ") +
+      (user_id ? "id = ?3" : "?3 IS NULL") +
+      " ON CONFLICT (target, user_id) DO UPDATE SET generation = generation + 1, attempts = 0,"
+      " next_try_ms = excluded.next_try_ms, last_error = NULL";
+  const std::string forget =
+      std::string("DELETE FROM dead_letters WHERE target = ?1 AND ") + (user_id ? "user_id = ?2" : "?2 IS NULL");
+  for (const std::string& target : targets) {
+    Statement(db, upsert).bind(target, now_ms, user_id).run();
+    Statement(db, forget).bind(target, user_id).run();
+  }
+}
+
+OutboxEntry read_entry(Statement& row) {
+  return OutboxEntry{
+      .target = row.text(0),
+      .user_id = row.text(1),
+      .generation = row.int64(2),
+      .attempts = static_cast<int>(row.int64(3)),
+      .next_try_ms = row.int64(4),
+      .last_error = row.text(5),
+  };
+}
+
+std::string attributes_to_json(const mapping::Attributes& attributes) {
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& [name, values] : attributes) object[name] = values;
+  return to_json_text(object, "baseline attributes");
+}
+
+mapping::Attributes attributes_from_json(const std::string& text) {
+  const nlohmann::json object = from_json_text(text, "baseline attributes");
+  mapping::Attributes attributes;
+  try {
+    for (const auto& [name, values] : object.items()) attributes[name] = values.get<mapping::Values>();
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError(std::string("state store: corrupt baseline attributes: ") + e.what());
+  }
+  return attributes;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& dir) {
+  std::error_code error;
+  if (std::filesystem::create_directories(dir, error)) {
+    // Only a directory we create: an existing one (systemd StateDirectory=)
+    // keeps the mode its owner chose.
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, error);
+  }
+  if (error) throw StoreError("state store: cannot create " + dir.string() + ": " + error.message());
+
+  const std::string file = (dir / "idbridge.db").string();
+  sqlite3* db = nullptr;
+  // NOMUTEX: mu_ already serialises every use of the connection, SQLite's own
+  // mutex would only be taken a second time.
+  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw StoreError("state store: cannot open " + file + ": " + message);
+  }
+  std::unique_ptr<Store> store(new Store(db));  // closes the connection if anything below throws
+
+  // Other processes (an `idbridge plan` next to the daemon) may hold the lock briefly.
+  sqlite3_busy_timeout(db, 5000);
+  if (Statement journal(db, "PRAGMA journal_mode = WAL"); !journal.step() || journal.text(0) != "wal") {
+    throw StoreError("state store: " + file + " cannot use WAL journal mode (network file system?)");
+  }
+  // FULL: a commit is on disk when it returns, so SCIM may acknowledge it.
+  sql::exec(db, "PRAGMA synchronous = FULL");
+  sql::exec(db, "PRAGMA foreign_keys = ON");
+  migrate(db);
+  return store;
+}
+
+Store::Store(sqlite3* db) : db_(db) {}
+
+Store::~Store() { sqlite3_close(db_); }
+
+int Store::schema_version() {
+  std::lock_guard lock(mu_);
+  return state::schema_version(db_);
+}
+
+WriteStatus Store::insert_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  const std::string resource = to_json_text(user.resource, "user resource");
+  Transaction tx(db_);
+  if (auto status = check_unique(db_, user); status != WriteStatus::ok) return status;
+  Statement(db_,
+            "INSERT INTO users (id, user_name, external_id, resource, version, deleted, created_ms, updated_ms)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)")
+      .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
+      .run();
+  enqueue(db_, targets, now_ms, user.id);
+  tx.commit();
+  return WriteStatus::ok;
+}
+
+WriteStatus Store::replace_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  const std::string resource = to_json_text(user.resource, "user resource");
+  Transaction tx(db_);
+  if (!Statement(db_, "SELECT 1 FROM users WHERE id = ?1 AND deleted = 0").bind(user.id).step()) {
+    return WriteStatus::not_found;
+  }
+  if (auto status = check_unique(db_, user); status != WriteStatus::ok) return status;
+  Statement(db_,
+            "UPDATE users SET user_name = ?2, external_id = ?3, resource = ?4, version = ?5, updated_ms = ?6"
+            " WHERE id = ?1")
+      .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
+      .run();
+  enqueue(db_, targets, now_ms, user.id);
+  tx.commit();
+  return WriteStatus::ok;
+}
+
+WriteStatus Store::delete_user(const std::string& id, const std::vector<std::string>& targets, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  const int64_t changed =
+      Statement(db_, "UPDATE users SET deleted = 1, version = version + 1, updated_ms = ?2 WHERE id = ?1 AND deleted = 0")
+          .bind(id, now_ms)
+          .run();
+  if (changed == 0) return WriteStatus::not_found;
+  enqueue(db_, targets, now_ms, id);
+  tx.commit();
+  return WriteStatus::ok;
+}
+
+std::optional<User> Store::get_user(const std::string& id, bool include_deleted) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectUser) + "WHERE id = ?1 AND (deleted = 0 OR ?2)");
+  return read_one_user(query.bind(id, include_deleted));
+}
+
+std::optional<User> Store::find_by_user_name(const std::string& user_name) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectUser) + "WHERE user_name = ?1 COLLATE NOCASE AND deleted = 0");
+  return read_one_user(query.bind(user_name));
+}
+
+std::optional<User> Store::find_by_external_id(const std::string& external_id) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectUser) + "WHERE external_id = ?1 AND deleted = 0");
+  return read_one_user(query.bind(external_id));
+}
+
+std::vector<User> Store::list_users() {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectUser) + "WHERE deleted = 0 ORDER BY created_ms, rowid");
+  return read_users(query);
+}
+
+int64_t Store::count_users() {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT COUNT(*) FROM users WHERE deleted = 0");
+  query.step();
+  return query.int64(0);
+}
+
+void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  enqueue(db_, targets, now_ms, std::nullopt);
+  tx.commit();
+}
+
+std::vector<OutboxEntry> Store::due(const std::string& target, int64_t now_ms, size_t limit) {
+  std::lock_guard lock(mu_);
+  Statement query(db_,
+                  "SELECT target, user_id, generation, attempts, next_try_ms, last_error FROM outbox"
+                  " WHERE target = ?1 AND next_try_ms <= ?2 ORDER BY next_try_ms, enqueued_ms, user_id LIMIT ?3");
+  query.bind(target, now_ms, static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
+  std::vector<OutboxEntry> entries;
+  while (query.step()) entries.push_back(read_entry(query));
+  return entries;
+}
+
+std::optional<int64_t> Store::next_due_ms(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT MIN(next_try_ms) FROM outbox WHERE target = ?1");
+  query.bind(target).step();
+  return query.optional_int64(0);
+}
+
+int64_t Store::outbox_size(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT COUNT(*) FROM outbox WHERE target = ?1");
+  query.bind(target).step();
+  return query.int64(0);
+}
+
+void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
+  std::lock_guard lock(mu_);
+  std::optional<std::string> attributes;
+  if (baseline) attributes = attributes_to_json(baseline->attributes);
+  Transaction tx(db_);
+  if (baseline) {
+    Statement(db_,
+              "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+              " ON CONFLICT (target, user_id) DO UPDATE SET account_key = excluded.account_key,"
+              " attributes = excluded.attributes, written_ms = excluded.written_ms")
+        .bind(entry.target, entry.user_id, baseline->key, *attributes, sql::wall_clock_ms())
+        .run();
+  }
+  Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+      .bind(entry.target, entry.user_id, entry.generation)
+      .run();
+  // Still there: a newer change arrived while this one was applied. It stays
+  // due as enqueued, with a fresh count of attempts.
+  Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
+      .bind(entry.target, entry.user_id)
+      .run();
+  tx.commit();
+}
+
+void Store::reschedule(const OutboxEntry& entry, int64_t next_try_ms, const std::string& error) {
+  std::lock_guard lock(mu_);
+  // A newer generation is left as enqueued: due now, attempts 0.
+  Statement(db_,
+            "UPDATE outbox SET attempts = attempts + 1, next_try_ms = ?4, last_error = ?5"
+            " WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+      .bind(entry.target, entry.user_id, entry.generation, next_try_ms, error)
+      .run();
+}
+
+void Store::dead_letter(const OutboxEntry& entry, const std::string& error, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  // The failing attempt counts, hence attempts + 1.
+  Statement(db_,
+            "INSERT INTO dead_letters (target, user_id, attempts, error, failed_ms)"
+            " SELECT target, user_id, attempts + 1, ?4, ?5 FROM outbox"
+            " WHERE target = ?1 AND user_id = ?2 AND generation = ?3"
+            " ON CONFLICT (target, user_id) DO UPDATE SET attempts = excluded.attempts, error = excluded.error,"
+            " failed_ms = excluded.failed_ms")
+      .bind(entry.target, entry.user_id, entry.generation, error, now_ms)
+      .run();
+  Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+      .bind(entry.target, entry.user_id, entry.generation)
+      .run();
+  tx.commit();
+}
+
+std::vector<DeadLetter> Store::dead_letters(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement query(db_,
+                  "SELECT target, user_id, attempts, error, failed_ms FROM dead_letters WHERE target = ?1"
+                  " ORDER BY failed_ms, user_id");
+  query.bind(target);
+  std::vector<DeadLetter> letters;
+  while (query.step()) {
+    letters.push_back(DeadLetter{
+        .target = query.text(0),
+        .user_id = query.text(1),
+        .attempts = static_cast<int>(query.int64(2)),
+        .error = query.text(3),
+        .failed_at_ms = query.int64(4),
+    });
+  }
+  return letters;
+}
+
+std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");
+  if (!query.bind(target, user_id).step()) return std::nullopt;
+  return Baseline{.key = query.text(0), .attributes = attributes_from_json(query.text(1))};
+}
+
+}  // namespace idb::state

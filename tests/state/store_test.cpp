@@ -1,0 +1,425 @@
+#include "state/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "state/migrations.h"
+
+namespace idb::state {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> kTargets{"ldap", "authing"};
+
+User make_user(const std::string& id, const std::string& user_name,
+               std::optional<std::string> external_id = std::nullopt) {
+  return User{
+      .id = id,
+      .user_name = user_name,
+      .external_id = std::move(external_id),
+      .resource = {{"id", id}, {"userName", user_name}},
+      .version = 1,
+  };
+}
+
+// Runs one query straight on the database file, beside the Store, to see
+// what the Store's API does not show (pragmas, schema_migrations).
+std::string raw_query(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string result;
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  } else {
+    EXPECT_TRUE(rc == SQLITE_ROW || rc == SQLITE_DONE) << sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "idb-state-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+    dir_ = root_ / "state";  // not there yet: open must create it
+    store_ = Store::open(dir_);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(root_);
+  }
+  void reopen() {
+    store_.reset();
+    store_ = Store::open(dir_);
+  }
+  fs::path db_file() const { return dir_ / "idbridge.db"; }
+
+  // The single outbox entry of `target` (due at any time).
+  OutboxEntry entry(const std::string& target) {
+    auto entries = store_->due(target, INT64_MAX, 10);
+    EXPECT_EQ(entries.size(), 1u);
+    return entries.empty() ? OutboxEntry{} : entries.front();
+  }
+
+  fs::path root_;
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// --- opening and migrations
+
+TEST_F(StoreTest, OpenCreatesPrivateDirectoryAndLatestSchemaInWalMode) {
+  EXPECT_EQ(fs::status(dir_).permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  EXPECT_EQ(raw_query(db_file(), "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(raw_query(db_file(), "SELECT COUNT(*) FROM schema_migrations"), std::to_string(latest_schema_version()));
+}
+
+TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  const std::string applied = raw_query(db_file(), "SELECT group_concat(version || ':' || applied_at) FROM schema_migrations");
+  reopen();
+  EXPECT_EQ(raw_query(db_file(), "SELECT group_concat(version || ':' || applied_at) FROM schema_migrations"), applied);
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  EXPECT_TRUE(store_->get_user("u1").has_value());
+}
+
+TEST_F(StoreTest, RefusesDatabaseFromNewerVersion) {
+  store_.reset();
+  const int future = latest_schema_version() + 1;
+  raw_query(db_file(), "INSERT INTO schema_migrations (version, applied_at) VALUES (" + std::to_string(future) + ", 0)");
+  try {
+    Store::open(dir_);
+    FAIL() << "opened a database from the future";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(future)), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(StoreTest, OpenFailsWhenDirectoryCannotBeCreated) {
+  const fs::path file = root_ / "a-file";
+  { std::ofstream(file) << "x"; }
+  EXPECT_THROW(Store::open(file / "state"), StoreError);
+}
+
+// --- users
+
+TEST_F(StoreTest, InsertThenGetFindListCount) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "Alice", "E1"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 200), WriteStatus::ok);
+
+  auto alice = store_->get_user("u1");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->user_name, "Alice");
+  EXPECT_EQ(alice->external_id, "E1");
+  EXPECT_EQ(alice->resource["userName"], "Alice");
+  EXPECT_EQ(alice->version, 1);
+  EXPECT_FALSE(alice->deleted);
+  EXPECT_FALSE(store_->get_user("u2")->external_id.has_value());
+  EXPECT_FALSE(store_->get_user("nobody"));
+
+  EXPECT_EQ(store_->find_by_user_name("aLICE")->id, "u1");
+  EXPECT_FALSE(store_->find_by_user_name("alic"));
+  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u1");
+  EXPECT_FALSE(store_->find_by_external_id("e1")) << "externalId is exact";
+
+  auto users = store_->list_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].id, "u1");
+  EXPECT_EQ(users[1].id, "u2");
+  EXPECT_EQ(store_->count_users(), 2);
+}
+
+TEST_F(StoreTest, UserNameCollisionIsCaseInsensitiveAndWritesNothing) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  EXPECT_EQ(store_->insert_user(make_user("u2", "ALICE"), kTargets, 200), WriteStatus::user_name_taken);
+  EXPECT_FALSE(store_->get_user("u2"));
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+}
+
+TEST_F(StoreTest, ExternalIdCollisionWritesNothing) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
+  EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E1"), kTargets, 200), WriteStatus::external_id_taken);
+  EXPECT_FALSE(store_->get_user("u2"));
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+  EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E2"), kTargets, 200), WriteStatus::ok);
+}
+
+TEST_F(StoreTest, DeletedUsersDoNotBlockReuse) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_user("u1", kTargets, 150), WriteStatus::ok);
+  EXPECT_EQ(store_->insert_user(make_user("u2", "Alice", "E1"), kTargets, 200), WriteStatus::ok);
+  EXPECT_EQ(store_->find_by_user_name("alice")->id, "u2");
+  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u2");
+}
+
+TEST_F(StoreTest, ReplaceUpdatesTheUserAndChecksOthers) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob", "E2"), kTargets, 100), WriteStatus::ok);
+
+  User renamed = make_user("u1", "ALICE", "E1");  // its own name in another case is no collision
+  renamed.version = 2;
+  EXPECT_EQ(store_->replace_user(renamed, kTargets, 200), WriteStatus::ok);
+  auto stored = store_->get_user("u1");
+  EXPECT_EQ(stored->user_name, "ALICE");
+  EXPECT_EQ(stored->version, 2);
+  EXPECT_EQ(stored->resource["userName"], "ALICE");
+
+  EXPECT_EQ(store_->replace_user(make_user("u1", "Bob"), kTargets, 300), WriteStatus::user_name_taken);
+  EXPECT_EQ(store_->replace_user(make_user("u1", "alice", "E2"), kTargets, 300), WriteStatus::external_id_taken);
+  EXPECT_EQ(store_->get_user("u1")->user_name, "ALICE");
+}
+
+TEST_F(StoreTest, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
+  EXPECT_EQ(store_->replace_user(make_user("ghost", "ghost"), kTargets, 100), WriteStatus::not_found);
+  EXPECT_EQ(store_->delete_user("ghost", kTargets, 100), WriteStatus::not_found);
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_user("u1", kTargets, 200), WriteStatus::ok);
+  EXPECT_EQ(store_->replace_user(make_user("u1", "alice"), kTargets, 300), WriteStatus::not_found);
+  EXPECT_EQ(store_->delete_user("u1", kTargets, 300), WriteStatus::not_found);
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+  EXPECT_EQ(entry("ldap").generation, 2) << "the not_found writes enqueued nothing";
+}
+
+TEST_F(StoreTest, DeleteLeavesATombstone) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_user("u1", kTargets, 200), WriteStatus::ok);
+  EXPECT_FALSE(store_->get_user("u1"));
+  EXPECT_FALSE(store_->find_by_user_name("alice"));
+  EXPECT_TRUE(store_->list_users().empty());
+  EXPECT_EQ(store_->count_users(), 0);
+  auto tombstone = store_->get_user("u1", /*include_deleted=*/true);
+  ASSERT_TRUE(tombstone);
+  EXPECT_TRUE(tombstone->deleted);
+  EXPECT_EQ(tombstone->version, 2);
+  EXPECT_EQ(tombstone->resource["userName"], "alice");
+}
+
+TEST_F(StoreTest, ConcurrentWritersAreSerialised) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_EQ(store_->insert_user(make_user(id, "user" + id), kTargets, i), WriteStatus::ok);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(store_->count_users(), 100);
+  EXPECT_EQ(store_->outbox_size("authing"), 100);
+}
+
+// --- outbox
+
+TEST_F(StoreTest, EveryWriteEnqueuesForEachTarget) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  for (const auto& target : kTargets) {
+    OutboxEntry e = entry(target);
+    EXPECT_EQ(e.user_id, "u1");
+    EXPECT_EQ(e.generation, 1);
+    EXPECT_EQ(e.attempts, 0);
+    EXPECT_EQ(e.next_try_ms, 100);
+  }
+  EXPECT_EQ(store_->outbox_size("other"), 0);
+
+  store_->reschedule(entry("ldap"), 5000, "timeout");
+  ASSERT_EQ(store_->replace_user(make_user("u1", "alice"), kTargets, 200), WriteStatus::ok);
+  OutboxEntry replaced = entry("ldap");
+  EXPECT_EQ(replaced.generation, 2);
+  EXPECT_EQ(replaced.attempts, 0);
+  EXPECT_EQ(replaced.next_try_ms, 200);
+  EXPECT_EQ(replaced.last_error, "");
+
+  ASSERT_EQ(store_->delete_user("u1", kTargets, 300), WriteStatus::ok);
+  EXPECT_EQ(entry("ldap").generation, 3);
+  EXPECT_EQ(entry("authing").generation, 3);
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+}
+
+TEST_F(StoreTest, DueIsOldestFirstWithinLimitAndSkipsTheFuture) {
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_EQ(store_->insert_user(make_user("u" + std::to_string(i), "n" + std::to_string(i)), {"ldap"}, 100 * i),
+              WriteStatus::ok);
+  }
+  // u1 failed and waits until 1000; u2..u4 are due at 200, 300, 400.
+  store_->reschedule(store_->due("ldap", 100, 1).at(0), 1000, "busy");
+
+  auto first_two = store_->due("ldap", 500, 2);
+  ASSERT_EQ(first_two.size(), 2u);
+  EXPECT_EQ(first_two[0].user_id, "u2");
+  EXPECT_EQ(first_two[1].user_id, "u3");
+  EXPECT_EQ(store_->due("ldap", 500, 10).size(), 3u);
+  EXPECT_TRUE(store_->due("ldap", 150, 10).empty());
+  auto all = store_->due("ldap", 1000, 10);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all.back().user_id, "u1");
+  EXPECT_TRUE(store_->due("authing", 1000, 10).empty());
+
+  EXPECT_EQ(store_->next_due_ms("ldap"), 200);
+  EXPECT_FALSE(store_->next_due_ms("authing"));
+}
+
+TEST_F(StoreTest, CompleteOfCurrentGenerationRemovesTheEntry) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  store_->complete(entry("ldap"), Baseline{.key = "uid=alice,dc=example", .attributes = {{"uid", {"alice"}}}});
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  EXPECT_EQ(store_->outbox_size("authing"), 1);
+  EXPECT_FALSE(store_->next_due_ms("ldap"));
+  EXPECT_EQ(store_->baseline("ldap", "u1")->key, "uid=alice,dc=example");
+  EXPECT_FALSE(store_->baseline("authing", "u1"));
+}
+
+TEST_F(StoreTest, CompleteOfStaleGenerationKeepsTheNewerChangeDue) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  const OutboxEntry in_flight = entry("ldap");
+  ASSERT_EQ(store_->replace_user(make_user("u1", "alice2"), {"ldap"}, 200), WriteStatus::ok);
+  // The newer generation fails once before the stale one completes.
+  store_->reschedule(entry("ldap"), 900, "busy");
+
+  store_->complete(in_flight, Baseline{.key = "k1", .attributes = {}});
+  OutboxEntry left = entry("ldap");
+  EXPECT_EQ(left.generation, 2);
+  EXPECT_EQ(left.attempts, 0);
+  EXPECT_EQ(left.next_try_ms, 900);
+  EXPECT_EQ(store_->baseline("ldap", "u1")->key, "k1") << "what was written is the baseline regardless";
+
+  store_->complete(left, std::nullopt);
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  EXPECT_EQ(store_->baseline("ldap", "u1")->key, "k1") << "no baseline given: the old one stays";
+}
+
+TEST_F(StoreTest, RescheduleCountsAttemptsOfTheCurrentGenerationOnly) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  store_->reschedule(entry("ldap"), 1000, "timeout");
+  store_->reschedule(entry("ldap"), 2000, "refused");
+  OutboxEntry e = entry("ldap");
+  EXPECT_EQ(e.attempts, 2);
+  EXPECT_EQ(e.next_try_ms, 2000);
+  EXPECT_EQ(e.last_error, "refused");
+
+  ASSERT_EQ(store_->replace_user(make_user("u1", "alice"), {"ldap"}, 3000), WriteStatus::ok);
+  store_->reschedule(e, 9000, "stale failure");
+  OutboxEntry newer = entry("ldap");
+  EXPECT_EQ(newer.generation, 2);
+  EXPECT_EQ(newer.attempts, 0);
+  EXPECT_EQ(newer.next_try_ms, 3000);
+  EXPECT_EQ(newer.last_error, "");
+}
+
+TEST_F(StoreTest, DeadLetterMovesTheEntryAndANewChangeRevivesIt) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  store_->reschedule(entry("ldap"), 200, "timeout");
+  store_->dead_letter(entry("ldap"), "schema violation", 300);
+
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  auto letters = store_->dead_letters("ldap");
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].target, "ldap");
+  EXPECT_EQ(letters[0].user_id, "u1");
+  EXPECT_EQ(letters[0].attempts, 2);
+  EXPECT_EQ(letters[0].error, "schema violation");
+  EXPECT_EQ(letters[0].failed_at_ms, 300);
+  EXPECT_TRUE(store_->dead_letters("authing").empty());
+
+  ASSERT_EQ(store_->replace_user(make_user("u1", "alice"), kTargets, 400), WriteStatus::ok);
+  EXPECT_TRUE(store_->dead_letters("ldap").empty());
+  EXPECT_EQ(entry("ldap").attempts, 0);
+
+  store_->dead_letter(entry("ldap"), "again", 500);
+  store_->enqueue_all({"ldap"}, 600);
+  EXPECT_TRUE(store_->dead_letters("ldap").empty());
+  EXPECT_EQ(entry("ldap").next_try_ms, 600);
+}
+
+TEST_F(StoreTest, DeadLetterOfStaleGenerationLeavesTheNewerOne) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  const OutboxEntry in_flight = entry("ldap");
+  ASSERT_EQ(store_->replace_user(make_user("u1", "alice"), {"ldap"}, 200), WriteStatus::ok);
+  store_->dead_letter(in_flight, "permanent", 300);
+  EXPECT_TRUE(store_->dead_letters("ldap").empty());
+  EXPECT_EQ(entry("ldap").generation, 2);
+}
+
+TEST_F(StoreTest, EnqueueAllIncludesTombstones) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {}, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), {}, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_user("u2", {}, 150), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u3", "carol"), {"ldap"}, 180), WriteStatus::ok);
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+
+  store_->enqueue_all(kTargets, 200);
+  for (const auto& target : kTargets) {
+    auto entries = store_->due(target, 200, 10);
+    ASSERT_EQ(entries.size(), 3u) << target;
+  }
+  auto ldap = store_->due("ldap", 200, 10);
+  EXPECT_EQ(ldap[0].user_id, "u3") << "already pending since 180, keeps its place";
+  EXPECT_EQ(ldap[0].generation, 2);
+  EXPECT_EQ(ldap[0].next_try_ms, 200);
+}
+
+// --- baselines
+
+TEST_F(StoreTest, BaselineRoundTripsUnicodeAndNameCase) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "jose"), {"ldap"}, 100), WriteStatus::ok);
+  mapping::Attributes written{
+      {"cn", {"José Ñúñez", "若曦"}},
+      {"mail", {"jose@example.org"}},
+      {"emptyValued", {}},
+      {"emoji", {"🙂", ""}},
+  };
+  store_->complete(entry("ldap"), Baseline{.key = "uid=José,dc=example", .attributes = written});
+  auto read = store_->baseline("ldap", "u1");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->key, "uid=José,dc=example");
+  EXPECT_EQ(read->attributes, written);
+  EXPECT_EQ(read->attributes.at("CN").at(1), "若曦") << "names compare case-insensitively after reading";
+  EXPECT_FALSE(store_->baseline("ldap", "nobody"));
+}
+
+TEST_F(StoreTest, BaselineWithInvalidUtf8IsRefusedAndTheEntryStays) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  EXPECT_THROW(store_->complete(entry("ldap"), Baseline{.key = "k", .attributes = {{"jpegPhoto", {"\xff\xd8\xff"}}}}),
+               StoreError);
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+  EXPECT_FALSE(store_->baseline("ldap", "u1"));
+}
+
+// --- durability
+
+TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_user("u2", kTargets, 150), WriteStatus::ok);
+  store_->complete(store_->due("ldap", 1000, 1).at(0), Baseline{.key = "uid=alice", .attributes = {{"uid", {"alice"}}}});
+  store_->dead_letter(store_->due("ldap", 1000, 1).at(0), "gone", 200);
+  store_->reschedule(store_->due("authing", 1000, 1).at(0), 5000, "slow");
+
+  reopen();
+  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u1");
+  EXPECT_TRUE(store_->get_user("u2", true)->deleted);
+  EXPECT_EQ(store_->baseline("ldap", "u1")->attributes.at("uid"), mapping::Values{"alice"});
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  EXPECT_EQ(store_->dead_letters("ldap").at(0).user_id, "u2");
+  EXPECT_EQ(store_->outbox_size("authing"), 2);
+  EXPECT_EQ(store_->next_due_ms("authing"), 150);
+  EXPECT_EQ(store_->due("authing", 10000, 10).back().last_error, "slow");
+}
+
+}  // namespace
+}  // namespace idb::state
