@@ -1,0 +1,171 @@
+#include "connectors/ldap/session.h"
+
+#include <ldap.h>
+
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "connectors/ldap/errors.h"
+
+namespace idb::connectors::ldap {
+namespace {
+
+// libldap takes char* for what it only reads; the strings outlive every call.
+char* chars(const std::string& s) { return const_cast<char*>(s.c_str()); }
+
+berval bytes(const std::string& s) { return berval{static_cast<ber_len_t>(s.size()), chars(s)}; }
+
+// An LDAPMod list pointing into the caller's strings; keep those alive while it is used.
+class Mods {
+ public:
+  void push(int op, const std::string& type, const mapping::Values& values) {
+    LDAPMod& mod = mods_.emplace_back();
+    mod.mod_op = op | LDAP_MOD_BVALUES;
+    mod.mod_type = chars(type);
+    // No values: LDAP's "the whole attribute" for delete and replace.
+    if (!values.empty()) {
+      auto& vals = values_.emplace_back();
+      for (const std::string& v : values) vals.push_back(bytes(v));
+      auto& ptrs = pointers_.emplace_back();
+      for (berval& v : vals) ptrs.push_back(&v);
+      ptrs.push_back(nullptr);
+      mod.mod_bvalues = ptrs.data();
+    }
+  }
+
+  LDAPMod** get() {
+    list_.clear();
+    for (LDAPMod& mod : mods_) list_.push_back(&mod);
+    list_.push_back(nullptr);
+    return list_.data();
+  }
+
+ private:
+  // deques: pointers into earlier elements stay valid while more are pushed.
+  std::deque<LDAPMod> mods_;
+  std::deque<std::vector<berval>> values_;
+  std::deque<std::vector<berval*>> pointers_;
+  std::vector<LDAPMod*> list_;
+};
+
+int mod_op(reconcile::ChangeKind kind) {
+  switch (kind) {
+    case reconcile::ChangeKind::add: return LDAP_MOD_ADD;
+    case reconcile::ChangeKind::remove: return LDAP_MOD_DELETE;
+    case reconcile::ChangeKind::replace: return LDAP_MOD_REPLACE;
+  }
+  return LDAP_MOD_REPLACE;
+}
+
+int scope_of(Scope scope) {
+  switch (scope) {
+    case Scope::base: return LDAP_SCOPE_BASE;
+    case Scope::one_level: return LDAP_SCOPE_ONELEVEL;
+    case Scope::subtree: return LDAP_SCOPE_SUBTREE;
+  }
+  return LDAP_SCOPE_BASE;
+}
+
+// Walks attributes with ldap_get_attribute_ber: one BER pass per entry
+// instead of a lookup per attribute (see notes/ldap-performance.md).
+Entry decode(LDAP* ld, LDAPMessage* message) {
+  Entry entry;
+  BerElement* ber = nullptr;
+  berval name{};
+  if (ldap_get_dn_ber(ld, message, &ber, &name) == LDAP_SUCCESS) {
+    entry.dn.assign(name.bv_val, name.bv_len);
+    BerVarray values = nullptr;
+    while (ldap_get_attribute_ber(ld, message, ber, &name, &values) == LDAP_SUCCESS && name.bv_val != nullptr) {
+      auto& out = entry.attributes[std::string(name.bv_val, name.bv_len)];
+      for (BerVarray v = values; v != nullptr && v->bv_val != nullptr; ++v) out.emplace_back(v->bv_val, v->bv_len);
+      ber_memfree(values);
+      values = nullptr;
+    }
+  }
+  if (ber != nullptr) ber_free(ber, 0);
+  return entry;
+}
+
+std::string option_string(LDAP* ld, int option) {
+  char* value = nullptr;
+  if (ldap_get_option(ld, option, &value) != LDAP_OPT_SUCCESS || value == nullptr) return {};
+  std::string out(value);
+  ldap_memfree(value);
+  return out;
+}
+
+}  // namespace
+
+Result<Session> Session::open(const config::LdapTarget& settings) {
+  LDAP* ld = nullptr;
+  int rc = ldap_initialize(&ld, settings.url.c_str());
+  if (rc != LDAP_SUCCESS) return to_failure(rc, "connect to " + settings.url);
+  Session session(ld);
+
+  int version = LDAP_VERSION3;
+  timeval timeout{settings.timeout_ms / 1000, (settings.timeout_ms % 1000) * 1000};
+  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);  // connect
+  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);          // every synchronous operation
+  ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);    // a referral is an answer, not a detour
+  ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);       // signals must not fail an operation
+
+  berval password = bytes(settings.bind_password.value);
+  rc = ldap_sasl_bind_s(ld, settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &password, nullptr, nullptr, nullptr);
+  if (rc != LDAP_SUCCESS) return session.failure(rc, "bind as " + settings.bind_dn + " to " + settings.url);
+  return session;
+}
+
+Session::Session(Session&& other) noexcept : ld_(std::exchange(other.ld_, nullptr)) {}
+
+Session& Session::operator=(Session&& other) noexcept {
+  std::swap(ld_, other.ld_);
+  return *this;
+}
+
+Session::~Session() {
+  if (ld_ != nullptr) ldap_unbind_ext_s(ld_, nullptr, nullptr);
+}
+
+int Session::search(const std::string& base, Scope scope, const std::string& filter,
+                    const std::vector<std::string>& attributes, std::vector<Entry>& entries) {
+  std::vector<char*> names;
+  for (const std::string& a : attributes) names.push_back(chars(a));
+  names.push_back(nullptr);
+  LDAPMessage* raw = nullptr;
+  int rc = ldap_search_ext_s(ld_, base.c_str(), scope_of(scope), filter.c_str(),
+                             attributes.empty() ? nullptr : names.data(), 0, nullptr, nullptr, nullptr,
+                             LDAP_NO_LIMIT, &raw);
+  // libldap may hand back a result even when it reports a failure.
+  std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)> result(raw, &ldap_msgfree);
+  if (rc != LDAP_SUCCESS) return rc;
+  for (LDAPMessage* m = ldap_first_entry(ld_, raw); m != nullptr; m = ldap_next_entry(ld_, m)) {
+    entries.push_back(decode(ld_, m));
+  }
+  return rc;
+}
+
+int Session::add(const std::string& dn, const mapping::Attributes& attributes) {
+  Mods mods;
+  for (const auto& [type, values] : attributes) mods.push(LDAP_MOD_ADD, type, values);
+  return ldap_add_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
+}
+
+int Session::modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes) {
+  Mods mods;
+  for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
+  return ldap_modify_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
+}
+
+int Session::rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior) {
+  return ldap_rename_s(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(),
+                       1, nullptr, nullptr);
+}
+
+Failure Session::failure(int result_code, std::string_view what) const {
+  return to_failure(result_code, what, option_string(ld_, LDAP_OPT_DIAGNOSTIC_MESSAGE),
+                    option_string(ld_, LDAP_OPT_MATCHED_DN));
+}
+
+}  // namespace idb::connectors::ldap

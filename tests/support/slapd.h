@@ -1,0 +1,66 @@
+#pragma once
+// A private slapd for one test suite, started by scripts/throwaway-slapd in a
+// fresh temporary folder and stopped (folder removed) when destroyed.
+// Failures to start or stop throw: a test without its server cannot mean anything.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connectors/ldap/session.h"
+#include "mapping/attributes.h"
+
+namespace idb::test {
+
+struct SlapdOptions {
+  bool access_log = false;  // log every operation to log_file() (loglevel stats)
+  bool durable = false;     // sync every commit (default dbnosync, for speed)
+};
+
+class Slapd {
+ public:
+  static std::unique_ptr<Slapd> start(SlapdOptions options = {});
+  ~Slapd();
+  Slapd(const Slapd&) = delete;
+  Slapd& operator=(const Slapd&) = delete;
+
+  const std::string& url() const { return url_; }  // ldap://127.0.0.1:PORT
+  const std::string& bind_dn() const { return bind_dn_; }
+  const std::string& password() const { return password_; }
+  const std::string& base_dn() const { return base_dn_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path log_file() const { return dir_ / "slapd.log"; }
+  bool running() const { return running_; }
+
+  void stop();
+  // Stops and starts again on the same folder and port; the data is kept.
+  void restart();
+
+ private:
+  Slapd(std::filesystem::path dir, SlapdOptions options) : dir_(std::move(dir)), options_(options) {}
+  void run_start(const std::string& port);
+
+  std::filesystem::path dir_;
+  SlapdOptions options_;
+  std::string url_, bind_dn_, password_, base_dn_, port_;
+  bool running_ = false;
+};
+
+// Settings that make a connector talk to this slapd as its rootdn.
+config::LdapTarget settings_for(const Slapd& slapd);
+
+using Entry = connectors::ldap::Entry;
+
+// Subtree search as the rootdn, all user attributes (or the listed ones).
+std::vector<Entry> ldap_search(const Slapd& slapd, const std::string& base,
+                               const std::string& filter = "(objectClass=*)",
+                               const std::vector<std::string>& attributes = {});
+
+// The entry at `dn` with all its user attributes (plus the listed operational
+// ones, e.g. "pwdAccountLockedTime"); empty when it does not exist.
+std::optional<mapping::Attributes> ldap_entry(const Slapd& slapd, const std::string& dn,
+                                              const std::vector<std::string>& operational = {});
+
+}  // namespace idb::test
