@@ -26,9 +26,10 @@ std::string to_json_text(const nlohmann::json& value, std::string_view what) {
   }
 }
 
-nlohmann::json from_json_text(const std::string& text, std::string_view what) {
+template <class T>
+T from_json_text(const std::string& text, std::string_view what) {
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text).get<T>();
   } catch (const nlohmann::json::exception& e) {
     throw StoreError("state store: corrupt " + std::string(what) + ": " + e.what());
   }
@@ -41,7 +42,7 @@ User read_user(Statement& row) {
       .id = row.text(0),
       .user_name = row.text(1),
       .external_id = row.optional_text(2),
-      .resource = from_json_text(row.text(3), "user resource"),
+      .resource = from_json_text<nlohmann::json>(row.text(3), "user resource"),
       .version = row.int64(4),
       .deleted = row.int64(5) != 0,
   };
@@ -93,6 +94,30 @@ void enqueue(sqlite3* db, const std::vector<std::string>& targets, int64_t now_m
   }
 }
 
+enum class Write { insert, replace };
+
+WriteStatus write_user(sqlite3* db, const User& user, const std::vector<std::string>& targets, int64_t now_ms,
+                       Write write) {
+  const std::string resource = to_json_text(user.resource, "user resource");
+  Transaction tx(db);
+  // not_found before any collision: replacing a user that is not there is the first thing wrong.
+  if (write == Write::replace &&
+      !Statement(db, "SELECT 1 FROM users WHERE id = ?1 AND deleted = 0").bind(user.id).step()) {
+    return WriteStatus::not_found;
+  }
+  if (auto status = check_unique(db, user); status != WriteStatus::ok) return status;
+  Statement(db, write == Write::insert
+                    ? "INSERT INTO users (id, user_name, external_id, resource, version, deleted, created_ms, updated_ms)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)"
+                    : "UPDATE users SET user_name = ?2, external_id = ?3, resource = ?4, version = ?5, updated_ms = ?6"
+                      " WHERE id = ?1")
+      .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
+      .run();
+  enqueue(db, targets, now_ms, user.id);
+  tx.commit();
+  return WriteStatus::ok;
+}
+
 OutboxEntry read_entry(Statement& row) {
   return OutboxEntry{
       .target = row.text(0),
@@ -102,23 +127,6 @@ OutboxEntry read_entry(Statement& row) {
       .next_try_ms = row.int64(4),
       .last_error = row.text(5),
   };
-}
-
-std::string attributes_to_json(const mapping::Attributes& attributes) {
-  nlohmann::json object = nlohmann::json::object();
-  for (const auto& [name, values] : attributes) object[name] = values;
-  return to_json_text(object, "baseline attributes");
-}
-
-mapping::Attributes attributes_from_json(const std::string& text) {
-  const nlohmann::json object = from_json_text(text, "baseline attributes");
-  mapping::Attributes attributes;
-  try {
-    for (const auto& [name, values] : object.items()) attributes[name] = values.get<mapping::Values>();
-  } catch (const nlohmann::json::exception& e) {
-    throw StoreError(std::string("state store: corrupt baseline attributes: ") + e.what());
-  }
-  return attributes;
 }
 
 }  // namespace
@@ -168,35 +176,12 @@ int Store::schema_version() {
 
 WriteStatus Store::insert_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  const std::string resource = to_json_text(user.resource, "user resource");
-  Transaction tx(db_);
-  if (auto status = check_unique(db_, user); status != WriteStatus::ok) return status;
-  Statement(db_,
-            "INSERT INTO users (id, user_name, external_id, resource, version, deleted, created_ms, updated_ms)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)")
-      .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
-      .run();
-  enqueue(db_, targets, now_ms, user.id);
-  tx.commit();
-  return WriteStatus::ok;
+  return write_user(db_, user, targets, now_ms, Write::insert);
 }
 
 WriteStatus Store::replace_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  const std::string resource = to_json_text(user.resource, "user resource");
-  Transaction tx(db_);
-  if (!Statement(db_, "SELECT 1 FROM users WHERE id = ?1 AND deleted = 0").bind(user.id).step()) {
-    return WriteStatus::not_found;
-  }
-  if (auto status = check_unique(db_, user); status != WriteStatus::ok) return status;
-  Statement(db_,
-            "UPDATE users SET user_name = ?2, external_id = ?3, resource = ?4, version = ?5, updated_ms = ?6"
-            " WHERE id = ?1")
-      .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
-      .run();
-  enqueue(db_, targets, now_ms, user.id);
-  tx.commit();
-  return WriteStatus::ok;
+  return write_user(db_, user, targets, now_ms, Write::replace);
 }
 
 WriteStatus Store::delete_user(const std::string& id, const std::vector<std::string>& targets, int64_t now_ms) {
@@ -278,7 +263,7 @@ int64_t Store::outbox_size(const std::string& target) {
 void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
   std::lock_guard lock(mu_);
   std::optional<std::string> attributes;
-  if (baseline) attributes = attributes_to_json(baseline->attributes);
+  if (baseline) attributes = to_json_text(nlohmann::json(baseline->attributes), "baseline attributes");
   Transaction tx(db_);
   if (baseline) {
     Statement(db_,
@@ -350,7 +335,7 @@ std::optional<Baseline> Store::baseline(const std::string& target, const std::st
   std::lock_guard lock(mu_);
   Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");
   if (!query.bind(target, user_id).step()) return std::nullopt;
-  return Baseline{.key = query.text(0), .attributes = attributes_from_json(query.text(1))};
+  return Baseline{.key = query.text(0), .attributes = from_json_text<mapping::Attributes>(query.text(1), "baseline attributes")};
 }
 
 }  // namespace idb::state

@@ -48,7 +48,7 @@ std::string raw_query(const fs::path& file, const std::string& sql) {
   return result;
 }
 
-class StoreTest : public ::testing::Test {
+class state_store : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string pattern = (fs::temp_directory_path() / "idb-state-XXXXXX").string();
@@ -81,14 +81,14 @@ class StoreTest : public ::testing::Test {
 
 // --- opening and migrations
 
-TEST_F(StoreTest, OpenCreatesPrivateDirectoryAndLatestSchemaInWalMode) {
+TEST_F(state_store, OpenCreatesPrivateDirectoryAndLatestSchemaInWalMode) {
   EXPECT_EQ(fs::status(dir_).permissions() & fs::perms::all, fs::perms::owner_all);
   EXPECT_EQ(store_->schema_version(), latest_schema_version());
   EXPECT_EQ(raw_query(db_file(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(raw_query(db_file(), "SELECT COUNT(*) FROM schema_migrations"), std::to_string(latest_schema_version()));
 }
 
-TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
+TEST_F(state_store, ReopenKeepsDataAndDoesNotRerunMigrations) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   const std::string applied = raw_query(db_file(), "SELECT group_concat(version || ':' || applied_at) FROM schema_migrations");
   reopen();
@@ -97,7 +97,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRerunMigrations) {
   EXPECT_TRUE(store_->get_user("u1").has_value());
 }
 
-TEST_F(StoreTest, RefusesDatabaseFromNewerVersion) {
+TEST_F(state_store, RefusesDatabaseFromNewerVersion) {
   store_.reset();
   const int future = latest_schema_version() + 1;
   raw_query(db_file(), "INSERT INTO schema_migrations (version, applied_at) VALUES (" + std::to_string(future) + ", 0)");
@@ -110,7 +110,7 @@ TEST_F(StoreTest, RefusesDatabaseFromNewerVersion) {
   }
 }
 
-TEST_F(StoreTest, OpenFailsWhenDirectoryCannotBeCreated) {
+TEST_F(state_store, OpenFailsWhenDirectoryCannotBeCreated) {
   const fs::path file = root_ / "a-file";
   { std::ofstream(file) << "x"; }
   EXPECT_THROW(Store::open(file / "state"), StoreError);
@@ -118,7 +118,7 @@ TEST_F(StoreTest, OpenFailsWhenDirectoryCannotBeCreated) {
 
 // --- users
 
-TEST_F(StoreTest, InsertThenGetFindListCount) {
+TEST_F(state_store, InsertThenGetFindListCount) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "Alice", "E1"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 200), WriteStatus::ok);
 
@@ -144,14 +144,14 @@ TEST_F(StoreTest, InsertThenGetFindListCount) {
   EXPECT_EQ(store_->count_users(), 2);
 }
 
-TEST_F(StoreTest, UserNameCollisionIsCaseInsensitiveAndWritesNothing) {
+TEST_F(state_store, UserNameCollisionIsCaseInsensitiveAndWritesNothing) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   EXPECT_EQ(store_->insert_user(make_user("u2", "ALICE"), kTargets, 200), WriteStatus::user_name_taken);
   EXPECT_FALSE(store_->get_user("u2"));
   EXPECT_EQ(store_->outbox_size("ldap"), 1);
 }
 
-TEST_F(StoreTest, ExternalIdCollisionWritesNothing) {
+TEST_F(state_store, ExternalIdCollisionWritesNothing) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
   EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E1"), kTargets, 200), WriteStatus::external_id_taken);
   EXPECT_FALSE(store_->get_user("u2"));
@@ -159,7 +159,7 @@ TEST_F(StoreTest, ExternalIdCollisionWritesNothing) {
   EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E2"), kTargets, 200), WriteStatus::ok);
 }
 
-TEST_F(StoreTest, DeletedUsersDoNotBlockReuse) {
+TEST_F(state_store, DeletedUsersDoNotBlockReuse) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->delete_user("u1", kTargets, 150), WriteStatus::ok);
   EXPECT_EQ(store_->insert_user(make_user("u2", "Alice", "E1"), kTargets, 200), WriteStatus::ok);
@@ -167,7 +167,7 @@ TEST_F(StoreTest, DeletedUsersDoNotBlockReuse) {
   EXPECT_EQ(store_->find_by_external_id("E1")->id, "u2");
 }
 
-TEST_F(StoreTest, ReplaceUpdatesTheUserAndChecksOthers) {
+TEST_F(state_store, ReplaceUpdatesTheUserAndChecksOthers) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->insert_user(make_user("u2", "bob", "E2"), kTargets, 100), WriteStatus::ok);
 
@@ -184,7 +184,7 @@ TEST_F(StoreTest, ReplaceUpdatesTheUserAndChecksOthers) {
   EXPECT_EQ(store_->get_user("u1")->user_name, "ALICE");
 }
 
-TEST_F(StoreTest, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
+TEST_F(state_store, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
   EXPECT_EQ(store_->replace_user(make_user("ghost", "ghost"), kTargets, 100), WriteStatus::not_found);
   EXPECT_EQ(store_->delete_user("ghost", kTargets, 100), WriteStatus::not_found);
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
@@ -195,7 +195,7 @@ TEST_F(StoreTest, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
   EXPECT_EQ(entry("ldap").generation, 2) << "the not_found writes enqueued nothing";
 }
 
-TEST_F(StoreTest, DeleteLeavesATombstone) {
+TEST_F(state_store, DeleteLeavesATombstone) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->delete_user("u1", kTargets, 200), WriteStatus::ok);
   EXPECT_FALSE(store_->get_user("u1"));
@@ -209,7 +209,7 @@ TEST_F(StoreTest, DeleteLeavesATombstone) {
   EXPECT_EQ(tombstone->resource["userName"], "alice");
 }
 
-TEST_F(StoreTest, ConcurrentWritersAreSerialised) {
+TEST_F(state_store, ConcurrentWritersAreSerialised) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([this, t] {
@@ -226,7 +226,7 @@ TEST_F(StoreTest, ConcurrentWritersAreSerialised) {
 
 // --- outbox
 
-TEST_F(StoreTest, EveryWriteEnqueuesForEachTarget) {
+TEST_F(state_store, EveryWriteEnqueuesForEachTarget) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   for (const auto& target : kTargets) {
     OutboxEntry e = entry(target);
@@ -251,7 +251,7 @@ TEST_F(StoreTest, EveryWriteEnqueuesForEachTarget) {
   EXPECT_EQ(store_->outbox_size("ldap"), 1);
 }
 
-TEST_F(StoreTest, DueIsOldestFirstWithinLimitAndSkipsTheFuture) {
+TEST_F(state_store, DueIsOldestFirstWithinLimitAndSkipsTheFuture) {
   for (int i = 1; i <= 4; ++i) {
     ASSERT_EQ(store_->insert_user(make_user("u" + std::to_string(i), "n" + std::to_string(i)), {"ldap"}, 100 * i),
               WriteStatus::ok);
@@ -274,7 +274,7 @@ TEST_F(StoreTest, DueIsOldestFirstWithinLimitAndSkipsTheFuture) {
   EXPECT_FALSE(store_->next_due_ms("authing"));
 }
 
-TEST_F(StoreTest, CompleteOfCurrentGenerationRemovesTheEntry) {
+TEST_F(state_store, CompleteOfCurrentGenerationRemovesTheEntry) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   store_->complete(entry("ldap"), Baseline{.key = "uid=alice,dc=example", .attributes = {{"uid", {"alice"}}}});
   EXPECT_EQ(store_->outbox_size("ldap"), 0);
@@ -284,7 +284,7 @@ TEST_F(StoreTest, CompleteOfCurrentGenerationRemovesTheEntry) {
   EXPECT_FALSE(store_->baseline("authing", "u1"));
 }
 
-TEST_F(StoreTest, CompleteOfStaleGenerationKeepsTheNewerChangeDue) {
+TEST_F(state_store, CompleteOfStaleGenerationKeepsTheNewerChangeDue) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   const OutboxEntry in_flight = entry("ldap");
   ASSERT_EQ(store_->replace_user(make_user("u1", "alice2"), {"ldap"}, 200), WriteStatus::ok);
@@ -303,7 +303,7 @@ TEST_F(StoreTest, CompleteOfStaleGenerationKeepsTheNewerChangeDue) {
   EXPECT_EQ(store_->baseline("ldap", "u1")->key, "k1") << "no baseline given: the old one stays";
 }
 
-TEST_F(StoreTest, RescheduleCountsAttemptsOfTheCurrentGenerationOnly) {
+TEST_F(state_store, RescheduleCountsAttemptsOfTheCurrentGenerationOnly) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   store_->reschedule(entry("ldap"), 1000, "timeout");
   store_->reschedule(entry("ldap"), 2000, "refused");
@@ -321,7 +321,7 @@ TEST_F(StoreTest, RescheduleCountsAttemptsOfTheCurrentGenerationOnly) {
   EXPECT_EQ(newer.last_error, "");
 }
 
-TEST_F(StoreTest, DeadLetterMovesTheEntryAndANewChangeRevivesIt) {
+TEST_F(state_store, DeadLetterMovesTheEntryAndANewChangeRevivesIt) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   store_->reschedule(entry("ldap"), 200, "timeout");
   store_->dead_letter(entry("ldap"), "schema violation", 300);
@@ -346,7 +346,7 @@ TEST_F(StoreTest, DeadLetterMovesTheEntryAndANewChangeRevivesIt) {
   EXPECT_EQ(entry("ldap").next_try_ms, 600);
 }
 
-TEST_F(StoreTest, DeadLetterOfStaleGenerationLeavesTheNewerOne) {
+TEST_F(state_store, DeadLetterOfStaleGenerationLeavesTheNewerOne) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   const OutboxEntry in_flight = entry("ldap");
   ASSERT_EQ(store_->replace_user(make_user("u1", "alice"), {"ldap"}, 200), WriteStatus::ok);
@@ -355,7 +355,7 @@ TEST_F(StoreTest, DeadLetterOfStaleGenerationLeavesTheNewerOne) {
   EXPECT_EQ(entry("ldap").generation, 2);
 }
 
-TEST_F(StoreTest, EnqueueAllIncludesTombstones) {
+TEST_F(state_store, EnqueueAllIncludesTombstones) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {}, 100), WriteStatus::ok);
   ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), {}, 100), WriteStatus::ok);
   ASSERT_EQ(store_->delete_user("u2", {}, 150), WriteStatus::ok);
@@ -375,7 +375,7 @@ TEST_F(StoreTest, EnqueueAllIncludesTombstones) {
 
 // --- baselines
 
-TEST_F(StoreTest, BaselineRoundTripsUnicodeAndNameCase) {
+TEST_F(state_store, BaselineRoundTripsUnicodeAndNameCase) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "jose"), {"ldap"}, 100), WriteStatus::ok);
   mapping::Attributes written{
       {"cn", {"José Ñúñez", "若曦"}},
@@ -392,7 +392,7 @@ TEST_F(StoreTest, BaselineRoundTripsUnicodeAndNameCase) {
   EXPECT_FALSE(store_->baseline("ldap", "nobody"));
 }
 
-TEST_F(StoreTest, BaselineWithInvalidUtf8IsRefusedAndTheEntryStays) {
+TEST_F(state_store, BaselineWithInvalidUtf8IsRefusedAndTheEntryStays) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   EXPECT_THROW(store_->complete(entry("ldap"), Baseline{.key = "k", .attributes = {{"jpegPhoto", {"\xff\xd8\xff"}}}}),
                StoreError);
@@ -402,7 +402,7 @@ TEST_F(StoreTest, BaselineWithInvalidUtf8IsRefusedAndTheEntryStays) {
 
 // --- durability
 
-TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
+TEST_F(state_store, EverythingSurvivesCloseAndReopen) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->delete_user("u2", kTargets, 150), WriteStatus::ok);
