@@ -94,7 +94,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::strin
 template <std::integral I>
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, I& out) {
   // A quoted "10" is a string in YAML; accepting it would hide a typo'd type.
-  const std::string& text = node.IsScalar() && node.Tag() != "!" ? node.Scalar() : std::string();
+  std::string text = node.IsScalar() && node.Tag() != "!" ? node.Scalar() : "";
   auto [end, problem] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (problem == std::errc::result_out_of_range) {
     w.error(node, quote(key) + " is out of range");
@@ -304,8 +304,9 @@ void read_ldap(Section& s, LdapTarget& ldap) {
 
 // Messages name a target by its name once it has a usable one.
 std::string target_label(const YAML::Node& node, std::string_view key) {
+  // A missing key gives an invalid node, which throws on any question but this one.
   YAML::Node name = node["name"];
-  if (name.IsScalar() && !target_name("", name.Scalar())) return "target " + quote(name.Scalar());
+  if (name && name.IsScalar() && !target_name("", name.Scalar())) return "target " + quote(name.Scalar());
   return quote(key);
 }
 
@@ -392,6 +393,10 @@ LoadResult load(const fs::path& file, const EnvLookup& env) {
     config.file = file;
     if (w.errors.empty()) result.config = std::move(config);
   }
+  // Checks run section by section; the reader wants them in the order of the file.
+  std::stable_sort(w.errors.begin(), w.errors.end(), [](const diag::Diagnostic& a, const diag::Diagnostic& b) {
+    return std::pair(a.where.line, a.where.column) < std::pair(b.where.line, b.where.column);
+  });
   result.errors = std::move(w.errors);
   return result;
 }

@@ -1,0 +1,69 @@
+#pragma once
+// A scratch folder holding one config file and whatever it references, and a
+// fake environment, so every test is hermetic.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace idb::config::testing {
+
+// Values no message or summary may ever show.
+inline const std::string kScimToken = "scim-token-s3cret-value";
+inline const std::string kLdapPassword = "ldap-password-s3cret-value";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  ConfigTest() {
+    std::string pattern = (std::filesystem::path(::testing::TempDir()) / "idb-config-XXXXXX").string();
+    dir_ = mkdtemp(pattern.data());
+    config_path_ = dir_ / "idbridge.yaml";
+    write("mappings/quickstart.yaml", "targets: {}\n");
+  }
+  ~ConfigTest() override { std::filesystem::remove_all(dir_); }
+
+  void write(const std::filesystem::path& relative, const std::string& text) {
+    std::filesystem::path path = dir_ / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+  }
+
+  LoadResult load_text(const std::string& yaml) {
+    write(config_path_.filename(), yaml);
+    return load(config_path_, env());
+  }
+
+  // Every error as "FILE:LINE:COL: message".
+  std::vector<std::string> errors_of(const std::string& yaml) {
+    std::vector<std::string> out;
+    for (const diag::Diagnostic& d : load_text(yaml).errors) out.push_back(d.to_string());
+    return out;
+  }
+
+  EnvLookup env() const {
+    return [vars = env_](const std::string& name) -> std::optional<std::string> {
+      auto found = vars.find(name);
+      if (found == vars.end()) return std::nullopt;
+      return found->second;
+    };
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path config_path_;
+  std::map<std::string, std::string> env_ = {
+      {"IDBRIDGE_SCIM_TOKEN", kScimToken},
+      {"IDBRIDGE_LDAP_URL", "ldap://ldap.example.org:389"},
+      {"IDBRIDGE_LDAP_PASSWORD", kLdapPassword},
+      {"DOMAIN", "example"},
+      {"EMPTY", ""},
+      {"HTTP_URL", "http://ldap.example.org"},
+  };
+};
+
+}  // namespace idb::config::testing

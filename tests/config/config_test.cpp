@@ -1,0 +1,525 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "tests/config/config_fixture.h"
+
+namespace idb::config::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+// Lines 1-5; a target's lines start at line 6.
+const std::string kHead =
+    "scim:\n"
+    "  tokens:\n"
+    "    - ${env:IDBRIDGE_SCIM_TOKEN}\n"
+    "mapping: mappings/quickstart.yaml\n"
+    "targets:\n";
+
+// Lines 6-11.
+const std::string kTarget =
+    "  - name: ldap\n"
+    "    type: ldap\n"
+    "    url: ${env:IDBRIDGE_LDAP_URL}\n"
+    "    bind_dn: cn=admin,dc=example,dc=org\n"
+    "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
+    "    base_dn: dc=example,dc=org\n";
+
+// A valid config of 11 lines; cases append from line 12.
+const std::string kMinimal = kHead + kTarget;
+
+const std::string kFullExample = R"(listen: "127.0.0.1:8080"
+state_dir: /var/lib/idbridge
+log:
+  level: info
+  format: text
+scim:
+  tokens:
+    - ${env:IDBRIDGE_SCIM_TOKEN}
+  max_body_bytes: 1048576
+mapping: mappings/quickstart.yaml
+retry:
+  initial_ms: 1000
+  max_ms: 300000
+  max_attempts: 0
+targets:
+  - name: ldap
+    type: ldap
+    url: ${env:IDBRIDGE_LDAP_URL}
+    bind_dn: cn=admin,dc=example,dc=org
+    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}
+    base_dn: dc=example,dc=org
+    timeout_ms: 10000
+    disable:
+      attribute: employeeType
+      value: disabled
+)";
+
+// ---------------------------------------------------------------- valid configs
+
+TEST_F(ConfigTest, FullExampleLoadsEveryField) {
+  LoadResult r = load_text(kFullExample);
+  ASSERT_THAT(r.errors, IsEmpty());
+  ASSERT_TRUE(r.config);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.file, config_path_);
+  EXPECT_EQ(c.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.state_dir, "/var/lib/idbridge");
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.log_format, "text");
+  ASSERT_EQ(c.scim_tokens.size(), 1u);
+  EXPECT_EQ(c.scim_tokens[0].reference, "${env:IDBRIDGE_SCIM_TOKEN}");
+  EXPECT_EQ(c.scim_tokens[0].value, kScimToken);
+  EXPECT_EQ(c.scim_max_body_bytes, 1048576);
+  EXPECT_EQ(c.mapping_file, dir_ / "mappings/quickstart.yaml");
+  EXPECT_EQ(c.mapping_location.file, config_path_.string());
+  EXPECT_EQ(c.mapping_location.line, 10);
+  EXPECT_EQ(c.mapping_location.column, 10);
+  EXPECT_EQ(c.retry.initial_ms, 1000);
+  EXPECT_EQ(c.retry.max_ms, 300000);
+  EXPECT_EQ(c.retry.max_attempts, 0);
+  ASSERT_EQ(c.targets.size(), 1u);
+  const Target& t = c.targets[0];
+  EXPECT_EQ(t.name, "ldap");
+  EXPECT_EQ(t.type, "ldap");
+  EXPECT_EQ(t.ldap.url, "ldap://ldap.example.org:389");
+  EXPECT_EQ(t.ldap.bind_dn, "cn=admin,dc=example,dc=org");
+  EXPECT_EQ(t.ldap.bind_password.reference, "${env:IDBRIDGE_LDAP_PASSWORD}");
+  EXPECT_EQ(t.ldap.bind_password.value, kLdapPassword);
+  EXPECT_EQ(t.ldap.base_dn, "dc=example,dc=org");
+  EXPECT_EQ(t.ldap.timeout_ms, 10000);
+  EXPECT_EQ(t.ldap.disable.attribute, "employeeType");
+  EXPECT_EQ(t.ldap.disable.value, "disabled");
+}
+
+TEST_F(ConfigTest, MinimalConfigTakesDefaults) {
+  LoadResult r = load_text(kMinimal);
+  ASSERT_THAT(r.errors, IsEmpty());
+  const Config& c = *r.config;
+  EXPECT_EQ(c.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.state_dir, "/var/lib/idbridge");
+  EXPECT_EQ(c.log_level, "info");
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_EQ(c.scim_max_body_bytes, 1 << 20);
+  EXPECT_EQ(c.retry.initial_ms, 1000);
+  EXPECT_EQ(c.retry.max_ms, 300000);
+  EXPECT_EQ(c.retry.max_attempts, 0);
+  EXPECT_EQ(c.targets[0].ldap.timeout_ms, 10000);
+  EXPECT_EQ(c.targets[0].ldap.disable.attribute, "employeeType");
+  EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
+}
+
+TEST_F(ConfigTest, EmptySectionsKeepTheirDefaults) {
+  LoadResult r = load_text(kMinimal + "log:\nretry:\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->log_level, "info");
+  EXPECT_EQ(r.config->retry.max_ms, 300000);
+}
+
+TEST_F(ConfigTest, AcceptsOtherValidValues) {
+  LoadResult r = load_text(kMinimal +
+                           "listen: \"[::1]:0\"\n"
+                           "log: {level: trace, format: json}\n"
+                           "retry: {initial_ms: 5, max_ms: 5, max_attempts: 7}\n"
+                           "    # a comment\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->listen, "[::1]:0");
+  EXPECT_EQ(r.config->log_level, "trace");
+  EXPECT_EQ(r.config->log_format, "json");
+  EXPECT_EQ(r.config->retry.max_attempts, 7);
+}
+
+TEST_F(ConfigTest, SeveralTargetsAndTokens) {
+  write("secrets/token2", "second-token\n");
+  LoadResult r = load_text(
+      "scim:\n"
+      "  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\", \"${file:secrets/token2}\"]\n"
+      "mapping: mappings/quickstart.yaml\n"
+      "targets:\n" +
+      kTarget +
+      "  - name: ldap_2-b\n"
+      "    type: ldap\n"
+      "    url: ldaps://replica.example.org\n"
+      "    bind_dn: cn=sync\n"
+      "    bind_password: ${file:secrets/token2}\n"
+      "    base_dn: ou=people\n"
+      "    disable: {attribute: nsAccountLock, value: \"TRUE\"}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  ASSERT_EQ(r.config->scim_tokens.size(), 2u);
+  EXPECT_EQ(r.config->scim_tokens[1].value, "second-token");
+  ASSERT_EQ(r.config->targets.size(), 2u);
+  EXPECT_EQ(r.config->targets[1].name, "ldap_2-b");
+  EXPECT_EQ(r.config->targets[1].ldap.url, "ldaps://replica.example.org");
+  EXPECT_EQ(r.config->targets[1].ldap.disable.attribute, "nsAccountLock");
+  EXPECT_EQ(r.config->targets[1].ldap.disable.value, "TRUE");
+}
+
+// ---------------------------------------------------------------- relative paths
+
+TEST_F(ConfigTest, RelativePathsResolveAgainstTheConfigFolder) {
+  write("maps/m.yaml", "x: 1\n");
+  LoadResult r = load_text(kHead + kTarget + "state_dir: ./var/../state\n" + "");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->state_dir, dir_ / "state");
+  EXPECT_EQ(r.config->mapping_file, dir_ / "mappings/quickstart.yaml");
+}
+
+TEST_F(ConfigTest, AbsolutePathsStayAsWritten) {
+  write("maps/m.yaml", "x: 1\n");
+  std::string mapping = (dir_ / "maps/m.yaml").string();
+  LoadResult r = load_text("scim: {tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]}\nmapping: " + mapping +
+                           "\nstate_dir: /srv/idb\ntargets:\n" + kTarget);
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->state_dir, "/srv/idb");
+  EXPECT_EQ(r.config->mapping_file, mapping);
+}
+
+TEST_F(ConfigTest, ConfigGivenByRelativePathStillResolvesAgainstItsFolder) {
+  write(config_path_.filename(), kMinimal + "state_dir: state\n");
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir_.parent_path());
+  LoadResult r = load(dir_.filename() / config_path_.filename(), env());
+  std::filesystem::current_path(cwd);
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->state_dir, dir_ / "state");
+  EXPECT_EQ(r.config->mapping_file, dir_ / "mappings/quickstart.yaml");
+}
+
+// ---------------------------------------------------------------- broken configs
+
+struct Broken {
+  const char* name;
+  std::string yaml;
+  // "FILE" stands for the config file, "DIR" for its folder.
+  std::vector<std::string> errors;
+};
+
+std::ostream& operator<<(std::ostream& out, const Broken& b) { return out << b.name; }
+
+const Broken kBroken[] = {
+    // Top level.
+    {"UnknownKeyWithSuggestion", kMinimal + "lisen: 1.2.3.4:80\n",
+     {"FILE:12:1: unknown key 'lisen' (did you mean 'listen'?)"}},
+    {"UnknownKeyWithoutSuggestion", kMinimal + "frobnicate: 1\n", {"FILE:12:1: unknown key 'frobnicate'"}},
+    {"NonStringKey", kMinimal + "[a, b]: 1\n", {"FILE:12:1: keys must be strings"}},
+    {"DuplicateKey", kMinimal + "mapping: other.yaml\n", {"FILE:12:1: duplicate key 'mapping' (first at line 4)"}},
+    {"MissingEverything", "listen: 1.2.3.4:80\n",
+     {"FILE:1:1: missing required key 'scim'", "FILE:1:1: missing required key 'mapping'",
+      "FILE:1:1: missing required key 'targets'"}},
+    {"RequiredKeyWithoutValue", "scim:\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:1:1: missing value for required key 'scim'"}},
+    {"NotAMapping", "- listen\n", {"FILE:1:1: the config file must be a mapping of keys to values"}},
+    {"SyntaxError", "listen: [1\n", {"FILE:2:1: end of sequence flow not found"}},
+    {"IllegalMapValue", "listen: a: b\n", {"FILE:1:10: illegal map value"}},
+
+    // listen.
+    {"ListenWithoutPort", kMinimal + "listen: localhost\n",
+     {"FILE:12:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)"}},
+    {"ListenNamedPort", kMinimal + "listen: localhost:http\n",
+     {"FILE:12:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)"}},
+    {"ListenPortTooLarge", kMinimal + "listen: 127.0.0.1:65536\n",
+     {"FILE:12:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)"}},
+    {"ListenWithoutHost", kMinimal + "listen: \":8080\"\n",
+     {"FILE:12:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)"}},
+    {"ListenIpv6WithoutBrackets", kMinimal + "listen: \"::1:8080\"\n",
+     {"FILE:12:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)"}},
+    {"ListenNotAString", kMinimal + "listen: [a]\n", {"FILE:12:9: 'listen' must be a string"}},
+
+    // state_dir, log.
+    {"StateDirNotAString", kMinimal + "state_dir: {a: 1}\n", {"FILE:12:12: 'state_dir' must be a string"}},
+    {"LogNotAMapping", kMinimal + "log: debug\n", {"FILE:12:6: 'log' must be a mapping"}},
+    {"LogLevelUnknown", kMinimal + "log:\n  level: verbose\n",
+     {"FILE:13:10: 'level' must be one of trace, debug, info, warn, error"}},
+    {"LogFormatUnknown", kMinimal + "log:\n  format: xml\n", {"FILE:13:11: 'format' must be one of text, json"}},
+    {"LogUnknownKey", kMinimal + "log:\n  levle: info\n",
+     {"FILE:13:3: unknown key 'levle' in 'log' (did you mean 'level'?)"}},
+    {"LogDuplicateKey", kMinimal + "log:\n  level: info\n  level: debug\n",
+     {"FILE:14:3: duplicate key 'level' in 'log' (first at line 13)"}},
+
+    // retry.
+    {"RetryInitialNegative", kMinimal + "retry:\n  initial_ms: -5\n",
+     {"FILE:13:15: 'initial_ms' must be a positive integer"}},
+    {"RetryInitialZero", kMinimal + "retry:\n  initial_ms: 0\n",
+     {"FILE:13:15: 'initial_ms' must be a positive integer"}},
+    {"RetryMaxBelowInitial", kMinimal + "retry:\n  initial_ms: 5000\n  max_ms: 100\n",
+     {"FILE:14:11: 'max_ms' must be at least 'initial_ms' (5000)"}},
+    {"RetryMaxBelowDefaultInitial", kMinimal + "retry:\n  max_ms: 10\n",
+     {"FILE:13:11: 'max_ms' must be at least 'initial_ms' (1000)"}},
+    {"RetryBadInitialDoesNotAlsoBlameMax", kMinimal + "retry:\n  initial_ms: x\n  max_ms: 10\n",
+     {"FILE:13:15: 'initial_ms' must be an integer"}},
+    {"RetryAttemptsNegative", kMinimal + "retry:\n  max_attempts: -1\n",
+     {"FILE:13:17: 'max_attempts' must not be negative"}},
+    {"RetryQuotedInteger", kMinimal + "retry:\n  initial_ms: \"10\"\n",
+     {"FILE:13:15: 'initial_ms' must be an integer"}},
+    {"RetryFraction", kMinimal + "retry:\n  initial_ms: 1.5\n", {"FILE:13:15: 'initial_ms' must be an integer"}},
+    {"RetryTrailingText", kMinimal + "retry:\n  initial_ms: 10ms\n", {"FILE:13:15: 'initial_ms' must be an integer"}},
+    {"RetryHuge", kMinimal + "retry:\n  initial_ms: 99999999999999999999\n",
+     {"FILE:13:15: 'initial_ms' is out of range"}},
+    {"RetryIntegerAsList", kMinimal + "retry:\n  max_attempts: [1]\n",
+     {"FILE:13:17: 'max_attempts' must be an integer"}},
+
+    // scim.
+    {"ScimNotAMapping", "scim: token\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:1:7: 'scim' must be a mapping"}},
+    {"ScimTokensMisspelled", "scim:\n  tokns: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\nmapping: mappings/quickstart.yaml\n"
+                             "targets:\n" + kTarget,
+     {"FILE:2:3: unknown key 'tokns' in 'scim' (did you mean 'tokens'?)",
+      "FILE:2:3: missing required key 'tokens' in 'scim'"}},
+    {"ScimTokensEmpty", "scim:\n  tokens: []\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:2:11: 'tokens' must not be empty"}},
+    {"ScimTokensNotAList", "scim:\n  tokens: ${env:IDBRIDGE_SCIM_TOKEN}\nmapping: mappings/quickstart.yaml\n"
+                           "targets:\n" + kTarget,
+     {"FILE:2:11: 'tokens' must be a list"}},
+    {"ScimTokenInline", "scim:\n  tokens:\n    - ${env:IDBRIDGE_SCIM_TOKEN}\n    - abc123\n"
+                        "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:4:7: 'tokens[1]' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline value"}},
+    {"ScimTokenUnset", "scim:\n  tokens: [\"${env:NOPE}\"]\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:2:12: environment variable 'NOPE' is not set"}},
+    {"ScimMaxBodyZero", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  max_body_bytes: 0\n"
+                        "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:3:19: 'max_body_bytes' must be a positive integer"}},
+
+    // mapping.
+    {"MappingMissingFile", "scim: {tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]}\nmapping: mappings/none.yaml\n"
+                           "targets:\n" + kTarget,
+     {"FILE:2:10: cannot read 'mapping' file 'DIR/mappings/none.yaml': No such file or directory"}},
+    {"MappingIsADirectory", "scim: {tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]}\nmapping: mappings\n"
+                            "targets:\n" + kTarget,
+     {"FILE:2:10: cannot read 'mapping' file 'DIR/mappings': Is a directory"}},
+
+    // targets.
+    {"TargetsEmpty", kHead.substr(0, kHead.size() - 1) + " []\n", {"FILE:5:10: 'targets' must not be empty"}},
+    {"TargetsNotAList", kHead + "  name: ldap\n", {"FILE:6:3: 'targets' must be a list"}},
+    {"TargetNotAMapping", kHead + "  - ldap\n", {"FILE:6:5: 'targets[0]' must be a mapping"}},
+    {"TargetMissingUrl", kHead +
+                             "  - name: ldap\n"
+                             "    type: ldap\n"
+                             "    bind_dn: cn=admin\n"
+                             "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
+                             "    base_dn: dc=example,dc=org\n",
+     {"FILE:6:5: missing required key 'url' in target 'ldap'"}},
+    {"TargetUrlWithoutValue", kHead +
+                                  "  - name: ldap\n"
+                                  "    type: ldap\n"
+                                  "    url:\n"
+                                  "    bind_dn: cn=admin\n"
+                                  "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
+                                  "    base_dn: dc=example,dc=org\n",
+     {"FILE:8:5: missing value for required key 'url' in target 'ldap'"}},
+    {"TargetMisspelledKey", kHead +
+                                "  - name: ldap\n"
+                                "    type: ldap\n"
+                                "    url: ldap://localhost\n"
+                                "    bind_dn: cn=admin\n"
+                                "    bind_passwd: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
+                                "    base_dn: dc=example,dc=org\n",
+     {"FILE:6:5: missing required key 'bind_password' in target 'ldap'",
+      "FILE:10:5: unknown key 'bind_passwd' in target 'ldap' (did you mean 'bind_password'?)"}},
+    {"TargetUnknownType", kHead + "  - name: ad\n    type: activedirectory\n",
+     {"FILE:7:11: unknown target type 'activedirectory' (known: ldap)"}},
+    {"TargetMissingNameAndType", kHead + "  - url: ldap://x\n",
+     {"FILE:6:5: missing required key 'name' in 'targets[0]'",
+      "FILE:6:5: missing required key 'type' in 'targets[0]'"}},
+    {"TargetBadNameIsNotUsedAsLabel", kHead + "  - name: my ldap\n    type: ldap\n    base_dn: dc=x\n",
+     {"FILE:6:5: missing required key 'url' in 'targets[0]'",
+      "FILE:6:5: missing required key 'bind_dn' in 'targets[0]'",
+      "FILE:6:5: missing required key 'bind_password' in 'targets[0]'",
+      "FILE:6:11: 'name' must be made of letters, digits, '_' and '-' only"}},
+    {"TargetDuplicateName", kMinimal + kTarget, {"FILE:12:11: duplicate target name 'ldap' (first at line 6)"}},
+    {"TargetUrlNotLdap", kHead + "  - name: ldap\n    type: ldap\n    url: https://ldap.example.org\n"
+                                 "    bind_dn: cn=a\n    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n",
+     {"FILE:8:10: 'url' must start with ldap:// or ldaps://"}},
+    {"TargetUrlResolvesToNonLdap", kHead + "  - name: ldap\n    type: ldap\n    url: ${env:HTTP_URL}\n"
+                                           "    bind_dn: cn=a\n    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
+                                           "    base_dn: dc=x\n",
+     {"FILE:8:10: 'url' must start with ldap:// or ldaps://"}},
+    {"TargetEmptyBindDn", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: \"\"\n"
+                                  "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n",
+     {"FILE:9:14: 'bind_dn' must not be empty"}},
+    {"TargetTimeoutNotInteger", kMinimal + "    timeout_ms: soon\n", {"FILE:12:17: 'timeout_ms' must be an integer"}},
+    {"TargetTimeoutZero", kMinimal + "    timeout_ms: 0\n", {"FILE:12:17: 'timeout_ms' must be a positive integer"}},
+    {"TargetTimeoutTooLargeForInt", kMinimal + "    timeout_ms: 3000000000\n",
+     {"FILE:12:17: 'timeout_ms' is out of range"}},
+    {"TargetDisableNotAMapping", kMinimal + "    disable: employeeType\n",
+     {"FILE:12:14: 'disable' must be a mapping"}},
+    {"TargetDisableUnknownKey", kMinimal + "    disable:\n      atribute: x\n",
+     {"FILE:13:7: unknown key 'atribute' in 'disable' of target 'ldap' (did you mean 'attribute'?)"}},
+    {"TargetDisableEmptyValue", kMinimal + "    disable: {value: \"\"}\n",
+     {"FILE:12:22: 'value' must not be empty"}},
+
+    // Secrets.
+    {"BindPasswordInline", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                   "    bind_password: hunter2\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value"}},
+    {"BindPasswordReferenceWithText", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                              "    bind_password: pre${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value"}},
+    {"BindPasswordTwoReferences", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                          "    bind_password: ${env:DOMAIN}${env:DOMAIN}\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value"}},
+    {"BindPasswordEscapedIsInline", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                            "    bind_password: $${env:DOMAIN}\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value"}},
+    {"BindPasswordEmpty", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                  "    bind_password: ${env:EMPTY}\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' is empty (${env:EMPTY})"}},
+    {"BindPasswordUnset", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                  "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD_TYPO}\n    base_dn: dc=x\n",
+     {"FILE:10:20: environment variable 'IDBRIDGE_LDAP_PASSWORD_TYPO' is not set"}},
+    {"BindPasswordFileMissing", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                        "    bind_password: ${file:secrets/ldap}\n    base_dn: dc=x\n",
+     {"FILE:10:20: cannot read secret file 'DIR/secrets/ldap': No such file or directory"}},
+    {"BindPasswordAList", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
+                                  "    bind_password: [a]\n    base_dn: dc=x\n",
+     {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value"}},
+
+    // Errors in several places are all reported, in file order.
+    {"ManyErrorsAtOnce",
+     "listen: nowhere\n"
+     "log: {level: loud}\n"
+     "scim:\n"
+     "  tokens: [plain]\n"
+     "  max_body_bytes: 0\n"
+     "mapping: nothing.yaml\n"
+     "retry: {initial_ms: -1}\n"
+     "targets:\n"
+     "  - name: ldap\n"
+     "    type: ldap\n"
+     "    url: ${env:UNSET}\n"
+     "    bind_dn: cn=a\n"
+     "    bind_password: s3cret\n"
+     "    base_dn: dc=x\n"
+     "    colour: blue\n",
+     {"FILE:1:9: 'listen' must be HOST:PORT (IPv6 as [::1]:8080)",
+      "FILE:2:14: 'level' must be one of trace, debug, info, warn, error",
+      "FILE:4:12: 'tokens[0]' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline value",
+      "FILE:5:19: 'max_body_bytes' must be a positive integer",
+      "FILE:6:10: cannot read 'mapping' file 'DIR/nothing.yaml': No such file or directory",
+      "FILE:7:21: 'initial_ms' must be a positive integer",
+      "FILE:11:10: environment variable 'UNSET' is not set",
+      "FILE:13:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
+      "value",
+      "FILE:15:5: unknown key 'colour' in target 'ldap'"}},
+};
+
+class BrokenConfigTest : public ConfigTest, public ::testing::WithParamInterface<Broken> {};
+
+std::string substitute(std::string text, std::string_view placeholder, const std::string& value) {
+  for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
+    text.replace(at, placeholder.size(), value);
+  }
+  return text;
+}
+
+TEST_P(BrokenConfigTest, ReportsExactlyTheseErrors) {
+  std::vector<std::string> expected;
+  for (const std::string& e : GetParam().errors) {
+    expected.push_back(substitute(substitute(e, "FILE", config_path_.string()), "DIR", dir_.string()));
+  }
+  LoadResult r = load_text(GetParam().yaml);
+  std::vector<std::string> actual;
+  for (const diag::Diagnostic& d : r.errors) actual.push_back(d.to_string());
+  EXPECT_EQ(actual, expected);
+  EXPECT_FALSE(r.config);
+  for (const std::string& message : actual) {
+    EXPECT_THAT(message, Not(HasSubstr(kScimToken)));
+    EXPECT_THAT(message, Not(HasSubstr(kLdapPassword)));
+    EXPECT_THAT(message, Not(HasSubstr("hunter2")));
+    EXPECT_THAT(message, Not(HasSubstr("s3cret")));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Config, BrokenConfigTest, ::testing::ValuesIn(kBroken),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// ---------------------------------------------------------------- the file itself
+
+TEST_F(ConfigTest, MissingFile) {
+  LoadResult r = load(dir_ / "absent.yaml", env());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(), (dir_ / "absent.yaml").string() + ": cannot read: No such file or directory");
+  EXPECT_FALSE(r.config);
+}
+
+TEST_F(ConfigTest, DirectoryInsteadOfFile) {
+  LoadResult r = load(dir_, env());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(), dir_.string() + ": cannot read: Is a directory");
+}
+
+TEST_F(ConfigTest, EmptyFile) {
+  EXPECT_THAT(errors_of(""), ElementsAre(config_path_.string() + ": the config file is empty"));
+}
+
+TEST_F(ConfigTest, FileWithOnlyComments) {
+  EXPECT_THAT(errors_of("# nothing yet\n\n"), ElementsAre(config_path_.string() + ": the config file is empty"));
+}
+
+// ---------------------------------------------------------------- summary
+
+TEST_F(ConfigTest, SummaryShowsReferencesNeverSecrets) {
+  LoadResult r = load_text(kFullExample);
+  ASSERT_TRUE(r.config);
+  EXPECT_EQ(summarize(*r.config),
+            "config file: " + config_path_.string() +
+                "\n"
+                "listen: 127.0.0.1:8080\n"
+                "state dir: /var/lib/idbridge\n"
+                "log: info (text)\n"
+                "mapping file: " +
+                (dir_ / "mappings/quickstart.yaml").string() +
+                "\n"
+                "scim tokens: 1 (${env:IDBRIDGE_SCIM_TOKEN})\n"
+                "retry: first after 1000 ms, at most 300000 ms apart, no attempt limit\n"
+                "target ldap: type ldap\n"
+                "  url: ldap://ldap.example.org:389\n"
+                "  bind_dn: cn=admin,dc=example,dc=org\n"
+                "  bind_password: ${env:IDBRIDGE_LDAP_PASSWORD} (set)\n"
+                "  base_dn: dc=example,dc=org\n"
+                "  timeout: 10000 ms\n"
+                "  disable: employeeType=disabled\n");
+}
+
+TEST_F(ConfigTest, SummaryListsEveryTokenAndFileSecretsStayHidden) {
+  write("secrets/token", kScimToken + "-2\n");
+  write("secrets/ldap", kLdapPassword + "\n");
+  LoadResult r = load_text(
+      "scim:\n"
+      "  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\", \"${file:secrets/token}\"]\n"
+      "mapping: mappings/quickstart.yaml\n"
+      "retry: {max_attempts: 3}\n"
+      "targets:\n"
+      "  - {name: ldap, type: ldap, url: \"ldap://x\", bind_dn: cn=a, base_dn: dc=x,\n"
+      "     bind_password: \"${file:secrets/ldap}\"}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->targets[0].ldap.bind_password.value, kLdapPassword);
+  std::string summary = summarize(*r.config);
+  EXPECT_THAT(summary, HasSubstr("scim tokens: 2 (${env:IDBRIDGE_SCIM_TOKEN}, ${file:secrets/token})\n"));
+  EXPECT_THAT(summary, HasSubstr("  bind_password: ${file:secrets/ldap} (set)\n"));
+  EXPECT_THAT(summary, HasSubstr(", 3 attempts\n"));
+  EXPECT_THAT(summary, Not(HasSubstr(kScimToken)));
+  EXPECT_THAT(summary, Not(HasSubstr(kLdapPassword)));
+}
+
+// ---------------------------------------------------------------- process_env
+
+TEST(ProcessEnv, ReadsTheRealEnvironment) {
+  ASSERT_EQ(setenv("IDB_CONFIG_TEST_VARIABLE", "value", 1), 0);
+  EnvLookup env = process_env();
+  EXPECT_EQ(env("IDB_CONFIG_TEST_VARIABLE"), "value");
+  unsetenv("IDB_CONFIG_TEST_VARIABLE");
+  EXPECT_EQ(env("IDB_CONFIG_TEST_VARIABLE"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace idb::config::testing
