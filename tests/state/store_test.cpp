@@ -209,6 +209,20 @@ TEST_F(state_store, DeleteLeavesATombstone) {
   EXPECT_EQ(tombstone->resource["userName"], "alice");
 }
 
+TEST_F(state_store, FailedWriteRollsBackEverythingAndLeavesTheStoreUsable) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  // Ids are ours to mint: a duplicate is a bug, not a collision to answer with a status.
+  try {
+    store_->insert_user(make_user("u1", "other"), kTargets, 200);
+    FAIL() << "a duplicate id was accepted";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("INSERT INTO users"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(store_->find_by_user_name("other"));
+  EXPECT_EQ(entry("ldap").generation, 1) << "the enqueue did not survive the failed write";
+  EXPECT_EQ(store_->insert_user(make_user("u2", "other"), kTargets, 300), WriteStatus::ok);
+}
+
 TEST_F(state_store, ConcurrentWritersAreSerialised) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
