@@ -1,0 +1,338 @@
+// LdapConnector against a real slapd: what it writes is checked with a
+// separate search, never with the connector's own read alone.
+#include "connectors/ldap/ldap_connector.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "connectors/ldap/dn.h"
+#include "tests/support/slapd.h"
+
+namespace idb::connectors::ldap {
+namespace {
+
+using mapping::Attributes;
+using mapping::Values;
+using reconcile::AttributeChange;
+using reconcile::ChangeKind;
+using reconcile::Operation;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+const std::string kPeople = "ou=people,dc=example,dc=org";
+
+Operation operation(Operation::Kind kind, const std::string& dn) {
+  Operation op;
+  op.kind = kind;
+  op.key = dn;
+  return op;
+}
+
+Operation create(const std::string& dn, Attributes attributes) {
+  Operation op = operation(Operation::Kind::create, dn);
+  op.attributes = std::move(attributes);
+  return op;
+}
+
+Operation modify(const std::string& dn, std::vector<AttributeChange> changes) {
+  Operation op = operation(Operation::Kind::modify, dn);
+  op.changes = std::move(changes);
+  return op;
+}
+
+Operation rename(const std::string& dn, const std::string& new_dn) {
+  Operation op = operation(Operation::Kind::rename, dn);
+  op.new_key = new_dn;
+  return op;
+}
+
+Attributes person(const std::string& uid) {
+  return {{"objectClass", {"inetOrgPerson"}}, {"uid", {uid}}, {"cn", {uid}}, {"sn", {"Test"}}};
+}
+
+std::string person_dn(const std::string& uid) { return "uid=" + escape_value(uid) + "," + kPeople; }
+
+::testing::AssertionResult succeeded(const Status& status) {
+  if (status) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << status.failure().code << ": " << status.failure().message;
+}
+
+class ldap_connector : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { slapd_ = test::Slapd::start(); }
+  static void TearDownTestSuite() { slapd_.reset(); }
+
+  // The entry as slapd holds it, read without the connector.
+  static Attributes entry(const std::string& dn, const std::vector<std::string>& operational = {}) {
+    auto found = test::ldap_entry(*slapd_, dn, operational);
+    EXPECT_TRUE(found) << dn << " does not exist";
+    return found.value_or(Attributes{});
+  }
+
+  static inline std::unique_ptr<test::Slapd> slapd_;
+  LdapConnector connector_{"ldap-test", test::settings_for(*slapd_)};
+};
+
+TEST_F(ldap_connector, create_makes_the_missing_ou_parent_and_reads_back) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("alice"), person("alice")))));
+
+  EXPECT_THAT(entry(kPeople)["objectClass"], UnorderedElementsAre("organizationalUnit"));
+  auto read = connector_.read(person_dn("alice"), {"cn", "sn", "mail"});
+  ASSERT_TRUE(read.ok());
+  ASSERT_TRUE(read.value());
+  EXPECT_EQ(read.value()->key, person_dn("alice"));
+  EXPECT_EQ(read.value()->attributes["cn"], Values{"alice"});
+  EXPECT_EQ(read.value()->attributes["sn"], Values{"Test"});
+  EXPECT_EQ(read.value()->attributes["objectClass"], Values{"inetOrgPerson"});
+  EXPECT_EQ(read.value()->attributes.count("uid"), 0u) << "only the listed attributes";
+}
+
+TEST_F(ldap_connector, create_makes_nested_ou_parents) {
+  const std::string dn = "uid=bob,ou=contractors,ou=staff,dc=example,dc=org";
+  ASSERT_TRUE(succeeded(connector_.apply(create(dn, person("bob")))));
+  EXPECT_EQ(entry("ou=staff,dc=example,dc=org")["ou"], Values{"staff"});
+  EXPECT_EQ(entry("ou=contractors,ou=staff,dc=example,dc=org")["ou"], Values{"contractors"});
+}
+
+TEST_F(ldap_connector, create_does_not_invent_parents_other_than_ou) {
+  const std::string dn = "uid=carol,cn=group,dc=example,dc=org";
+  auto status = connector_.apply(create(dn, person("carol")));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().code, "ldap:32 noSuchObject");
+  EXPECT_THAT(status.failure().message, HasSubstr(dn));
+  EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=group,dc=example,dc=org"));
+}
+
+TEST_F(ldap_connector, read_of_a_missing_entry_is_nullopt) {
+  auto read = connector_.read("uid=nobody,ou=nowhere,dc=example,dc=org", {"cn"});
+  ASSERT_TRUE(read.ok()) << read.failure().message;
+  EXPECT_FALSE(read.value());
+}
+
+TEST_F(ldap_connector, modify_replaces_adds_and_removes_values) {
+  const std::string dn = person_dn("dave");
+  Attributes attributes = person("dave");
+  attributes["mail"] = {"d1@example.org", "d2@example.org"};
+  attributes["description"] = {"temporary"};
+  attributes["telephoneNumber"] = {"+1 555 0100"};
+  ASSERT_TRUE(succeeded(connector_.apply(create(dn, attributes))));
+
+  ASSERT_TRUE(succeeded(connector_.apply(modify(dn, {
+      {"cn", ChangeKind::replace, {"Dave", "David"}},
+      {"mail", ChangeKind::add, {"d3@example.org"}},
+      {"mail", ChangeKind::remove, {"d1@example.org"}},
+      {"description", ChangeKind::remove, {}},
+      {"telephoneNumber", ChangeKind::replace, {}},
+  }))));
+
+  Attributes now = entry(dn);
+  EXPECT_THAT(now["cn"], UnorderedElementsAre("Dave", "David"));
+  EXPECT_THAT(now["mail"], UnorderedElementsAre("d2@example.org", "d3@example.org"));
+  EXPECT_EQ(now.count("description"), 0u);
+  EXPECT_EQ(now.count("telephoneNumber"), 0u);
+}
+
+TEST_F(ldap_connector, modify_of_a_missing_entry_is_a_conflict) {
+  auto status = connector_.apply(modify(person_dn("ghost"), {{"cn", ChangeKind::replace, {"x"}}}));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(status.failure().code, "ldap:32 noSuchObject");
+}
+
+TEST_F(ldap_connector, adding_a_value_that_exists_is_a_conflict) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("erin"), person("erin")))));
+  auto status = connector_.apply(modify(person_dn("erin"), {{"cn", ChangeKind::add, {"erin"}}}));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(status.failure().code, "ldap:20 attributeOrValueExists");
+}
+
+TEST_F(ldap_connector, rename_changes_the_rdn) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("frank"), person("frank")))));
+  ASSERT_TRUE(succeeded(connector_.apply(rename(person_dn("frank"), person_dn("franklin")))));
+
+  EXPECT_FALSE(test::ldap_entry(*slapd_, person_dn("frank")));
+  EXPECT_EQ(entry(person_dn("franklin"))["uid"], Values{"franklin"}) << "deleteoldrdn removes the old value";
+}
+
+TEST_F(ldap_connector, rename_moves_to_a_new_parent) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("grace"), person("grace")))));
+  ASSERT_TRUE(succeeded(connector_.apply(
+      create("ou=alumni,dc=example,dc=org", {{"objectClass", {"organizationalUnit"}}, {"ou", {"alumni"}}}))));
+
+  ASSERT_TRUE(succeeded(connector_.apply(rename(person_dn("grace"), "uid=grace,ou=alumni,dc=example,dc=org"))));
+
+  EXPECT_FALSE(test::ldap_entry(*slapd_, person_dn("grace")));
+  EXPECT_EQ(entry("uid=grace,ou=alumni,dc=example,dc=org")["cn"], Values{"grace"});
+}
+
+TEST_F(ldap_connector, unicode_values_round_trip) {
+  const std::string dn = person_dn("张伟");
+  Attributes attributes = person("张伟");
+  attributes["cn"] = {"张伟"};
+  attributes["sn"] = {"张"};
+  attributes["description"] = {"🎉 emoji, Ünïcödé and 中文"};
+  ASSERT_TRUE(succeeded(connector_.apply(create(dn, attributes))));
+
+  auto read = connector_.read(dn, {"cn", "description"});
+  ASSERT_TRUE(read.ok() && read.value()) << dn;
+  EXPECT_EQ(read.value()->attributes["cn"], Values{"张伟"});
+  EXPECT_EQ(read.value()->attributes["description"], Values{"🎉 emoji, Ünïcödé and 中文"});
+}
+
+TEST_F(ldap_connector, values_are_binary_safe) {
+  const std::string photo("\xff\xd8\xff\x00\x01\x02\x00\xd9", 8);
+  Attributes attributes = person("heidi");
+  attributes["jpegPhoto"] = {photo};
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("heidi"), attributes))));
+
+  auto read = connector_.read(person_dn("heidi"), {"jpegPhoto"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["jpegPhoto"], Values{photo});
+}
+
+class ldap_connector_special_dn : public ldap_connector, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ldap_connector_special_dn, round_trips) {
+  const std::string uid = GetParam();
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn(uid), person(uid)))));
+
+  auto read = connector_.read(person_dn(uid), {"uid"});
+  ASSERT_TRUE(read.ok() && read.value()) << person_dn(uid);
+  EXPECT_EQ(read.value()->attributes["uid"], Values{uid});
+  auto found = test::ldap_search(*slapd_, kPeople, "(cn=*)", {"uid"});
+  EXPECT_TRUE(std::any_of(found.begin(), found.end(), [&](const test::Entry& e) {
+    auto dn = parse_dn(e.dn);
+    return dn.ok() && dn.value().rdns.front().front().value == uid;
+  }));
+}
+
+INSTANTIATE_TEST_SUITE_P(rfc4514, ldap_connector_special_dn,
+                         ::testing::Values("comma,plus+quote\"", "back\\slash", "angle<>semi;equals=", "#hash",
+                                           " leading space", "trailing space ", "a\\2Cb"));
+
+TEST_F(ldap_connector, injection_looking_values_are_stored_verbatim) {
+  const std::string filter_like = "*)(uid=*))(|(uid=*";
+  const std::string ldif_like = "x\ndn: cn=admin,dc=example,dc=org\nchangetype: delete";
+  Attributes attributes = person("mallory");
+  attributes["cn"] = {filter_like};
+  attributes["description"] = {ldif_like};
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("mallory"), attributes))));
+
+  Attributes now = entry(person_dn("mallory"));
+  EXPECT_EQ(now["cn"], Values{filter_like});
+  EXPECT_EQ(now["description"], Values{ldif_like});
+  EXPECT_TRUE(test::ldap_entry(*slapd_, slapd_->base_dn()));
+
+  const std::string dn_like = "x,ou=admins,dc=example,dc=org";
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn(dn_like), person(dn_like)))));
+  EXPECT_FALSE(test::ldap_entry(*slapd_, "ou=admins,dc=example,dc=org")) << "an escaped DN value made a parent";
+}
+
+TEST_F(ldap_connector, a_second_create_is_a_conflict) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("ivan"), person("ivan")))));
+  auto status = connector_.apply(create(person_dn("ivan"), person("ivan")));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(status.failure().code, "ldap:68 entryAlreadyExists");
+  EXPECT_THAT(status.failure().message, HasSubstr(person_dn("ivan")));
+}
+
+TEST_F(ldap_connector, an_object_class_violation_is_permanent_with_the_server_diagnostic) {
+  Attributes attributes = person("judy");
+  attributes.erase("sn");
+  auto status = connector_.apply(create(person_dn("judy"), attributes));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(status.failure().code, "ldap:65 objectClassViolation");
+  EXPECT_THAT(status.failure().message, HasSubstr("requires attribute 'sn'"));
+}
+
+TEST_F(ldap_connector, schema_errors_are_permanent) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("ken"), person("ken")))));
+
+  auto undefined = connector_.apply(modify(person_dn("ken"), {{"noSuchAttribute", ChangeKind::replace, {"x"}}}));
+  ASSERT_FALSE(undefined);
+  EXPECT_EQ(undefined.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(undefined.failure().code, "ldap:17 undefinedAttributeType");
+
+  auto syntax = connector_.apply(modify(person_dn("ken"), {{"mail", ChangeKind::replace, {"kén@example.org"}}}));
+  ASSERT_FALSE(syntax);
+  EXPECT_EQ(syntax.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(syntax.failure().code, "ldap:21 invalidAttributeSyntax");
+  EXPECT_THAT(syntax.failure().message, HasSubstr("mail"));
+}
+
+TEST_F(ldap_connector, a_malformed_dn_fails_before_reaching_the_server) {
+  auto status = connector_.apply(create("uid=a;b," + kPeople, person("a;b")));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(status.failure().code, "ldap:34 invalidDNSyntax");
+}
+
+TEST_F(ldap_connector, a_wrong_password_is_permanent_and_never_shown) {
+  config::LdapTarget settings = test::settings_for(*slapd_);
+  settings.bind_password.value = "wr0ng-Secret-4711";
+  LdapConnector wrong("ldap-test", settings);
+
+  std::vector<Failure> failures;
+  for (const Status& status : {wrong.ping(), wrong.apply(create(person_dn("leo"), person("leo")))}) {
+    ASSERT_FALSE(status);
+    failures.push_back(status.failure());
+  }
+  auto read = wrong.read(person_dn("alice"), {"cn"});
+  ASSERT_FALSE(read.ok());
+  failures.push_back(read.failure());
+
+  for (const Failure& failure : failures) {
+    EXPECT_EQ(failure.kind, FailureKind::permanent);
+    EXPECT_EQ(failure.code, "ldap:49 invalidCredentials");
+    EXPECT_THAT(failure.message, HasSubstr("bind as " + slapd_->bind_dn()));
+    EXPECT_THAT(failure.message, Not(HasSubstr(settings.bind_password.value)));
+    EXPECT_THAT(failure.message, Not(HasSubstr(slapd_->password())));
+  }
+}
+
+TEST_F(ldap_connector, a_stopped_server_is_retried_and_reconnected_after_restart) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("mike"), person("mike")))));
+
+  slapd_->stop();
+  auto down = connector_.read(person_dn("mike"), {"cn"});
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.failure().kind, FailureKind::retry) << down.failure().code;
+  auto still_down = connector_.apply(modify(person_dn("mike"), {{"cn", ChangeKind::replace, {"Mike"}}}));
+  ASSERT_FALSE(still_down);
+  EXPECT_EQ(still_down.failure().kind, FailureKind::retry) << still_down.failure().code;
+
+  slapd_->restart();
+  ASSERT_TRUE(succeeded(connector_.apply(modify(person_dn("mike"), {{"cn", ChangeKind::replace, {"Mike"}}}))));
+  EXPECT_EQ(entry(person_dn("mike"))["cn"], Values{"Mike"});
+}
+
+TEST_F(ldap_connector, a_server_that_never_answers_is_retried) {
+  config::LdapTarget settings = test::settings_for(*slapd_);
+  settings.url = "ldap://127.0.0.1:1";
+  LdapConnector unreachable("ldap-test", settings);
+  auto status = unreachable.ping();
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.failure().kind, FailureKind::retry);
+  EXPECT_THAT(status.failure().message, HasSubstr("ldap://127.0.0.1:1"));
+}
+
+TEST_F(ldap_connector, the_ppolicy_lock_attribute_can_be_set_and_removed) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("nina"), person("nina")))));
+
+  ASSERT_TRUE(succeeded(connector_.apply(
+      modify(person_dn("nina"), {{"pwdAccountLockedTime", ChangeKind::replace, {"000001010000Z"}}}))));
+  EXPECT_EQ(entry(person_dn("nina"), {"pwdAccountLockedTime"})["pwdAccountLockedTime"], Values{"000001010000Z"});
+  auto read = connector_.read(person_dn("nina"), {"pwdAccountLockedTime"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["pwdAccountLockedTime"], Values{"000001010000Z"});
+
+  ASSERT_TRUE(succeeded(connector_.apply(modify(person_dn("nina"), {{"pwdAccountLockedTime", ChangeKind::remove, {}}}))));
+  EXPECT_EQ(entry(person_dn("nina"), {"pwdAccountLockedTime"}).count("pwdAccountLockedTime"), 0u);
+}
+
+}  // namespace
+}  // namespace idb::connectors::ldap
