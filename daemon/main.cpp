@@ -1,0 +1,201 @@
+// idbridge: SCIM in, YAML mapping, directory targets out.
+// Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "config/config.h"
+#include "daemon/logging.h"
+#include "daemon/runtime.h"
+#include "daemon/serve.h"
+#include "daemon/version.h"
+#include "state/store.h"
+
+namespace {
+
+constexpr int kOk = 0, kFailure = 1, kUsage = 2;
+
+constexpr const char* kUsageText = R"(usage: idbridge <command> [options]
+
+commands:
+  serve          run the daemon: SCIM endpoint + outbox drained into the targets
+  sync --once    push every known user to every target once, then exit
+  check-config   validate a config file and its mapping without touching the network
+  version        print the version
+
+Run 'idbridge <command> --help' for the options of a command.
+)";
+
+struct Command {
+  const char* help;
+  std::vector<std::string> options;  // options taking a value
+  std::vector<std::string> flags;    // options without a value
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> all = {
+      {"serve",
+       {R"(usage: idbridge serve --config FILE [--listen HOST:PORT] [--state-dir DIR]
+                     [--log-format text|json] [--log-level LEVEL]
+
+Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz and /readyz) and
+applies every accepted change to the configured targets. Stops on SIGINT/SIGTERM.
+)",
+        {"--config", "--listen", "--state-dir", "--log-format", "--log-level"},
+        {}}},
+      {"sync",
+       {R"(usage: idbridge sync --once --config FILE [--state-dir DIR] [--log-format text|json] [--log-level LEVEL]
+
+Enqueues every user in the state for every target, applies what differs, and
+exits: 0 when every target is in line, 1 when changes are still waiting.
+)",
+        {"--config", "--state-dir", "--log-format", "--log-level"},
+        {"--once"}}},
+      {"check-config",
+       {R"(usage: idbridge check-config FILE
+
+Validates FILE and the mapping it names: every problem is printed as
+FILE:LINE:COL: message. Prints a summary (secrets masked) when all is well.
+Exit status 0 when valid, 2 otherwise.
+)",
+        {},
+        {}}},
+      {"version", {"usage: idbridge version\n", {}, {}}},
+  };
+  return all;
+}
+
+struct Args {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> flags;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+std::optional<Args> parse_args(const Command& cmd, int argc, char** argv) {
+  Args args;
+  auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::optional<std::string> inline_value;
+    if (const size_t eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--help" || arg == "-h") {
+      args.help = true;
+    } else if (has(cmd.options, arg)) {
+      if (!inline_value && i + 1 >= argc) {
+        std::cerr << "idbridge: " << arg << " needs a value\n";
+        return std::nullopt;
+      }
+      args.values[arg] = inline_value ? *inline_value : argv[++i];
+    } else if (has(cmd.flags, arg) && !inline_value) {
+      args.flags.push_back(arg);
+    } else if (arg.starts_with("-")) {
+      std::cerr << "idbridge: unknown option '" << arg << "'\n";
+      return std::nullopt;
+    } else {
+      args.positional.push_back(arg);
+    }
+  }
+  return args;
+}
+
+// Loads the config, applies command-line overrides, prints every error.
+std::optional<idb::config::Config> load_config(const std::string& file, const Args& args) {
+  auto loaded = idb::config::load(file);
+  for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+  if (!loaded.config) return std::nullopt;
+  auto config = std::move(*loaded.config);
+  if (auto it = args.values.find("--listen"); it != args.values.end()) config.listen = it->second;
+  if (auto it = args.values.find("--state-dir"); it != args.values.end()) config.state_dir = it->second;
+  if (auto it = args.values.find("--log-format"); it != args.values.end()) config.log_format = it->second;
+  if (auto it = args.values.find("--log-level"); it != args.values.end()) config.log_level = it->second;
+  return config;
+}
+
+int check_config(const std::string& file) {
+  auto loaded = idb::config::load(file);
+  std::vector<idb::diag::Diagnostic> errors = loaded.errors;
+  if (loaded.config) {
+    auto mapping = idb::daemon::load_mapping(*loaded.config);
+    errors.insert(errors.end(), mapping.errors.begin(), mapping.errors.end());
+  }
+  for (const auto& e : errors) std::cerr << e.to_string() << "\n";
+  if (!errors.empty()) {
+    std::cerr << errors.size() << " error" << (errors.size() == 1 ? "" : "s") << "\n";
+    return kUsage;
+  }
+  std::cout << idb::config::summarize(*loaded.config) << "configuration OK\n";
+  return kOk;
+}
+
+int run(const std::string& name, const Args& args) {
+  if (name == "version") {
+    std::cout << "idbridge " << idb::kVersion << "\n";
+    return kOk;
+  }
+  if (name == "check-config") {
+    if (args.positional.size() != 1) {
+      std::cerr << commands().at(name).help;
+      return kUsage;
+    }
+    return check_config(args.positional[0]);
+  }
+  const auto file = args.values.find("--config");
+  if (file == args.values.end() || !args.positional.empty() ||
+      (name == "sync" && std::find(args.flags.begin(), args.flags.end(), "--once") == args.flags.end())) {
+    std::cerr << commands().at(name).help;
+    return kUsage;
+  }
+  auto config = load_config(file->second, args);
+  if (!config) return kUsage;
+  std::vector<std::string> secrets;
+  for (const auto& t : config->scim_tokens) secrets.push_back(t.value);
+  for (const auto& t : config->targets) secrets.push_back(t.ldap.bind_password.value);
+  try {
+    idb::logging::setup(config->log_level, idb::logging::parse_format(config->log_format), std::move(secrets));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "idbridge: " << e.what() << "\n";
+    return kUsage;
+  }
+  try {
+    return name == "serve" ? idb::daemon::serve(*config) : idb::daemon::sync_once(*config);
+  } catch (const idb::state::StoreError& e) {
+    spdlog::error("state store: {}", e.what());
+    return kFailure;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+    std::cout << kUsageText;
+    return argc < 2 ? kUsage : kOk;
+  }
+  const std::string name = argv[1];
+  const auto cmd = commands().find(name);
+  if (cmd == commands().end()) {
+    std::cerr << "idbridge: unknown command '" << name << "'\n" << kUsageText;
+    return kUsage;
+  }
+  const auto args = parse_args(cmd->second, argc, argv);
+  if (!args) {
+    std::cerr << cmd->second.help;
+    return kUsage;
+  }
+  if (args->help) {
+    std::cout << cmd->second.help;
+    return kOk;
+  }
+  return run(name, *args);
+}

@@ -1,0 +1,63 @@
+#pragma once
+// Drains the outbox: for each due (target, user) entry it maps the user's
+// current state, reads the account, plans, applies, and records the result.
+// Working from the user's current state (not the change that enqueued it)
+// makes a replay after a crash harmless: it re-plans against what the target
+// holds and finds nothing left to do.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "mapping/mapping.h"
+#include "reconcile/planner.h"
+#include "state/store.h"
+
+namespace idb::daemon {
+
+struct TargetBinding {
+  connectors::Connector* connector;
+  const mapping::TargetMapping* mapping;
+  reconcile::DisableMark disable;
+};
+
+struct DrainSummary {
+  int applied = 0;   // entries brought in line with the source (including no-ops)
+  int retrying = 0;  // entries rescheduled after a failure
+  int dead = 0;      // entries moved to the dead letters
+};
+
+class OutboxWorker {
+ public:
+  using Clock = std::function<int64_t()>;  // unix epoch milliseconds
+
+  OutboxWorker(state::Store& store, std::vector<TargetBinding> targets, config::RetryPolicy retry, Clock clock);
+
+  // Processes every entry due now, target by target.
+  DrainSummary drain_due();
+  // When the next entry of any target falls due.
+  std::optional<int64_t> next_due_ms();
+  // Makes a running drain_due return after the entry it is working on
+  // (thread-safe; for shutdown, the rest stays in the outbox).
+  void stop() { stopping_ = true; }
+
+ private:
+  enum class Outcome { applied, retrying, dead };
+  Outcome process(const TargetBinding& target, const state::OutboxEntry& entry);
+  Outcome fail(const state::OutboxEntry& entry, const connectors::Failure& failure);
+  int64_t backoff_ms(int attempts);
+
+  state::Store& store_;
+  std::vector<TargetBinding> targets_;
+  config::RetryPolicy retry_;
+  Clock clock_;
+  uint64_t jitter_state_;
+  std::atomic<bool> stopping_ = false;
+};
+
+}  // namespace idb::daemon
