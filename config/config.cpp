@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "config/files.h"
@@ -155,19 +156,18 @@ class Section {
  public:
   // `where` names the mapping in messages: "'scim'", "target 'ldap'", or "" at the top.
   Section(Walker& w, const YAML::Node& node, std::string where, std::vector<std::string_view> known)
-      : w_(w), mark_(node.Mark()), where_(std::move(where)) {
-    std::string in = where_.empty() ? "" : " in " + where_;
+      : w_(w), mark_(node.Mark()), where_(std::move(where)), in_(where_.empty() ? "" : " in " + where_) {
     for (const auto& entry : node) {
       const YAML::Node& key = entry.first;
       if (!key.IsScalar()) {
-        w_.error(key, "keys must be strings" + in);
+        w_.error(key, "keys must be strings" + in_);
         continue;
       }
       const std::string& name = key.Scalar();
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        w_.error(key, "unknown key " + quote(name) + in + suggestion(name, known));
+        w_.error(key, "unknown key " + quote(name) + in_ + suggestion(name, known));
       } else if (auto first = entries_.find(name); first != entries_.end()) {
-        w_.error(key, "duplicate key " + quote(name) + in + " (first at line " +
+        w_.error(key, "duplicate key " + quote(name) + in_ + " (first at line " +
                           std::to_string(w_.at(first->second.first).line) + ")");
       } else {
         entries_.emplace(name, std::pair{key, entry.second});
@@ -178,7 +178,7 @@ class Section {
   // Reads `key` into `out` when it is written and valid; returns where its value is.
   template <class T>
   std::optional<diag::Location> field(std::string_view key, T& out, Need need = Need::optional,
-                                      const Check<T>& check = {}) {
+                                      const std::type_identity_t<Check<T>>& check = {}) {
     std::optional<YAML::Node> value = find(key, need);
     if (!value) return std::nullopt;
     T parsed{};
@@ -209,11 +209,10 @@ class Section {
     bool written = entry != entries_.end() && !entry->second.second.IsNull();
     if (written) return entry->second.second;
     if (need == Need::required) {
-      std::string in = where_.empty() ? "" : " in " + where_;
       if (entry == entries_.end()) {
-        w_.error(w_.at(mark_), "missing required key " + quote(key) + in);
+        w_.error(w_.at(mark_), "missing required key " + quote(key) + in_);
       } else {
-        w_.error(entry->second.first, "missing value for required key " + quote(key) + in);
+        w_.error(entry->second.first, "missing value for required key " + quote(key) + in_);
       }
     }
     return std::nullopt;
@@ -222,6 +221,7 @@ class Section {
   Walker& w_;
   YAML::Mark mark_;
   std::string where_;
+  std::string in_;  // " in " + where_, to end messages
   std::map<std::string, std::pair<YAML::Node, YAML::Node>> entries_;
 };
 
@@ -291,14 +291,14 @@ Message readable_file(std::string_view key, const fs::path& path) {
 // ---- the schema
 
 void read_ldap(Section& s, LdapTarget& ldap) {
-  s.field("url", ldap.url, Need::required, Check<std::string>(ldap_url));
-  s.field("bind_dn", ldap.bind_dn, Need::required, Check<std::string>(not_empty));
+  s.field("url", ldap.url, Need::required, ldap_url);
+  s.field("bind_dn", ldap.bind_dn, Need::required, not_empty);
   s.field("bind_password", ldap.bind_password, Need::required);
-  s.field("base_dn", ldap.base_dn, Need::required, Check<std::string>(not_empty));
-  s.field("timeout_ms", ldap.timeout_ms, Need::optional, Check<int>(positive));
+  s.field("base_dn", ldap.base_dn, Need::required, not_empty);
+  s.field("timeout_ms", ldap.timeout_ms, Need::optional, positive);
   if (auto disable = s.section("disable", Need::optional, {"attribute", "value"})) {
-    disable->field("attribute", ldap.disable.attribute, Need::optional, Check<std::string>(not_empty));
-    disable->field("value", ldap.disable.value, Need::optional, Check<std::string>(not_empty));
+    disable->field("attribute", ldap.disable.attribute, Need::optional, not_empty);
+    disable->field("value", ldap.disable.value, Need::optional, not_empty);
   }
 }
 
@@ -318,13 +318,13 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   std::size_t errors_before = w.errors.size();
   Section s(w, node, target_label(node, key),
             {"name", "type", "url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
-  if (auto at = s.field("name", out.name, Need::required, Check<std::string>(target_name))) {
+  if (auto at = s.field("name", out.name, Need::required, target_name)) {
     if (auto [first, fresh] = w.target_names.emplace(out.name, *at); !fresh) {
       w.error(*at, "duplicate target name " + quote(out.name) + " (first at line " +
                        std::to_string(first->second.line) + ")");
     }
   }
-  s.field("type", out.type, Need::required, Check<std::string>(target_type));
+  s.field("type", out.type, Need::required, target_type);
   if (out.type == "ldap") read_ldap(s, out.ldap);
   return w.errors.size() == errors_before;
 }
@@ -332,30 +332,30 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
 Config read_config(Walker& w, const YAML::Node& root) {
   Config c;
   Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "targets"});
-  top.field("listen", c.listen, Need::optional, Check<std::string>(listen_address));
+  top.field("listen", c.listen, Need::optional, listen_address);
   top.field("state_dir", c.state_dir);
   if (auto log = top.section("log", Need::optional, {"level", "format"})) {
     log->field("level", c.log_level, Need::optional, one_of({"trace", "debug", "info", "warn", "error"}));
     log->field("format", c.log_format, Need::optional, one_of({"text", "json"}));
   }
   if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes"})) {
-    scim->field("tokens", c.scim_tokens, Need::required, Check<std::vector<Secret>>(not_empty));
-    scim->field("max_body_bytes", c.scim_max_body_bytes, Need::optional, Check<int64_t>(positive));
+    scim->field("tokens", c.scim_tokens, Need::required, not_empty);
+    scim->field("max_body_bytes", c.scim_max_body_bytes, Need::optional, positive);
   }
-  if (auto at = top.field("mapping", c.mapping_file, Need::required, Check<fs::path>(readable_file))) {
+  if (auto at = top.field("mapping", c.mapping_file, Need::required, readable_file)) {
     c.mapping_location = *at;
   }
   if (auto retry = top.section("retry", Need::optional, {"initial_ms", "max_ms", "max_attempts"})) {
     std::size_t errors_before = w.errors.size();
-    retry->field("initial_ms", c.retry.initial_ms, Need::optional, Check<int64_t>(positive));
-    auto max_at = retry->field("max_ms", c.retry.max_ms, Need::optional, Check<int64_t>(positive));
+    retry->field("initial_ms", c.retry.initial_ms, Need::optional, positive);
+    auto max_at = retry->field("max_ms", c.retry.max_ms, Need::optional, positive);
     // Compared only when both are valid, so one bad value gives one error.
     if (max_at && w.errors.size() == errors_before && c.retry.max_ms < c.retry.initial_ms) {
       w.error(*max_at, "'max_ms' must be at least 'initial_ms' (" + std::to_string(c.retry.initial_ms) + ")");
     }
-    retry->field("max_attempts", c.retry.max_attempts, Need::optional, Check<int>(non_negative));
+    retry->field("max_attempts", c.retry.max_attempts, Need::optional, non_negative);
   }
-  top.field("targets", c.targets, Need::required, Check<std::vector<Target>>(not_empty));
+  top.field("targets", c.targets, Need::required, not_empty);
   return c;
 }
 

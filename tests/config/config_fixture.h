@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <concepts>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -46,6 +49,16 @@ class ConfigTest : public ::testing::Test {
     return out;
   }
 
+  // Expected texts write "FILE" for the config file and "DIR" for its folder.
+  std::string placeholders(std::string text) const {
+    for (auto [placeholder, value] : {std::pair{"FILE", config_path_.string()}, std::pair{"DIR", dir_.string()}}) {
+      for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
+        text.replace(at, std::string_view(placeholder).size(), value);
+      }
+    }
+    return text;
+  }
+
   EnvLookup env() const {
     return [vars = env_](const std::string& name) -> std::optional<std::string> {
       auto found = vars.find(name);
@@ -65,5 +78,22 @@ class ConfigTest : public ::testing::Test {
       {"HTTP_URL", "http://ldap.example.org"},
   };
 };
+
+// Suite names carry a lowercase "config" so that `ctest -R config` selects them.
+using config_load = ConfigTest;
+
+// Rows of the table-driven tests are named: the name ends the test's name and
+// is what a failure prints for the row.
+template <class Row>
+concept NamedRow = requires(const Row& row) {
+  { row.name } -> std::convertible_to<std::string_view>;
+};
+
+template <NamedRow Row>
+std::ostream& operator<<(std::ostream& out, const Row& row) {
+  return out << row.name;
+}
+
+inline constexpr auto row_name = [](const auto& info) { return std::string(info.param.name); };
 
 }  // namespace idb::config::testing

@@ -6,6 +6,16 @@
 #include "tests/config/config_fixture.h"
 
 namespace idb::config::testing {
+
+// Table rows live outside the unnamed namespace so that the row printer
+// in config_fixture.h is found for them.
+struct Broken {
+  const char* name;
+  std::string yaml;
+  // "FILE" stands for the config file, "DIR" for its folder.
+  std::vector<std::string> errors;
+};
+
 namespace {
 
 using ::testing::ElementsAre;
@@ -29,6 +39,13 @@ const std::string kTarget =
     "    bind_dn: cn=admin,dc=example,dc=org\n"
     "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n"
     "    base_dn: dc=example,dc=org\n";
+
+// Lines 6-9, for cases that vary the password (line 10).
+const std::string kTargetToPassword =
+    "  - name: ldap\n"
+    "    type: ldap\n"
+    "    url: ldap://x\n"
+    "    bind_dn: cn=a\n";
 
 // A valid config of 11 lines; cases append from line 12.
 const std::string kMinimal = kHead + kTarget;
@@ -62,7 +79,7 @@ targets:
 
 // ---------------------------------------------------------------- valid configs
 
-TEST_F(ConfigTest, FullExampleLoadsEveryField) {
+TEST_F(config_load, FullExampleLoadsEveryField) {
   LoadResult r = load_text(kFullExample);
   ASSERT_THAT(r.errors, IsEmpty());
   ASSERT_TRUE(r.config);
@@ -97,7 +114,7 @@ TEST_F(ConfigTest, FullExampleLoadsEveryField) {
   EXPECT_EQ(t.ldap.disable.value, "disabled");
 }
 
-TEST_F(ConfigTest, MinimalConfigTakesDefaults) {
+TEST_F(config_load, MinimalConfigTakesDefaults) {
   LoadResult r = load_text(kMinimal);
   ASSERT_THAT(r.errors, IsEmpty());
   const Config& c = *r.config;
@@ -114,14 +131,14 @@ TEST_F(ConfigTest, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
 }
 
-TEST_F(ConfigTest, EmptySectionsKeepTheirDefaults) {
+TEST_F(config_load, EmptySectionsKeepTheirDefaults) {
   LoadResult r = load_text(kMinimal + "log:\nretry:\n");
   ASSERT_THAT(r.errors, IsEmpty());
   EXPECT_EQ(r.config->log_level, "info");
   EXPECT_EQ(r.config->retry.max_ms, 300000);
 }
 
-TEST_F(ConfigTest, AcceptsOtherValidValues) {
+TEST_F(config_load, AcceptsOtherValidValues) {
   LoadResult r = load_text(kMinimal +
                            "listen: \"[::1]:0\"\n"
                            "log: {level: trace, format: json}\n"
@@ -134,7 +151,7 @@ TEST_F(ConfigTest, AcceptsOtherValidValues) {
   EXPECT_EQ(r.config->retry.max_attempts, 7);
 }
 
-TEST_F(ConfigTest, SeveralTargetsAndTokens) {
+TEST_F(config_load, SeveralTargetsAndTokens) {
   write("secrets/token2", "second-token\n");
   LoadResult r = load_text(
       "scim:\n"
@@ -161,7 +178,7 @@ TEST_F(ConfigTest, SeveralTargetsAndTokens) {
 
 // ---------------------------------------------------------------- relative paths
 
-TEST_F(ConfigTest, RelativePathsResolveAgainstTheConfigFolder) {
+TEST_F(config_load, RelativePathsResolveAgainstTheConfigFolder) {
   write("maps/m.yaml", "x: 1\n");
   LoadResult r = load_text(kHead + kTarget + "state_dir: ./var/../state\n" + "");
   ASSERT_THAT(r.errors, IsEmpty());
@@ -169,7 +186,7 @@ TEST_F(ConfigTest, RelativePathsResolveAgainstTheConfigFolder) {
   EXPECT_EQ(r.config->mapping_file, dir_ / "mappings/quickstart.yaml");
 }
 
-TEST_F(ConfigTest, AbsolutePathsStayAsWritten) {
+TEST_F(config_load, AbsolutePathsStayAsWritten) {
   write("maps/m.yaml", "x: 1\n");
   std::string mapping = (dir_ / "maps/m.yaml").string();
   LoadResult r = load_text("scim: {tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]}\nmapping: " + mapping +
@@ -179,7 +196,7 @@ TEST_F(ConfigTest, AbsolutePathsStayAsWritten) {
   EXPECT_EQ(r.config->mapping_file, mapping);
 }
 
-TEST_F(ConfigTest, ConfigGivenByRelativePathStillResolvesAgainstItsFolder) {
+TEST_F(config_load, ConfigGivenByRelativePathStillResolvesAgainstItsFolder) {
   write(config_path_.filename(), kMinimal + "state_dir: state\n");
   std::filesystem::path cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir_.parent_path());
@@ -191,15 +208,6 @@ TEST_F(ConfigTest, ConfigGivenByRelativePathStillResolvesAgainstItsFolder) {
 }
 
 // ---------------------------------------------------------------- broken configs
-
-struct Broken {
-  const char* name;
-  std::string yaml;
-  // "FILE" stands for the config file, "DIR" for its folder.
-  std::vector<std::string> errors;
-};
-
-std::ostream& operator<<(std::ostream& out, const Broken& b) { return out << b.name; }
 
 const Broken kBroken[] = {
     // Top level.
@@ -353,33 +361,33 @@ const Broken kBroken[] = {
      {"FILE:12:22: 'value' must not be empty"}},
 
     // Secrets.
-    {"BindPasswordInline", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                   "    bind_password: hunter2\n    base_dn: dc=x\n",
+    {"BindPasswordInline", kHead + kTargetToPassword +
+     "    bind_password: hunter2\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value"}},
-    {"BindPasswordReferenceWithText", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                              "    bind_password: pre${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n",
+    {"BindPasswordReferenceWithText", kHead + kTargetToPassword +
+     "    bind_password: pre${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value"}},
-    {"BindPasswordTwoReferences", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                          "    bind_password: ${env:DOMAIN}${env:DOMAIN}\n    base_dn: dc=x\n",
+    {"BindPasswordTwoReferences", kHead + kTargetToPassword +
+     "    bind_password: ${env:DOMAIN}${env:DOMAIN}\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value"}},
-    {"BindPasswordEscapedIsInline", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                            "    bind_password: $${env:DOMAIN}\n    base_dn: dc=x\n",
+    {"BindPasswordEscapedIsInline", kHead + kTargetToPassword +
+     "    bind_password: $${env:DOMAIN}\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value"}},
-    {"BindPasswordEmpty", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                  "    bind_password: ${env:EMPTY}\n    base_dn: dc=x\n",
+    {"BindPasswordEmpty", kHead + kTargetToPassword +
+     "    bind_password: ${env:EMPTY}\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' is empty (${env:EMPTY})"}},
-    {"BindPasswordUnset", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                  "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD_TYPO}\n    base_dn: dc=x\n",
+    {"BindPasswordUnset", kHead + kTargetToPassword +
+     "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD_TYPO}\n    base_dn: dc=x\n",
      {"FILE:10:20: environment variable 'IDBRIDGE_LDAP_PASSWORD_TYPO' is not set"}},
-    {"BindPasswordFileMissing", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                        "    bind_password: ${file:secrets/ldap}\n    base_dn: dc=x\n",
+    {"BindPasswordFileMissing", kHead + kTargetToPassword +
+     "    bind_password: ${file:secrets/ldap}\n    base_dn: dc=x\n",
      {"FILE:10:20: cannot read secret file 'DIR/secrets/ldap': No such file or directory"}},
-    {"BindPasswordAList", kHead + "  - name: ldap\n    type: ldap\n    url: ldap://x\n    bind_dn: cn=a\n"
-                                  "    bind_password: [a]\n    base_dn: dc=x\n",
+    {"BindPasswordAList", kHead + kTargetToPassword +
+     "    bind_password: [a]\n    base_dn: dc=x\n",
      {"FILE:10:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value"}},
 
@@ -414,17 +422,10 @@ const Broken kBroken[] = {
 
 class BrokenConfigTest : public ConfigTest, public ::testing::WithParamInterface<Broken> {};
 
-std::string substitute(std::string text, std::string_view placeholder, const std::string& value) {
-  for (std::size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
-    text.replace(at, placeholder.size(), value);
-  }
-  return text;
-}
-
 TEST_P(BrokenConfigTest, ReportsExactlyTheseErrors) {
   std::vector<std::string> expected;
   for (const std::string& e : GetParam().errors) {
-    expected.push_back(substitute(substitute(e, "FILE", config_path_.string()), "DIR", dir_.string()));
+    expected.push_back(placeholders(e));
   }
   LoadResult r = load_text(GetParam().yaml);
   std::vector<std::string> actual;
@@ -439,35 +440,35 @@ TEST_P(BrokenConfigTest, ReportsExactlyTheseErrors) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Config, BrokenConfigTest, ::testing::ValuesIn(kBroken),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(config, BrokenConfigTest, ::testing::ValuesIn(kBroken),
+                         row_name);
 
 // ---------------------------------------------------------------- the file itself
 
-TEST_F(ConfigTest, MissingFile) {
+TEST_F(config_load, MissingFile) {
   LoadResult r = load(dir_ / "absent.yaml", env());
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].to_string(), (dir_ / "absent.yaml").string() + ": cannot read: No such file or directory");
   EXPECT_FALSE(r.config);
 }
 
-TEST_F(ConfigTest, DirectoryInsteadOfFile) {
+TEST_F(config_load, DirectoryInsteadOfFile) {
   LoadResult r = load(dir_, env());
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].to_string(), dir_.string() + ": cannot read: Is a directory");
 }
 
-TEST_F(ConfigTest, EmptyFile) {
+TEST_F(config_load, EmptyFile) {
   EXPECT_THAT(errors_of(""), ElementsAre(config_path_.string() + ": the config file is empty"));
 }
 
-TEST_F(ConfigTest, FileWithOnlyComments) {
+TEST_F(config_load, FileWithOnlyComments) {
   EXPECT_THAT(errors_of("# nothing yet\n\n"), ElementsAre(config_path_.string() + ": the config file is empty"));
 }
 
 // ---------------------------------------------------------------- summary
 
-TEST_F(ConfigTest, SummaryShowsReferencesNeverSecrets) {
+TEST_F(config_load, SummaryShowsReferencesNeverSecrets) {
   LoadResult r = load_text(kFullExample);
   ASSERT_TRUE(r.config);
   EXPECT_EQ(summarize(*r.config),
@@ -490,7 +491,7 @@ TEST_F(ConfigTest, SummaryShowsReferencesNeverSecrets) {
                 "  disable: employeeType=disabled\n");
 }
 
-TEST_F(ConfigTest, SummaryListsEveryTokenAndFileSecretsStayHidden) {
+TEST_F(config_load, SummaryListsEveryTokenAndFileSecretsStayHidden) {
   write("secrets/token", kScimToken + "-2\n");
   write("secrets/ldap", kLdapPassword + "\n");
   LoadResult r = load_text(
@@ -513,7 +514,7 @@ TEST_F(ConfigTest, SummaryListsEveryTokenAndFileSecretsStayHidden) {
 
 // ---------------------------------------------------------------- process_env
 
-TEST(ProcessEnv, ReadsTheRealEnvironment) {
+TEST(config_process_env, ReadsTheRealEnvironment) {
   ASSERT_EQ(setenv("IDB_CONFIG_TEST_VARIABLE", "value", 1), 0);
   EnvLookup env = process_env();
   EXPECT_EQ(env("IDB_CONFIG_TEST_VARIABLE"), "value");

@@ -6,6 +6,23 @@
 #include "tests/config/config_fixture.h"
 
 namespace idb::config::testing {
+
+// Table rows live outside the unnamed namespace so that the row printer
+// in config_fixture.h is found for them.
+struct Expansion {
+  const char* name;
+  std::string text;
+  std::string value;  // when `error` is empty
+  std::string error;
+};
+
+struct Resolution {
+  const char* name;
+  std::string base_dn;
+  std::string value;  // when `error` is empty; "DIR" stands for the config's folder
+  std::string error;
+};
+
 namespace {
 
 using ::testing::IsEmpty;
@@ -17,15 +34,6 @@ TextOrError echo(std::string_view kind, std::string_view arg) {
   if (kind == "bad") return {{}, "bad kind"};
   return {"<" + std::string(kind) + "|" + std::string(arg) + ">", std::nullopt};
 }
-
-struct Expansion {
-  const char* name;
-  std::string text;
-  std::string value;  // when `error` is empty
-  std::string error;
-};
-
-std::ostream& operator<<(std::ostream& out, const Expansion& e) { return out << e.name; }
 
 const Expansion kExpansions[] = {
     {"PlainText", "dc=example,dc=org", "dc=example,dc=org", ""},
@@ -53,10 +61,10 @@ TEST_P(ExpandTest, Expands) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(References, ExpandTest, ::testing::ValuesIn(kExpansions),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(config_references, ExpandTest, ::testing::ValuesIn(kExpansions),
+                         row_name);
 
-TEST(IsSingleReference, OnlyOneReferenceAndNothingElse) {
+TEST(config_references, SingleReferenceIsOneReferenceAndNothingElse) {
   EXPECT_TRUE(is_single_reference("${env:A}"));
   EXPECT_TRUE(is_single_reference("${file:/run/secrets/pw}"));
   EXPECT_FALSE(is_single_reference("hunter2"));
@@ -86,15 +94,6 @@ std::string config_with_base_dn(const std::string& base_dn) {
          base_dn + "\n";
 }
 
-struct Resolution {
-  const char* name;
-  std::string base_dn;
-  std::string value;  // when `error` is empty; "DIR" stands for the config's folder
-  std::string error;
-};
-
-std::ostream& operator<<(std::ostream& out, const Resolution& r) { return out << r.name; }
-
 const Resolution kResolutions[] = {
     {"Env", "dc=${env:DOMAIN},dc=org", "dc=example,dc=org", ""},
     {"EnvSetButEmpty", "dc=${env:EMPTY}x", "dc=x", ""},
@@ -115,34 +114,27 @@ const Resolution kResolutions[] = {
     {"FileIsADirectory", "${file:secrets}", "", "cannot read secret file 'DIR/secrets': Is a directory"},
 };
 
-class ResolutionTest : public ConfigTest, public ::testing::WithParamInterface<Resolution> {
- protected:
-  std::string with_dir(const std::string& text) const {
-    std::string out = text;
-    if (std::size_t at = out.find("DIR"); at != std::string::npos) out.replace(at, 3, dir_.string());
-    return out;
-  }
-};
+class ResolutionTest : public ConfigTest, public ::testing::WithParamInterface<Resolution> {};
 
 TEST_P(ResolutionTest, Resolves) {
   write("secrets/lf", "dc=lf\n");
   write("secrets/two-lf", "dc=two\n\n");
   write("secrets/crlf", "dc=crlf\r\n");
   write("secrets/bare", "dc=bare");
-  LoadResult r = load_text(config_with_base_dn(with_dir(GetParam().base_dn)));
+  LoadResult r = load_text(config_with_base_dn(placeholders(GetParam().base_dn)));
   if (GetParam().error.empty()) {
     ASSERT_THAT(r.errors, IsEmpty());
     EXPECT_EQ(r.config->targets[0].ldap.base_dn, GetParam().value);
   } else {
     ASSERT_EQ(r.errors.size(), 1u);
-    EXPECT_EQ(r.errors[0].to_string(), config_path_.string() + ":11:14: " + with_dir(GetParam().error));
+    EXPECT_EQ(r.errors[0].to_string(), placeholders("FILE:11:14: " + GetParam().error));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(References, ResolutionTest, ::testing::ValuesIn(kResolutions),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(config_references, ResolutionTest, ::testing::ValuesIn(kResolutions),
+                         row_name);
 
-TEST_F(ConfigTest, SecretFromFileKeepsReferenceAndValue) {
+TEST_F(config_load, SecretFromFileKeepsReferenceAndValue) {
   write("secrets/pw", kLdapPassword + "\r\n");
   env_.erase("IDBRIDGE_LDAP_PASSWORD");
   std::string text = config_with_base_dn("dc=x");
