@@ -82,6 +82,8 @@ Result<T> LdapConnector::settle(Result<T> result) {
 
 Status LdapConnector::ping() {
   std::lock_guard lock(mu_);
+  // A kept connection proves nothing about now; readiness needs a fresh bind.
+  drop_connection();
   return settle(ensure_connected());
 }
 

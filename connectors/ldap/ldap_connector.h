@@ -24,7 +24,7 @@ class LdapConnector final : public Connector {
   // rename: ldap_rename (new RDN, deleteoldrdn, new superior when the parent changes).
   Status apply(const reconcile::Operation& op) override;
 
-  // Connects and binds now; used by check/readiness and tests.
+  // Connects and binds anew, replacing any kept connection; for check/readiness.
   Status ping();
 
  private:

@@ -87,6 +87,13 @@ Entry decode(LDAP* ld, LDAPMessage* message) {
   return entry;
 }
 
+// libldap keeps the last server's diagnostic until the next server result, so
+// a later client-side failure (server down) would otherwise show a stale one.
+void forget_diagnostics(LDAP* ld) {
+  ldap_set_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, nullptr);
+  ldap_set_option(ld, LDAP_OPT_MATCHED_DN, nullptr);
+}
+
 std::string option_string(LDAP* ld, int option) {
   char* value = nullptr;
   if (ldap_get_option(ld, option, &value) != LDAP_OPT_SUCCESS || value == nullptr) return {};
@@ -134,6 +141,7 @@ int Session::search(const std::string& base, Scope scope, const std::string& fil
   for (const std::string& a : attributes) names.push_back(chars(a));
   names.push_back(nullptr);
   LDAPMessage* raw = nullptr;
+  forget_diagnostics(ld_);
   int rc = ldap_search_ext_s(ld_, base.c_str(), scope_of(scope), filter.c_str(),
                              attributes.empty() ? nullptr : names.data(), 0, nullptr, nullptr, nullptr,
                              LDAP_NO_LIMIT, &raw);
@@ -149,16 +157,19 @@ int Session::search(const std::string& base, Scope scope, const std::string& fil
 int Session::add(const std::string& dn, const mapping::Attributes& attributes) {
   Mods mods;
   for (const auto& [type, values] : attributes) mods.push(LDAP_MOD_ADD, type, values);
+  forget_diagnostics(ld_);
   return ldap_add_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
 }
 
 int Session::modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes) {
   Mods mods;
   for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
+  forget_diagnostics(ld_);
   return ldap_modify_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
 }
 
 int Session::rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior) {
+  forget_diagnostics(ld_);
   return ldap_rename_s(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(),
                        1, nullptr, nullptr);
 }

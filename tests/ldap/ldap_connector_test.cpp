@@ -296,11 +296,17 @@ TEST_F(ldap_connector, a_wrong_password_is_permanent_and_never_shown) {
 
 TEST_F(ldap_connector, a_stopped_server_is_retried_and_reconnected_after_restart) {
   ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("mike"), person("mike")))));
+  auto with_diagnostic = connector_.apply(create(person_dn("mike2"), {{"objectClass", {"inetOrgPerson"}}}));
+  ASSERT_FALSE(with_diagnostic);
 
   slapd_->stop();
   auto down = connector_.read(person_dn("mike"), {"cn"});
   ASSERT_FALSE(down.ok());
   EXPECT_EQ(down.failure().kind, FailureKind::retry) << down.failure().code;
+  EXPECT_THAT(down.failure().message, Not(HasSubstr("requires attribute"))) << "no stale server diagnostic";
+  auto ping = connector_.ping();
+  ASSERT_FALSE(ping);
+  EXPECT_EQ(ping.failure().kind, FailureKind::retry) << ping.failure().code;
   auto still_down = connector_.apply(modify(person_dn("mike"), {{"cn", ChangeKind::replace, {"Mike"}}}));
   ASSERT_FALSE(still_down);
   EXPECT_EQ(still_down.failure().kind, FailureKind::retry) << still_down.failure().code;
