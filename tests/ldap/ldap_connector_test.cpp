@@ -58,6 +58,17 @@ std::string person_dn(const std::string& uid) { return "uid=" + escape_value(uid
   return ::testing::AssertionFailure() << status.failure().code << ": " << status.failure().message;
 }
 
+// Failed in this class; with this code unless `code` is empty.
+template <class T>
+::testing::AssertionResult failed(const Result<T>& result, FailureKind kind, const std::string& code = {}) {
+  if (result) return ::testing::AssertionFailure() << "succeeded";
+  const Failure& f = result.failure();
+  if (f.kind != kind || (!code.empty() && f.code != code)) {
+    return ::testing::AssertionFailure() << to_string(f.kind) << " " << f.code << ": " << f.message;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 class ldap_connector : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { slapd_ = test::Slapd::start(); }
@@ -98,8 +109,7 @@ TEST_F(ldap_connector, create_makes_nested_ou_parents) {
 TEST_F(ldap_connector, create_does_not_invent_parents_other_than_ou) {
   const std::string dn = "uid=carol,cn=group,dc=example,dc=org";
   auto status = connector_.apply(create(dn, person("carol")));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().code, "ldap:32 noSuchObject");
+  ASSERT_TRUE(failed(status, FailureKind::conflict, "ldap:32 noSuchObject"));
   EXPECT_THAT(status.failure().message, HasSubstr(dn));
   EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=group,dc=example,dc=org"));
 }
@@ -135,17 +145,13 @@ TEST_F(ldap_connector, modify_replaces_adds_and_removes_values) {
 
 TEST_F(ldap_connector, modify_of_a_missing_entry_is_a_conflict) {
   auto status = connector_.apply(modify(person_dn("ghost"), {{"cn", ChangeKind::replace, {"x"}}}));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
-  EXPECT_EQ(status.failure().code, "ldap:32 noSuchObject");
+  ASSERT_TRUE(failed(status, FailureKind::conflict, "ldap:32 noSuchObject"));
 }
 
 TEST_F(ldap_connector, adding_a_value_that_exists_is_a_conflict) {
   ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("erin"), person("erin")))));
   auto status = connector_.apply(modify(person_dn("erin"), {{"cn", ChangeKind::add, {"erin"}}}));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
-  EXPECT_EQ(status.failure().code, "ldap:20 attributeOrValueExists");
+  ASSERT_TRUE(failed(status, FailureKind::conflict, "ldap:20 attributeOrValueExists"));
 }
 
 TEST_F(ldap_connector, rename_changes_the_rdn) {
@@ -233,9 +239,7 @@ TEST_F(ldap_connector, injection_looking_values_are_stored_verbatim) {
 TEST_F(ldap_connector, a_second_create_is_a_conflict) {
   ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("ivan"), person("ivan")))));
   auto status = connector_.apply(create(person_dn("ivan"), person("ivan")));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::conflict);
-  EXPECT_EQ(status.failure().code, "ldap:68 entryAlreadyExists");
+  ASSERT_TRUE(failed(status, FailureKind::conflict, "ldap:68 entryAlreadyExists"));
   EXPECT_THAT(status.failure().message, HasSubstr(person_dn("ivan")));
 }
 
@@ -243,9 +247,7 @@ TEST_F(ldap_connector, an_object_class_violation_is_permanent_with_the_server_di
   Attributes attributes = person("judy");
   attributes.erase("sn");
   auto status = connector_.apply(create(person_dn("judy"), attributes));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::permanent);
-  EXPECT_EQ(status.failure().code, "ldap:65 objectClassViolation");
+  ASSERT_TRUE(failed(status, FailureKind::permanent, "ldap:65 objectClassViolation"));
   EXPECT_THAT(status.failure().message, HasSubstr("requires attribute 'sn'"));
 }
 
@@ -253,22 +255,16 @@ TEST_F(ldap_connector, schema_errors_are_permanent) {
   ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("ken"), person("ken")))));
 
   auto undefined = connector_.apply(modify(person_dn("ken"), {{"noSuchAttribute", ChangeKind::replace, {"x"}}}));
-  ASSERT_FALSE(undefined);
-  EXPECT_EQ(undefined.failure().kind, FailureKind::permanent);
-  EXPECT_EQ(undefined.failure().code, "ldap:17 undefinedAttributeType");
+  ASSERT_TRUE(failed(undefined, FailureKind::permanent, "ldap:17 undefinedAttributeType"));
 
   auto syntax = connector_.apply(modify(person_dn("ken"), {{"mail", ChangeKind::replace, {"kén@example.org"}}}));
-  ASSERT_FALSE(syntax);
-  EXPECT_EQ(syntax.failure().kind, FailureKind::permanent);
-  EXPECT_EQ(syntax.failure().code, "ldap:21 invalidAttributeSyntax");
+  ASSERT_TRUE(failed(syntax, FailureKind::permanent, "ldap:21 invalidAttributeSyntax"));
   EXPECT_THAT(syntax.failure().message, HasSubstr("mail"));
 }
 
 TEST_F(ldap_connector, a_malformed_dn_fails_before_reaching_the_server) {
   auto status = connector_.apply(create("uid=a;b," + kPeople, person("a;b")));
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::permanent);
-  EXPECT_EQ(status.failure().code, "ldap:34 invalidDNSyntax");
+  ASSERT_TRUE(failed(status, FailureKind::permanent, "ldap:34 invalidDNSyntax"));
 }
 
 TEST_F(ldap_connector, a_wrong_password_is_permanent_and_never_shown) {
@@ -276,18 +272,15 @@ TEST_F(ldap_connector, a_wrong_password_is_permanent_and_never_shown) {
   settings.bind_password.value = "wr0ng-Secret-4711";
   LdapConnector wrong("ldap-test", settings);
 
-  std::vector<Failure> failures;
+  auto read = wrong.read(person_dn("alice"), {"cn"});
+  ASSERT_TRUE(failed(read, FailureKind::permanent, "ldap:49 invalidCredentials"));
+  std::vector<Failure> failures{read.failure()};
   for (const Status& status : {wrong.ping(), wrong.apply(create(person_dn("leo"), person("leo")))}) {
-    ASSERT_FALSE(status);
+    ASSERT_TRUE(failed(status, FailureKind::permanent, "ldap:49 invalidCredentials"));
     failures.push_back(status.failure());
   }
-  auto read = wrong.read(person_dn("alice"), {"cn"});
-  ASSERT_FALSE(read.ok());
-  failures.push_back(read.failure());
 
   for (const Failure& failure : failures) {
-    EXPECT_EQ(failure.kind, FailureKind::permanent);
-    EXPECT_EQ(failure.code, "ldap:49 invalidCredentials");
     EXPECT_THAT(failure.message, HasSubstr("bind as " + slapd_->bind_dn()));
     EXPECT_THAT(failure.message, Not(HasSubstr(settings.bind_password.value)));
     EXPECT_THAT(failure.message, Not(HasSubstr(slapd_->password())));
@@ -301,15 +294,12 @@ TEST_F(ldap_connector, a_stopped_server_is_retried_and_reconnected_after_restart
 
   slapd_->stop();
   auto down = connector_.read(person_dn("mike"), {"cn"});
-  ASSERT_FALSE(down.ok());
-  EXPECT_EQ(down.failure().kind, FailureKind::retry) << down.failure().code;
+  ASSERT_TRUE(failed(down, FailureKind::retry));
   EXPECT_THAT(down.failure().message, Not(HasSubstr("requires attribute"))) << "no stale server diagnostic";
   auto ping = connector_.ping();
-  ASSERT_FALSE(ping);
-  EXPECT_EQ(ping.failure().kind, FailureKind::retry) << ping.failure().code;
+  ASSERT_TRUE(failed(ping, FailureKind::retry));
   auto still_down = connector_.apply(modify(person_dn("mike"), {{"cn", ChangeKind::replace, {"Mike"}}}));
-  ASSERT_FALSE(still_down);
-  EXPECT_EQ(still_down.failure().kind, FailureKind::retry) << still_down.failure().code;
+  ASSERT_TRUE(failed(still_down, FailureKind::retry));
 
   slapd_->restart();
   ASSERT_TRUE(succeeded(connector_.apply(modify(person_dn("mike"), {{"cn", ChangeKind::replace, {"Mike"}}}))));
@@ -321,8 +311,7 @@ TEST_F(ldap_connector, a_server_that_never_answers_is_retried) {
   settings.url = "ldap://127.0.0.1:1";
   LdapConnector unreachable("ldap-test", settings);
   auto status = unreachable.ping();
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.failure().kind, FailureKind::retry);
+  ASSERT_TRUE(failed(status, FailureKind::retry));
   EXPECT_THAT(status.failure().message, HasSubstr("ldap://127.0.0.1:1"));
 }
 
