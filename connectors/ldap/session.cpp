@@ -111,10 +111,13 @@ Result<Session> Session::open(const config::LdapTarget& settings) {
   Session session(ld);
 
   int version = LDAP_VERSION3;
-  timeval timeout{settings.timeout_ms / 1000, (settings.timeout_ms % 1000) * 1000};
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);  // connect
-  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);          // every synchronous operation
+  // A zero timeval would make libldap poll and fail at once; no limit is the safer reading.
+  if (settings.timeout_ms > 0) {
+    timeval timeout{settings.timeout_ms / 1000, (settings.timeout_ms % 1000) * 1000};
+    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout);  // connect
+    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &timeout);          // every synchronous operation
+  }
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);    // a referral is an answer, not a detour
   ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);       // signals must not fail an operation
 

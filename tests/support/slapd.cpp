@@ -2,6 +2,7 @@
 
 #include <ldap.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -94,7 +95,7 @@ Slapd::~Slapd() {
 }
 
 void Slapd::run_start(const std::string& port) {
-  std::string environment;
+  std::string environment = "SLAPD_OWNER_PID=" + std::to_string(getpid()) + " ";
   if (options_.access_log) environment += "SLAPD_ACCESSLOG=1 ";
   if (options_.durable) environment += "SLAPD_DURABLE=1 ";
   if (!port.empty()) environment += "SLAPD_PORT=" + port + " ";

@@ -1,0 +1,38 @@
+#pragma once
+// A child process for tests that run the real `idbridge` binary: started with
+// its own environment, output to a log file, stopped by signal.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace idb::test {
+
+class Process {
+ public:
+  // Starts argv[0] with `env` added to this process's environment; stdout and
+  // stderr go (appended) to `log`. Throws std::runtime_error when it cannot start.
+  Process(std::vector<std::string> argv, std::map<std::string, std::string> env, std::filesystem::path log);
+  ~Process();  // SIGKILL if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Sends `signal`, waits (bounded), returns the exit status (128+N when killed by signal N).
+  int stop(int signal);
+  // Waits for the process to exit by itself (killing it after 60 s); returns its exit status.
+  int wait();
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+std::string read_file(const std::filesystem::path& path);
+
+// A port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+}  // namespace idb::test
