@@ -2,6 +2,7 @@
 
 #include <ldap.h>
 #include <spdlog/spdlog.h>
+#include <strings.h>
 
 #include <utility>
 
@@ -17,8 +18,7 @@ using reconcile::Operation;
 // their name, so creating one cannot invent data nobody asked for.
 bool creatable_parent(const Dn& parent, const Dn& base) {
   if (parent.rdns.size() <= base.rdns.size() || parent.rdns.front().size() != 1) return false;
-  const std::string& type = parent.rdns.front().front().type;
-  return type.size() == 2 && (type[0] | 0x20) == 'o' && (type[1] | 0x20) == 'u' && within(parent, base);
+  return strcasecmp(parent.rdns.front().front().type.c_str(), "ou") == 0 && within(parent, base);
 }
 
 mapping::Attributes organizational_unit(const Dn& dn) {
