@@ -1,0 +1,278 @@
+// The real `idbridge` binary against a real slapd: SCIM in, LDAP out, across
+// restarts of either side.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.h"
+#include "tests/support/slapd.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using idb::test::Process;
+
+namespace {
+
+constexpr const char* kToken = "scim-token-7f3a9c1e-never-logged";
+
+// Convergence has a deadline so a broken daemon fails the test instead of
+// hanging it; it is not a speed assertion (bench/ measures speed).
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 300; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+json sample_user(const std::string& name) {
+  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "users" / (name + ".json"));
+  return json::parse(in);
+}
+
+class Daemon : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { slapd_ = idb::test::Slapd::start().release(); }
+  static void TearDownTestSuite() {
+    delete slapd_;
+    slapd_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!slapd_->running()) slapd_->restart();
+    dir_ = fs::temp_directory_path() /
+           ("idb-daemon-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_ = dir_ / "idbridge.yaml";
+    // The quickstart config, with the test's own mapping path and fast retries.
+    std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "quickstart.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text.replace(text.find("mapping: mappings/quickstart.yaml"), 33,
+                 "mapping: " + (fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml").string());
+    text.replace(text.find("initial_ms: 500"), 15, "initial_ms: 100");
+    text.replace(text.find("max_ms: 60000"), 13, "max_ms: 400");
+    std::ofstream(config_) << text;
+    people_ = "ou=people," + slapd_->base_dn();
+    clear_people();
+  }
+
+  void TearDown() override {
+    daemon_.reset();
+    // Whatever a test did, no secret may have reached the daemon's log.
+    const std::string log = idb::test::read_file(log_);
+    EXPECT_EQ(log.find(kToken), std::string::npos);
+    EXPECT_EQ(log.find(slapd_->password()), std::string::npos);
+    if (HasFailure()) std::cerr << "--- idbridge log ---\n" << log;
+    fs::remove_all(dir_);
+  }
+
+  void clear_people() {
+    for (const auto& e : idb::test::ldap_search(*slapd_, slapd_->base_dn(), "(uid=*)", {"uid"})) {
+      std::string cmd = "LDAPNOINIT=1 ldapdelete -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " +
+                        (slapd_->dir() / "password").string() + " '" + e.dn + "'";
+      ASSERT_EQ(std::system(cmd.c_str()), 0);
+    }
+  }
+
+  std::map<std::string, std::string> env() const {
+    return {{"IDBRIDGE_SCIM_TOKEN", kToken},
+            {"IDBRIDGE_LDAP_URL", slapd_->url()},
+            {"IDBRIDGE_LDAP_PASSWORD", slapd_->password()}};
+  }
+
+  int run(std::vector<std::string> args) {
+    args.insert(args.begin(), IDBRIDGE_BINARY);
+    return Process(args, env(), log_).wait();
+  }
+
+  void start_daemon(const std::vector<std::string>& extra = {}) {
+    port_ = idb::test::free_port();
+    std::vector<std::string> argv = {IDBRIDGE_BINARY, "serve", "--config", config_.string(), "--listen",
+                                     "127.0.0.1:" + std::to_string(port_), "--state-dir", (dir_ / "state").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    daemon_ = std::make_unique<Process>(argv, env(), log_);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_bearer_token_auth(kToken);
+    ASSERT_TRUE(eventually([&] {
+      auto res = client_->Get("/healthz");
+      return res && res->status == 200;
+    })) << idb::test::read_file(log_);
+  }
+
+  std::string create(const json& user) {
+    auto res = client_->Post("/scim/v2/Users", user.dump(), "application/scim+json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).value("id", "");
+  }
+
+  void replace(const std::string& id, const json& user) {
+    auto res = client_->Put("/scim/v2/Users/" + id, user.dump(), "application/scim+json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
+
+  std::optional<idb::mapping::Attributes> entry(const std::string& uid) {
+    return idb::test::ldap_entry(*slapd_, "uid=" + uid + "," + people_);
+  }
+
+  // The entry exists and `attribute` holds exactly `values` (empty: absent).
+  bool has(const std::string& uid, const std::string& attribute, const idb::mapping::Values& values) {
+    const auto e = entry(uid);
+    if (!e) return false;
+    const auto it = e->find(attribute);
+    return it == e->end() ? values.empty() : it->second == values;
+  }
+
+  size_t people_count() { return idb::test::ldap_search(*slapd_, people_, "(uid=*)", {"uid"}).size(); }
+
+  static idb::test::Slapd* slapd_;
+  fs::path dir_, config_, log_ = fs::temp_directory_path() / ("idb-daemon-" + std::to_string(::getpid()) + ".log");
+  std::string people_;
+  int port_ = 0;
+  std::unique_ptr<Process> daemon_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+idb::test::Slapd* Daemon::slapd_ = nullptr;
+
+TEST_F(Daemon, PushedUsersReachLdapAndFollowEveryChange) {
+  fs::remove(log_);
+  start_daemon({"--log-format", "json"});
+  const std::string ada = create(sample_user("ada.lovelace"));
+  create(sample_user("li.wei"));
+
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "cn", {"Ada Lovelace"}); }));
+  auto e = *entry("ada.lovelace");
+  EXPECT_EQ(e.at("givenName"), idb::mapping::Values{"Ada"});
+  EXPECT_EQ(e.at("sn"), idb::mapping::Values{"Lovelace"});
+  EXPECT_EQ(e.at("mail"), idb::mapping::Values{"ada.lovelace@example.org"});
+  EXPECT_EQ(e.at("telephoneNumber"), idb::mapping::Values{"+1-555-0101"});
+  EXPECT_EQ(e.at("displayName"), idb::mapping::Values{"Ada Lovelace"});
+  EXPECT_EQ(e.count("employeeType"), 0u);
+  ASSERT_TRUE(eventually([&] { return has("li.wei", "cn", {"伟 李"}); }));
+  EXPECT_EQ(entry("li.wei")->at("departmentNumber"), idb::mapping::Values{"研发部"});
+
+  json changed = sample_user("ada.lovelace");
+  changed["title"] = "Countess";
+  changed["phoneNumbers"] = json::array();
+  replace(ada, changed);
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "title", {"Countess"}); }));
+  EXPECT_TRUE(has("ada.lovelace", "telephoneNumber", {}));  // cleared at the source, removed on the target
+
+  changed["active"] = false;
+  replace(ada, changed);
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "employeeType", {"disabled"}); }));
+  changed["active"] = "True";  // Entra ID's spelling
+  replace(ada, changed);
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "employeeType", {}); }));
+
+  ASSERT_EQ(client_->Delete("/scim/v2/Users/" + ada)->status, 204);
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "employeeType", {"disabled"}); }));
+  EXPECT_EQ(entry("ada.lovelace")->at("cn"), idb::mapping::Values{"Ada Lovelace"});  // disabled, never deleted
+
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  // --log-format json: every line is a JSON object.
+  std::istringstream lines(idb::test::read_file(log_));
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    const json parsed = json::parse(line, nullptr, false);
+    ASSERT_TRUE(parsed.is_object()) << line;
+    EXPECT_TRUE(parsed.contains("time") && parsed.contains("level") && parsed.contains("msg")) << line;
+  }
+  EXPECT_GT(count, 5);
+}
+
+TEST_F(Daemon, NothingIsLostOrDuplicatedAcrossOutagesAndRestarts) {
+  // slapd is down: every SCIM write is still accepted, durably.
+  slapd_->stop();
+  start_daemon();
+  std::vector<std::string> names;
+  for (int i = 0; i < 10; ++i) {
+    names.push_back("user" + std::to_string(i));
+    create({{"userName", names.back()}, {"name", {{"givenName", "U"}, {"familyName", std::to_string(i)}}}});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let a few attempts fail
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // Back up with a new daemon process: the outbox survived, and retries apply it.
+  slapd_->restart();
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return people_count() == 10; }));
+
+  // A hard kill right after more writes: acknowledged means durable.
+  for (int i = 10; i < 30; ++i) {
+    names.push_back("user" + std::to_string(i));
+    create({{"userName", names.back()}, {"name", {{"givenName", "U"}, {"familyName", std::to_string(i)}}}});
+  }
+  daemon_->stop(SIGKILL);
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return people_count() == 30; }));
+  for (const auto& n : names) EXPECT_TRUE(entry(n)) << n;
+  auto list = client_->Get("/scim/v2/Users?count=100");
+  EXPECT_EQ(json::parse(list->body)["totalResults"], 30);
+}
+
+TEST_F(Daemon, SyncOncePushesEverythingAndReportsByExitStatus) {
+  slapd_->stop();
+  start_daemon();
+  create(sample_user("grace.hopper"));
+  create(sample_user("alan.turing"));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  const std::vector<std::string> sync = {"sync", "--once", "--config", config_.string(), "--state-dir",
+                                         (dir_ / "state").string()};
+  EXPECT_EQ(run(sync), 1);  // target down: changes still waiting
+  slapd_->restart();
+  EXPECT_EQ(run(sync), 0);
+  EXPECT_TRUE(has("grace.hopper", "cn", {"Grace Hopper"}));
+  EXPECT_TRUE(has("alan.turing", "cn", {"Alan Turing"}));
+
+  // An administrator's edit on the target is put back by the next full sync.
+  std::string cmd = "printf 'dn: uid=grace.hopper," + people_ +
+                    "\\nchangetype: modify\\nreplace: cn\\ncn: Amazing Grace\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
+                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
+                    " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(has("grace.hopper", "cn", {"Amazing Grace"}));
+  EXPECT_EQ(run(sync), 0);
+  EXPECT_TRUE(has("grace.hopper", "cn", {"Grace Hopper"}));
+}
+
+TEST_F(Daemon, CommandLineExitStatuses) {
+  EXPECT_EQ(run({"version"}), 0);
+  EXPECT_EQ(run({"--help"}), 0);
+  EXPECT_EQ(run({"serve", "--help"}), 0);
+  EXPECT_EQ(run({}), 2);
+  EXPECT_EQ(run({"frobnicate"}), 2);
+  EXPECT_EQ(run({"serve"}), 2);                        // --config is required
+  EXPECT_EQ(run({"serve", "--config"}), 2);            // and needs a value
+  EXPECT_EQ(run({"serve", "--config", "x", "--bogus"}), 2);
+  EXPECT_EQ(run({"sync", "--config", config_.string()}), 2);  // --once is required
+  EXPECT_EQ(run({"check-config", config_.string()}), 0);
+
+  std::ofstream(dir_ / "bad.yaml") << "listen: nowhere\nscim:\n  tokens: [plain-text-token]\n";
+  EXPECT_EQ(run({"check-config", (dir_ / "bad.yaml").string()}), 2);
+  EXPECT_EQ(run({"serve", "--config", (dir_ / "bad.yaml").string()}), 2);
+  const std::string log = idb::test::read_file(log_);
+  EXPECT_NE(log.find((dir_ / "bad.yaml").string() + ":1:9: 'listen' must be HOST:PORT"), std::string::npos) << log;
+  EXPECT_EQ(log.find("plain-text-token"), std::string::npos) << "a rejected inline secret is not echoed";
+
+  // The listening port taken: a runtime failure, not a config error.
+  start_daemon();
+  EXPECT_EQ(run({"serve", "--config", config_.string(), "--listen", "127.0.0.1:" + std::to_string(port_),
+                 "--state-dir", (dir_ / "state2").string()}),
+            1);
+}
+
+}  // namespace
