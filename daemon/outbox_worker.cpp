@@ -94,8 +94,8 @@ OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const s
     if (auto status = connector.apply(op); !status) return fail(entry, status.failure());
   }
   if (!ops.empty()) {
-    spdlog::info("{}: {} {} ({} operation{})", entry.target, account ? (disabled ? "updated disabled" : "updated") : "created",
-                 desired.key, ops.size(), ops.size() == 1 ? "" : "s");
+    const char* action = !account ? "created" : disabled ? "disabled" : "updated";
+    spdlog::info("{}: {} {} ({} operation{})", entry.target, action, desired.key, ops.size(), ops.size() == 1 ? "" : "s");
   }
   store_.complete(entry, state::Baseline{desired.key, desired.attributes});
   return Outcome::applied;
