@@ -15,7 +15,9 @@ int64_t now_ms() {
 mapping::LoadResult load_mapping(const config::Config& config) {
   std::vector<mapping::TargetRef> refs;
   for (const auto& target : config.targets) {
-    refs.push_back({target.name, target.type, [](std::string_view v) { return connectors::ldap::escape_value(v); }});
+    mapping::Escape escape;
+    if (target.type == "ldap") escape = [](std::string_view v) { return connectors::ldap::escape_value(v); };
+    refs.push_back({target.name, target.type, std::move(escape)});
   }
   auto result = mapping::load(config.mapping_file, refs);
   // A mapping file that cannot be read is reported where the config names it.

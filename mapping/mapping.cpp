@@ -174,25 +174,29 @@ class Loader {
 
   void target(const TargetRef& ref, const YAML::Node& node) {
     const std::string context = "target '" + ref.name + "'";
+    // LDAP accounts are keyed by a DN with object classes; other targets by a plain key.
+    const bool ldap = ref.type == "ldap";
+    const std::string key_name = ldap ? "dn" : "key";
+    const std::string known = ldap ? "dn, object_classes, attributes" : "key, attributes";
     if (!node.IsMap()) {
-      error(node.Mark(), context + " must be a mapping with 'dn' and 'attributes'");
+      error(node.Mark(), context + " must be a mapping with '" + key_name + "' and 'attributes'");
       return;
     }
     std::optional<Template> key;
-    bool key_written = false;  // an invalid dn is reported once, not also as missing
+    bool key_written = false;  // an invalid key is reported once, not also as missing
     Values object_classes;
     std::vector<std::pair<std::string, std::shared_ptr<const TargetMapping::Rule>>> rules;
     std::map<std::string, YAML::Mark, CaseInsensitiveLess> defined;
     for (const auto& entry : node) {
       const std::string k = entry.first.as<std::string>();
-      if (k == "dn") {
+      if (k == key_name) {
         key_written = true;
         if (!entry.second.IsScalar()) {
-          error(entry.second.Mark(), context + ": 'dn' must be a template string");
+          error(entry.second.Mark(), context + ": '" + key_name + "' must be a template string");
           continue;
         }
-        if (auto s = source(entry.second, true, context + " dn")) key = std::get<Template>(std::move(*s));
-      } else if (k == "object_classes") {
+        if (auto s = source(entry.second, true, context + " " + key_name)) key = std::get<Template>(std::move(*s));
+      } else if (k == "object_classes" && ldap) {
         string_list(entry.second, context + ": 'object_classes'", object_classes);
       } else if (k == "attributes") {
         if (!entry.second.IsMap()) {
@@ -209,14 +213,14 @@ class Loader {
           rules.emplace_back(name, rule(attr.second, context + " attribute '" + name + "'"));
         }
       } else {
-        error(entry.first.Mark(), context + ": unknown key '" + k + "' (known: dn, object_classes, attributes)");
+        error(entry.first.Mark(), context + ": unknown key '" + k + "' (known: " + known + ")");
       }
     }
     if (!object_classes.empty() && defined.count("objectClass")) {
       error(defined.at("objectClass"), context + ": objectClass is set by 'object_classes'; remove one of them");
     }
     if (!key) {
-      if (!key_written) error(node.Mark(), context + ": missing required key 'dn'");
+      if (!key_written) error(node.Mark(), context + ": missing required key '" + key_name + "'");
       return;
     }
     result_.targets.emplace(ref.name, TargetMapping(ref.name, std::move(*key), ref.key_escape,

@@ -31,7 +31,7 @@ namespace idb::mapping {
 // What the mapping needs to know of a configured target.
 struct TargetRef {
   std::string name;
-  std::string type;   // "ldap": the account key is written `dn:`
+  std::string type;   // "ldap": the account key is written `dn:` (with object_classes); others write `key:`
   Escape key_escape;  // applied to values substituted into the key template (RFC 4514 for LDAP)
 };
 

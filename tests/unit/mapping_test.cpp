@@ -108,6 +108,20 @@ TEST(Mapping, EveryLoadErrorIsLocated) {
   for (const auto& c : cases) EXPECT_EQ(errors_of(c.yaml), c.errors) << c.yaml;
 }
 
+TEST(Mapping, NonLdapTargetsUseAPlainKey) {
+  const std::vector<TargetRef> cloud = {{"authing", "authing", nullptr}};
+  auto loaded = parse("targets:\n  authing:\n    key: \"{externalId}\"\n    attributes:\n      username: userName\n",
+                      "m.yaml", cloud);
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+  const auto d = std::get<Desired>(loaded.targets.at("authing").apply(json{{"userName", "a,b"}, {"externalId", "E,1"}}));
+  EXPECT_EQ(d.key, "E,1");  // no escaping outside LDAP
+  EXPECT_EQ(d.attributes.at("username"), Values{"a,b"});
+  EXPECT_EQ(errors_of("targets:\n  authing:\n    dn: x\n    object_classes: [a]\n    attributes: {}\n", cloud),
+            (std::vector<std::string>{"m.yaml:3:5: target 'authing': unknown key 'dn' (known: key, attributes)",
+                                      "m.yaml:4:5: target 'authing': unknown key 'object_classes' (known: key, attributes)",
+                                      "m.yaml:3:5: target 'authing': missing required key 'key'"}));
+}
+
 TEST(Mapping, UnreadableFileIsAnError) {
   auto loaded = load("/nonexistent/mapping.yaml", kTargets);
   ASSERT_EQ(loaded.errors.size(), 1u);
