@@ -1,0 +1,279 @@
+// LDAP throughput against a private slapd (mdb), the connector side by side
+// with a raw libldap client using the same window (the physical limit):
+//   (a) add N users, (b) replace 3 attributes on each, (c) paged read of the
+//   subtree plus a diff against the desired state (expects no changes).
+// Absolute numbers drift between runs on shared machines; compare rows of
+// one run. Usage: ldap_bench [--users N] [--window W] [--durable] [--sequential]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench/ldap_raw_client.h"
+#include "connectors/ldap/ldap_connector.h"
+#include "reconcile/planner.h"
+#include "tests/support/slapd.h"
+
+namespace idb::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using mapping::Attributes;
+using reconcile::Operation;
+
+const std::vector<std::string> kAttributes{"objectClass", "uid",   "cn",    "sn",          "givenName",
+                                           "mail",        "title", "telephoneNumber", "employeeNumber"};
+const std::vector<std::string> kChanged{"mail", "title", "telephoneNumber"};
+
+struct Options {
+  std::size_t users = 10000;
+  std::size_t window = 64;
+  bool durable = false;
+  bool sequential = false;  // also measure the one-at-a-time apply()
+  int page_size = 1000;
+};
+
+std::string user_dn(const std::string& ou, std::size_t i) {
+  char uid[16];
+  std::snprintf(uid, sizeof uid, "u%07zu", i);
+  return "uid=" + std::string(uid) + ",ou=" + ou + ",dc=example,dc=org";
+}
+
+// Generation 0 is the initial add; generation 1 changes the three kChanged attributes.
+Attributes user(std::size_t i, int generation) {
+  const std::string n = std::to_string(i), g = std::to_string(generation);
+  char uid[16];
+  std::snprintf(uid, sizeof uid, "u%07zu", i);
+  return {{"objectClass", {"inetOrgPerson"}},
+          {"uid", {uid}},
+          {"cn", {"Given" + n + " Family" + n}},
+          {"sn", {"Family" + n}},
+          {"givenName", {"Given" + n}},
+          {"mail", {"user" + n + ".g" + g + "@example.org"}},
+          {"title", {"Title " + g}},
+          {"telephoneNumber", {"+1 555 " + g + " " + n}},
+          {"employeeNumber", {n}}};
+}
+
+Attributes changed_part(const Attributes& full) {
+  Attributes out;
+  for (const auto& name : kChanged) out[name] = full.at(name);
+  return out;
+}
+
+struct Sample {
+  std::vector<std::chrono::nanoseconds> latency;
+  Clock::time_point start;
+  double cpu_start;
+};
+
+double cpu_seconds() {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto s = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return s(self.ru_utime) + s(self.ru_stime) + s(children.ru_utime) + s(children.ru_stime);
+}
+
+// Peak RSS is per phase: writing 5 to clear_refs resets the high-water mark.
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0;
+}
+
+Sample begin() {
+  reset_peak_rss();
+  return Sample{{}, Clock::now(), cpu_seconds()};
+}
+
+void report(const char* phase, const char* client, std::size_t ops, Sample& s) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
+  const double cpu_us = (cpu_seconds() - s.cpu_start) * 1e6 / static_cast<double>(ops);
+  auto percentile = [&](double p) {
+    if (s.latency.empty()) return std::string("-");
+    std::size_t k = std::min(s.latency.size() - 1, static_cast<std::size_t>(p * static_cast<double>(s.latency.size())));
+    std::nth_element(s.latency.begin(), s.latency.begin() + static_cast<long>(k), s.latency.end());
+    char text[32];
+    std::snprintf(text, sizeof text, "%.0f", std::chrono::duration<double, std::micro>(s.latency[k]).count());
+    return std::string(text);
+  };
+  std::string p50 = percentile(0.50), p99 = percentile(0.99);
+  std::printf("%-14s %-22s %8zu %8.2f %10.0f %9s %9s %11.1f %9.1f\n", phase, client, ops, seconds,
+              static_cast<double>(ops) / seconds, p50.c_str(), p99.c_str(), cpu_us, peak_rss_mb());
+  std::fflush(stdout);
+}
+
+void must(const connectors::Status& status, const std::string& what) {
+  if (!status) throw std::runtime_error(what + ": " + status.failure().code + " " + status.failure().message);
+}
+
+Operation create_op(const std::string& dn, Attributes attributes) {
+  return Operation{Operation::Kind::create, dn, {}, std::move(attributes), {}};
+}
+
+Operation replace_op(const std::string& dn, const Attributes& attributes) {
+  Operation op{Operation::Kind::modify, dn, {}, {}, {}};
+  for (const auto& [name, values] : attributes) op.changes.push_back({name, reconcile::ChangeKind::replace, values});
+  return op;
+}
+
+std::vector<Operation> connector_ops(const Options& o, const std::string& ou, int generation) {
+  std::vector<Operation> ops;
+  ops.reserve(o.users);
+  for (std::size_t i = 0; i < o.users; ++i) {
+    ops.push_back(generation == 0 ? create_op(user_dn(ou, i), user(i, 0))
+                                  : replace_op(user_dn(ou, i), changed_part(user(i, generation))));
+  }
+  return ops;
+}
+
+std::vector<RawOp> raw_ops(const Options& o, const std::string& ou, int generation) {
+  std::vector<RawOp> ops;
+  ops.reserve(o.users);
+  for (std::size_t i = 0; i < o.users; ++i) {
+    ops.push_back(generation == 0 ? RawOp{RawOp::Kind::add, user_dn(ou, i), user(i, 0)}
+                                  : RawOp{RawOp::Kind::modify_replace, user_dn(ou, i), changed_part(user(i, generation))});
+  }
+  return ops;
+}
+
+// One at a time through the Connector interface: what the outbox did before pipelining.
+void sequential_writes(connectors::ldap::LdapConnector& connector, const std::vector<Operation>& ops, Sample& s) {
+  for (const Operation& op : ops) {
+    auto t0 = Clock::now();
+    must(connector.apply(op), op.key);
+    s.latency.push_back(Clock::now() - t0);
+  }
+}
+
+// The planner's view of one entry: how many operations would make it agree.
+std::size_t planned_ops(const std::string& dn, std::size_t i, const Attributes& observed) {
+  mapping::Desired desired{dn, user(i, 1)};
+  return reconcile::plan(desired, reconcile::Account{dn, observed}).size();
+}
+
+void sequential_read_and_diff(connectors::ldap::LdapConnector& connector, const Options& o, Sample& s) {
+  std::size_t changes = 0;
+  for (std::size_t i = 0; i < o.users; ++i) {
+    const std::string dn = user_dn("seq", i);
+    auto t0 = Clock::now();
+    auto read = connector.read(dn, kAttributes);
+    if (!read || !read.value()) throw std::runtime_error("read " + dn + " failed");
+    changes += planned_ops(dn, i, read.value()->attributes);
+    s.latency.push_back(Clock::now() - t0);
+  }
+  if (changes != 0) throw std::runtime_error("diff found " + std::to_string(changes) + " changes, expected none");
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void ldapsearch_paged(const test::Slapd& slapd, const std::string& base, const Options& o) {
+  std::string command = "LDAPNOINIT=1 ldapsearch -x -LLL -o ldif-wrap=no -H " + shell_quote(slapd.url()) + " -D " +
+                        shell_quote(slapd.bind_dn()) + " -y " + shell_quote((slapd.dir() / "password").string()) +
+                        " -b " + shell_quote(base) + " -E pr=" + std::to_string(o.page_size) +
+                        "/noprompt '(objectClass=inetOrgPerson)'";
+  for (const auto& a : kAttributes) command += " " + a;
+  command += " >/dev/null";
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("ldapsearch failed: " + command);
+}
+
+void add_ou(connectors::ldap::LdapConnector& connector, const std::string& ou) {
+  must(connector.apply(create_op("ou=" + ou + ",dc=example,dc=org",
+                                 {{"objectClass", {"organizationalUnit"}}, {"ou", {ou}}})),
+       "add ou " + ou);
+}
+
+void run(const Options& o) {
+  auto slapd = test::Slapd::start(test::SlapdOptions{.access_log = false, .durable = o.durable});
+  auto settings = test::settings_for(*slapd);
+  connectors::ldap::LdapConnector connector("bench", settings);
+  RawLdapClient raw(slapd->url(), slapd->bind_dn(), slapd->password());
+  for (const char* ou : {"raw", "seq"}) add_ou(connector, ou);
+
+  std::printf("ldap_bench: %zu users, window %zu, slapd mdb %s, page size %d\n", o.users, o.window,
+              o.durable ? "durable" : "dbnosync", o.page_size);
+  std::printf("%-14s %-22s %8s %8s %10s %9s %9s %11s %9s\n", "phase", "client", "ops", "seconds", "ops/s",
+              "p50_us", "p99_us", "cpu_us/op", "rss_MB");
+
+  for (int generation : {0, 1}) {
+    const char* phase = generation == 0 ? "(a) add" : "(b) modify x3";
+    {
+      auto ops = raw_ops(o, "raw", generation);
+      Sample s = begin();
+      raw.run(ops, o.window, s.latency);
+      report(phase, "raw libldap", ops.size(), s);
+    }
+    if (o.sequential) {
+      auto ops = connector_ops(o, "seq", generation);
+      Sample s = begin();
+      sequential_writes(connector, ops, s);
+      report(phase, "connector apply()", ops.size(), s);
+    }
+  }
+
+  const std::string phase = "(c) read+diff";
+  {
+    Sample s = begin();
+    ldapsearch_paged(*slapd, "ou=raw,dc=example,dc=org", o);
+    report(phase.c_str(), "ldapsearch -E pr", o.users, s);
+  }
+  {
+    Sample s = begin();
+    raw.paged_read("ou=raw,dc=example,dc=org", kAttributes, o.page_size);
+    report(phase.c_str(), "raw libldap (no diff)", o.users, s);
+  }
+  if (o.sequential) {
+    Sample s = begin();
+    sequential_read_and_diff(connector, o, s);
+    report(phase.c_str(), "connector read()", o.users, s);
+  }
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto number = [&](const char* name) {
+      if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a number");
+      return static_cast<std::size_t>(std::stoul(argv[++i]));
+    };
+    if (arg == "--users") o.users = number("--users");
+    else if (arg == "--window") o.window = number("--window");
+    else if (arg == "--page-size") o.page_size = static_cast<int>(number("--page-size"));
+    else if (arg == "--durable") o.durable = true;
+    else if (arg == "--sequential") o.sequential = true;
+    else throw std::invalid_argument("unknown argument '" + arg + "'; see the comment at the top of ldap_bench.cpp");
+  }
+  if (o.users == 0 || o.window == 0 || o.page_size <= 0) throw std::invalid_argument("counts must be positive");
+  return o;
+}
+
+}  // namespace
+}  // namespace idb::bench
+
+int main(int argc, char** argv) {
+  try {
+    idb::bench::run(idb::bench::parse(argc, argv));
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "ldap_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
