@@ -253,13 +253,14 @@ void Service::list_users(const httplib::Request& req, httplib::Response& res) {
     if (auto* err = std::get_if<ParseError>(&parsed)) {
       return send_error(res, {400, "invalidFilter", err->message + " at offset " + std::to_string(err->offset)});
     }
-    const auto& filter = std::get<Comparison>(parsed);
+    const auto& filter = std::get<Filter>(parsed);
+    const auto& cmp = filter.comparison;
     // The lookup every IdP makes before a create: answer it from the index.
-    const bool by_user_name = filter.op == CompareOp::eq && filter.path.schema.empty() && filter.value.is_string() &&
-                              filter.path.names.size() == 1 && !filter.path.value_filter &&
-                              iequals(filter.path.names[0], "userName");
+    const bool by_user_name = filter.kind == Filter::Kind::compare && cmp.op == CompareOp::eq && cmp.path.schema.empty() && cmp.value.is_string() &&
+                              cmp.path.names.size() == 1 && !cmp.path.value_filter &&
+                              iequals(cmp.path.names[0], "userName");
     if (by_user_name) {
-      if (auto user = store_.find_by_user_name(filter.value.get<std::string>())) candidates.push_back(std::move(*user));
+      if (auto user = store_.find_by_user_name(cmp.value.get<std::string>())) candidates.push_back(std::move(*user));
     } else {
       for (auto& user : store_.list_users()) {
         if (matches(filter, user.resource)) candidates.push_back(std::move(user));
