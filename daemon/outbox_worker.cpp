@@ -4,17 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "scim/user_resource.h"
 
 namespace idb::daemon {
 namespace {
 
 constexpr size_t kBatch = 256;
-
-std::optional<reconcile::Account> to_account(std::optional<connectors::Observed> observed) {
-  if (!observed) return std::nullopt;
-  return reconcile::Account{std::move(observed->key), std::move(observed->attributes)};
-}
 
 }  // namespace
 
@@ -62,42 +56,29 @@ OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const s
     store_.complete(entry, std::nullopt);
     return Outcome::applied;
   }
-  auto mapped = target.mapping->apply(user->resource);
-  if (auto* why = std::get_if<std::string>(&mapped)) {
-    return fail(entry, {connectors::FailureKind::permanent, "mapping", *why});
-  }
-  const bool disabled = user->deleted || !scim::is_active(user->resource);
-  const auto desired = reconcile::apply_lifecycle(std::get<mapping::Desired>(std::move(mapped)), disabled, target.disable);
-
-  std::vector<std::string> wanted;
-  for (const auto& [name, values] : desired.attributes) wanted.push_back(name);
-  auto& connector = *target.connector;
-  auto observed = connector.read(desired.key, wanted);
-  if (!observed) return fail(entry, observed.failure());
-  if (!observed.value()) {
-    // The key template's output changed since we last wrote: the account is
-    // still where we put it, and is renamed rather than created again.
-    if (const auto baseline = store_.baseline(entry.target, entry.user_id); baseline && baseline->key != desired.key) {
-      observed = connector.read(baseline->key, wanted);
-      if (!observed) return fail(entry, observed.failure());
-    }
-  }
-  auto account = to_account(std::move(observed.value()));
-  if (!account && disabled) {
-    // Never create an account only to disable it.
+  auto planned = plan_user(target, *user, store_.baseline(entry.target, entry.user_id));
+  if (!planned) return fail(entry, planned.failure());
+  const UserPlan& plan = planned.value();
+  if (plan.kind == UserPlan::Kind::skip) {
     store_.complete(entry, std::nullopt);
     return Outcome::applied;
   }
-
-  const auto ops = reconcile::plan(desired, account);
-  for (const auto& op : ops) {
-    if (auto status = connector.apply(op); !status) return fail(entry, status.failure());
+  for (const auto& op : plan.operations) {
+    if (auto status = target.connector->apply(op); !status) return fail(entry, status.failure());
   }
-  if (!ops.empty()) {
-    const char* action = !account ? "created" : disabled ? "disabled" : "updated";
-    spdlog::info("{}: {} {} ({} operation{})", entry.target, action, desired.key, ops.size(), ops.size() == 1 ? "" : "s");
+  if (plan.kind != UserPlan::Kind::noop) {
+    spdlog::info("{}: {} {} ({} operation{})", entry.target, to_string(plan.kind), plan.desired.key,
+                 plan.operations.size(), plan.operations.size() == 1 ? "" : "s");
   }
-  store_.complete(entry, state::Baseline{desired.key, desired.attributes});
+  if (plan.decision.conflict) {
+    for (const auto& a : plan.decision.attributes) {
+      if (a.verdict == reconcile::Verdict::conflict) {
+        spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
+                     entry.target, plan.desired.key, a.attribute);
+      }
+    }
+  }
+  store_.complete(entry, state::Baseline{plan.desired.key, plan.decision.next_baseline});
   return Outcome::applied;
 }
 

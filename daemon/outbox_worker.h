@@ -15,16 +15,10 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "mapping/mapping.h"
-#include "reconcile/planner.h"
+#include "daemon/user_plan.h"
 #include "state/store.h"
 
 namespace idb::daemon {
-
-struct TargetBinding {
-  connectors::Connector* connector;
-  const mapping::TargetMapping* mapping;
-  reconcile::DisableMark disable;
-};
 
 struct DrainSummary {
   int applied = 0;   // entries brought in line with the source (including no-ops)

@@ -42,7 +42,8 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
     runtime->connectors.push_back(std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap));
     runtime->target_names.push_back(target.name);
     bindings.push_back({runtime->connectors.back().get(), &runtime->mappings.at(target.name),
-                        {target.ldap.disable.attribute, target.ldap.disable.value}});
+                        {target.ldap.disable.attribute, target.ldap.disable.value},
+                        reconcile::Policies{}});
   }
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, std::move(bindings), config.retry, now_ms);
   return runtime;

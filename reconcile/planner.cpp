@@ -1,18 +1,11 @@
 #include "reconcile/planner.h"
 
-#include <algorithm>
+#include "reconcile/values.h"
 
 namespace idb::reconcile {
 namespace {
 
 using mapping::Values;
-
-Values minus(const Values& a, const Values& b) {
-  Values out;
-  std::copy_if(a.begin(), a.end(), std::back_inserter(out),
-               [&](const std::string& v) { return std::find(b.begin(), b.end(), v) == b.end(); });
-  return out;
-}
 
 // The changes that turn `observed` into `desired` for one attribute. After a
 // rename the RDN value has already moved, so only idempotent replaces are safe.

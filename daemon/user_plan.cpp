@@ -1,0 +1,59 @@
+#include "daemon/user_plan.h"
+
+#include "scim/user_resource.h"
+
+namespace idb::daemon {
+
+const char* to_string(UserPlan::Kind kind) {
+  switch (kind) {
+    case UserPlan::Kind::create: return "create";
+    case UserPlan::Kind::update: return "update";
+    case UserPlan::Kind::disable: return "disable";
+    case UserPlan::Kind::noop: return "no-op";
+    case UserPlan::Kind::skip: return "skip";
+  }
+  return "?";
+}
+
+connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
+                                       const std::optional<state::Baseline>& baseline) {
+  auto mapped = target.mapping->apply(user.resource);
+  if (auto* why = std::get_if<std::string>(&mapped)) {
+    return connectors::Failure{connectors::FailureKind::permanent, "mapping", *why};
+  }
+  UserPlan plan;
+  plan.disabled = user.deleted || !scim::is_active(user.resource);
+  plan.desired = reconcile::apply_lifecycle(std::get<mapping::Desired>(std::move(mapped)), plan.disabled, target.disable);
+
+  std::vector<std::string> wanted;
+  for (const auto& [name, values] : plan.desired.attributes) wanted.push_back(name);
+  auto& connector = *target.connector;
+  auto found = connector.read(plan.desired.key, wanted);
+  if (!found) return found.failure();
+  // The key template's output changed since we last wrote: the account is
+  // still where we put it, and is renamed rather than created again.
+  if (!found.value() && baseline && baseline->key != plan.desired.key) {
+    found = connector.read(baseline->key, wanted);
+    if (!found) return found.failure();
+  }
+  if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
+
+  if (!plan.observed && plan.disabled) {
+    plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
+    return plan;
+  }
+  const std::optional<mapping::Attributes> last_written =
+      baseline ? std::optional<mapping::Attributes>(baseline->attributes) : std::nullopt;
+  plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies);
+  plan.operations = reconcile::plan(plan.decision.effective, plan.observed);
+  if (!plan.observed) {
+    plan.kind = UserPlan::Kind::create;
+  } else if (plan.operations.empty()) {
+    plan.kind = UserPlan::Kind::noop;
+  } else {
+    plan.kind = plan.disabled ? UserPlan::Kind::disable : UserPlan::Kind::update;
+  }
+  return plan;
+}
+
+}  // namespace idb::daemon

@@ -1,0 +1,40 @@
+#pragma once
+// Plans one user on one target: map the user, find the account (following a
+// renamed key), decide per attribute, and derive the operations. Reads the
+// target but writes nothing, so the daemon's worker and the dry-run `plan`
+// share exactly the same decisions.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "mapping/mapping.h"
+#include "reconcile/three_way.h"
+#include "state/store.h"
+
+namespace idb::daemon {
+
+struct TargetBinding {
+  connectors::Connector* connector;
+  const mapping::TargetMapping* mapping;
+  reconcile::DisableMark disable;
+  reconcile::Policies policies;
+};
+
+struct UserPlan {
+  enum class Kind { create, update, disable, noop, skip };
+  Kind kind = Kind::noop;
+  bool disabled = false;                      // the user is deleted or inactive at the source
+  mapping::Desired desired;                   // after the lifecycle overlay
+  std::optional<reconcile::Account> observed;  // the account as found (nullopt: none)
+  reconcile::Decision decision;
+  std::vector<reconcile::Operation> operations;
+};
+const char* to_string(UserPlan::Kind kind);
+
+// A Failure when the mapping cannot build the account (permanent) or the
+// target cannot be read.
+connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
+                                       const std::optional<state::Baseline>& baseline);
+
+}  // namespace idb::daemon

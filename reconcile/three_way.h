@@ -1,0 +1,70 @@
+#pragma once
+// Three-way decisions per attribute: what the source wants (desired), what we
+// last wrote (baseline) and what the target holds now (observed) tell "the
+// source changed" apart from "someone edited the target", and the attribute's
+// authority decides what happens. Pure: no I/O.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mapping/attributes.h"
+#include "mapping/mapping.h"
+#include "reconcile/planner.h"
+
+namespace idb::reconcile {
+
+// Who owns an attribute's value on the target.
+enum class Authority {
+  source,       // the source wins: target edits are reverted
+  target,       // a target edit is kept, and the value is no longer managed
+  create_only,  // written when the account is created, never afterwards
+  manual,       // a divergence goes to the review queue; nothing is written
+};
+const char* to_string(Authority authority);
+
+struct Policies {
+  Authority fallback = Authority::source;  // the target's default
+  std::map<std::string, Authority, mapping::CaseInsensitiveLess> per_attribute;
+  Authority of(const std::string& attribute) const;
+};
+
+enum class Verdict {
+  in_sync,       // the target already holds the desired value
+  apply_source,  // the source changed (or we never wrote it): the target gets it
+  revert_drift,  // the target was edited, the source owns it: put it back
+  keep_target,   // the target's value stays (its edit, or create_only after creation)
+  converged,     // source and target changed to the same value
+  conflict,      // needs a person (authority manual): nothing is written
+};
+const char* to_string(Verdict verdict);
+
+struct AttributeDecision {
+  std::string attribute;
+  Authority authority;
+  Verdict verdict;
+  std::optional<mapping::Values> baseline;  // absent when we never wrote it
+  mapping::Values observed;
+  mapping::Values desired;
+  mapping::Values result;  // what the target holds once the plan is applied
+  bool operator==(const AttributeDecision&) const = default;
+};
+
+struct Decision {
+  // `desired` with every kept or conflicting attribute set to the observed
+  // value: feeding it to plan() writes exactly the decided changes.
+  mapping::Desired effective;
+  // What to remember as "last written" once applied. A kept or conflicting
+  // attribute keeps its old baseline, so the divergence stays visible and a
+  // `target`-owned value stays unmanaged until the target matches again.
+  mapping::Attributes next_baseline;
+  std::vector<AttributeDecision> attributes;  // in attribute-name order
+  bool conflict = false;
+};
+
+// `baseline` is what we last wrote to this account (nullopt: never written,
+// e.g. an account found by correlation); `observed` nullopt: no account yet.
+Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
+                const std::optional<Account>& observed, const Policies& policies, const PlanOptions& options = {});
+
+}  // namespace idb::reconcile

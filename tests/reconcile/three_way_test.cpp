@@ -1,0 +1,119 @@
+#include "reconcile/three_way.h"
+#include "reconcile/values.h"
+
+#include <gtest/gtest.h>
+
+using namespace idb::reconcile;
+using idb::mapping::Attributes;
+using idb::mapping::Desired;
+using idb::mapping::Values;
+
+namespace {
+
+struct Cell {
+  const char* name;
+  std::optional<Values> baseline;  // what we last wrote (nullopt: never)
+  Values observed;
+  Values desired;
+  Authority authority;
+  Verdict verdict;
+  Values result;
+  std::optional<Values> next_baseline;
+};
+
+// Every combination of (source changed?, target changed?, authority), plus
+// the never-written and converged cases.
+const Cell kCells[] = {
+    // nothing changed
+    {"quiet/source", Values{"a"}, {"a"}, {"a"}, Authority::source, Verdict::in_sync, {"a"}, Values{"a"}},
+    {"quiet/manual", Values{"a"}, {"a"}, {"a"}, Authority::manual, Verdict::in_sync, {"a"}, Values{"a"}},
+    // only the source changed
+    {"source/source", Values{"a"}, {"a"}, {"b"}, Authority::source, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"source/target", Values{"a"}, {"a"}, {"b"}, Authority::target, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"source/manual", Values{"a"}, {"a"}, {"b"}, Authority::manual, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"source/create_only", Values{"a"}, {"a"}, {"b"}, Authority::create_only, Verdict::keep_target, {"a"}, Values{"a"}},
+    // only the target changed (drift)
+    {"drift/source", Values{"a"}, {"x"}, {"a"}, Authority::source, Verdict::revert_drift, {"a"}, Values{"a"}},
+    {"drift/target", Values{"a"}, {"x"}, {"a"}, Authority::target, Verdict::keep_target, {"x"}, Values{"a"}},
+    {"drift/manual", Values{"a"}, {"x"}, {"a"}, Authority::manual, Verdict::conflict, {"x"}, Values{"a"}},
+    {"drift/create_only", Values{"a"}, {"x"}, {"a"}, Authority::create_only, Verdict::keep_target, {"x"}, Values{"a"}},
+    {"drift-removed/source", Values{"a"}, {}, {"a"}, Authority::source, Verdict::revert_drift, {"a"}, Values{"a"}},
+    // both changed, differently
+    {"both/source", Values{"a"}, {"x"}, {"b"}, Authority::source, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"both/target", Values{"a"}, {"x"}, {"b"}, Authority::target, Verdict::keep_target, {"x"}, Values{"a"}},
+    {"both/manual", Values{"a"}, {"x"}, {"b"}, Authority::manual, Verdict::conflict, {"x"}, Values{"a"}},
+    {"both/create_only", Values{"a"}, {"x"}, {"b"}, Authority::create_only, Verdict::keep_target, {"x"}, Values{"a"}},
+    // both changed to the same value
+    {"converged/manual", Values{"a"}, {"b"}, {"b"}, Authority::manual, Verdict::converged, {"b"}, Values{"b"}},
+    // never written: an account found by correlation
+    {"unlinked-empty/target", std::nullopt, {}, {"b"}, Authority::target, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"unlinked/source", std::nullopt, {"x"}, {"b"}, Authority::source, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"unlinked/target", std::nullopt, {"x"}, {"b"}, Authority::target, Verdict::keep_target, {"x"}, std::nullopt},
+    {"unlinked/manual", std::nullopt, {"x"}, {"b"}, Authority::manual, Verdict::conflict, {"x"}, std::nullopt},
+    {"unlinked/create_only", std::nullopt, {"x"}, {"b"}, Authority::create_only, Verdict::keep_target, {"x"}, std::nullopt},
+    {"unlinked-same/manual", std::nullopt, {"b"}, {"b"}, Authority::manual, Verdict::in_sync, {"b"}, Values{"b"}},
+    // order of values never matters
+    {"order/source", Values{"a", "b"}, {"b", "a"}, {"a", "b"}, Authority::source, Verdict::in_sync, {"a", "b"}, Values{"a", "b"}},
+};
+
+TEST(ThreeWay, EveryCell) {
+  for (const auto& c : kCells) {
+    SCOPED_TRACE(c.name);
+    Policies policies;
+    policies.per_attribute["cn"] = c.authority;
+    std::optional<Attributes> baseline = Attributes{};
+    if (c.baseline) (*baseline)["cn"] = *c.baseline;
+    const Decision d = decide(Desired{"uid=u", {{"cn", c.desired}}}, baseline, Account{"uid=u", {{"cn", c.observed}}},
+                              policies);
+    ASSERT_EQ(d.attributes.size(), 1u);
+    EXPECT_EQ(d.attributes[0].verdict, c.verdict) << to_string(d.attributes[0].verdict);
+    EXPECT_EQ(d.attributes[0].result, c.result);
+    EXPECT_EQ(d.attributes[0].authority, c.authority);
+    EXPECT_EQ(d.effective.attributes.at("cn"), c.result);
+    EXPECT_EQ(d.conflict, c.verdict == Verdict::conflict);
+    if (c.next_baseline) {
+      EXPECT_EQ(d.next_baseline.at("cn"), *c.next_baseline);
+    } else {
+      EXPECT_EQ(d.next_baseline.count("cn"), 0u);
+    }
+    // The effective account plans exactly the decided change.
+    const auto ops = plan(d.effective, Account{"uid=u", {{"cn", c.observed}}});
+    const bool writes = c.verdict == Verdict::apply_source || c.verdict == Verdict::revert_drift;
+    EXPECT_EQ(!ops.empty(), writes && !same_values(c.result, c.observed));
+  }
+}
+
+TEST(ThreeWay, NewAccountsGetEverythingIncludingCreateOnly) {
+  Policies policies;
+  policies.fallback = Authority::manual;
+  policies.per_attribute["o"] = Authority::create_only;
+  const Decision d = decide(Desired{"uid=u", {{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}}, std::nullopt, std::nullopt,
+                            policies);
+  ASSERT_EQ(d.attributes.size(), 3u);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
+  EXPECT_EQ(d.attributes[1].verdict, Verdict::apply_source);
+  EXPECT_EQ(d.attributes[2].verdict, Verdict::in_sync);
+  EXPECT_FALSE(d.conflict);
+  EXPECT_EQ(d.next_baseline, (Attributes{{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}));
+}
+
+TEST(ThreeWay, TargetOwnedValueStaysUnmanagedAfterAnEdit) {
+  Policies policies;
+  policies.fallback = Authority::target;
+  // Round 1: an administrator edited cn; we keep it and remember what we wrote.
+  Attributes baseline = {{"cn", {"a"}}};
+  Decision d = decide(Desired{"k", {{"cn", {"a"}}}}, baseline, Account{"k", {{"cn", {"edited"}}}}, policies);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
+  // Round 2: the source changes too; the edit still wins.
+  d = decide(Desired{"k", {{"cn", {"b"}}}}, d.next_baseline, Account{"k", {{"cn", {"edited"}}}}, policies);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
+  EXPECT_EQ(d.effective.attributes.at("cn"), Values{"edited"});
+}
+
+TEST(ThreeWay, AdditiveAttributesToleratePlusValues) {
+  const Decision d = decide(Desired{"k", {{"objectClass", {"inetOrgPerson"}}}}, Attributes{{"objectClass", {"inetOrgPerson"}}},
+                            Account{"k", {{"objectClass", {"inetOrgPerson", "extensibleObject"}}}}, Policies{});
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::in_sync);
+}
+
+}  // namespace
