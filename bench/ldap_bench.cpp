@@ -3,7 +3,8 @@
 //   (a) add N users, (b) replace 3 attributes on each, (c) paged read of the
 //   subtree plus a diff against the desired state (expects no changes).
 // Absolute numbers drift between runs on shared machines; compare rows of
-// one run. Usage: ldap_bench [--users N] [--window W] [--durable] [--sequential]
+// one run. Usage: ldap_bench [--users N] [--window W] [--connections C]
+//                  [--page-size P] [--durable] [--sequential]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -36,6 +37,7 @@ const std::vector<std::string> kChanged{"mail", "title", "telephoneNumber"};
 struct Options {
   std::size_t users = 10000;
   std::size_t window = 64;
+  std::size_t connections = 1;
   bool durable = false;
   bool sequential = false;  // also measure the one-at-a-time apply()
   int page_size = 1000;
@@ -111,7 +113,7 @@ void report(const char* phase, const char* client, std::size_t ops, Sample& s) {
     return std::string(text);
   };
   std::string p50 = percentile(0.50), p99 = percentile(0.99);
-  std::printf("%-14s %-22s %8zu %8.2f %10.0f %9s %9s %11.1f %9.1f\n", phase, client, ops, seconds,
+  std::printf("%-14s %-24s %8zu %8.2f %10.0f %9s %9s %11.1f %9.1f\n", phase, client, ops, seconds,
               static_cast<double>(ops) / seconds, p50.c_str(), p99.c_str(), cpu_us, peak_rss_mb());
   std::fflush(stdout);
 }
@@ -165,6 +167,37 @@ std::size_t planned_ops(const std::string& dn, std::size_t i, const Attributes& 
   return reconcile::plan(desired, reconcile::Account{dn, observed}).size();
 }
 
+void pipelined_writes(connectors::ldap::LdapConnector& connector, const std::vector<Operation>& ops, Sample& s) {
+  s.latency.reserve(ops.size());
+  std::size_t failures = 0;
+  std::string first;
+  connector.apply_all(ops, [&](const connectors::ldap::Completion& c) {
+    s.latency.push_back(c.latency);
+    if (!c.status && failures++ == 0) first = c.status.failure().code + " " + c.status.failure().message;
+  });
+  if (failures > 0) throw std::runtime_error(std::to_string(failures) + " operations failed, first: " + first);
+}
+
+// The user index is the uid's number: u0000042 -> 42.
+std::size_t index_of(const Attributes& attributes) {
+  auto uid = attributes.find("uid");
+  if (uid == attributes.end() || uid->second.empty()) throw std::runtime_error("entry without uid");
+  return std::stoul(uid->second.front().substr(1));
+}
+
+void paged_read_and_diff(connectors::ldap::LdapConnector& connector, const Options& o) {
+  std::size_t changes = 0, entries = 0;
+  auto status = connector.read_all("ou=conn,dc=example,dc=org", "(objectClass=inetOrgPerson)", kAttributes,
+                                   [&](connectors::ldap::ObservedEntry&& e) {
+                                     ++entries;
+                                     changes += planned_ops(e.observed.key, index_of(e.observed.attributes),
+                                                            e.observed.attributes);
+                                   });
+  must(status, "read_all");
+  if (entries != o.users) throw std::runtime_error("read " + std::to_string(entries) + " entries");
+  if (changes != 0) throw std::runtime_error("diff found " + std::to_string(changes) + " changes, expected none");
+}
+
 void sequential_read_and_diff(connectors::ldap::LdapConnector& connector, const Options& o, Sample& s) {
   std::size_t changes = 0;
   for (std::size_t i = 0; i < o.users; ++i) {
@@ -203,13 +236,17 @@ void add_ou(connectors::ldap::LdapConnector& connector, const std::string& ou) {
 void run(const Options& o) {
   auto slapd = test::Slapd::start(test::SlapdOptions{.access_log = false, .durable = o.durable});
   auto settings = test::settings_for(*slapd);
-  connectors::ldap::LdapConnector connector("bench", settings);
+  connectors::ldap::LdapSettings tuning;
+  tuning.window = o.window;
+  tuning.connections = o.connections;
+  tuning.page_size = o.page_size;
+  connectors::ldap::LdapConnector connector("bench", settings, tuning);
   RawLdapClient raw(slapd->url(), slapd->bind_dn(), slapd->password());
-  for (const char* ou : {"raw", "seq"}) add_ou(connector, ou);
+  for (const char* ou : {"raw", "conn", "seq"}) add_ou(connector, ou);
 
-  std::printf("ldap_bench: %zu users, window %zu, slapd mdb %s, page size %d\n", o.users, o.window,
-              o.durable ? "durable" : "dbnosync", o.page_size);
-  std::printf("%-14s %-22s %8s %8s %10s %9s %9s %11s %9s\n", "phase", "client", "ops", "seconds", "ops/s",
+  std::printf("ldap_bench: %zu users, window %zu, %zu connection(s), slapd mdb %s, page size %d\n", o.users,
+              o.window, o.connections, o.durable ? "durable" : "dbnosync", o.page_size);
+  std::printf("%-14s %-24s %8s %8s %10s %9s %9s %11s %9s\n", "phase", "client", "ops", "seconds", "ops/s",
               "p50_us", "p99_us", "cpu_us/op", "rss_MB");
 
   for (int generation : {0, 1}) {
@@ -219,6 +256,12 @@ void run(const Options& o) {
       Sample s = begin();
       raw.run(ops, o.window, s.latency);
       report(phase, "raw libldap", ops.size(), s);
+    }
+    {
+      auto ops = connector_ops(o, "conn", generation);
+      Sample s = begin();
+      pipelined_writes(connector, ops, s);
+      report(phase, "connector apply_all()", ops.size(), s);
     }
     if (o.sequential) {
       auto ops = connector_ops(o, "seq", generation);
@@ -239,6 +282,11 @@ void run(const Options& o) {
     raw.paged_read("ou=raw,dc=example,dc=org", kAttributes, o.page_size);
     report(phase.c_str(), "raw libldap (no diff)", o.users, s);
   }
+  {
+    Sample s = begin();
+    paged_read_and_diff(connector, o);
+    report(phase.c_str(), "connector read_all+plan", o.users, s);
+  }
   if (o.sequential) {
     Sample s = begin();
     sequential_read_and_diff(connector, o, s);
@@ -256,12 +304,13 @@ Options parse(int argc, char** argv) {
     };
     if (arg == "--users") o.users = number("--users");
     else if (arg == "--window") o.window = number("--window");
+    else if (arg == "--connections") o.connections = number("--connections");
     else if (arg == "--page-size") o.page_size = static_cast<int>(number("--page-size"));
     else if (arg == "--durable") o.durable = true;
     else if (arg == "--sequential") o.sequential = true;
     else throw std::invalid_argument("unknown argument '" + arg + "'; see the comment at the top of ldap_bench.cpp");
   }
-  if (o.users == 0 || o.window == 0 || o.page_size <= 0) throw std::invalid_argument("counts must be positive");
+  if (o.users == 0 || o.window == 0 || o.connections == 0 || o.page_size <= 0) throw std::invalid_argument("counts must be positive");
   return o;
 }
 

@@ -2,72 +2,81 @@
 
 #include <ldap.h>
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/errors.h"
+#include "connectors/ldap/filter.h"
 
 namespace idb::connectors::ldap {
 namespace {
 
 using reconcile::Operation;
 
-// Only organizational units are made up on the fly: they carry nothing but
-// their name, so creating one cannot invent data nobody asked for.
-bool creatable_parent(const Dn& parent, const Dn& base) {
-  if (parent.rdns.size() <= base.rdns.size() || parent.rdns.front().size() != 1) return false;
-  return strcasecmp(parent.rdns.front().front().type.c_str(), "ou") == 0 && within(parent, base);
+// Removes `name` from the attributes and returns its first value.
+std::string take(mapping::Attributes& attributes, const char* name) {
+  auto found = attributes.find(name);
+  if (found == attributes.end()) return {};
+  std::string value = found->second.empty() ? std::string() : std::move(found->second.front());
+  attributes.erase(found);
+  return value;
 }
 
-mapping::Attributes organizational_unit(const Dn& dn) {
-  return {{"objectClass", {"organizationalUnit"}}, {"ou", {dn.rdns.front().front().value}}};
-}
-
-// Adds `dn`; when the server misses its parent and that parent is an ou
-// below `base`, adds the parent (recursively) and tries once more.
-Status add_with_parents(Session& session, const Dn& dn, const mapping::Attributes& attributes, const Dn& base) {
-  const std::string text = dn.str();
-  int rc = session.add(text, attributes);
-  if (rc == LDAP_NO_SUCH_OBJECT && creatable_parent(dn.parent(), base)) {
-    Dn parent = dn.parent();
-    spdlog::debug("ldap: creating missing parent {}", parent.str());
-    Status made = add_with_parents(session, parent, organizational_unit(parent), base);
-    // Someone else creating the same parent meanwhile is as good as us doing it.
-    if (!made && made.failure().code != code_of(LDAP_ALREADY_EXISTS)) return made;
-    rc = session.add(text, attributes);
+// Splits a batch over `lanes` connections so that every operation touching
+// an entry lands on the lane of that entry's earlier operations (a rename
+// carries its new DN along), keeping per-entry order.
+std::vector<std::vector<std::size_t>> split(std::span<const Operation> ops, std::size_t lanes) {
+  std::vector<std::vector<std::size_t>> out(lanes);
+  if (lanes == 1) {
+    out[0].reserve(ops.size());
+    for (std::size_t i = 0; i < ops.size(); ++i) out[0].push_back(i);
+    return out;
   }
-  if (rc != LDAP_SUCCESS) return session.failure(rc, "add " + text);
-  return ok();
-}
-
-const char* verb(Operation::Kind kind) {
-  switch (kind) {
-    case Operation::Kind::create: return "create";
-    case Operation::Kind::modify: return "modify";
-    case Operation::Kind::rename: return "rename";
+  std::unordered_map<std::string, std::size_t> lane_of;
+  auto key = [](const std::string& dn) {
+    auto parsed = parse_dn(dn);
+    return parsed ? normalize(parsed.value()) : dn;  // an unparsable DN fails alone wherever it goes
+  };
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    std::string from = key(ops[i].key);
+    auto found = lane_of.find(from);
+    std::size_t lane = found != lane_of.end() ? found->second : std::hash<std::string>{}(from) % lanes;
+    lane_of[from] = lane;
+    if (ops[i].kind == Operation::Kind::rename) lane_of[key(ops[i].new_key)] = lane;
+    out[lane].push_back(i);
   }
-  return "apply";
+  return out;
 }
 
 }  // namespace
 
-LdapConnector::LdapConnector(std::string name, config::LdapTarget settings)
-    : name_(std::move(name)), settings_(std::move(settings)) {}
+LdapConnector::LdapConnector(std::string name, config::LdapTarget settings, LdapSettings tuning)
+    : name_(std::move(name)), settings_(std::move(settings)), tuning_(std::move(tuning)) {
+  if (tuning_.window == 0) tuning_.window = 1;
+  if (tuning_.connections == 0) tuning_.connections = 1;
+  if (tuning_.page_size <= 0) tuning_.page_size = LdapSettings{}.page_size;
+  pool_.resize(tuning_.connections);
+  connect_ = [this] { return connect(); };
+}
 
 LdapConnector::~LdapConnector() = default;
 
-Status LdapConnector::ensure_connected() {
-  if (session_) return ok();
+Result<Session> LdapConnector::connect() const {
   spdlog::debug("ldap {}: connecting to {} as {}", name_, settings_.url, settings_.bind_dn);
-  auto opened = Session::open(settings_);
-  if (!opened) return opened.failure();
-  session_.emplace(std::move(opened.value()));
-  return ok();
+  return Session::open(settings_);
 }
 
-void LdapConnector::drop_connection() { session_.reset(); }
+Status LdapConnector::ensure_connected() {
+  if (pool_.front()) return ok();
+  auto opened = connect();
+  if (!opened) return opened.failure();
+  pool_.front().emplace(std::move(opened.value()));
+  return ok();
+}
 
 template <class T>
 Result<T> LdapConnector::settle(Result<T> result) {
@@ -75,7 +84,7 @@ Result<T> LdapConnector::settle(Result<T> result) {
   // a fresh one on the next call is cheap and certain.
   if (!result && result.failure().kind == FailureKind::retry) {
     spdlog::debug("ldap {}: dropping the connection after {}", name_, result.failure().code);
-    drop_connection();
+    pool_.front().reset();
   }
   return result;
 }
@@ -83,67 +92,93 @@ Result<T> LdapConnector::settle(Result<T> result) {
 Status LdapConnector::ping() {
   std::lock_guard lock(mu_);
   // A kept connection proves nothing about now; readiness needs a fresh bind.
-  drop_connection();
+  pool_.front().reset();
   return settle(ensure_connected());
+}
+
+Status LdapConnector::apply(const Operation& op) {
+  return apply_all(std::span(&op, 1)).front();
+}
+
+std::vector<Status> LdapConnector::apply_all(std::span<const Operation> ops, const OnDone& on_done) {
+  std::lock_guard lock(mu_);
+  std::vector<std::optional<Status>> results(ops.size());
+  auto base = parse_dn(settings_.base_dn);
+  if (!base) {
+    std::vector<Status> all(ops.size(), base.failure());
+    return all;
+  }
+  const std::size_t lanes = std::min(pool_.size(), std::max<std::size_t>(ops.size(), 1));
+  auto lanes_of = split(ops, lanes);
+  std::mutex done_mu;
+  OnDone one_at_a_time = [&](const Completion& c) {
+    std::lock_guard done_lock(done_mu);
+    on_done(c);
+  };
+  const OnDone& hook = !on_done ? on_done : (lanes == 1 ? on_done : one_at_a_time);
+  auto run = [&](std::size_t k) {
+    Lane lane{pool_[k], connect_, tuning_, settings_.timeout_ms, base.value()};
+    run_lane(lane, ops, lanes_of[k], results, hook);
+  };
+  if (lanes == 1) {
+    run(0);
+  } else {
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < lanes; ++k) threads.emplace_back(run, k);
+    for (auto& t : threads) t.join();
+  }
+  std::vector<Status> out;
+  out.reserve(ops.size());
+  for (auto& r : results) out.push_back(std::move(*r));
+  return out;
+}
+
+Status LdapConnector::search(const std::string& base, Scope scope, const std::string& filter,
+                             const std::vector<std::string>& attributes,
+                             const std::function<void(Entry&&)>& on_entry) {
+  if (auto connected = ensure_connected(); !connected) return connected;
+  int rc = pool_.front()->search_paged(base, scope, filter, attributes, tuning_.page_size, on_entry);
+  if (rc == LDAP_SUCCESS) return ok();
+  return pool_.front()->failure(rc, "search " + base + " " + filter);
 }
 
 Result<std::optional<Observed>> LdapConnector::read(const std::string& dn, const std::vector<std::string>& attributes) {
   std::lock_guard lock(mu_);
-  return settle(lookup(dn, attributes));
-}
-
-Status LdapConnector::apply(const Operation& op) {
-  std::lock_guard lock(mu_);
-  spdlog::debug("ldap {}: {} {}", name_, verb(op.kind), op.key);
-  return settle(dispatch(op));
-}
-
-Result<std::optional<Observed>> LdapConnector::lookup(const std::string& dn, const std::vector<std::string>& attributes) {
-  if (auto connected = ensure_connected(); !connected) return connected.failure();
   std::vector<std::string> wanted = attributes;
   wanted.push_back("objectClass");
-  std::vector<Entry> entries;
-  int rc = session_->search(dn, Scope::base, "(objectClass=*)", wanted, entries);
-  if (rc == LDAP_NO_SUCH_OBJECT || (rc == LDAP_SUCCESS && entries.empty())) return std::optional<Observed>();
-  if (rc != LDAP_SUCCESS) return session_->failure(rc, "read " + dn);
-  return std::optional<Observed>(Observed{dn, std::move(entries.front().attributes)});
+  std::optional<Observed> found;
+  Status status = search(dn, Scope::base, "(objectClass=*)", wanted, [&](Entry&& entry) {
+    found = Observed{dn, std::move(entry.attributes)};
+  });
+  if (!status && status.failure().code == code_of(LDAP_NO_SUCH_OBJECT)) return std::optional<Observed>();
+  if (!status) return settle(Result<std::optional<Observed>>(status.failure()));
+  return found;
 }
 
-Status LdapConnector::dispatch(const Operation& op) {
-  if (auto connected = ensure_connected(); !connected) return connected;
-  switch (op.kind) {
-    case Operation::Kind::create: return create(op);
-    case Operation::Kind::modify: return modify(op);
-    case Operation::Kind::rename: return rename(op);
-  }
-  return to_failure(LDAP_PARAM_ERROR, "apply to " + op.key + ": unknown operation kind");
+Status LdapConnector::read_all(const std::string& base, const std::string& filter,
+                               const std::vector<std::string>& attributes,
+                               const std::function<void(ObservedEntry&&)>& on_entry) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> wanted = attributes;
+  wanted.insert(wanted.end(), {"objectClass", "modifyTimestamp", "entryCSN"});
+  return settle(search(base, Scope::subtree, filter, wanted, [&](Entry&& entry) {
+    ObservedEntry out;
+    out.modify_timestamp = take(entry.attributes, "modifyTimestamp");
+    out.entry_csn = take(entry.attributes, "entryCSN");
+    out.observed = Observed{std::move(entry.dn), std::move(entry.attributes)};
+    on_entry(std::move(out));
+  }));
 }
 
-Status LdapConnector::create(const Operation& op) {
-  auto dn = parse_dn(op.key);
-  if (!dn) return dn.failure();
-  auto base = parse_dn(settings_.base_dn);
-  if (!base) return base.failure();
-  return add_with_parents(*session_, dn.value(), op.attributes, base.value());
-}
-
-Status LdapConnector::modify(const Operation& op) {
-  int rc = session_->modify(op.key, op.changes);
-  if (rc != LDAP_SUCCESS) return session_->failure(rc, "modify " + op.key);
-  return ok();
-}
-
-Status LdapConnector::rename(const Operation& op) {
-  auto from = parse_dn(op.key);
-  if (!from) return from.failure();
-  auto to = parse_dn(op.new_key);
-  if (!to) return to.failure();
-  if (to.value().empty()) return to_failure(LDAP_INVALID_DN_SYNTAX, "rename " + op.key + ": empty new DN");
-  Dn new_parent = to.value().parent();
-  bool moves = normalize(new_parent) != normalize(from.value().parent());
-  int rc = session_->rename(op.key, str(to.value().rdns.front()), moves ? new_parent.str() : std::string());
-  if (rc != LDAP_SUCCESS) return session_->failure(rc, "rename " + op.key + " to " + op.new_key);
-  return ok();
+Result<std::vector<Observed>> LdapConnector::find_by(const std::string& attribute, const std::string& value,
+                                                     const std::vector<std::string>& attributes) {
+  auto filter = equality_filter(attribute, value);
+  if (!filter) return filter.failure();
+  std::vector<Observed> found;
+  Status status = read_all(settings_.base_dn, filter.value(), attributes,
+                           [&](ObservedEntry&& entry) { found.push_back(std::move(entry.observed)); });
+  if (!status) return status.failure();
+  return found;
 }
 
 }  // namespace idb::connectors::ldap

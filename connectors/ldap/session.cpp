@@ -108,7 +108,7 @@ Result<Session> Session::open(const config::LdapTarget& settings) {
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, settings.url.c_str());
   if (rc != LDAP_SUCCESS) return to_failure(rc, "connect to " + settings.url);
-  Session session(ld);
+  Session session(ld, settings.timeout_ms);
 
   int version = LDAP_VERSION3;
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
@@ -127,10 +127,12 @@ Result<Session> Session::open(const config::LdapTarget& settings) {
   return session;
 }
 
-Session::Session(Session&& other) noexcept : ld_(std::exchange(other.ld_, nullptr)) {}
+Session::Session(Session&& other) noexcept
+    : ld_(std::exchange(other.ld_, nullptr)), timeout_ms_(other.timeout_ms_) {}
 
 Session& Session::operator=(Session&& other) noexcept {
   std::swap(ld_, other.ld_);
+  std::swap(timeout_ms_, other.timeout_ms_);
   return *this;
 }
 
@@ -157,24 +159,133 @@ int Session::search(const std::string& base, Scope scope, const std::string& fil
   return rc;
 }
 
-int Session::add(const std::string& dn, const mapping::Attributes& attributes) {
+int Session::send_add(const std::string& dn, const mapping::Attributes& attributes, int& msgid) {
   Mods mods;
   for (const auto& [type, values] : attributes) mods.push(LDAP_MOD_ADD, type, values);
+  // libldap encodes the request before returning, so `mods` may go now.
+  return ldap_add_ext(ld_, dn.c_str(), mods.get(), nullptr, nullptr, &msgid);
+}
+
+int Session::send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid) {
+  Mods mods;
+  for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
+  return ldap_modify_ext(ld_, dn.c_str(), mods.get(), nullptr, nullptr, &msgid);
+}
+
+int Session::send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior,
+                         int& msgid) {
+  return ldap_rename(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(), 1,
+                     nullptr, nullptr, &msgid);
+}
+
+int Session::receive(int msgid, int timeout_ms, Reply& reply) {
+  timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  LDAPMessage* message = nullptr;
+  int type = ldap_result(ld_, msgid, LDAP_MSG_ALL, timeout_ms > 0 ? &timeout : nullptr, &message);
+  if (type == 0) return LDAP_TIMEOUT;
+  if (type < 0) {
+    int rc = LDAP_SERVER_DOWN;
+    ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+    return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
+  }
+  reply = Reply{ldap_msgid(message), LDAP_OTHER, {}, {}};
+  char* matched = nullptr;
+  char* diagnostic = nullptr;
+  int rc = ldap_parse_result(ld_, message, &reply.code, &matched, &diagnostic, nullptr, nullptr, 1);
+  if (matched != nullptr) reply.matched_dn = matched;
+  if (diagnostic != nullptr) reply.diagnostic = diagnostic;
+  ldap_memfree(matched);
+  ldap_memfree(diagnostic);
+  return rc;
+}
+
+int Session::wait(int msgid, int rc) {
+  if (rc != LDAP_SUCCESS) return rc;
+  Reply reply;
+  rc = receive(msgid, timeout_ms_, reply);
+  // The handle keeps the last parsed diagnostic, which failure() reports.
+  return rc != LDAP_SUCCESS ? rc : reply.code;
+}
+
+int Session::add(const std::string& dn, const mapping::Attributes& attributes) {
   forget_diagnostics(ld_);
-  return ldap_add_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
+  int msgid = 0;
+  return wait(msgid, send_add(dn, attributes, msgid));
 }
 
 int Session::modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes) {
-  Mods mods;
-  for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
   forget_diagnostics(ld_);
-  return ldap_modify_ext_s(ld_, dn.c_str(), mods.get(), nullptr, nullptr);
+  int msgid = 0;
+  return wait(msgid, send_modify(dn, changes, msgid));
 }
 
 int Session::rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior) {
   forget_diagnostics(ld_);
-  return ldap_rename_s(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(),
-                       1, nullptr, nullptr);
+  int msgid = 0;
+  return wait(msgid, send_rename(dn, new_rdn, new_superior, msgid));
+}
+
+int Session::search_paged(const std::string& base, Scope scope, const std::string& filter,
+                          const std::vector<std::string>& attributes, int page_size,
+                          const std::function<void(Entry&&)>& on_entry) {
+  std::vector<char*> names;
+  for (const std::string& a : attributes) names.push_back(chars(a));
+  names.push_back(nullptr);
+  forget_diagnostics(ld_);
+  berval cookie{0, nullptr};
+  auto free_cookie = [&] {
+    ber_memfree(cookie.bv_val);
+    cookie = {0, nullptr};
+  };
+  timeval timeout{timeout_ms_ / 1000, (timeout_ms_ % 1000) * 1000};
+  do {
+    LDAPControl* page = nullptr;
+    int rc = ldap_create_page_control(ld_, page_size, &cookie, 1, &page);
+    free_cookie();
+    if (rc != LDAP_SUCCESS) return rc;
+    LDAPControl* controls[] = {page, nullptr};
+    int msgid = 0;
+    rc = ldap_search_ext(ld_, base.c_str(), scope_of(scope), filter.c_str(),
+                         attributes.empty() ? nullptr : names.data(), 0, controls, nullptr, nullptr, LDAP_NO_LIMIT,
+                         &msgid);
+    ldap_control_free(page);
+    if (rc != LDAP_SUCCESS) return rc;
+    for (bool page_done = false; !page_done;) {
+      LDAPMessage* raw = nullptr;
+      // One message at a time: a page of entries is never held whole.
+      int type = ldap_result(ld_, msgid, LDAP_MSG_ONE, timeout_ms_ > 0 ? &timeout : nullptr, &raw);
+      std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)> message(raw, &ldap_msgfree);
+      if (type == 0) {
+        ldap_abandon_ext(ld_, msgid, nullptr, nullptr);
+        return LDAP_TIMEOUT;
+      }
+      if (type < 0) {
+        rc = LDAP_SERVER_DOWN;
+        ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
+        return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
+      }
+      if (type == LDAP_RES_SEARCH_ENTRY) {
+        on_entry(decode(ld_, raw));
+      } else if (type == LDAP_RES_SEARCH_RESULT) {
+        int code = LDAP_OTHER;
+        LDAPControl** returned = nullptr;
+        rc = ldap_parse_result(ld_, raw, &code, nullptr, nullptr, nullptr, &returned, 0);
+        if (rc == LDAP_SUCCESS && code == LDAP_SUCCESS) {
+          LDAPControl* response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, returned, nullptr);
+          ber_int_t estimate = 0;
+          // No control back means the server sent everything in one go.
+          if (response != nullptr) rc = ldap_parse_pageresponse_control(ld_, response, &estimate, &cookie);
+        }
+        ldap_controls_free(returned);
+        if (rc != LDAP_SUCCESS) return rc;
+        if (code != LDAP_SUCCESS) return code;
+        page_done = true;
+      }
+      // Search references are answers we do not follow (referrals are off).
+    }
+  } while (cookie.bv_len > 0);
+  free_cookie();
+  return LDAP_SUCCESS;
 }
 
 Failure Session::failure(int result_code, std::string_view what) const {

@@ -2,6 +2,7 @@
 // One connected, bound libldap handle. It does what it is told and reports
 // libldap's result code; deciding what a code means is the caller's business.
 // The connector and the test harness both talk to slapd through it.
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,14 @@ struct Entry {
 
 enum class Scope { base, one_level, subtree };
 
+// What the server answered to one request sent with a send_* call.
+struct Reply {
+  int msgid = 0;
+  int code = 0;  // the operation's result code
+  std::string diagnostic;
+  std::string matched_dn;
+};
+
 class Session {
  public:
   // Connects and binds (simple bind). Timeouts come from settings.timeout_ms.
@@ -41,12 +50,31 @@ class Session {
   // `new_superior` empty keeps the entry under its parent; the old RDN value is removed.
   int rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior);
 
+  // Pipelining: each send_* puts one request on the wire without waiting and
+  // sets `msgid`; its Reply comes from receive. They return LDAP_SUCCESS or
+  // why the request could not be sent (usually: the connection is gone).
+  int send_add(const std::string& dn, const mapping::Attributes& attributes, int& msgid);
+  int send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid);
+  int send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior, int& msgid);
+  // Waits up to `timeout_ms` (0: no limit) for the reply to `msgid`, or to any
+  // outstanding request when msgid is -1 (LDAP_RES_ANY). Returns LDAP_SUCCESS
+  // with `reply` filled, LDAP_TIMEOUT, or the connection's failure.
+  int receive(int msgid, int timeout_ms, Reply& reply);
+
+  // Subtree/one-level search in pages of `page_size` (RFC 2696), handing each
+  // entry to `on_entry` as it arrives, so memory stays one page deep.
+  int search_paged(const std::string& base, Scope scope, const std::string& filter,
+                   const std::vector<std::string>& attributes, int page_size,
+                   const std::function<void(Entry&&)>& on_entry);
+
   // Explains a failed result code with what the server said about it.
   Failure failure(int result_code, std::string_view what) const;
 
  private:
-  explicit Session(LDAP* ld) : ld_(ld) {}
+  Session(LDAP* ld, int timeout_ms) : ld_(ld), timeout_ms_(timeout_ms) {}
+  int wait(int msgid, int rc);  // completes a synchronous call after its send
   LDAP* ld_;
+  int timeout_ms_;
 };
 
 }  // namespace idb::connectors::ldap
