@@ -1,9 +1,11 @@
 #include "connectors/ldap/session.h"
 
 #include <ldap.h>
+#include <signal.h>
 
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 #include "connectors/ldap/errors.h"
@@ -102,9 +104,21 @@ std::string option_string(LDAP* ld, int option) {
   return out;
 }
 
+// libldap writes to its socket without MSG_NOSIGNAL, so a write to a server
+// that has just gone would kill the whole process with SIGPIPE instead of
+// failing the operation. Ignored unless the program chose its own handler.
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
+  });
+}
+
 }  // namespace
 
 Result<Session> Session::open(const config::LdapTarget& settings) {
+  ignore_sigpipe();
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, settings.url.c_str());
   if (rc != LDAP_SUCCESS) return to_failure(rc, "connect to " + settings.url);

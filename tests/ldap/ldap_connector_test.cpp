@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/ldap/dn.h"
+#include "tests/ldap/ldap_test_support.h"
 #include "tests/support/slapd.h"
 
 namespace idb::connectors::ldap {
@@ -19,55 +20,7 @@ using reconcile::Operation;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
-
-const std::string kPeople = "ou=people,dc=example,dc=org";
-
-Operation operation(Operation::Kind kind, const std::string& dn) {
-  Operation op;
-  op.kind = kind;
-  op.key = dn;
-  return op;
-}
-
-Operation create(const std::string& dn, Attributes attributes) {
-  Operation op = operation(Operation::Kind::create, dn);
-  op.attributes = std::move(attributes);
-  return op;
-}
-
-Operation modify(const std::string& dn, std::vector<AttributeChange> changes) {
-  Operation op = operation(Operation::Kind::modify, dn);
-  op.changes = std::move(changes);
-  return op;
-}
-
-Operation rename(const std::string& dn, const std::string& new_dn) {
-  Operation op = operation(Operation::Kind::rename, dn);
-  op.new_key = new_dn;
-  return op;
-}
-
-Attributes person(const std::string& uid) {
-  return {{"objectClass", {"inetOrgPerson"}}, {"uid", {uid}}, {"cn", {uid}}, {"sn", {"Test"}}};
-}
-
-std::string person_dn(const std::string& uid) { return "uid=" + escape_value(uid) + "," + kPeople; }
-
-::testing::AssertionResult succeeded(const Status& status) {
-  if (status) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << status.failure().code << ": " << status.failure().message;
-}
-
-// Failed in this class; with this code unless `code` is empty.
-template <class T>
-::testing::AssertionResult failed(const Result<T>& result, FailureKind kind, const std::string& code = {}) {
-  if (result) return ::testing::AssertionFailure() << "succeeded";
-  const Failure& f = result.failure();
-  if (f.kind != kind || (!code.empty() && f.code != code)) {
-    return ::testing::AssertionFailure() << to_string(f.kind) << " " << f.code << ": " << f.message;
-  }
-  return ::testing::AssertionSuccess();
-}
+using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
 class ldap_connector : public ::testing::Test {
  protected:

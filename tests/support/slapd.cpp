@@ -124,6 +124,8 @@ void Slapd::restart() {
   run_start(port_);
 }
 
+std::string Slapd::log() const { return read_file(dir_ / "slapd.log.old") + read_file(log_file()); }
+
 config::LdapTarget settings_for(const Slapd& slapd) {
   config::LdapTarget settings;
   settings.url = slapd.url();

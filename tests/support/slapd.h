@@ -32,6 +32,9 @@ class Slapd {
   const std::string& base_dn() const { return base_dn_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path log_file() const { return dir_ / "slapd.log"; }
+  // What slapd logged so far (every operation when started with access_log),
+  // including what it logged before restarts.
+  std::string log() const;
   bool running() const { return running_; }
 
   void stop();

@@ -1,0 +1,70 @@
+#pragma once
+// Shorthands shared by the LDAP connector tests: operations, a person entry,
+// and assertions that print the failure's code and message.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "connectors/connector.h"
+#include "connectors/ldap/dn.h"
+#include "reconcile/operation.h"
+
+namespace idb::connectors::ldap::fixtures {
+
+using mapping::Attributes;
+using reconcile::AttributeChange;
+using reconcile::Operation;
+
+inline const std::string kPeople = "ou=people,dc=example,dc=org";
+
+inline Operation operation(Operation::Kind kind, const std::string& dn) {
+  Operation op;
+  op.kind = kind;
+  op.key = dn;
+  return op;
+}
+
+inline Operation create(const std::string& dn, Attributes attributes) {
+  Operation op = operation(Operation::Kind::create, dn);
+  op.attributes = std::move(attributes);
+  return op;
+}
+
+inline Operation modify(const std::string& dn, std::vector<AttributeChange> changes) {
+  Operation op = operation(Operation::Kind::modify, dn);
+  op.changes = std::move(changes);
+  return op;
+}
+
+inline Operation rename(const std::string& dn, const std::string& new_dn) {
+  Operation op = operation(Operation::Kind::rename, dn);
+  op.new_key = new_dn;
+  return op;
+}
+
+inline Attributes person(const std::string& uid) {
+  return {{"objectClass", {"inetOrgPerson"}}, {"uid", {uid}}, {"cn", {uid}}, {"sn", {"Test"}}};
+}
+
+inline std::string person_dn(const std::string& uid, const std::string& parent = kPeople) {
+  return "uid=" + escape_value(uid) + "," + parent;
+}
+
+inline ::testing::AssertionResult succeeded(const Status& status) {
+  if (status) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << status.failure().code << ": " << status.failure().message;
+}
+
+// Failed in this class; with this code unless `code` is empty.
+template <class T>
+::testing::AssertionResult failed(const Result<T>& result, FailureKind kind, const std::string& code = {}) {
+  if (result) return ::testing::AssertionFailure() << "succeeded";
+  const Failure& f = result.failure();
+  if (f.kind != kind || (!code.empty() && f.code != code)) {
+    return ::testing::AssertionFailure() << to_string(f.kind) << " " << f.code << ": " << f.message;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace idb::connectors::ldap::fixtures
