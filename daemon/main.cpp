@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "daemon/logging.h"
+#include "daemon/plan.h"
 #include "daemon/runtime.h"
 #include "daemon/serve.h"
 #include "daemon/version.h"
@@ -25,6 +26,7 @@ constexpr const char* kUsageText = R"(usage: idbridge <command> [options]
 commands:
   serve          run the daemon: SCIM endpoint + outbox drained into the targets
   sync --once    push every known user to every target once, then exit
+  plan           dry run: report what a sync would change on each target, and why
   check-config   validate a config file and its mapping without touching the network
   version        print the version
 
@@ -56,6 +58,19 @@ exits: 0 when every target is in line, 1 when changes are still waiting.
 )",
         {"--config", "--state-dir", "--log-format", "--log-level"},
         {"--once"}}},
+      {"plan",
+       {R"(usage: idbridge plan --config FILE [--target NAME] [--format text|json|html] [--output FILE]
+                    [--state-dir DIR] [--log-format text|json] [--log-level LEVEL]
+
+Plans every user on every target (or one) exactly as the daemon would, reading
+the targets and applying nothing, and prints the reconciliation report: per
+target the counts, then per user each attribute's before -> after and the
+decision and authority behind it. Exit status 0 when nothing needs attention,
+3 when there are conflicts or a guard holds a target, 1 when a target could not
+be read, 2 on bad usage or config.
+)",
+        {"--config", "--target", "--format", "--output", "--state-dir", "--log-format", "--log-level"},
+        {}}},
       {"check-config",
        {R"(usage: idbridge check-config FILE
 
@@ -122,6 +137,14 @@ std::optional<idb::config::Config> load_config(const std::string& file, const Ar
   return config;
 }
 
+idb::daemon::PlanRequest plan_request(const Args& args) {
+  idb::daemon::PlanRequest request;
+  if (auto it = args.values.find("--target"); it != args.values.end()) request.target = it->second;
+  if (auto it = args.values.find("--format"); it != args.values.end()) request.format = it->second;
+  if (auto it = args.values.find("--output"); it != args.values.end()) request.output = it->second;
+  return request;
+}
+
 int check_config(const std::string& file) {
   auto loaded = idb::config::load(file);
   std::vector<idb::diag::Diagnostic> errors = loaded.errors;
@@ -168,6 +191,7 @@ int run(const std::string& name, const Args& args) {
     return kUsage;
   }
   try {
+    if (name == "plan") return idb::daemon::plan(*config, plan_request(args));
     return name == "serve" ? idb::daemon::serve(*config) : idb::daemon::sync_once(*config);
   } catch (const idb::state::StoreError& e) {
     spdlog::error("state store: {}", e.what());

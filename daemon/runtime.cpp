@@ -37,7 +37,7 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
   runtime->mappings = std::move(mapping.targets);
   runtime->store = state::Store::open(config.state_dir);
 
-  std::vector<TargetBinding> bindings;
+  auto& bindings = runtime->bindings;
   for (const auto& target : config.targets) {
     runtime->connectors.push_back(std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap));
     runtime->target_names.push_back(target.name);
@@ -45,7 +45,7 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
                         {target.ldap.disable.attribute, target.ldap.disable.value},
                         reconcile::Policies{}});
   }
-  runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, std::move(bindings), config.retry, now_ms);
+  runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
   return runtime;
 }
 

@@ -22,6 +22,7 @@ struct Runtime {
   std::map<std::string, mapping::TargetMapping> mappings;
   std::unique_ptr<state::Store> store;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
+  std::vector<TargetBinding> bindings;  // one per target, in config order
   std::unique_ptr<OutboxWorker> worker;
   std::vector<std::string> target_names;
 };

@@ -215,10 +215,10 @@ std::optional<User> Store::find_by_external_id(const std::string& external_id) {
   return read_one_user(query.bind(external_id));
 }
 
-std::vector<User> Store::list_users() {
+std::vector<User> Store::list_users(bool include_deleted) {
   std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE deleted = 0 ORDER BY created_ms, rowid");
-  return read_users(query);
+  Statement query(db_, std::string(kSelectUser) + "WHERE (deleted = 0 OR ?1) ORDER BY created_ms, rowid");
+  return read_users(query.bind(include_deleted));
 }
 
 int64_t Store::count_users() {

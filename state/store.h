@@ -86,7 +86,8 @@ class Store {
   std::optional<User> get_user(const std::string& id, bool include_deleted = false);
   std::optional<User> find_by_user_name(const std::string& user_name);  // live users, case-insensitive
   std::optional<User> find_by_external_id(const std::string& external_id);  // live users, exact
-  std::vector<User> list_users();  // live users, oldest first
+  // Live users, oldest first; tombstones too when asked (a plan must show pending disables).
+  std::vector<User> list_users(bool include_deleted = false);
   int64_t count_users();           // live users
 
   // --- outbox (connector side)

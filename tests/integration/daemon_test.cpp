@@ -249,6 +249,64 @@ TEST_F(Daemon, SyncOncePushesEverythingAndReportsByExitStatus) {
   EXPECT_TRUE(has("grace.hopper", "cn", {"Grace Hopper"}));
 }
 
+TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
+  start_daemon();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    ids.push_back(create({{"userName", "p" + std::to_string(i)}, {"name", {{"givenName", "P"}, {"familyName", "Q"}}}}));
+  }
+  ASSERT_TRUE(eventually([&] { return people_count() == 12; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  const std::vector<std::string> plan = {"plan", "--config", config_.string(), "--state-dir", (dir_ / "state").string(),
+                                         "--format", "json", "--output", (dir_ / "plan.json").string()};
+  EXPECT_EQ(run(plan), 0);
+  json report = json::parse(idb::test::read_file(dir_ / "plan.json"));
+  EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 12);
+
+  // An administrator edits one entry: the plan says it will be reverted, and does not revert it.
+  std::string cmd = "printf 'dn: uid=p3," + people_ +
+                    "\\nchangetype: modify\\nreplace: cn\\ncn: Edited\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
+                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
+                    " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_EQ(run(plan), 0);
+  report = json::parse(idb::test::read_file(dir_ / "plan.json"));
+  const auto& t = report["targets"][0];
+  EXPECT_EQ(t["counts"]["update"], 1);
+  json edited;
+  for (const auto& u : t["users"]) {
+    if (u["user_name"] == "p3") edited = u;
+  }
+  ASSERT_TRUE(edited.is_object()) << report.dump(2);
+  EXPECT_EQ(edited["action"], "update");
+  EXPECT_EQ(edited["attributes"][0]["attribute"], "cn");
+  EXPECT_EQ(edited["attributes"][0]["verdict"], "revert_drift");
+  EXPECT_EQ(edited["attributes"][0]["observed"], json({"Edited"}));
+  EXPECT_EQ(edited["attributes"][0]["result"], json({"P Q"}));
+  EXPECT_TRUE(has("p3", "cn", {"Edited"}));  // dry run: nothing applied
+
+  // A feed that deletes every user at once is held by the guard: exit 3, nothing applied.
+  // (slapd is down while the daemon takes the deletes, so they wait in the outbox.)
+  slapd_->stop();
+  start_daemon();
+  for (const auto& id : ids) ASSERT_EQ(client_->Delete("/scim/v2/Users/" + id)->status, 204);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  slapd_->restart();
+  std::vector<std::string> text_plan = plan;
+  text_plan[6] = "text";
+  EXPECT_EQ(run(text_plan), 3);
+  const std::string text = idb::test::read_file(dir_ / "plan.json");
+  EXPECT_NE(text.find("12 disable"), std::string::npos) << text;
+  EXPECT_NE(text.find("HELD: would disable 12 of 12 accounts (100.0%)"), std::string::npos) << text;
+  std::vector<std::string> html_plan = plan;
+  html_plan[6] = "html";
+  html_plan[8] = (dir_ / "plan.html").string();
+  EXPECT_EQ(run(html_plan), 3);
+  EXPECT_NE(idb::test::read_file(dir_ / "plan.html").find("<table id=\"plan\">"), std::string::npos);
+  EXPECT_FALSE(has("p0", "employeeType", {"disabled"}));
+}
+
 TEST_F(Daemon, CommandLineExitStatuses) {
   EXPECT_EQ(run({"version"}), 0);
   EXPECT_EQ(run({"--help"}), 0);

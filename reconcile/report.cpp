@@ -1,0 +1,232 @@
+#include "reconcile/report.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace idb::reconcile {
+namespace {
+
+const char* const kActions[] = {"create", "update", "disable", "no-op", "skip", "error"};
+
+std::string quoted(const mapping::Values& values) {
+  if (values.empty()) return "(none)";
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ", ";
+    out += nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return out;
+}
+
+const char* kind_name(Operation::Kind kind) {
+  switch (kind) {
+    case Operation::Kind::create: return "create";
+    case Operation::Kind::modify: return "modify";
+    case Operation::Kind::rename: return "rename";
+  }
+  return "?";
+}
+
+const char* change_name(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::add: return "add";
+    case ChangeKind::remove: return "remove";
+    case ChangeKind::replace: return "replace";
+  }
+  return "?";
+}
+
+nlohmann::json operation_json(const Operation& op) {
+  nlohmann::json j = {{"kind", kind_name(op.kind)}, {"key", op.key}};
+  if (op.kind == Operation::Kind::rename) j["new_key"] = op.new_key;
+  if (op.kind == Operation::Kind::create) j["attributes"] = op.attributes;
+  if (op.kind == Operation::Kind::modify) {
+    j["changes"] = nlohmann::json::array();
+    for (const auto& c : op.changes) {
+      j["changes"].push_back({{"attribute", c.attribute}, {"change", change_name(c.kind)}, {"values", c.values}});
+    }
+  }
+  return j;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string summary_line(const TargetEntry& t) {
+  std::ostringstream out;
+  const auto counts = t.counts();
+  out << "target " << t.name << ":";
+  bool first = true;
+  for (const char* key : {"create", "update", "disable", "no-op", "skip", "error", "conflict"}) {
+    out << (first ? " " : ", ") << counts.at(key) << " " << key;
+    first = false;
+  }
+  if (t.held) out << "  [HELD: " << *t.held << "; nothing will be applied until approved]";
+  return out.str();
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> TargetEntry::counts() const {
+  std::map<std::string, int64_t> out;
+  for (const char* a : kActions) out[a] = 0;
+  out["conflict"] = 0;
+  for (const auto& u : users) {
+    ++out[u.action];
+    if (u.conflict) ++out["conflict"];
+  }
+  return out;
+}
+
+bool Report::needs_attention() const {
+  return std::any_of(targets.begin(), targets.end(), [](const TargetEntry& t) {
+    return t.held || t.counts().at("conflict") > 0;
+  });
+}
+
+void normalize(Report& report) {
+  for (auto& t : report.targets) {
+    std::sort(t.users.begin(), t.users.end(), [](const UserEntry& a, const UserEntry& b) {
+      return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
+    });
+    for (auto& u : t.users) {
+      std::sort(u.attributes.begin(), u.attributes.end(), [](const auto& a, const auto& b) {
+        return mapping::CaseInsensitiveLess{}(a.attribute, b.attribute);
+      });
+    }
+  }
+}
+
+nlohmann::json to_json(const Report& report) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : report.targets) {
+    nlohmann::json users = nlohmann::json::array();
+    for (const auto& u : t.users) {
+      nlohmann::json attrs = nlohmann::json::array();
+      for (const auto& a : u.attributes) {
+        nlohmann::json j = {{"attribute", a.attribute}, {"verdict", to_string(a.verdict)},
+                            {"authority", to_string(a.authority)}, {"observed", a.observed},
+                            {"desired", a.desired}, {"result", a.result}};
+        j["baseline"] = a.baseline ? nlohmann::json(*a.baseline) : nlohmann::json(nullptr);
+        attrs.push_back(std::move(j));
+      }
+      nlohmann::json ops = nlohmann::json::array();
+      for (const auto& op : u.operations) ops.push_back(operation_json(op));
+      nlohmann::json j = {{"user_id", u.user_id}, {"user_name", u.user_name}, {"key", u.key}, {"action", u.action},
+                          {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
+      if (!u.error.empty()) j["error"] = u.error;
+      users.push_back(std::move(j));
+    }
+    targets.push_back({{"name", t.name},
+                       {"counts", t.counts()},
+                       {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
+                       {"users", std::move(users)}});
+  }
+  return {{"schema_version", kReportSchemaVersion},
+          {"generated_at", report.generated_at},
+          {"config", report.config},
+          {"needs_attention", report.needs_attention()},
+          {"targets", std::move(targets)}};
+}
+
+std::string to_text(const Report& report) {
+  std::ostringstream out;
+  out << "idbridge plan (dry run: nothing was applied) at " << report.generated_at << " from " << report.config
+      << "\n";
+  for (const auto& t : report.targets) out << summary_line(t) << "\n";
+  for (const auto& t : report.targets) {
+    for (const auto& u : t.users) {
+      if (u.action == "no-op" && !u.conflict && u.attributes.empty()) continue;
+      out << "\n[" << t.name << "] " << u.action << (u.conflict ? " (CONFLICT)" : "") << " " << u.key << "  (user "
+          << u.user_name << ", " << u.user_id << ")\n";
+      if (!u.error.empty()) out << "    error: " << u.error << "\n";
+      for (const auto& a : u.attributes) {
+        out << "    " << a.attribute << ": " << quoted(a.observed) << " -> " << quoted(a.result) << "   ["
+            << to_string(a.verdict) << ", authority " << to_string(a.authority);
+        if (a.verdict == Verdict::conflict || a.verdict == Verdict::keep_target) {
+          out << "; source wants " << quoted(a.desired);
+        }
+        out << "]\n";
+      }
+    }
+  }
+  if (report.needs_attention()) out << "\nNeeds attention: conflicts to review or guards holding a target.\n";
+  return out.str();
+}
+
+std::string to_html(const Report& report) {
+  std::ostringstream rows;
+  for (const auto& t : report.targets) {
+    for (const auto& u : t.users) {
+      auto row = [&](const std::string& attr, const std::string& before, const std::string& after,
+                     const std::string& why) {
+        rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
+             << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
+             << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
+             << html_escape(attr) << "</td><td>" << html_escape(before) << "</td><td>" << html_escape(after)
+             << "</td><td>" << html_escape(why) << "</td></tr>\n";
+      };
+      if (!u.error.empty()) row("", "", "", "error: " + u.error);
+      for (const auto& a : u.attributes) {
+        row(a.attribute, quoted(a.observed), quoted(a.result),
+            std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
+      }
+      if (u.error.empty() && u.attributes.empty()) row("", "", "", "in sync");
+    }
+  }
+  std::ostringstream summary;
+  for (const auto& t : report.targets) summary << "<li>" << html_escape(summary_line(t)) << "</li>\n";
+
+  // One file, no external assets: it is mailed around and opened offline.
+  std::ostringstream out;
+  out << R"HTML(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>idbridge plan</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#eee;cursor:pointer;user-select:none}tr.conflict td{background:#fde2e2}
+tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2){color:#a00}input{padding:4px;width:30em}
+</style></head><body>
+<h1>idbridge plan <small>(dry run: nothing was applied)</small></h1>
+<p>Generated )HTML" << html_escape(report.generated_at) << " from <code>" << html_escape(report.config) << R"HTML(</code></p>
+<ul id="summary">
+)HTML" << summary.str() << R"HTML(</ul>
+<p><input id="filter" type="search" placeholder="Filter rows (any column)"></p>
+<table id="plan"><thead><tr><th>Target</th><th>Action</th><th>User</th><th>Key</th><th>Attribute</th><th>Before</th><th>After</th><th>Why</th></tr></thead>
+<tbody>
+)HTML" << rows.str() << R"HTML(</tbody></table>
+<script>
+(function(){
+  var table=document.getElementById('plan'),body=table.tBodies[0];
+  document.getElementById('filter').addEventListener('input',function(e){
+    var q=e.target.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows,function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':'';});
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells,function(th,i){
+    var asc=true;
+    th.addEventListener('click',function(){
+      var rows=Array.prototype.slice.call(body.rows);
+      rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;return (x<y?-1:x>y?1:0)*(asc?1:-1);});
+      asc=!asc;rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+})();
+</script>
+</body></html>
+)HTML";
+  return out.str();
+}
+
+}  // namespace idb::reconcile

@@ -1,0 +1,56 @@
+#pragma once
+// The dry-run reconciliation report: what a run would change on each target,
+// and why. Built from plans, rendered as text, JSON or one self-contained
+// HTML file. Pure: ordering is deterministic and no secret is ever in it
+// (it holds only mapped attribute values and keys).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "reconcile/operation.h"
+#include "reconcile/three_way.h"
+
+namespace idb::reconcile {
+
+inline constexpr int kReportSchemaVersion = 1;
+
+struct UserEntry {
+  std::string user_id;
+  std::string user_name;
+  std::string key;     // the account key (DN) the plan works on
+  std::string action;  // create | update | disable | no-op | skip | error
+  std::string error;   // why the user could not be planned (action "error")
+  std::vector<AttributeDecision> attributes;  // every attribute that is not simply in sync
+  std::vector<Operation> operations;
+  bool conflict = false;
+};
+
+struct TargetEntry {
+  std::string name;
+  std::vector<UserEntry> users;
+  std::optional<std::string> held;  // the guard that holds this target, if any
+  // create/update/disable/no-op/skip/error/conflict counts (every key present).
+  std::map<std::string, int64_t> counts() const;
+};
+
+struct Report {
+  std::string generated_at;  // RFC 3339
+  std::string config;        // the config file the plan was made from
+  std::vector<TargetEntry> targets;
+  // Conflicts or held guards: `idbridge plan` exits 3.
+  bool needs_attention() const;
+};
+
+// Sorts users by key (then user id) and attributes by name, so the same
+// state always renders the same report.
+void normalize(Report& report);
+
+nlohmann::json to_json(const Report& report);
+std::string to_text(const Report& report);
+std::string to_html(const Report& report);
+
+}  // namespace idb::reconcile

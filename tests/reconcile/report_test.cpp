@@ -1,0 +1,94 @@
+#include "reconcile/report.h"
+
+#include <gtest/gtest.h>
+
+#include "reconcile/guards.h"
+
+using namespace idb::reconcile;
+using idb::mapping::Values;
+
+namespace {
+
+Report sample() {
+  Report r{"2026-11-22T00:00:00Z", "/etc/idbridge/idbridge.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt};
+  UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", "", {}, {}, false};
+  update.attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
+  update.attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z<script>"}, {"Zed"}, {"Zed"}});
+  update.operations.push_back({Operation::Kind::modify, "uid=zed,dc=x", {}, {}, {{"cn", ChangeKind::replace, {"Zed"}}}});
+  UserEntry conflict{"id-1", "amy", "uid=amy,dc=x", "no-op", "", {}, {}, true};
+  conflict.attributes.push_back({"mail", Authority::manual, Verdict::conflict, Values{"a@x"}, {"b@x"}, {"c@x"}, {"b@x"}});
+  UserEntry create{"id-3", "bob", "uid=bob,dc=x", "create", "", {}, {}, false};
+  UserEntry broken{"id-4", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false};
+  t.users = {update, conflict, create, broken};
+  r.targets.push_back(t);
+  normalize(r);
+  return r;
+}
+
+TEST(Report, CountsAndDeterministicOrder) {
+  const Report r = sample();
+  const auto counts = r.targets[0].counts();
+  EXPECT_EQ(counts.at("create"), 1);
+  EXPECT_EQ(counts.at("update"), 1);
+  EXPECT_EQ(counts.at("no-op"), 1);
+  EXPECT_EQ(counts.at("error"), 1);
+  EXPECT_EQ(counts.at("conflict"), 1);
+  EXPECT_EQ(counts.at("disable"), 0);
+  EXPECT_TRUE(r.needs_attention());
+  // Users by key (the unplannable one, with no key, first), attributes by name.
+  EXPECT_EQ(r.targets[0].users[0].user_name, "eve");
+  EXPECT_EQ(r.targets[0].users[1].user_name, "amy");
+  EXPECT_EQ(r.targets[0].users[3].attributes[0].attribute, "cn");
+}
+
+TEST(Report, Json) {
+  const auto j = to_json(sample());
+  EXPECT_EQ(j["schema_version"], kReportSchemaVersion);
+  EXPECT_EQ(j["needs_attention"], true);
+  const auto& t = j["targets"][0];
+  EXPECT_EQ(t["name"], "ldap");
+  EXPECT_EQ(t["counts"]["conflict"], 1);
+  EXPECT_TRUE(t["held"].is_null());
+  const auto& zed = t["users"][3];
+  EXPECT_EQ(zed["attributes"][0]["verdict"], "revert_drift");
+  EXPECT_EQ(zed["attributes"][0]["observed"], nlohmann::json({"Z<script>"}));
+  EXPECT_EQ(zed["operations"][0]["changes"][0]["change"], "replace");
+  EXPECT_EQ(t["users"][0]["error"], "mapping: the account key needs userName");
+}
+
+TEST(Report, TextSaysWhatAndWhy) {
+  const std::string text = to_text(sample());
+  EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 1 no-op, 0 skip, 1 error, 1 conflict"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    title: \"Old\" -> \"New\"   [apply_source, authority source]"), std::string::npos) << text;
+  EXPECT_NE(text.find("    mail: \"b@x\" -> \"b@x\"   [conflict, authority manual; source wants \"c@x\"]"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Needs attention"), std::string::npos);
+}
+
+TEST(Report, HtmlIsSelfContainedAndEscaped) {
+  const std::string html = to_html(sample());
+  EXPECT_EQ(html.find("<script src"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("Z<script>"), std::string::npos);
+  EXPECT_NE(html.find("&quot;Z&lt;script&gt;&quot;"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"no-op conflict\">"), std::string::npos);
+}
+
+TEST(Guards, HoldAtTheirThresholds) {
+  const GuardLimits limits;  // 50 disables / 10%, 1000 modifies / 50%, percent from 10 changes on
+  EXPECT_EQ(held_by_guard({10000, 50, 0}, limits), std::nullopt);
+  EXPECT_EQ(held_by_guard({10000, 51, 0}, limits), "would disable 51 accounts, more than the limit of 50");
+  EXPECT_EQ(held_by_guard({100, 10, 0}, limits), std::nullopt);  // exactly 10%
+  EXPECT_EQ(held_by_guard({99, 10, 0}, limits),
+            "would disable 10 of 99 accounts (10.1%), more than the limit of 10.0%");
+  EXPECT_EQ(held_by_guard({5, 1, 0}, limits), std::nullopt);  // below the floor
+  EXPECT_EQ(held_by_guard({10, 9, 0}, limits), std::nullopt);
+  EXPECT_EQ(held_by_guard({100000, 0, 1001}, limits), "would modify 1001 accounts, more than the limit of 1000");
+  EXPECT_EQ(held_by_guard({30, 0, 16}, limits), "would modify 16 of 30 accounts (53.3%), more than the limit of 50.0%");
+  EXPECT_EQ(held_by_guard({0, 0, 0}, limits), std::nullopt);
+}
+
+}  // namespace
