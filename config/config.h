@@ -36,10 +36,43 @@ struct LdapTarget {
   DisableRule disable{"employeeType", "disabled"};
 };
 
+// What every cloud target shares: where its API is and how hard to press it.
+struct HttpSettings {
+  std::string base_url;         // scheme://host[:port]; private deployments have their own
+  std::filesystem::path ca_file{};  // extra CA bundle; the system store otherwise
+  int timeout_ms = 10000;
+  int connect_timeout_ms = 5000;
+  int rate_limit = 10;          // requests per second; 0 = unlimited
+  int max_attempts = 3;         // per request within one outbox attempt
+};
+
+// Authing Management API v3 (specs/001-authing.md).
+struct AuthingTarget {
+  HttpSettings http{.base_url = "https://api.authing.cn"};
+  std::string auth = "signature";        // signature (AK/SK HMAC-SHA1) | token (management token)
+  std::string access_key_id;             // user pool ID or programmatic access account ID
+  Secret access_key_secret;
+  std::string key_type = "external_id";  // what the mapping's key is: external_id | username | email | phone
+  std::string disabled_status = "Suspended";  // Suspended | Deactivated | Resigned | Archived
+  // API codes that mean "already taken" (a conflict, not a retry): the spec found none
+  // documented, so this is INFERRED and configurable; 2026 is what the local server uses.
+  std::vector<int> conflict_api_codes{2026};
+};
+
+// Alibaba Cloud PDS 2022-03-01 (specs/002-aliyun-pds.md).
+struct PdsTarget {
+  HttpSettings http;                     // https://{domain_id}.api.aliyunpds.com unless given
+  std::string domain_id;
+  std::string access_key_id;
+  Secret access_key_secret;
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
-  std::string type;  // "ldap" (more types come with the cloud connectors)
+  std::string type;  // ldap | authing | pds
   LdapTarget ldap;
+  AuthingTarget authing;
+  PdsTarget pds;
 };
 
 struct RetryPolicy {

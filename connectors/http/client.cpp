@@ -79,6 +79,7 @@ Client::Client(std::string target, Options options)
   client_->enable_server_certificate_verification(true);
   if (!options_.ca_file.empty()) client_->set_ca_cert_path(options_.ca_file.c_str());
   client_->set_keep_alive(true);
+  client_->set_tcp_nodelay(true);  // small signed requests must not wait on delayed ACKs
   client_->set_connection_timeout(std::chrono::milliseconds(options_.connect_timeout_ms));
   client_->set_read_timeout(std::chrono::milliseconds(options_.timeout_ms));
   client_->set_write_timeout(std::chrono::milliseconds(options_.timeout_ms));

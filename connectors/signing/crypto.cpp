@@ -72,6 +72,21 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view text) {
+  std::string normal(text);
+  std::replace(normal.begin(), normal.end(), '-', '+');
+  std::replace(normal.begin(), normal.end(), '_', '/');
+  while (normal.size() % 4) normal += '=';
+  const std::size_t padding = normal.size() - std::min(normal.size(), normal.find_last_not_of('=') + 1);
+  if (padding > 2) return std::nullopt;
+  std::string out(normal.size() / 4 * 3, '\0');
+  const int size = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                   reinterpret_cast<const unsigned char*>(normal.data()), static_cast<int>(normal.size()));
+  if (size < 0) return std::nullopt;
+  out.resize(static_cast<std::size_t>(size) - padding);
+  return out;
+}
+
 std::string uri_encode(std::string_view text) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
   std::string out;

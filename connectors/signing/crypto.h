@@ -2,6 +2,7 @@
 // The primitives every cloud signer is built from: digests, HMACs and the
 // encodings their outputs travel in. Pure functions over bytes (OpenSSL libcrypto).
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 
 std::string hex(std::string_view bytes);  // lower-case
 std::string base64(std::string_view bytes);
+// Standard or URL-safe alphabet, padding optional; nullopt when malformed.
+std::optional<std::string> base64_decode(std::string_view text);
 
 // RFC 3986 percent-encoding: only A-Z a-z 0-9 - _ . ~ stay raw; upper-case hex digits.
 std::string uri_encode(std::string_view text);

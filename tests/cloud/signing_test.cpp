@@ -21,6 +21,12 @@ TEST(Crypto, DigestsAndEncodings) {
   EXPECT_EQ(base64("f"), "Zg==");
   EXPECT_EQ(base64("fo"), "Zm8=");
   EXPECT_EQ(base64("foo"), "Zm9v");
+  EXPECT_EQ(base64_decode("Zg=="), "f");
+  EXPECT_EQ(base64_decode("Zm8"), "fo");
+  EXPECT_EQ(base64_decode("Zm9v"), "foo");
+  EXPECT_EQ(base64_decode("-_8"), "\xfb\xff");
+  EXPECT_EQ(base64_decode("Z!=="), std::nullopt);
+  EXPECT_EQ(base64_decode("Z==="), std::nullopt);
   EXPECT_EQ(uri_encode("a b*c~d(e)+/é"), "a%20b%2Ac~d%28e%29%2B%2F%C3%A9");
   EXPECT_EQ(uri_encode_path("/v2/p 1/users/"), "/v2/p%201/users/");
   EXPECT_EQ(uri_decode("a%20b%2ac+%zz%4"), "a b*c+%zz%4");

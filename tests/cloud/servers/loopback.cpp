@@ -18,6 +18,7 @@ void drop(httplib::Response& res) {
 
 Loopback::Loopback(ErrorBody error_body) : error_body_(std::move(error_body)) {
   server_.set_keep_alive_max_count(1000);
+  server_.set_tcp_nodelay(true);
 }
 
 Loopback::~Loopback() { stop(); }

@@ -1,0 +1,233 @@
+#include "connectors/authing/authing_connector.h"
+
+#include <algorithm>
+
+#include "connectors/authing/authing_fields.h"
+#include "connectors/cloud/fields.h"
+#include "connectors/http/retry.h"
+#include "connectors/signing/authing.h"
+#include "connectors/signing/crypto.h"
+
+namespace idb::connectors::authing {
+
+namespace {
+
+constexpr const char* kApi = "authing";
+constexpr const char* kActive = "Activated";
+
+http::Options http_options(const config::HttpSettings& s) {
+  http::Options o;
+  o.base_url = s.base_url;
+  o.ca_file = s.ca_file.string();
+  o.timeout_ms = s.timeout_ms;
+  o.connect_timeout_ms = s.connect_timeout_ms;
+  o.rate_per_second = s.rate_limit;
+  o.burst = std::max(1, s.rate_limit);
+  o.max_attempts = s.max_attempts;
+  return o;
+}
+
+http::Request json_post(std::string path, const nlohmann::ordered_json& body, bool idempotent = true) {
+  return {"POST", std::move(path), {}, {{"content-type", "application/json"}}, body.dump(), idempotent};
+}
+
+// The JWT's `scoped_userpool_id` claim, which token-authenticated calls must repeat in a header.
+std::string user_pool_of(const std::string& jwt) {
+  const auto first = jwt.find('.');
+  const auto second = jwt.find('.', first + 1);
+  if (first == std::string::npos || second == std::string::npos) return "";
+  auto payload = signing::base64_decode(jwt.substr(first + 1, second - first - 1));
+  if (!payload) return "";
+  auto claims = nlohmann::json::parse(*payload, nullptr, false);
+  if (!claims.is_object() || !claims.contains("scoped_userpool_id") || !claims["scoped_userpool_id"].is_string()) {
+    return "";
+  }
+  return claims["scoped_userpool_id"];
+}
+
+bool not_found(const Failure& failure) { return failure.code.starts_with("authing:HTTP 404"); }
+
+}  // namespace
+
+std::string key_field(const std::string& key_type) {
+  if (key_type == "external_id") return "externalId";
+  return key_type;  // username, email and phone are their own field names
+}
+
+AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings)
+    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, http_options(settings_.http)) {}
+
+http::Sign AuthingConnector::signer() {
+  if (settings_.auth == "token") {
+    return [this](http::Request& r) {
+      std::lock_guard lock(token_mutex_);
+      r.headers.emplace_back("authorization", "Bearer " + token_);
+      r.headers.emplace_back("x-authing-userpool-id", user_pool_id_);
+      r.headers.emplace_back("x-authing-lang", "en-US");
+    };
+  }
+  return [this](http::Request& r) {
+    r.headers.emplace_back("accept", "application/json");
+    r.headers.emplace_back("x-authing-signature-nonce", signing::random_hex(16));
+    r.headers.emplace_back("x-authing-signature-method", "HMAC-SHA1");
+    r.headers.emplace_back("x-authing-signature-version", "1.0");
+    r.headers.emplace_back("x-authing-lang", "en-US");
+    r.headers.emplace_back("date", signing::http_date(signing::Clock::now()));
+    signing::Params params = r.query;
+    if (r.method != "GET") params = signing::authing::body_params(nlohmann::ordered_json::parse(r.body, nullptr, false));
+    const std::string sts = signing::authing::string_to_sign(r.method, r.headers, r.path, std::move(params));
+    r.headers.emplace_back("authorization",
+                           signing::authing::authorization(settings_.access_key_id,
+                                                           signing::authing::signature(settings_.access_key_secret.value, sts)));
+  };
+}
+
+Status AuthingConnector::refresh_token() {
+  {
+    std::lock_guard lock(token_mutex_);
+    // Refreshed a minute early so a token never expires in flight.
+    if (!token_.empty() && std::chrono::steady_clock::now() + std::chrono::minutes(1) < token_expires_) return ok();
+  }
+  nlohmann::ordered_json body{{"accessKeyId", settings_.access_key_id},
+                              {"accessKeySecret", settings_.access_key_secret.value}};
+  auto response = client_.send(json_post("/api/v3/get-management-token", body));
+  if (!response) return response.failure();
+  auto data = parse(response.value());
+  if (!data) return data.failure();
+  const auto& d = data.value();
+  if (!d.contains("access_token") || !d["access_token"].is_string() || !d.contains("expires_in") ||
+      !d["expires_in"].is_number()) {
+    return Failure{FailureKind::retry, "authing:token", "the management token answer lacks access_token/expires_in"};
+  }
+  std::string token = d["access_token"];
+  std::string pool = user_pool_of(token);
+  if (pool.empty()) {
+    return Failure{FailureKind::permanent, "authing:token", "the management token has no scoped_userpool_id claim"};
+  }
+  std::lock_guard lock(token_mutex_);
+  token_ = std::move(token);
+  user_pool_id_ = std::move(pool);
+  token_expires_ = std::chrono::steady_clock::now() + std::chrono::seconds(d["expires_in"].get<int64_t>());
+  return ok();
+}
+
+Result<nlohmann::json> AuthingConnector::parse(const http::Response& response) {
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  // The body's statusCode is authoritative (the SDKs read it whatever the HTTP status).
+  const bool enveloped = body.is_object() && body.contains("statusCode") && body["statusCode"].is_number_integer();
+  const int status = enveloped ? body["statusCode"].get<int>() : response.status;
+  if (status == 200 && enveloped) return body.contains("data") ? body["data"] : nlohmann::json::object();
+  if (status == 200) {
+    return Failure{FailureKind::retry, "authing:response", "HTTP 200 without an Authing statusCode envelope"};
+  }
+  const std::string message = enveloped && body.contains("message") && body["message"].is_string()
+                                  ? body["message"].get<std::string>()
+                                  : "";
+  int api_code = 0;
+  if (enveloped && body.contains("apiCode") && body["apiCode"].is_number_integer()) api_code = body["apiCode"];
+  const std::string code = api_code ? std::to_string(api_code) : "";
+  const auto& conflicts = settings_.conflict_api_codes;
+  if (api_code && std::find(conflicts.begin(), conflicts.end(), api_code) != conflicts.end()) {
+    return Failure{FailureKind::conflict, "authing:" + code, message};
+  }
+  Failure failure = http::failure_for_status(status, code, message);
+  failure.code = "authing:" + failure.code;
+  return failure;
+}
+
+Result<nlohmann::json> AuthingConnector::call(http::Request request) {
+  for (int attempt = 1;; ++attempt) {
+    if (settings_.auth == "token") {
+      if (auto status = refresh_token(); !status) return status.failure();
+    }
+    auto response = client_.send(request, signer());
+    if (!response) return response.failure();
+    // A revoked token is fetched again once; a second 401 is a real credentials problem.
+    if (response.value().status == 401 && settings_.auth == "token" && attempt == 1) {
+      std::lock_guard lock(token_mutex_);
+      token_.clear();
+      continue;
+    }
+    return parse(response.value());
+  }
+}
+
+nlohmann::ordered_json AuthingConnector::addressed(const std::string& key) const {
+  return {{"userId", key}, {"options", {{"userIdType", settings_.key_type}}}};
+}
+
+Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
+  auto data = call({"GET",
+                    "/api/v3/get-user",
+                    {{"userId", key}, {"userIdType", settings_.key_type}, {"withCustomData", "true"}},
+                    {},
+                    "",
+                    true});
+  if (!data) {
+    if (not_found(data.failure())) return std::optional<Observed>{};
+    return data.failure();
+  }
+  Observed observed{key, {}};
+  for (const auto& attribute : attributes) {
+    auto value = get(data.value(), attribute);
+    if (!value) continue;
+    // Active is the absence of the disable mark.
+    if (field(attribute) && field(attribute)->name == "status" && *value == kActive) continue;
+    observed.attributes[attribute] = {*value};
+  }
+  return std::optional<Observed>(std::move(observed));
+}
+
+Status AuthingConnector::apply(const reconcile::Operation& op) {
+  switch (op.kind) {
+    case reconcile::Operation::Kind::create: return create(op);
+    case reconcile::Operation::Kind::modify: return modify(op);
+    case reconcile::Operation::Kind::rename: return rename(op);
+  }
+  return Failure{FailureKind::permanent, "authing:operation", "unknown operation"};
+}
+
+Status AuthingConnector::create(const reconcile::Operation& op) {
+  auto values = cloud::created_fields(kApi, field, op);
+  if (!values) return values.failure();
+  nlohmann::ordered_json body = nlohmann::ordered_json::object();
+  for (const auto& value : values.value()) put(body, value);
+  const std::string keyed = key_field(settings_.key_type);
+  if (body.contains(keyed) && body[keyed] != op.key) {
+    return cloud::invalid(kApi, op.key, "the mapping sets '" + keyed + "' to something other than the key");
+  }
+  body[keyed] = op.key;
+  // Unique fields make a second create fail as a conflict, so a lost answer never duplicates a user.
+  auto data = call(json_post("/api/v3/create-user", body, /*idempotent=*/false));
+  if (!data) return data.failure();
+  return ok();
+}
+
+Status AuthingConnector::modify(const reconcile::Operation& op) {
+  auto values = cloud::changed_fields(kApi, field, op);
+  if (!values) return values.failure();
+  nlohmann::ordered_json body = addressed(op.key);
+  for (auto& value : values.value()) {
+    if (value.field.name == "status" && !value.value) value.value = kActive;
+    put(body, value);
+  }
+  auto data = call(json_post("/api/v3/update-user", body));
+  if (!data) {
+    Failure failure = data.failure();
+    // Gone since it was read: the next attempt re-reads and creates it.
+    if (not_found(failure)) failure.kind = FailureKind::retry;
+    return failure;
+  }
+  return ok();
+}
+
+Status AuthingConnector::rename(const reconcile::Operation& op) {
+  const std::string keyed = key_field(settings_.key_type);
+  nlohmann::ordered_json body = addressed(op.key);
+  body[keyed] = op.new_key;
+  auto data = call(json_post("/api/v3/update-user", body));
+  if (!data) return data.failure();
+  return ok();
+}
+
+}  // namespace idb::connectors::authing

@@ -1,0 +1,54 @@
+#pragma once
+// Authing Management API v3 (specs/001-authing.md). The mapping's key is the
+// value of one unique user field (config `key_type`: externalId by default),
+// which Authing itself can address accounts by (`userIdType`), so no link
+// table is needed. A disabled user gets `status: <disabled_status>`;
+// `Activated` reads as "no mark", so re-enabling removes it.
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "connectors/http/client.h"
+
+namespace idb::connectors::authing {
+
+class AuthingConnector : public Connector {
+ public:
+  // Throws std::invalid_argument for a bad base URL.
+  AuthingConnector(std::string name, config::AuthingTarget settings);
+
+  const std::string& name() const override { return name_; }
+  Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
+  Status apply(const reconcile::Operation& op) override;
+
+ private:
+  // The `data` member of a successful answer, or the classified failure.
+  Result<nlohmann::json> call(http::Request request);
+  Result<nlohmann::json> parse(const http::Response& response);
+  http::Sign signer();
+  Status refresh_token();
+
+  Status create(const reconcile::Operation& op);
+  Status modify(const reconcile::Operation& op);
+  Status rename(const reconcile::Operation& op);
+  nlohmann::ordered_json addressed(const std::string& key) const;
+
+  std::string name_;
+  config::AuthingTarget settings_;
+  http::Client client_;
+
+  std::mutex token_mutex_;
+  std::string token_;
+  std::string user_pool_id_;
+  std::chrono::steady_clock::time_point token_expires_{};
+};
+
+// The field that holds the key, per `key_type` (external_id -> externalId).
+std::string key_field(const std::string& key_type);
+
+}  // namespace idb::connectors::authing

@@ -1,0 +1,40 @@
+#pragma once
+// What every cloud connector test shares: the daemon's read -> plan -> apply
+// loop run until the target agrees (or a failure is final), and a capture of
+// everything logged so tests can prove no secret was written.
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "connectors/connector.h"
+#include "mapping/mapping.h"
+#include "reconcile/planner.h"
+
+namespace idb::test::cloud {
+
+struct Converged {
+  connectors::Status status = connectors::ok();
+  int rounds = 0;            // read/plan/apply rounds run
+  std::string failures;      // every failure message met on the way, for secret checks
+};
+
+// Runs rounds until a round plans nothing; retry failures start another round
+// (as the outbox would), other failures end it. Never creates only to disable.
+Converged converge(connectors::Connector& connector, const mapping::Desired& desired, bool disabled,
+                   const reconcile::DisableMark& mark, int max_rounds = 10);
+
+// Routes spdlog's default logger, at trace level, into a string while alive.
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  std::string text() const { return stream_->str(); }
+
+ private:
+  std::shared_ptr<std::ostringstream> stream_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+}  // namespace idb::test::cloud
