@@ -4,19 +4,22 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "scim/ascii.h"
-#include "scim/filter.h"
-#include "scim/user_resource.h"
+#include "scim/discovery.h"
+#include "scim/patch.h"
+#include "scim/resource.h"
 
 namespace idb::scim {
 namespace {
+
+using json = nlohmann::json;
 
 constexpr const char* kContentType = "application/scim+json";
 
@@ -52,26 +55,22 @@ int64_t epoch_ms(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-void send(httplib::Response& res, int status, const nlohmann::json& body) {
+void send(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), kContentType);
+  // Error details may quote client text that is not valid UTF-8.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kContentType);
 }
 
 void send_error(httplib::Response& res, const Error& err) { send(res, err.status, err.to_json()); }
 
-void send_user(httplib::Response& res, int status, const state::User& user) {
-  res.set_header("ETag", etag(user.version));
-  send(res, status, user.resource);
-}
-
-// Where clients will find a resource: the URL they used to reach us.
-std::string users_url(const httplib::Request& req) {
+// The SCIM base URL as the client reached it, for meta.location.
+std::string base_url(const httplib::Request& req) {
   const std::string host = req.get_header_value("Host");
-  return (host.empty() ? std::string() : "http://" + host) + kBasePath + "/Users";
+  return (host.empty() ? std::string() : "http://" + host) + kBasePath;
 }
 
-std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res) {
-  auto body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
+  auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     send_error(res, {400, "invalidSyntax", "the request body is not valid JSON"});
     return std::nullopt;
@@ -89,33 +88,77 @@ Error write_conflict(state::WriteStatus status) {
   return {500, "", "unexpected write status"};
 }
 
-std::optional<std::string> string_member(const nlohmann::json& user, const char* name) {
-  const auto it = user.find(name);
-  if (it == user.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
+std::map<std::string, std::string> params_of(const httplib::Request& req) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : req.params) out.emplace(key, value);  // the first of repeated keys
+  return out;
 }
 
-// startIndex/count per RFC 7644 §3.4.2.4: 1-based, out-of-range values clamp.
-std::pair<size_t, size_t> page(const httplib::Request& req, size_t total) {
-  auto number = [&](const char* key, long fallback) {
-    if (!req.has_param(key)) return fallback;
-    try {
-      return std::stol(req.get_param_value(key));
-    } catch (const std::exception&) {
-      return fallback;
-    }
+// Whether `header` (an If-Match / If-None-Match list) names `tag`, by the
+// weak comparison of RFC 9110 §8.8.3.2; "*" names any.
+bool etag_listed(std::string_view header, const std::string& tag) {
+  auto opaque = [](std::string_view t) {
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    if (t.starts_with("W/")) t.remove_prefix(2);
+    return t;
   };
-  const long start = std::max(1L, number("startIndex", 1));
-  const long count = std::max(0L, number("count", static_cast<long>(total)));
-  return {static_cast<size_t>(start), static_cast<size_t>(count)};
+  const std::string_view wanted = opaque(tag);
+  size_t start = 0;
+  while (start <= header.size()) {
+    size_t comma = header.find(',', start);
+    if (comma == std::string_view::npos) comma = header.size();
+    const std::string_view item = opaque(header.substr(start, comma - start));
+    if (item == "*" || item == wanted) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// If-Match on a write: the client's version must still be current (else 412).
+std::optional<Error> check_if_match(const httplib::Request& req, int64_t version) {
+  if (!req.has_header("If-Match") || etag_listed(req.get_header_value("If-Match"), etag(version))) return std::nullopt;
+  return Error{412, "", "the resource changed since the version given in If-Match (now " + etag(version) + ")"};
+}
+
+std::optional<std::pair<AttributeSelection, AttributeSelection>> selection_of(const httplib::Request& req,
+                                                                              httplib::Response& res) {
+  std::pair<AttributeSelection, AttributeSelection> out;
+  for (auto [key, into] : {std::pair{"attributes", &out.first}, std::pair{"excludedAttributes", &out.second}}) {
+    if (!req.has_param(key)) continue;
+    auto parsed = parse_attribute_list(req.get_param_value(key), key);
+    if (auto* err = std::get_if<Error>(&parsed)) {
+      send_error(res, *err);
+      return std::nullopt;
+    }
+    *into = std::get<AttributeSelection>(std::move(parsed));
+  }
+  return out;
+}
+
+// Answers with one resource, its ETag, and the attributes the request asks for.
+void send_resource(const httplib::Request& req, httplib::Response& res, int status, const Stored& s) {
+  const auto selection = selection_of(req, res);
+  if (!selection) return;
+  res.set_header("ETag", etag(s.version));
+  send(res, status, project(s.resource, selection->first, selection->second));
 }
 
 }  // namespace
 
 Service::Service(state::Store& store, ServiceSettings settings, OnChange on_change, Clock clock)
-    : store_(store), settings_(std::move(settings)), on_change_(std::move(on_change)), clock_(std::move(clock)) {
+    : store_(store),
+      settings_(std::move(settings)),
+      on_change_(std::move(on_change)),
+      clock_(std::move(clock)),
+      users_(user_collection(store, settings_.targets)),
+      groups_(group_collection(store)) {
   for (const auto& token : settings_.tokens) token_digests_.push_back(sha256(token));
 }
+
+Service::~Service() = default;
+
+QueryLimits Service::query_limits() const { return {settings_.max_results, settings_.filter_limits}; }
 
 bool Service::authorized(const httplib::Request& req) const {
   const std::string header = req.get_header_value("Authorization");
@@ -135,152 +178,203 @@ bool Service::authorized(const httplib::Request& req) const {
 
 void Service::mount(httplib::Server& server) {
   server.set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
-  // httplib answers some errors itself (413, 400 on a broken request line);
-  // give those a SCIM body too, leaving bodies our handlers wrote untouched.
+  // httplib answers some errors itself (413, 414, 400 on a broken request
+  // line, 404 on an unknown path); give those a SCIM body too, leaving bodies
+  // our handlers wrote untouched.
   server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string detail = res.status == 413 ? "the request body is larger than the configured limit"
-                                                 : "the request could not be processed";
+    if (!res.body.empty() || res.status == 304) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string detail = res.status == 413   ? "the request body is larger than the configured limit"
+                               : res.status == 414 ? "the request URI is too long"
+                               : res.status == 404 ? "no such endpoint"
+                                                   : "the request could not be processed";
     send_error(res, {res.status, "", detail});
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  auto guarded = [this](void (Service::*handler)(const httplib::Request&, httplib::Response&)) {
-    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+  auto guarded = [this](std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+    return [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
       if (!authorized(req)) {
         res.set_header("WWW-Authenticate", "Bearer realm=\"idbridge\"");
         send_error(res, {401, "", "a valid bearer token is required"});
         return;
       }
       try {
-        (this->*handler)(req, res);
+        handler(req, res);
       } catch (const state::StoreError& e) {
         spdlog::error("scim: {} {}: state store failed: {}", req.method, req.path, e.what());
         send_error(res, {500, "", "the state store failed; the change was not accepted"});
+      } catch (const std::exception& e) {
+        spdlog::error("scim: {} {}: {}", req.method, req.path, e.what());
+        send_error(res, {500, "", "internal error; the change was not accepted"});
       }
     };
   };
-  const std::string users = std::string(kBasePath) + "/Users";
-  const std::string one_user = users + R"(/([^/]+))";
-  server.Post(users, guarded(&Service::create_user));
-  server.Get(users, guarded(&Service::list_users));
-  server.Get(one_user, guarded(&Service::get_user));
-  server.Put(one_user, guarded(&Service::replace_user));
-  server.Delete(one_user, guarded(&Service::delete_user));
+  auto on = [&](Collection& c, Handler h) {
+    return guarded([this, &c, h](const httplib::Request& req, httplib::Response& res) { (this->*h)(c, req, res); });
+  };
+  const std::string base = kBasePath;
+  for (Collection* c : {users_.get(), groups_.get()}) {
+    const std::string all = base + c->type().endpoint;
+    const std::string one = all + R"(/([^/]+))";
+    server.Post(all + R"(/\.search)", on(*c, &Service::search));
+    server.Post(all + "/?", on(*c, &Service::create));
+    server.Get(all + "/?", on(*c, &Service::list));
+    server.Get(one, on(*c, &Service::get));
+    server.Put(one, on(*c, &Service::replace));
+    server.Patch(one, on(*c, &Service::patch));
+    server.Delete(one, on(*c, &Service::remove));
+  }
+  server.Post(base + R"(/\.search)", guarded([this](const auto& req, auto& res) { search_all(req, res); }));
+
+  const Capabilities capabilities{settings_.max_results, 0, settings_.max_body_bytes};
+  server.Get(base + "/ServiceProviderConfig", guarded([capabilities](const auto& req, auto& res) {
+               send(res, 200, service_provider_config(capabilities, base_url(req)));
+             }));
+  auto discovery = [&](const std::string& path, json (*all)(const std::string&),
+                       json (*one)(const std::string&, const std::string&)) {
+    server.Get(base + path, guarded([all](const auto& req, auto& res) { send(res, 200, all(base_url(req))); }));
+    server.Get(base + path + R"(/([^/]+))", guarded([one, path](const auto& req, auto& res) {
+                 json found = one(base_url(req), req.matches[1]);
+                 if (found.is_null()) return send_error(res, {404, "", path.substr(1) + " '" + std::string(req.matches[1]) + "' not found"});
+                 send(res, 200, found);
+               }));
+  };
+  discovery("/ResourceTypes", &resource_types, &resource_type);
+  discovery("/Schemas", &schemas, &schema);
 }
 
-void Service::create_user(const httplib::Request& req, httplib::Response& res) {
+void Service::create(Collection& c, const httplib::Request& req, httplib::Response& res) {
   const auto body = parse_body(req, res);
   if (!body) return;
-  auto normalized = normalize_user(*body);
+  auto normalized = normalize(c.type(), *body);
   if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
+  json& resource = std::get<json>(normalized);
 
   const auto now = clock_();
-  state::User user;
-  user.id = new_id();
-  user.version = 1;
-  user.resource = with_server_fields(std::get<nlohmann::json>(std::move(normalized)),
-                                     {user.id, user.version, rfc3339(now), rfc3339(now), users_url(req) + "/" + user.id});
-  user.user_name = user.resource["userName"].get<std::string>();
-  user.external_id = string_member(user.resource, "externalId");
-
-  state::WriteStatus status;
-  {
-    std::lock_guard lock(write_mu_);
-    status = store_.insert_user(user, settings_.targets, epoch_ms(now));
+  Stored s;
+  s.id = new_id();
+  s.version = 1;
+  std::lock_guard lock(write_mu_);
+  if (auto err = c.check_references(resource)) return send_error(res, *err);
+  s.resource = with_server_fields(std::move(resource),
+                                  {s.id, s.version, rfc3339(now), rfc3339(now), base_url(req) + c.type().endpoint + "/" + s.id},
+                                  c.type());
+  if (const auto status = c.insert(s, epoch_ms(now)); status != state::WriteStatus::ok) {
+    return send_error(res, write_conflict(status));
   }
-  if (status != state::WriteStatus::ok) return send_error(res, write_conflict(status));
-  spdlog::info("scim: created user {} ({})", user.id, user.user_name);
-  on_change_();
-  res.set_header("Location", user.resource["meta"]["location"].get<std::string>());
-  send_user(res, 201, user);
+  spdlog::info("scim: created {} {}", c.type().name, s.id);
+  if (c.reaches_targets()) on_change_();
+  res.set_header("Location", s.resource["meta"]["location"].get<std::string>());
+  send_resource(req, res, 201, s);
 }
 
-void Service::get_user(const httplib::Request& req, httplib::Response& res) {
-  const auto user = store_.get_user(req.matches[1]);
-  if (!user) return send_error(res, write_conflict(state::WriteStatus::not_found));
-  send_user(res, 200, *user);
+void Service::get(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  const auto s = c.get(req.matches[1]);
+  if (!s) return send_error(res, write_conflict(state::WriteStatus::not_found));
+  if (req.has_header("If-None-Match") && etag_listed(req.get_header_value("If-None-Match"), etag(s->version))) {
+    res.status = 304;
+    res.set_header("ETag", etag(s->version));
+    return;
+  }
+  send_resource(req, res, 200, *s);
 }
 
-void Service::replace_user(const httplib::Request& req, httplib::Response& res) {
+void Service::replace(Collection& c, const httplib::Request& req, httplib::Response& res) {
   const auto body = parse_body(req, res);
   if (!body) return;
-  auto normalized = normalize_user(*body);
+  auto normalized = normalize(c.type(), *body);
   if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
 
   std::lock_guard lock(write_mu_);
-  auto existing = store_.get_user(req.matches[1]);
+  const auto existing = c.get(req.matches[1]);
   if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
-  if (req.has_header("If-Match") && req.get_header_value("If-Match") != "*" &&
-      req.get_header_value("If-Match") != etag(existing->version)) {
-    return send_error(res, {412, "", "the resource changed since the version given in If-Match"});
-  }
-  const auto now = clock_();
-  state::User user;
-  user.id = existing->id;
-  user.version = existing->version + 1;
-  const auto& meta = existing->resource["meta"];
-  user.resource = with_server_fields(std::get<nlohmann::json>(std::move(normalized)),
-                                     {user.id, user.version, meta.value("created", rfc3339(now)), rfc3339(now),
-                                      meta.value("location", users_url(req) + "/" + user.id)});
-  user.user_name = user.resource["userName"].get<std::string>();
-  user.external_id = string_member(user.resource, "externalId");
-  if (const auto status = store_.replace_user(user, settings_.targets, epoch_ms(now));
-      status != state::WriteStatus::ok) {
-    return send_error(res, write_conflict(status));
-  }
-  spdlog::info("scim: replaced user {} ({})", user.id, user.user_name);
-  on_change_();
-  send_user(res, 200, user);
+  if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
+  write_new_version(c, *existing, std::get<json>(std::move(normalized)), req, res);
 }
 
-void Service::delete_user(const httplib::Request& req, httplib::Response& res) {
-  state::WriteStatus status;
-  {
-    std::lock_guard lock(write_mu_);
-    status = store_.delete_user(req.matches[1], settings_.targets, epoch_ms(clock_()));
+void Service::patch(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  const auto body = parse_body(req, res);
+  if (!body) return;
+
+  std::lock_guard lock(write_mu_);
+  const auto existing = c.get(req.matches[1]);
+  if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
+  if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
+  auto patched = apply_patch(c.type(), existing->resource, *body);
+  if (auto* err = std::get_if<Error>(&patched)) return send_error(res, *err);
+  auto normalized = normalize(c.type(), std::get<json>(patched));
+  if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
+  // A PATCH that changes nothing (IdPs resend what they sent) writes nothing.
+  if (std::get<json>(normalized) == std::get<json>(normalize(c.type(), existing->resource))) {
+    return send_resource(req, res, 200, *existing);
   }
-  if (status != state::WriteStatus::ok) return send_error(res, write_conflict(status));
-  spdlog::info("scim: deleted user {}", std::string(req.matches[1]));
-  on_change_();
+  write_new_version(c, *existing, std::get<json>(std::move(normalized)), req, res);
+}
+
+void Service::write_new_version(Collection& c, const Stored& existing, json resource, const httplib::Request& req,
+                                httplib::Response& res) {
+  if (auto err = c.check_references(resource)) return send_error(res, *err);
+  const auto now = clock_();
+  Stored s;
+  s.id = existing.id;
+  s.version = existing.version + 1;
+  const json& meta = existing.resource["meta"];
+  s.resource = with_server_fields(std::move(resource),
+                                  {s.id, s.version, meta.value("created", rfc3339(now)), rfc3339(now),
+                                   meta.value("location", base_url(req) + c.type().endpoint + "/" + s.id)},
+                                  c.type());
+  if (const auto status = c.replace(s, epoch_ms(now)); status != state::WriteStatus::ok) {
+    return send_error(res, write_conflict(status));
+  }
+  spdlog::info("scim: {} {} {} (version {})", req.method == "PATCH" ? "patched" : "replaced", c.type().name, s.id,
+               s.version);
+  if (c.reaches_targets()) on_change_();
+  send_resource(req, res, 200, s);
+}
+
+void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  std::lock_guard lock(write_mu_);
+  if (req.has_header("If-Match")) {
+    const auto existing = c.get(req.matches[1]);
+    if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
+    if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
+  }
+  if (const auto status = c.remove(req.matches[1], epoch_ms(clock_())); status != state::WriteStatus::ok) {
+    return send_error(res, write_conflict(status));
+  }
+  spdlog::info("scim: deleted {} {}", c.type().name, std::string(req.matches[1]));
+  if (c.reaches_targets()) on_change_();
   res.status = 204;
 }
 
-void Service::list_users(const httplib::Request& req, httplib::Response& res) {
-  std::vector<state::User> candidates;
-  if (req.has_param("filter")) {
-    auto parsed = parse_filter(req.get_param_value("filter"));
-    if (auto* err = std::get_if<ParseError>(&parsed)) {
-      return send_error(res, {400, "invalidFilter", err->message + " at offset " + std::to_string(err->offset)});
-    }
-    const auto& filter = std::get<Filter>(parsed);
-    const auto& cmp = filter.comparison;
-    // The lookup every IdP makes before a create: answer it from the index.
-    const bool by_user_name = filter.kind == Filter::Kind::compare && cmp.op == CompareOp::eq && cmp.path.schema.empty() && cmp.value.is_string() &&
-                              cmp.path.names.size() == 1 && !cmp.path.value_filter &&
-                              iequals(cmp.path.names[0], "userName");
-    if (by_user_name) {
-      if (auto user = store_.find_by_user_name(cmp.value.get<std::string>())) candidates.push_back(std::move(*user));
-    } else {
-      for (auto& user : store_.list_users()) {
-        if (matches(filter, user.resource)) candidates.push_back(std::move(user));
-      }
-    }
-  } else {
-    candidates = store_.list_users();
-  }
+void Service::list(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  auto query = parse_query(params_of(req), query_limits());
+  if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
+  answer_query({&c}, std::get<Query>(query), res);
+}
 
-  const auto [start, count] = page(req, candidates.size());
-  nlohmann::json resources = nlohmann::json::array();
-  for (size_t i = start - 1; i < candidates.size() && resources.size() < count; ++i) {
-    resources.push_back(std::move(candidates[i].resource));
+void Service::search(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  const auto body = parse_body(req, res);
+  if (!body) return;
+  auto query = parse_search_request(*body, query_limits());
+  if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
+  answer_query({&c}, std::get<Query>(query), res);
+}
+
+void Service::search_all(const httplib::Request& req, httplib::Response& res) {
+  const auto body = parse_body(req, res);
+  if (!body) return;
+  auto query = parse_search_request(*body, query_limits());
+  if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
+  answer_query({users_.get(), groups_.get()}, std::get<Query>(query), res);
+}
+
+void Service::answer_query(const std::vector<Collection*>& collections, const Query& query, httplib::Response& res) {
+  std::vector<json> resources;
+  for (Collection* c : collections) {
+    for (auto& s : c->candidates(query.filter ? &*query.filter : nullptr)) resources.push_back(std::move(s.resource));
   }
-  send(res, 200,
-       {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:ListResponse"}},
-        {"totalResults", candidates.size()},
-        {"startIndex", start},
-        {"itemsPerPage", resources.size()},
-        {"Resources", std::move(resources)}});
+  send(res, 200, list_response(std::move(resources), query));
 }
 
 }  // namespace idb::scim

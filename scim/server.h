@@ -1,13 +1,18 @@
 #pragma once
 // The SCIM 2.0 endpoint (/scim/v2): HTTP in, durable state out. A write is
-// answered only after the user and its outbox entries are committed.
+// answered only after the resource (and, for users, its outbox entries) is
+// committed.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "scim/collection.h"
+#include "scim/query.h"
 #include "state/store.h"
 
 namespace httplib {
@@ -23,7 +28,9 @@ inline constexpr const char* kBasePath = "/scim/v2";
 struct ServiceSettings {
   std::vector<std::string> tokens;  // accepted bearer tokens (secret values)
   int64_t max_body_bytes = 1 << 20;
-  std::vector<std::string> targets;  // every change is enqueued for each of these
+  std::vector<std::string> targets;  // every user change is enqueued for each of these
+  size_t max_results = 200;          // the most resources one list response holds
+  FilterLimits filter_limits;        // filter text length and nesting
 };
 
 class Service {
@@ -33,24 +40,36 @@ class Service {
 
   Service(state::Store& store, ServiceSettings settings, OnChange on_change,
           Clock clock = [] { return std::chrono::system_clock::now(); });
+  ~Service();
 
   // Registers the SCIM routes (and the SCIM-shaped error handler) on `server`.
   void mount(httplib::Server& server);
 
  private:
+  using Handler = void (Service::*)(Collection&, const httplib::Request&, httplib::Response&);
   bool authorized(const httplib::Request& req) const;
-  void create_user(const httplib::Request& req, httplib::Response& res);
-  void get_user(const httplib::Request& req, httplib::Response& res);
-  void replace_user(const httplib::Request& req, httplib::Response& res);
-  void delete_user(const httplib::Request& req, httplib::Response& res);
-  void list_users(const httplib::Request& req, httplib::Response& res);
+  QueryLimits query_limits() const;
+
+  void create(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void get(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void replace(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void patch(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void remove(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void list(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void search(Collection& c, const httplib::Request& req, httplib::Response& res);
+  void search_all(const httplib::Request& req, httplib::Response& res);
+  void answer_query(const std::vector<Collection*>& collections, const Query& query, httplib::Response& res);
+  // Stores `resource` (already normalised) as the new version of `existing`.
+  void write_new_version(Collection& c, const Stored& existing, nlohmann::json resource, const httplib::Request& req,
+                         httplib::Response& res);
 
   state::Store& store_;
   ServiceSettings settings_;
   std::vector<std::string> token_digests_;  // SHA-256 of each token, compared in constant time
   OnChange on_change_;
   Clock clock_;
-  std::mutex write_mu_;  // a read-modify-write (PUT) must not interleave with another write
+  std::unique_ptr<Collection> users_, groups_;
+  std::mutex write_mu_;  // a read-modify-write (PUT, PATCH) must not interleave with another write
 };
 
 }  // namespace idb::scim

@@ -65,6 +65,20 @@ CREATE TABLE dead_letters (
   PRIMARY KEY (target, user_id)
 );
 )sql"},
+    // SCIM Groups. They do not reach the targets yet, so no outbox rows refer
+    // to them; members stay in the resource JSON.
+    Migration{2, R"sql(
+CREATE TABLE groups (
+  id           TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  external_id  TEXT,
+  resource     TEXT NOT NULL,  -- the SCIM resource, JSON
+  version      INTEGER NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  updated_ms   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX groups_external_id ON groups(external_id) WHERE external_id IS NOT NULL;
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

@@ -118,6 +118,39 @@ WriteStatus write_user(sqlite3* db, const User& user, const std::vector<std::str
   return WriteStatus::ok;
 }
 
+constexpr const char* kSelectGroup = "SELECT id, display_name, external_id, resource, version FROM groups ";
+
+Group read_group(Statement& row) {
+  return Group{
+      .id = row.text(0),
+      .display_name = row.text(1),
+      .external_id = row.optional_text(2),
+      .resource = from_json_text<nlohmann::json>(row.text(3), "group resource"),
+      .version = row.int64(4),
+  };
+}
+
+WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write write) {
+  const std::string resource = to_json_text(group.resource, "group resource");
+  Transaction tx(db);
+  if (write == Write::replace && !Statement(db, "SELECT 1 FROM groups WHERE id = ?1").bind(group.id).step()) {
+    return WriteStatus::not_found;
+  }
+  if (group.external_id &&
+      Statement(db, "SELECT 1 FROM groups WHERE external_id = ?1 AND id <> ?2").bind(*group.external_id, group.id).step()) {
+    return WriteStatus::external_id_taken;
+  }
+  Statement(db, write == Write::insert
+                    ? "INSERT INTO groups (id, display_name, external_id, resource, version, created_ms, updated_ms)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+                    : "UPDATE groups SET display_name = ?2, external_id = ?3, resource = ?4, version = ?5,"
+                      " updated_ms = ?6 WHERE id = ?1")
+      .bind(group.id, group.display_name, group.external_id, resource, group.version, now_ms)
+      .run();
+  tx.commit();
+  return WriteStatus::ok;
+}
+
 OutboxEntry read_entry(Statement& row) {
   return OutboxEntry{
       .target = row.text(0),
@@ -226,6 +259,37 @@ int64_t Store::count_users() {
   Statement query(db_, "SELECT COUNT(*) FROM users WHERE deleted = 0");
   query.step();
   return query.int64(0);
+}
+
+WriteStatus Store::insert_group(const Group& group, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return write_group(db_, group, now_ms, Write::insert);
+}
+
+WriteStatus Store::replace_group(const Group& group, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return write_group(db_, group, now_ms, Write::replace);
+}
+
+WriteStatus Store::delete_group(const std::string& id) {
+  std::lock_guard lock(mu_);
+  return Statement(db_, "DELETE FROM groups WHERE id = ?1").bind(id).run() == 0 ? WriteStatus::not_found
+                                                                                 : WriteStatus::ok;
+}
+
+std::optional<Group> Store::get_group(const std::string& id) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectGroup) + "WHERE id = ?1");
+  if (!query.bind(id).step()) return std::nullopt;
+  return read_group(query);
+}
+
+std::vector<Group> Store::list_groups() {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectGroup) + "ORDER BY created_ms, rowid");
+  std::vector<Group> groups;
+  while (query.step()) groups.push_back(read_group(query));
+  return groups;
 }
 
 void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms) {

@@ -38,6 +38,15 @@ struct User {
   bool deleted = false;                    // tombstone: kept so targets can disable the account
 };
 
+// A SCIM group. Groups are hard-deleted: nothing downstream refers to them yet.
+struct Group {
+  std::string id;
+  std::string display_name;
+  std::optional<std::string> external_id;  // unique when present
+  nlohmann::json resource;                 // the full SCIM resource, meta included
+  int64_t version = 0;
+};
+
 // Result of a write that can collide with another live user.
 enum class WriteStatus { ok, user_name_taken, external_id_taken, not_found };
 
@@ -89,6 +98,13 @@ class Store {
   // Live users, oldest first; tombstones too when asked (a plan must show pending disables).
   std::vector<User> list_users(bool include_deleted = false);
   int64_t count_users();           // live users
+
+  // --- groups (SCIM side); not enqueued for the targets.
+  WriteStatus insert_group(const Group& group, int64_t now_ms);
+  WriteStatus replace_group(const Group& group, int64_t now_ms);  // not_found if absent
+  WriteStatus delete_group(const std::string& id);                 // not_found if absent
+  std::optional<Group> get_group(const std::string& id);
+  std::vector<Group> list_groups();  // oldest first
 
   // --- outbox (connector side)
   // Enqueues every user, live or tombstoned, for each target (a full sync pass).

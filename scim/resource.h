@@ -1,0 +1,39 @@
+#pragma once
+// A SCIM resource checked against its schema: what a client sends (POST, PUT,
+// or the result of a PATCH) normalised to the stored form, and the
+// server-owned parts (id, meta). Pure: ids and clocks come in as arguments.
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "scim/error.h"
+#include "scim/schema.h"
+
+namespace idb::scim {
+
+// Checks a client's body against `type` and returns it normalised: attribute
+// names in their canonical case, string booleans ("True") as booleans, a bare
+// string for a complex attribute with a `value` (Entra's manager) as
+// {"value": …}, nulls removed, read-only and write-only attributes dropped
+// (RFC 7644 §3.3, §3.5.1), unknown attributes of a known schema ignored,
+// `schemas` listing what is used. An unknown extension URN is refused: its
+// data could not be kept.
+std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nlohmann::json& body);
+
+struct ServerFields {
+  std::string id;
+  int64_t version;
+  std::string created;        // RFC 3339
+  std::string last_modified;  // RFC 3339
+  std::string location;       // absolute or base-relative URL of the resource
+};
+// Adds the server-owned attributes to a normalised resource of `type`.
+nlohmann::json with_server_fields(nlohmann::json resource, const ServerFields& fields,
+                                  const ResourceType& type = user_type());
+
+// W/"<version>": the ETag of meta.version.
+std::string etag(int64_t version);
+
+}  // namespace idb::scim
