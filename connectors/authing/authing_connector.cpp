@@ -4,6 +4,7 @@
 
 #include "connectors/authing/authing_fields.h"
 #include "connectors/cloud/fields.h"
+#include "connectors/cloud/http_options.h"
 #include "connectors/http/retry.h"
 #include "connectors/signing/authing.h"
 #include "connectors/signing/crypto.h"
@@ -14,18 +15,6 @@ namespace {
 
 constexpr const char* kApi = "authing";
 constexpr const char* kActive = "Activated";
-
-http::Options http_options(const config::HttpSettings& s) {
-  http::Options o;
-  o.base_url = s.base_url;
-  o.ca_file = s.ca_file.string();
-  o.timeout_ms = s.timeout_ms;
-  o.connect_timeout_ms = s.connect_timeout_ms;
-  o.rate_per_second = s.rate_limit;
-  o.burst = std::max(1, s.rate_limit);
-  o.max_attempts = s.max_attempts;
-  return o;
-}
 
 http::Request json_post(std::string path, const nlohmann::ordered_json& body, bool idempotent = true) {
   return {"POST", std::move(path), {}, {{"content-type", "application/json"}}, body.dump(), idempotent};
@@ -55,7 +44,7 @@ std::string key_field(const std::string& key_type) {
 }
 
 AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings)
-    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, http_options(settings_.http)) {}
+    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, cloud::http_options(settings_.http)) {}
 
 http::Sign AuthingConnector::signer() {
   if (settings_.auth == "token") {

@@ -1,0 +1,43 @@
+#pragma once
+// Alibaba Cloud PDS 2022-03-01 users (specs/002-aliyun-pds.md), signed with the
+// ROA "acs" HMAC-SHA1 scheme. The caller chooses a PDS user_id at creation, so
+// the mapping's key *is* the user_id (at most 64 characters, no '#') and no
+// link table is needed. A disabled user gets `status: disabled`; `enabled`
+// reads as "no mark". user_id cannot change, so a rename is a permanent failure.
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "connectors/http/client.h"
+
+namespace idb::connectors::pds {
+
+class PdsConnector : public Connector {
+ public:
+  // Throws std::invalid_argument for a bad base URL.
+  PdsConnector(std::string name, config::PdsTarget settings);
+
+  const std::string& name() const override { return name_; }
+  Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
+  Status apply(const reconcile::Operation& op) override;
+
+ private:
+  // The answer's JSON body, or the classified failure. `action` is the x-acs-action.
+  Result<nlohmann::json> call(const std::string& action, const std::string& path, const nlohmann::json& body,
+                              bool idempotent = true);
+  Result<std::optional<nlohmann::json>> get_user(const std::string& user_id);
+  Status create(const reconcile::Operation& op);
+  Status modify(const reconcile::Operation& op);
+
+  std::string name_;
+  config::PdsTarget settings_;
+  http::Client client_;
+};
+
+// https://{domain_id}.api.aliyunpds.com, the endpoint of a PDS domain.
+std::string default_base_url(const std::string& domain_id);
+
+}  // namespace idb::connectors::pds

@@ -1,0 +1,287 @@
+// The PDS connector against the faithful local PDS server.
+#include <gtest/gtest.h>
+
+#include "connectors/pds/pds_connector.h"
+#include "connectors/signing/crypto.h"
+#include "connectors/signing/pds.h"
+#include "tests/cloud/harness.h"
+#include "tests/cloud/servers/pds_server.h"
+
+namespace idb::connectors::pds {
+namespace {
+
+using test::cloud::converge;
+using test::cloud::Fault;
+using test::cloud::LogCapture;
+using test::cloud::PdsServer;
+using test::cloud::PdsServerOptions;
+
+const std::string kSecret = "pds-secret-7d1e0b";
+const reconcile::DisableMark kMark{"status", "disabled"};
+
+PdsServerOptions server_options() {
+  PdsServerOptions o;
+  o.access_key_id = "LTAI-test";
+  o.access_key_secret = kSecret;
+  return o;
+}
+
+class PdsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+
+  config::PdsTarget settings() {
+    config::PdsTarget t;
+    t.http.base_url = server_.base_url();
+    t.http.timeout_ms = 300;
+    t.http.rate_limit = 0;
+    t.domain_id = "bj1";
+    t.access_key_id = "LTAI-test";
+    t.access_key_secret = {"${env:PDS_SECRET}", kSecret};
+    return t;
+  }
+
+  mapping::Desired ada() {
+    return {"2819c223-7f76-453a-919d-413861904646",
+            {{"user_name", {"ada"}},
+             {"nick_name", {"Ada Lovelace"}},
+             {"email", {"ada@example.org"}},
+             {"description", {"analyst"}},
+             {"user_data.dept", {"R&D"}}}};
+  }
+
+  LogCapture logs_;
+  PdsServer server_{server_options()};
+};
+
+TEST_F(PdsTest, RoundTripCreateUpdateReadDisableEnable) {
+  PdsConnector connector("pds", settings());
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  const std::string id = ada().key;
+  auto stored = server_.user(id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["user_name"], "ada");
+  EXPECT_EQ((*stored)["user_data"]["dept"], "R&D");
+  EXPECT_EQ((*stored)["status"], "enabled");
+
+  mapping::Desired changed = ada();
+  changed.attributes["nick_name"] = {"Countess"};
+  changed.attributes["description"] = {};
+  changed.attributes["user_data.site"] = {"London"};
+  auto updated = converge(connector, changed, false, kMark);
+  ASSERT_TRUE(updated.status.ok()) << updated.status.failure().message;
+  auto read = connector.read(id, {"nick_name", "description", "status", "user_data.dept", "user_data.site"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["nick_name"], mapping::Values{"Countess"});
+  EXPECT_EQ(read.value()->attributes.count("description"), 0u);
+  EXPECT_EQ(read.value()->attributes.count("status"), 0u);  // enabled is "no mark"
+  EXPECT_EQ(read.value()->attributes["user_data.dept"], mapping::Values{"R&D"});
+  EXPECT_EQ(read.value()->attributes["user_data.site"], mapping::Values{"London"});
+
+  ASSERT_TRUE(converge(connector, changed, true, kMark).status.ok());
+  EXPECT_EQ((*server_.user(id))["status"], "disabled");
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user(id))["status"], "enabled");
+  EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
+TEST_F(PdsTest, UserDataKeysTheMappingDoesNotManageSurvive) {
+  PdsConnector connector("pds", settings());
+  server_.seed({{"user_id", "u1"}, {"status", "enabled"}, {"user_data", {{"cost_center", "42"}, {"dept", "old"}}}});
+  mapping::Desired desired{"u1", {{"user_data.dept", {"R&D"}}}};
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user("u1"))["user_data"], (nlohmann::json{{"cost_center", "42"}, {"dept", "R&D"}}));
+  desired.attributes["user_data.dept"] = {};
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user("u1"))["user_data"], (nlohmann::json{{"cost_center", "42"}}));
+}
+
+TEST_F(PdsTest, FieldLimitsAreCheckedBeforeSending) {
+  PdsConnector connector("pds", settings());
+  const struct {
+    std::string key;
+    mapping::Attributes attributes;
+    std::string message;
+  } cases[] = {
+      {std::string(65, 'u'), {}, "the key (PDS user_id) is 65 characters long; at most 64 are allowed"},
+      {"a#b", {}, "must not contain '#'"},
+      {"", {}, "the key (PDS user_id) is empty"},
+      {"u1", {{"nick_name", {std::string(129, 'n')}}}, "'nick_name' is 129 characters long; at most 128"},
+      {"u1", {{"description", {std::string(1025, 'd')}}}, "'description' is 1025 characters long"},
+      {"u1", {{"role", {"root"}}}, "'role' must be one of"},
+      {"u1", {{"status", {"gone"}}}, "'status' must be one of enabled, disabled"},
+      {"u1", {{"avatar", {"ftp://x"}}}, "'avatar' must be an http(s):// URL"},
+      {"u1", {{"email", {"nobody"}}}, "'email' must be an email address"},
+      {"u1", {{"user_data.a", {std::string(600, 'x')}}, {"user_data.b", {std::string(600, 'y')}}},
+       "user_data holds 1202 characters; at most 1024"},
+      {"u1", {{"phone", {"1", "2"}}}, "field 'phone' takes one value"},
+      {"u1", {{"given_name", {"x"}}}, "attribute 'given_name' is not a field of the pds user"},
+  };
+  for (const auto& c : cases) {
+    auto status = connector.apply({reconcile::Operation::Kind::create, c.key, {}, c.attributes, {}});
+    ASSERT_FALSE(status.ok()) << c.message;
+    EXPECT_EQ(status.failure().kind, FailureKind::permanent);
+    EXPECT_EQ(status.failure().code, "pds:invalid");
+    EXPECT_NE(status.failure().message.find(c.message), std::string::npos) << status.failure().message;
+  }
+  auto rename = connector.apply({reconcile::Operation::Kind::rename, "u1", "u2", {}, {}});
+  ASSERT_FALSE(rename.ok());
+  EXPECT_NE(rename.failure().message.find("cannot change"), std::string::npos);
+  auto user_name = connector.apply(
+      {reconcile::Operation::Kind::modify, "u1", {}, {}, {{"user_name", reconcile::ChangeKind::replace, {"x"}}}});
+  ASSERT_FALSE(user_name.ok());
+  EXPECT_NE(user_name.failure().message.find("'user_name' cannot be changed"), std::string::npos);
+  EXPECT_EQ(server_.http().requests(), 0);
+}
+
+TEST_F(PdsTest, AuthenticationFailuresArePermanentAndClear) {
+  auto wrong = settings();
+  wrong.access_key_secret.value = "not-the-secret";
+  auto read = PdsConnector("pds", wrong).read("u1", {"nick_name"});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().code, "pds:HTTP 401 InvalidSignature");
+  EXPECT_NE(read.failure().message.find("the signature does not match"), std::string::npos);
+  EXPECT_NE(read.failure().message.find("check the target's access key"), std::string::npos);
+
+  auto unknown = settings();
+  unknown.access_key_id = "LTAI-other";
+  auto who = PdsConnector("pds", unknown).read("u1", {"nick_name"});
+  ASSERT_FALSE(who.ok());
+  EXPECT_NE(who.failure().message.find("AccessKeyId is not found"), std::string::npos);
+
+  PdsServerOptions o = server_options();
+  o.clock_offset = std::chrono::minutes(-20);
+  PdsServer earlier(o);
+  earlier.start();
+  auto s = settings();
+  s.http.base_url = earlier.base_url();
+  auto stale = PdsConnector("pds", s).read("u1", {"nick_name"});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.failure().message.find("too far from server time"), std::string::npos);
+}
+
+TEST_F(PdsTest, SignedHeadersCannotBeTamperedWithOrReplayed) {
+  http::Options o;
+  o.base_url = server_.base_url();
+  o.max_attempts = 1;
+  http::Client client("raw", o);
+  auto signed_then = [](std::function<void(http::Request&)> spoil) {
+    return [spoil](http::Request& r) {
+      // httplib sends "Accept: */*" unless told otherwise, and Accept is signed.
+      r.headers = {{"accept", "application/json"},
+                   {"content-type", "application/json"},
+                   {"date", signing::http_date(signing::Clock::now())},
+                   {"x-acs-action", "GetUser"},
+                   {"x-acs-signature-nonce", "fixed-nonce"}};
+      const auto sts = signing::pds::string_to_sign(r.method, r.headers, r.path, r.query);
+      r.headers.emplace_back("authorization", signing::pds::authorization("LTAI-test", signing::pds::signature(kSecret, sts)));
+      spoil(r);
+    };
+  };
+  const http::Request get{"POST", "/v2/user/get", {}, {}, R"({"user_id":"u1"})", true};
+  auto tampered = client.send(get, signed_then([](http::Request& r) { r.headers[3].second = "DeleteUser"; }));
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered.value().status, 401);
+  auto first = client.send(get, signed_then([](http::Request&) {}));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first.value().status, 404);
+  auto replayed = client.send(get, signed_then([](http::Request&) {}));
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_EQ(replayed.value().status, 401);
+  EXPECT_NE(replayed.value().body.find("nonce"), std::string::npos);
+}
+
+TEST_F(PdsTest, DuplicateCreateIsAConflictAndMissingUserARetry) {
+  PdsConnector connector("pds", settings());
+  server_.seed({{"user_id", "u1"}, {"status", "enabled"}});
+  auto dup = connector.apply({reconcile::Operation::Kind::create, "u1", {}, {{"nick_name", {"x"}}}, {}});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(dup.failure().code, "pds:HTTP 409 AlreadyExist.User");
+  auto gone = connector.apply(
+      {reconcile::Operation::Kind::modify, "u404", {}, {}, {{"nick_name", reconcile::ChangeKind::replace, {"x"}}}});
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.failure().kind, FailureKind::retry);
+  auto missing = connector.read("u404", {"nick_name"});
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing.value());
+}
+
+TEST_F(PdsTest, InjectedFaultsConvergeWithoutDuplicateCreates) {
+  PdsConnector connector("pds", settings());
+  server_.http().inject(Fault::status_code(429, "0"));
+  server_.http().inject(Fault::status_code(503));
+  server_.http().inject(Fault::drop(true).on("/v2/user/create"));
+  server_.http().inject(Fault::status_code(500).on("/v2/user/create"));
+  server_.http().inject(Fault::slow(500).on("/v2/user/get"));
+  auto result = converge(connector, ada(), false, kMark);
+  ASSERT_TRUE(result.status.ok()) << result.status.failure().message;
+  EXPECT_EQ(server_.user_count(), 1u);
+
+  mapping::Desired changed = ada();
+  changed.attributes["nick_name"] = {"Countess"};
+  server_.http().inject(Fault::drop(true).on("/v2/user/update"));
+  server_.http().inject(Fault::status_code(502).on("/v2/user/update"), 4);
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user(ada().key))["nick_name"], "Countess");
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
+TEST_F(PdsTest, ListAndSearchPageWithMarkers) {
+  for (int i = 0; i < 5; ++i) {
+    server_.seed({{"user_id", "u" + std::to_string(i)}, {"nick_name", i % 2 ? "odd" : "even"}, {"status", "enabled"}});
+  }
+  http::Options o;
+  o.base_url = server_.base_url();
+  http::Client client("raw", o);
+  auto sign = [](http::Request& r) {
+    r.headers = {{"accept", "application/json"},
+                 {"content-type", "application/json"},
+                 {"date", signing::http_date(signing::Clock::now())},
+                 {"x-acs-signature-nonce", signing::random_hex(16)}};
+    const auto sts = signing::pds::string_to_sign(r.method, r.headers, r.path, r.query);
+    r.headers.emplace_back("authorization", signing::pds::authorization("LTAI-test", signing::pds::signature(kSecret, sts)));
+  };
+  std::vector<std::string> ids;
+  std::string marker;
+  do {
+    nlohmann::json body{{"limit", 2}};
+    if (!marker.empty()) body["marker"] = marker;
+    auto res = client.send({"POST", "/v2/user/list", {}, {}, body.dump(), true}, sign);
+    ASSERT_TRUE(res.ok());
+    auto page = nlohmann::json::parse(res.value().body);
+    for (const auto& u : page["items"]) ids.push_back(u["user_id"]);
+    marker = page["next_marker"];
+  } while (!marker.empty());
+  EXPECT_EQ(ids, (std::vector<std::string>{"u0", "u1", "u2", "u3", "u4"}));
+  auto odd = client.send({"POST", "/v2/user/search", {}, {}, R"({"nick_name":"odd"})", true}, sign);
+  ASSERT_TRUE(odd.ok());
+  EXPECT_EQ(nlohmann::json::parse(odd.value().body)["items"].size(), 2u);
+  auto bad = client.send({"POST", "/v2/user/list", {}, {}, R"({"limit":101})", true}, sign);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad.value().status, 400);
+}
+
+TEST_F(PdsTest, SecretsNeverReachLogsOrFailures) {
+  std::string failures;
+  {
+    PdsConnector connector("pds", settings());
+    server_.http().inject(Fault::status_code(503), 2);
+    failures += converge(connector, ada(), false, kMark).failures;
+    auto bad = settings();
+    bad.access_key_secret.value = kSecret + "x";
+    PdsConnector wrong("pds", bad);
+    failures += converge(wrong, ada(), true, kMark).failures;
+  }
+  const std::string logged = logs_.text() + failures;
+  EXPECT_FALSE(logged.empty());
+  EXPECT_EQ(logged.find(kSecret), std::string::npos);
+  EXPECT_EQ(logged.find("acs LTAI-test:"), std::string::npos);
+}
+
+TEST(PdsEndpoint, DefaultsToTheDomainHost) { EXPECT_EQ(default_base_url("bj1"), "https://bj1.api.aliyunpds.com"); }
+
+}  // namespace
+}  // namespace idb::connectors::pds

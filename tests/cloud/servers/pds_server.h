@@ -1,0 +1,65 @@
+#pragma once
+// A faithful local PDS (2022-03-01) user service (specs/002-aliyun-pds.md):
+// verifies ROA "acs" HMAC-SHA1 signatures from the received headers (date
+// within 15 minutes, INFERRED from Alibaba POP; no nonce twice), keeps users
+// in memory keyed by the caller-chosen user_id, enforces the field limits
+// (user_id <= 64 and no '#', nick_name <= 128, description <= 1024, enums,
+// user_data <= 1024 characters, replaced as a whole), and answers
+// get/list (marker paging)/search/create/update/delete, all POST + JSON.
+// Errors are {"code","message"} with the HTTP status; codes follow the spec's
+// (unconfirmed) list: InvalidParameter.*, InvalidSignature, NotFound.User, AlreadyExist.User.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cloud/servers/loopback.h"
+
+namespace idb::test::cloud {
+
+struct PdsServerOptions {
+  std::string domain_id = "bj1";
+  std::string access_key_id = "YourAccessKeyId";
+  std::string access_key_secret = "YourAccessKeySecret";
+  std::chrono::seconds max_skew{900};
+  std::chrono::seconds clock_offset{0};
+};
+
+class PdsServer {
+ public:
+  explicit PdsServer(PdsServerOptions options = {});
+  void start() { http_.start(); }
+  std::string base_url() const { return http_.base_url(); }
+  Loopback& http() { return http_; }
+
+  std::optional<nlohmann::json> user(const std::string& user_id) const;
+  std::size_t user_count() const;
+  void seed(nlohmann::json user);
+
+ private:
+  using Json = nlohmann::json;
+  std::optional<std::string> authenticate(const httplib::Request& req);
+  // Why the body's fields break a limit, or nothing.
+  static std::optional<std::string> validate(const Json& body);
+  void route(const std::string& path, void (PdsServer::*handler)(const Json&, httplib::Response&));
+
+  void get(const Json& body, httplib::Response& res);
+  void list(const Json& body, httplib::Response& res);
+  void search(const Json& body, httplib::Response& res);
+  void create(const Json& body, httplib::Response& res);
+  void update(const Json& body, httplib::Response& res);
+  void remove(const Json& body, httplib::Response& res);
+  void page(const std::vector<const Json*>& matches, const Json& body, httplib::Response& res);
+
+  PdsServerOptions options_;
+  Loopback http_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Json> users_;  // by user_id; ordered, so markers are user_ids
+  std::set<std::string> nonces_;
+};
+
+}  // namespace idb::test::cloud
