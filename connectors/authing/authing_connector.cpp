@@ -43,8 +43,9 @@ std::string key_field(const std::string& key_type) {
   return key_type;  // username, email and phone are their own field names
 }
 
-AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings)
-    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, cloud::http_options(settings_.http)) {}
+AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings, bool status_mapped)
+    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, cloud::http_options(settings_.http)),
+      status_mapped_(status_mapped) {}
 
 http::Sign AuthingConnector::signer() {
   if (settings_.auth == "token") {
@@ -160,8 +161,8 @@ Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, c
   for (const auto& attribute : attributes) {
     auto value = get(data.value(), attribute);
     if (!value) continue;
-    // Active is the absence of the disable mark.
-    if (field(attribute) && field(attribute)->name == "status" && *value == kActive) continue;
+    // Unless the mapping sets status itself, active is the absence of the disable mark.
+    if (!status_mapped_ && field(attribute) && field(attribute)->name == "status" && *value == kActive) continue;
     observed.attributes[attribute] = {*value};
   }
   return std::optional<Observed>(std::move(observed));

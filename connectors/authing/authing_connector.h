@@ -19,8 +19,10 @@ namespace idb::connectors::authing {
 
 class AuthingConnector : public Connector {
  public:
-  // Throws std::invalid_argument for a bad base URL.
-  AuthingConnector(std::string name, config::AuthingTarget settings);
+  // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
+  // mapping sets `status` itself, so the active value is reported as it is
+  // rather than as the absence of the disable mark.
+  AuthingConnector(std::string name, config::AuthingTarget settings, bool status_mapped = false);
 
   const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
@@ -41,6 +43,7 @@ class AuthingConnector : public Connector {
   std::string name_;
   config::AuthingTarget settings_;
   http::Client client_;
+  bool status_mapped_;
 
   std::mutex token_mutex_;
   std::string token_;

@@ -25,10 +25,11 @@ bool not_found(const Failure& f) { return f.code.starts_with("pds:HTTP 404"); }
 
 std::string default_base_url(const std::string& domain_id) { return "https://" + domain_id + ".api.aliyunpds.com"; }
 
-PdsConnector::PdsConnector(std::string name, config::PdsTarget settings)
+PdsConnector::PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped)
     : name_(std::move(name)),
       settings_(with_endpoint(std::move(settings))),
-      client_(name_, cloud::http_options(settings_.http)) {}
+      client_(name_, cloud::http_options(settings_.http)),
+      status_mapped_(status_mapped) {}
 
 Result<nlohmann::json> PdsConnector::call(const std::string& action, const std::string& path,
                                           const nlohmann::json& body, bool idempotent) {
@@ -89,7 +90,8 @@ Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const
   for (const auto& attribute : attributes) {
     auto value = get(*user.value(), attribute);
     if (!value) continue;
-    if (attribute == "status" && *value == kEnabled) continue;  // enabled is the absence of the disable mark
+    // Unless the mapping sets status itself, enabled is the absence of the disable mark.
+    if (!status_mapped_ && attribute == "status" && *value == kEnabled) continue;
     observed.attributes[attribute] = {*value};
   }
   return std::optional<Observed>(std::move(observed));
@@ -111,7 +113,9 @@ Status PdsConnector::create(const reconcile::Operation& op) {
   if (!values) return values.failure();
   nlohmann::json body{{"user_id", op.key}};
   for (const auto& v : values.value()) {
-    if (is_user_data(v.field.name)) {
+    if (v.field.name == "user_id") {
+      if (v.value != op.key) return cloud::invalid(kApi, op.key, "the mapping sets 'user_id' to something other than the key");
+    } else if (is_user_data(v.field.name)) {
       body["user_data"][user_data_key(v.field.name)] = *v.value;
     } else {
       body[v.field.name] = *v.value;
@@ -136,7 +140,9 @@ Status PdsConnector::modify(const reconcile::Operation& op) {
     if (v.field.name == "user_name") {
       return cloud::invalid(kApi, op.key, "'user_name' cannot be changed by UpdateUser; map it for creation only");
     }
-    if (is_user_data(v.field.name)) {
+    if (v.field.name == "user_id") {
+      if (v.value != op.key) return cloud::invalid(kApi, op.key, "a PDS user_id cannot change");
+    } else if (is_user_data(v.field.name)) {
       touches_user_data = true;
     } else if (v.field.name == "status") {
       body["status"] = v.value.value_or(kEnabled);

@@ -17,8 +17,10 @@ namespace idb::connectors::pds {
 
 class PdsConnector : public Connector {
  public:
-  // Throws std::invalid_argument for a bad base URL.
-  PdsConnector(std::string name, config::PdsTarget settings);
+  // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
+  // mapping sets `status` itself, so the active value is reported as it is
+  // rather than as the absence of the disable mark.
+  PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped = false);
 
   const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
@@ -35,6 +37,7 @@ class PdsConnector : public Connector {
   std::string name_;
   config::PdsTarget settings_;
   http::Client client_;
+  bool status_mapped_;
 };
 
 // https://{domain_id}.api.aliyunpds.com, the endpoint of a PDS domain.

@@ -18,6 +18,7 @@ bool is_avatar(std::string_view v) {
 
 const std::vector<Field>& fields() {
   static const std::vector<Field> kFields{
+      {.name = "user_id", .max_length = 64, .forbidden = "#"},  // the key; a mapping may name it too
       {.name = "user_name", .max_length = 128},  // create only: UpdateUser cannot change it
       {.name = "nick_name", .max_length = 128},
       {.name = "status", .allowed = {"enabled", "disabled"}},

@@ -89,6 +89,18 @@ TEST_F(AuthingTest, RoundTripCreateUpdateReadDisableEnable) {
   EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);  // nothing left to do
 }
 
+TEST_F(AuthingTest, MappedStatusIsReportedAsItIs) {
+  AuthingConnector connector("authing", settings(), /*status_mapped=*/true);
+  mapping::Desired desired = ada();
+  desired.attributes["status"] = {"Activated"};
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ(converge(connector, desired, false, kMark).rounds, 1);  // no endless re-sends of Activated
+  ASSERT_TRUE(converge(connector, desired, true, kMark).status.ok());
+  EXPECT_EQ((*server_.find("externalId", "emp-1001"))["status"], "Suspended");
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.find("externalId", "emp-1001"))["status"], "Activated");
+}
+
 TEST_F(AuthingTest, AddressesAccountsByTheConfiguredKeyType) {
   auto s = settings();
   s.key_type = "username";

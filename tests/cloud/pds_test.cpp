@@ -86,6 +86,20 @@ TEST_F(PdsTest, RoundTripCreateUpdateReadDisableEnable) {
   EXPECT_EQ(server_.user_count(), 1u);
 }
 
+TEST_F(PdsTest, MappedUserIdAndStatusConvergeToNothingToDo) {
+  PdsConnector connector("pds", settings(), /*status_mapped=*/true);
+  mapping::Desired desired{"emp-7", {{"user_id", {"emp-7"}}, {"status", {"enabled"}}, {"nick_name", {"Li Wei"}}}};
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user("emp-7"))["nick_name"], "Li Wei");
+  EXPECT_EQ(converge(connector, desired, false, kMark).rounds, 1);
+  ASSERT_TRUE(converge(connector, desired, true, kMark).status.ok());
+  EXPECT_EQ((*server_.user("emp-7"))["status"], "disabled");
+  desired.attributes["user_id"] = {"someone-else"};
+  auto wrong = converge(connector, desired, false, kMark);
+  ASSERT_FALSE(wrong.status.ok());
+  EXPECT_EQ(wrong.status.failure().kind, FailureKind::permanent);
+}
+
 TEST_F(PdsTest, UserDataKeysTheMappingDoesNotManageSurvive) {
   PdsConnector connector("pds", settings());
   server_.seed({{"user_id", "u1"}, {"status", "enabled"}, {"user_data", {{"cost_center", "42"}, {"dept", "old"}}}});
