@@ -67,7 +67,7 @@ LdapConnector::~LdapConnector() = default;
 
 Result<Session> LdapConnector::connect() const {
   spdlog::debug("ldap {}: connecting to {} as {}", name_, settings_.url, settings_.bind_dn);
-  return Session::open(settings_);
+  return Session::open(settings_, tuning_);
 }
 
 Status LdapConnector::ensure_connected() {

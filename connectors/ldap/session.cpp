@@ -115,9 +115,44 @@ void ignore_sigpipe() {
   });
 }
 
+bool uses_tls(const config::LdapTarget& settings, const LdapSettings& tuning) {
+  return tuning.start_tls || settings.url.rfind("ldaps://", 0) == 0;
+}
+
+// Per-connection TLS context: the server certificate must verify against the
+// CA file (or the system's store), whatever ldap.conf or the environment say.
+int configure_tls(LDAP* ld, const LdapSettings& tuning) {
+  int demand = LDAP_OPT_X_TLS_DEMAND;
+  int rc = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+  if (rc == LDAP_OPT_SUCCESS && !tuning.ca_file.empty()) {
+    rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, tuning.ca_file.c_str());
+  }
+  if (rc == LDAP_OPT_SUCCESS && !tuning.client_cert_file.empty()) {
+    rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, tuning.client_cert_file.c_str());
+  }
+  if (rc == LDAP_OPT_SUCCESS && !tuning.client_key_file.empty()) {
+    rc = ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, tuning.client_key_file.c_str());
+  }
+  int is_server = 0;  // NEWCTX comes last: it builds the context from the options above
+  if (rc == LDAP_OPT_SUCCESS) rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+  return rc;
+}
+
+// libldap reports a failed handshake as "can't contact the server" with no
+// detail, so the failure says what was checked and what usually causes it.
+Failure tls_failure(const Session& session, int rc, const config::LdapTarget& settings, const LdapSettings& tuning,
+                    const std::string& what) {
+  Failure failure = session.failure(rc, what);
+  failure.message += "; TLS: the server's certificate was not accepted (checked against " +
+                     (tuning.ca_file.empty() ? std::string("the system's CA store") : "CA file " + tuning.ca_file) +
+                     ", names 127.0.0.1/host of " + settings.url +
+                     "), or the server does not speak TLS there, or it is down";
+  return failure;
+}
+
 }  // namespace
 
-Result<Session> Session::open(const config::LdapTarget& settings) {
+Result<Session> Session::open(const config::LdapTarget& settings, const LdapSettings& tuning) {
   ignore_sigpipe();
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, settings.url.c_str());
@@ -135,9 +170,30 @@ Result<Session> Session::open(const config::LdapTarget& settings) {
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);    // a referral is an answer, not a detour
   ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);       // signals must not fail an operation
 
-  berval password = bytes(settings.bind_password.value);
-  rc = ldap_sasl_bind_s(ld, settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &password, nullptr, nullptr, nullptr);
-  if (rc != LDAP_SUCCESS) return session.failure(rc, "bind as " + settings.bind_dn + " to " + settings.url);
+  const bool tls = uses_tls(settings, tuning);
+  if (tls || tuning.sasl_external) {
+    rc = configure_tls(ld, tuning);
+    if (rc != LDAP_OPT_SUCCESS) return session.failure(rc, "TLS settings for " + settings.url + " (CA, certificate or key file)");
+  }
+  if (tuning.start_tls) {
+    rc = ldap_start_tls_s(ld, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return tls_failure(session, rc, settings, tuning, "StartTLS with " + settings.url);
+  }
+
+  const std::string who = tuning.sasl_external ? std::string("SASL EXTERNAL (client certificate)") : settings.bind_dn;
+  if (tuning.sasl_external) {
+    // EXTERNAL asks nothing of us: the identity is the TLS client certificate.
+    auto no_prompts = [](LDAP*, unsigned, void*, void*) { return LDAP_SUCCESS; };
+    rc = ldap_sasl_interactive_bind_s(ld, nullptr, "EXTERNAL", nullptr, nullptr, LDAP_SASL_QUIET, no_prompts,
+                                      nullptr);
+  } else {
+    berval password = bytes(settings.bind_password.value);
+    rc = ldap_sasl_bind_s(ld, settings.bind_dn.c_str(), LDAP_SASL_SIMPLE, &password, nullptr, nullptr, nullptr);
+  }
+  if (rc == LDAP_SERVER_DOWN && tls && !tuning.start_tls) {
+    return tls_failure(session, rc, settings, tuning, "bind as " + who + " to " + settings.url);
+  }
+  if (rc != LDAP_SUCCESS) return session.failure(rc, "bind as " + who + " to " + settings.url);
   return session;
 }
 

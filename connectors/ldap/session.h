@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "connectors/connector.h"
+#include "connectors/ldap/ldap_settings.h"
 #include "mapping/attributes.h"
 #include "reconcile/operation.h"
 
@@ -33,9 +34,11 @@ struct Reply {
 
 class Session {
  public:
-  // Connects and binds (simple bind). Timeouts come from settings.timeout_ms.
-  // A failed bind names the bind DN, never the password.
-  static Result<Session> open(const config::LdapTarget& settings);
+  // Connects and binds: simple bind, or SASL EXTERNAL with a client
+  // certificate; over ldaps:// or after StartTLS the server certificate must
+  // verify. Timeouts come from settings.timeout_ms. A failed bind names the
+  // bind DN, never the password.
+  static Result<Session> open(const config::LdapTarget& settings, const LdapSettings& tuning = {});
 
   Session(Session&& other) noexcept;
   Session& operator=(Session&& other) noexcept;

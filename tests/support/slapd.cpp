@@ -98,16 +98,19 @@ void Slapd::run_start(const std::string& port) {
   std::string environment = "SLAPD_OWNER_PID=" + std::to_string(getpid()) + " ";
   if (options_.access_log) environment += "SLAPD_ACCESSLOG=1 ";
   if (options_.durable) environment += "SLAPD_DURABLE=1 ";
+  if (options_.tls) environment += "SLAPD_TLS=1 ";
   if (!port.empty()) environment += "SLAPD_PORT=" + port + " ";
   auto values = parse_lines(run_script(environment, "start", dir_));
   url_ = values["LDAP_URL"];
   bind_dn_ = values["LDAP_BIND_DN"];
   base_dn_ = values["LDAP_BASE_DN"];
+  ldaps_url_ = values["LDAPS_URL"];
   // The file holds the password verbatim; stdout has it shell-quoted.
   password_ = read_file(dir_ / "password");
   port_ = read_file(dir_ / "port");
   while (!port_.empty() && port_.back() == '\n') port_.pop_back();
-  if (url_.empty() || bind_dn_.empty() || base_dn_.empty() || password_.empty() || port_.empty()) {
+  if (url_.empty() || bind_dn_.empty() || base_dn_.empty() || password_.empty() || port_.empty() ||
+      (options_.tls && ldaps_url_.empty())) {
     throw std::runtime_error("throwaway-slapd start printed an incomplete environment");
   }
   running_ = true;

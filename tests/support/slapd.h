@@ -17,6 +17,7 @@ namespace idb::test {
 struct SlapdOptions {
   bool access_log = false;  // log every operation to log_file() (loglevel stats)
   bool durable = false;     // sync every commit (default dbnosync, for speed)
+  bool tls = false;         // also ldaps:// and StartTLS, with a throwaway CA (see tls_dir())
 };
 
 class Slapd {
@@ -30,6 +31,11 @@ class Slapd {
   const std::string& bind_dn() const { return bind_dn_; }
   const std::string& password() const { return password_; }
   const std::string& base_dn() const { return base_dn_; }
+  // With tls: ldaps://127.0.0.1:PORT+1, and the folder holding ca.pem (the CA
+  // that signed the server certificate), other-ca.pem (one that did not),
+  // client.pem and client.key (a client certificate SASL EXTERNAL accepts).
+  const std::string& ldaps_url() const { return ldaps_url_; }
+  std::filesystem::path tls_dir() const { return dir_ / "tls"; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path log_file() const { return dir_ / "slapd.log"; }
   // What slapd logged so far (every operation when started with access_log),
@@ -47,7 +53,7 @@ class Slapd {
 
   std::filesystem::path dir_;
   SlapdOptions options_;
-  std::string url_, bind_dn_, password_, base_dn_, port_;
+  std::string url_, bind_dn_, password_, base_dn_, port_, ldaps_url_;
   bool running_ = false;
 };
 
