@@ -277,8 +277,27 @@ Message target_name(std::string_view key, const std::string& value) {
 }
 
 Message target_type(std::string_view, const std::string& value) {
-  if (value == "ldap") return std::nullopt;
-  return "unknown target type " + quote(value) + " (known: ldap)";
+  if (value == "ldap" || value == "authing" || value == "pds") return std::nullopt;
+  return "unknown target type " + quote(value) + " (known: ldap, authing, pds)";
+}
+
+// scheme://host[:port] and nothing more: API paths are the connector's business.
+Message base_url(std::string_view key, const std::string& value) {
+  const auto sep = value.find("://");
+  const std::string scheme = sep == std::string::npos ? "" : value.substr(0, sep);
+  std::string rest = sep == std::string::npos ? "" : value.substr(sep + 3);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if ((scheme == "https" || scheme == "http") && !rest.empty() && rest.find_first_of("/?#@ ") == std::string::npos) {
+    return std::nullopt;
+  }
+  return quote(key) + " must be https://HOST[:PORT] (http:// only for local servers), with no path";
+}
+
+// Alibaba Cloud PDS domain IDs are host labels: they become part of the endpoint's name.
+Message domain_id(std::string_view key, const std::string& value) {
+  auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; };
+  if (!value.empty() && std::all_of(value.begin(), value.end(), allowed)) return std::nullopt;
+  return quote(key) + " must be made of letters, digits and '-' only";
 }
 
 Message readable_file(std::string_view key, const fs::path& path) {
@@ -303,6 +322,52 @@ void read_ldap(Section& s, LdapTarget& ldap) {
   }
 }
 
+const std::vector<std::string_view> kHttpKeys{"base_url", "ca_file", "timeout_ms", "connect_timeout_ms", "rate_limit",
+                                              "max_attempts"};
+
+void read_http(Section& s, HttpSettings& http, Need base_url_need) {
+  s.field("base_url", http.base_url, base_url_need, base_url);
+  s.field("ca_file", http.ca_file, Need::optional, readable_file);
+  s.field("timeout_ms", http.timeout_ms, Need::optional, positive);
+  s.field("connect_timeout_ms", http.connect_timeout_ms, Need::optional, positive);
+  s.field("rate_limit", http.rate_limit, Need::optional, non_negative);
+  s.field("max_attempts", http.max_attempts, Need::optional, positive);
+}
+
+void read_authing(Section& s, AuthingTarget& a) {
+  read_http(s, a.http, Need::optional);
+  s.field("auth", a.auth, Need::optional, one_of({"signature", "token"}));
+  s.field("access_key_id", a.access_key_id, Need::required, not_empty);
+  s.field("access_key_secret", a.access_key_secret, Need::required);
+  s.field("key_type", a.key_type, Need::optional, one_of({"external_id", "username", "email", "phone"}));
+  s.field("disabled_status", a.disabled_status, Need::optional, one_of({"Suspended", "Deactivated", "Resigned", "Archived"}));
+  s.field("conflict_api_codes", a.conflict_api_codes);
+}
+
+void read_pds(Section& s, PdsTarget& p) {
+  read_http(s, p.http, Need::optional);
+  s.field("domain_id", p.domain_id, Need::required, domain_id);
+  s.field("access_key_id", p.access_key_id, Need::required, not_empty);
+  s.field("access_key_secret", p.access_key_secret, Need::required);
+  if (p.http.base_url.empty() && !p.domain_id.empty()) p.http.base_url = pds_endpoint(p.domain_id);
+}
+
+// The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
+std::vector<std::string_view> target_keys(const std::string& type) {
+  std::vector<std::string_view> keys{"name", "type"};
+  auto add = [&](const std::vector<std::string_view>& more) { keys.insert(keys.end(), more.begin(), more.end()); };
+  if (type == "authing") {
+    add(kHttpKeys);
+    add({"auth", "access_key_id", "access_key_secret", "key_type", "disabled_status", "conflict_api_codes"});
+  } else if (type == "pds") {
+    add(kHttpKeys);
+    add({"domain_id", "access_key_id", "access_key_secret"});
+  } else {
+    add({"url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
+  }
+  return keys;
+}
+
 // Messages name a target by its name once it has a usable one.
 std::string target_label(const YAML::Node& node, std::string_view key) {
   // A missing key gives an invalid node, which throws on any question but this one.
@@ -317,8 +382,8 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
     return false;
   }
   std::size_t errors_before = w.errors.size();
-  Section s(w, node, target_label(node, key),
-            {"name", "type", "url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
+  YAML::Node type = node["type"];
+  Section s(w, node, target_label(node, key), target_keys(type && type.IsScalar() ? type.Scalar() : ""));
   if (auto at = s.field("name", out.name, Need::required, target_name)) {
     if (auto [first, fresh] = w.target_names.emplace(out.name, *at); !fresh) {
       w.error(*at, "duplicate target name " + quote(out.name) + " (first at line " +
@@ -327,6 +392,8 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   }
   s.field("type", out.type, Need::required, target_type);
   if (out.type == "ldap") read_ldap(s, out.ldap);
+  if (out.type == "authing") read_authing(s, out.authing);
+  if (out.type == "pds") read_pds(s, out.pds);
   return w.errors.size() == errors_before;
 }
 
@@ -361,6 +428,8 @@ Config read_config(Walker& w, const YAML::Node& root) {
 }
 
 }  // namespace
+
+std::string pds_endpoint(const std::string& domain_id) { return "https://" + domain_id + ".api.aliyunpds.com"; }
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -416,9 +485,32 @@ std::string summarize(const Config& c) {
       << (c.retry.max_attempts == 0 ? std::string("no attempt limit")
                                     : std::to_string(c.retry.max_attempts) + " attempts")
       << "\n";
+  auto http = [&](const HttpSettings& h) {
+    out << "  base_url: " << h.base_url << "\n";
+    if (!h.ca_file.empty()) out << "  ca_file: " << h.ca_file.string() << "\n";
+    out << "  timeout: " << h.timeout_ms << " ms (connect " << h.connect_timeout_ms << " ms), " << h.max_attempts
+        << " attempts per request\n"
+        << "  rate limit: " << (h.rate_limit ? std::to_string(h.rate_limit) + " requests/s" : std::string("none")) << "\n";
+  };
   for (const Target& t : c.targets) {
-    out << "target " << t.name << ": type " << t.type << "\n"
-        << "  url: " << t.ldap.url << "\n"
+    out << "target " << t.name << ": type " << t.type << "\n";
+    if (t.type == "authing") {
+      http(t.authing.http);
+      out << "  auth: " << t.authing.auth << "\n"
+          << "  access_key_id: " << t.authing.access_key_id << "\n"
+          << "  access_key_secret: " << t.authing.access_key_secret.reference << " (set)\n"
+          << "  key_type: " << t.authing.key_type << "\n"
+          << "  disabled_status: " << t.authing.disabled_status << "\n";
+      continue;
+    }
+    if (t.type == "pds") {
+      http(t.pds.http);
+      out << "  domain_id: " << t.pds.domain_id << "\n"
+          << "  access_key_id: " << t.pds.access_key_id << "\n"
+          << "  access_key_secret: " << t.pds.access_key_secret.reference << " (set)\n";
+      continue;
+    }
+    out << "  url: " << t.ldap.url << "\n"
         << "  bind_dn: " << t.ldap.bind_dn << "\n"
         << "  bind_password: " << t.ldap.bind_password.reference << " (set)\n"
         << "  base_dn: " << t.ldap.base_dn << "\n"

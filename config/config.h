@@ -61,7 +61,7 @@ struct AuthingTarget {
 
 // Alibaba Cloud PDS 2022-03-01 (specs/002-aliyun-pds.md).
 struct PdsTarget {
-  HttpSettings http;                     // https://{domain_id}.api.aliyunpds.com unless given
+  HttpSettings http;                     // pds_endpoint(domain_id) unless given
   std::string domain_id;
   std::string access_key_id;
   Secret access_key_secret;
@@ -105,6 +105,9 @@ struct LoadResult {
 };
 
 LoadResult load(const std::filesystem::path& file, const EnvLookup& env = process_env());
+
+// https://{domain_id}.api.aliyunpds.com, a PDS domain's endpoint (the default `base_url`).
+std::string pds_endpoint(const std::string& domain_id);
 
 // A short human summary (listen, state dir, targets, mapping) with every secret
 // shown as its reference only.

@@ -1,11 +1,53 @@
 #include "daemon/runtime.h"
 
+#include <algorithm>
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
+#include "connectors/authing/authing_connector.h"
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_connector.h"
+#include "connectors/pds/pds_connector.h"
 
 namespace idb::daemon {
+
+namespace {
+
+// Cloud accounts carry their lifecycle in a `status` field; when the mapping
+// sets it too, the connector reports it as it is.
+bool maps_status(const mapping::TargetMapping& mapping) {
+  const auto& managed = mapping.managed_attributes();
+  return std::find(managed.begin(), managed.end(), "status") != managed.end();
+}
+
+std::unique_ptr<connectors::Connector> make_connector(const config::Target& target,
+                                                      const mapping::TargetMapping& mapping) {
+  if (target.type == "authing") {
+    return std::make_unique<connectors::authing::AuthingConnector>(target.name, target.authing, maps_status(mapping));
+  }
+  if (target.type == "pds") {
+    return std::make_unique<connectors::pds::PdsConnector>(target.name, target.pds, maps_status(mapping));
+  }
+  return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
+}
+
+reconcile::DisableMark disable_mark(const config::Target& target) {
+  if (target.type == "authing") return {"status", target.authing.disabled_status};
+  if (target.type == "pds") return {"status", "disabled"};
+  return {target.ldap.disable.attribute, target.ldap.disable.value};
+}
+
+}  // namespace
+
+std::unique_ptr<Runtime> runtime_or_report(const config::Config& config) {
+  auto built = build_runtime(config);
+  if (auto* errors = std::get_if<std::vector<diag::Diagnostic>>(&built)) {
+    for (const auto& e : *errors) spdlog::error("{}", e.to_string());
+    return nullptr;
+  }
+  return std::get<std::unique_ptr<Runtime>>(std::move(built));
+}
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -39,11 +81,10 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
 
   auto& bindings = runtime->bindings;
   for (const auto& target : config.targets) {
-    runtime->connectors.push_back(std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap));
+    const auto& target_mapping = runtime->mappings.at(target.name);
+    runtime->connectors.push_back(make_connector(target, target_mapping));
     runtime->target_names.push_back(target.name);
-    bindings.push_back({runtime->connectors.back().get(), &runtime->mappings.at(target.name),
-                        {target.ldap.disable.attribute, target.ldap.disable.value},
-                        reconcile::Policies{}});
+    bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target), reconcile::Policies{}});
   }
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
   return runtime;

@@ -14,20 +14,13 @@ namespace {
 constexpr const char* kApi = "pds";
 constexpr const char* kEnabled = "enabled";
 
-config::PdsTarget with_endpoint(config::PdsTarget settings) {
-  if (settings.http.base_url.empty()) settings.http.base_url = default_base_url(settings.domain_id);
-  return settings;
-}
-
 bool not_found(const Failure& f) { return f.code.starts_with("pds:HTTP 404"); }
 
 }  // namespace
 
-std::string default_base_url(const std::string& domain_id) { return "https://" + domain_id + ".api.aliyunpds.com"; }
-
 PdsConnector::PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped)
     : name_(std::move(name)),
-      settings_(with_endpoint(std::move(settings))),
+      settings_(std::move(settings)),
       client_(name_, cloud::http_options(settings_.http)),
       status_mapped_(status_mapped) {}
 

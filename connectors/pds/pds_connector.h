@@ -40,7 +40,4 @@ class PdsConnector : public Connector {
   bool status_mapped_;
 };
 
-// https://{domain_id}.api.aliyunpds.com, the endpoint of a PDS domain.
-std::string default_base_url(const std::string& domain_id);
-
 }  // namespace idb::connectors::pds

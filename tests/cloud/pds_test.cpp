@@ -295,7 +295,5 @@ TEST_F(PdsTest, SecretsNeverReachLogsOrFailures) {
   EXPECT_EQ(logged.find("acs LTAI-test:"), std::string::npos);
 }
 
-TEST(PdsEndpoint, DefaultsToTheDomainHost) { EXPECT_EQ(default_base_url("bj1"), "https://bj1.api.aliyunpds.com"); }
-
 }  // namespace
 }  // namespace idb::connectors::pds

@@ -1,0 +1,216 @@
+// Cloud target types (authing, pds): their settings, defaults, errors and summary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "tests/config/config_fixture.h"
+
+namespace idb::config::testing {
+
+// Rows live outside the unnamed namespace so the row printer finds them.
+struct BrokenCloud {
+  const char* name;
+  std::string target;  // the target's lines, from line 6
+  std::vector<std::string> errors;
+};
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+const std::string kCloudSecret = "cloud-s3cret-value";
+
+// Lines 1-5; the target starts at line 6.
+const std::string kHead =
+    "scim:\n"
+    "  tokens:\n"
+    "    - ${env:IDBRIDGE_SCIM_TOKEN}\n"
+    "mapping: mappings/quickstart.yaml\n"
+    "targets:\n";
+
+class cloud_config : public ConfigTest {
+ protected:
+  cloud_config() { env_["CLOUD_SK"] = kCloudSecret; }
+};
+
+TEST_F(cloud_config, AuthingWithEveryKey) {
+  write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  LoadResult r = load_text(kHead +
+                           "  - name: authing\n"
+                           "    type: authing\n"
+                           "    base_url: https://idp.example.cn:8443\n"
+                           "    ca_file: certs/ca.pem\n"
+                           "    timeout_ms: 3000\n"
+                           "    connect_timeout_ms: 1000\n"
+                           "    rate_limit: 20\n"
+                           "    max_attempts: 5\n"
+                           "    auth: token\n"
+                           "    access_key_id: 62a1b2c3d4e5f6\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n"
+                           "    key_type: username\n"
+                           "    disabled_status: Deactivated\n"
+                           "    conflict_api_codes: [2026, 1410]\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const AuthingTarget& a = r.config->targets[0].authing;
+  EXPECT_EQ(r.config->targets[0].type, "authing");
+  EXPECT_EQ(a.http.base_url, "https://idp.example.cn:8443");
+  EXPECT_EQ(a.http.ca_file, dir_ / "certs/ca.pem");
+  EXPECT_EQ(a.http.timeout_ms, 3000);
+  EXPECT_EQ(a.http.connect_timeout_ms, 1000);
+  EXPECT_EQ(a.http.rate_limit, 20);
+  EXPECT_EQ(a.http.max_attempts, 5);
+  EXPECT_EQ(a.auth, "token");
+  EXPECT_EQ(a.access_key_id, "62a1b2c3d4e5f6");
+  EXPECT_EQ(a.access_key_secret.reference, "${env:CLOUD_SK}");
+  EXPECT_EQ(a.access_key_secret.value, kCloudSecret);
+  EXPECT_EQ(a.key_type, "username");
+  EXPECT_EQ(a.disabled_status, "Deactivated");
+  EXPECT_EQ(a.conflict_api_codes, (std::vector<int>{2026, 1410}));
+}
+
+TEST_F(cloud_config, AuthingDefaults) {
+  LoadResult r = load_text(kHead +
+                           "  - name: authing\n"
+                           "    type: authing\n"
+                           "    access_key_id: pool\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const AuthingTarget& a = r.config->targets[0].authing;
+  EXPECT_EQ(a.http.base_url, "https://api.authing.cn");
+  EXPECT_EQ(a.http.timeout_ms, 10000);
+  EXPECT_EQ(a.http.rate_limit, 10);
+  EXPECT_EQ(a.http.max_attempts, 3);
+  EXPECT_EQ(a.auth, "signature");
+  EXPECT_EQ(a.key_type, "external_id");
+  EXPECT_EQ(a.disabled_status, "Suspended");
+  EXPECT_EQ(a.conflict_api_codes, std::vector<int>{2026});
+}
+
+TEST_F(cloud_config, PdsEndpointFollowsTheDomainUnlessGiven) {
+  LoadResult r = load_text(kHead +
+                           "  - name: pds\n"
+                           "    type: pds\n"
+                           "    domain_id: bj1\n"
+                           "    access_key_id: ${env:DOMAIN}\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n"
+                           "  - name: pds-private\n"
+                           "    type: pds\n"
+                           "    domain_id: bj2\n"
+                           "    base_url: http://127.0.0.1:9000\n"
+                           "    rate_limit: 0\n"
+                           "    access_key_id: LTAI\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->targets[0].pds.http.base_url, "https://bj1.api.aliyunpds.com");
+  EXPECT_EQ(r.config->targets[0].pds.access_key_id, "example");
+  EXPECT_EQ(r.config->targets[0].pds.access_key_secret.value, kCloudSecret);
+  EXPECT_EQ(r.config->targets[1].pds.http.base_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(r.config->targets[1].pds.http.rate_limit, 0);
+}
+
+TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
+  LoadResult r = load_text(kHead +
+                           "  - name: authing\n"
+                           "    type: authing\n"
+                           "    access_key_id: pool\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n"
+                           "  - name: pds\n"
+                           "    type: pds\n"
+                           "    domain_id: bj1\n"
+                           "    rate_limit: 0\n"
+                           "    access_key_id: LTAI\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const std::string summary = summarize(*r.config);
+  EXPECT_THAT(summary, HasSubstr("target authing: type authing\n"
+                                 "  base_url: https://api.authing.cn\n"
+                                 "  timeout: 10000 ms (connect 5000 ms), 3 attempts per request\n"
+                                 "  rate limit: 10 requests/s\n"
+                                 "  auth: signature\n"
+                                 "  access_key_id: pool\n"
+                                 "  access_key_secret: ${env:CLOUD_SK} (set)\n"
+                                 "  key_type: external_id\n"
+                                 "  disabled_status: Suspended\n"));
+  EXPECT_THAT(summary, HasSubstr("target pds: type pds\n"
+                                 "  base_url: https://bj1.api.aliyunpds.com\n"
+                                 "  timeout: 10000 ms (connect 5000 ms), 3 attempts per request\n"
+                                 "  rate limit: none\n"
+                                 "  domain_id: bj1\n"
+                                 "  access_key_id: LTAI\n"
+                                 "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
+  EXPECT_THAT(summary, Not(HasSubstr(kCloudSecret)));
+}
+
+}  // namespace
+
+const BrokenCloud kBrokenCloud[] = {
+    {"AuthingMissingCredentials", "  - name: a\n    type: authing\n",
+     {"FILE:6:5: missing required key 'access_key_id' in target 'a'",
+      "FILE:6:5: missing required key 'access_key_secret' in target 'a'"}},
+    {"AuthingInlineSecret",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: hunter2\n",
+     {"FILE:9:24: 'access_key_secret' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline value"}},
+    {"AuthingUnsetSecret",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:NOPE}\n",
+     {"FILE:9:24: environment variable 'NOPE' is not set"}},
+    {"AuthingBadEnums",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    auth: password\n    key_type: user_id\n    disabled_status: Gone\n",
+     {"FILE:10:11: 'auth' must be one of signature, token",
+      "FILE:11:15: 'key_type' must be one of external_id, username, email, phone",
+      "FILE:12:22: 'disabled_status' must be one of Suspended, Deactivated, Resigned, Archived"}},
+    {"AuthingLdapKeyIsUnknown",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    bind_dn: cn=x\n",
+     {"FILE:10:5: unknown key 'bind_dn' in target 'a'"}},
+    {"AuthingBadBaseUrls",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    base_url: https://api.authing.cn/api/v3\n",
+     {"FILE:10:15: 'base_url' must be https://HOST[:PORT] (http:// only for local servers), with no path"}},
+    {"AuthingFtpUrl",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    base_url: ftp://x\n",
+     {"FILE:10:15: 'base_url' must be https://HOST[:PORT] (http:// only for local servers), with no path"}},
+    {"AuthingBadNumbers",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    timeout_ms: 0\n    rate_limit: -1\n    max_attempts: 0\n    conflict_api_codes: [x]\n",
+     {"FILE:10:17: 'timeout_ms' must be a positive integer", "FILE:11:17: 'rate_limit' must not be negative",
+      "FILE:12:19: 'max_attempts' must be a positive integer",
+      "FILE:13:26: 'conflict_api_codes[0]' must be an integer"}},
+    {"AuthingMissingCaFile",
+     "  - name: a\n    type: authing\n    access_key_id: pool\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    ca_file: none.pem\n",
+     {"FILE:10:14: cannot read 'ca_file' file 'DIR/none.pem': No such file or directory"}},
+    {"PdsMissingDomain", "  - name: p\n    type: pds\n    access_key_id: LTAI\n    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:6:5: missing required key 'domain_id' in target 'p'"}},
+    {"PdsBadDomain",
+     "  - name: p\n    type: pds\n    domain_id: bj1.evil.com/\n    access_key_id: LTAI\n"
+     "    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:8:16: 'domain_id' must be made of letters, digits and '-' only"}},
+    {"PdsAuthingKeyIsUnknown",
+     "  - name: p\n    type: pds\n    domain_id: bj1\n    access_key_id: LTAI\n"
+     "    access_key_secret: ${env:CLOUD_SK}\n    key_type: username\n",
+     {"FILE:11:5: unknown key 'key_type' in target 'p'"}},
+};
+
+class BrokenCloudConfig : public ConfigTest, public ::testing::WithParamInterface<BrokenCloud> {
+ protected:
+  BrokenCloudConfig() { env_["CLOUD_SK"] = kCloudSecret; }
+};
+
+TEST_P(BrokenCloudConfig, ReportsExactlyTheseErrors) {
+  std::vector<std::string> expected;
+  for (const std::string& e : GetParam().errors) expected.push_back(placeholders(e));
+  std::vector<std::string> actual = errors_of(kHead + GetParam().target);
+  EXPECT_EQ(actual, expected);
+  for (const std::string& message : actual) {
+    EXPECT_THAT(message, Not(HasSubstr(kCloudSecret)));
+    EXPECT_THAT(message, Not(HasSubstr("hunter2")));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(cloud_config, BrokenCloudConfig, ::testing::ValuesIn(kBrokenCloud), row_name);
+
+}  // namespace idb::config::testing
