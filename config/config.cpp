@@ -277,8 +277,8 @@ Message target_name(std::string_view key, const std::string& value) {
 }
 
 Message target_type(std::string_view, const std::string& value) {
-  if (value == "ldap" || value == "authing" || value == "pds") return std::nullopt;
-  return "unknown target type " + quote(value) + " (known: ldap, authing, pds)";
+  if (value == "ldap" || value == "authing" || value == "pds" || value == "eiam") return std::nullopt;
+  return "unknown target type " + quote(value) + " (known: ldap, authing, pds, eiam)";
 }
 
 // scheme://host[:port] and nothing more: API paths are the connector's business.
@@ -293,8 +293,8 @@ Message base_url(std::string_view key, const std::string& value) {
   return quote(key) + " must be https://HOST[:PORT] (http:// only for local servers), with no path";
 }
 
-// Alibaba Cloud PDS domain IDs are host labels: they become part of the endpoint's name.
-Message domain_id(std::string_view key, const std::string& value) {
+// PDS domain IDs and EIAM regions are host labels: they become part of the endpoint's name.
+Message host_label(std::string_view key, const std::string& value) {
   auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; };
   if (!value.empty() && std::all_of(value.begin(), value.end(), allowed)) return std::nullopt;
   return quote(key) + " must be made of letters, digits and '-' only";
@@ -346,10 +346,20 @@ void read_authing(Section& s, AuthingTarget& a) {
 
 void read_pds(Section& s, PdsTarget& p) {
   read_http(s, p.http, Need::optional);
-  s.field("domain_id", p.domain_id, Need::required, domain_id);
+  s.field("domain_id", p.domain_id, Need::required, host_label);
   s.field("access_key_id", p.access_key_id, Need::required, not_empty);
   s.field("access_key_secret", p.access_key_secret, Need::required);
   if (p.http.base_url.empty() && !p.domain_id.empty()) p.http.base_url = pds_endpoint(p.domain_id);
+}
+
+void read_eiam(Section& s, EiamTarget& e) {
+  read_http(s, e.http, Need::optional);
+  s.field("region", e.region, Need::optional, host_label);
+  s.field("instance_id", e.instance_id, Need::required, not_empty);
+  s.field("organizational_unit_id", e.organizational_unit_id, Need::required, not_empty);
+  s.field("access_key_id", e.access_key_id, Need::required, not_empty);
+  s.field("access_key_secret", e.access_key_secret, Need::required);
+  if (e.http.base_url.empty()) e.http.base_url = eiam_endpoint(e.region);
 }
 
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
@@ -362,6 +372,9 @@ std::vector<std::string_view> target_keys(const std::string& type) {
   } else if (type == "pds") {
     add(kHttpKeys);
     add({"domain_id", "access_key_id", "access_key_secret"});
+  } else if (type == "eiam") {
+    add(kHttpKeys);
+    add({"region", "instance_id", "organizational_unit_id", "access_key_id", "access_key_secret"});
   } else {
     add({"url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
   }
@@ -394,6 +407,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   if (out.type == "ldap") read_ldap(s, out.ldap);
   if (out.type == "authing") read_authing(s, out.authing);
   if (out.type == "pds") read_pds(s, out.pds);
+  if (out.type == "eiam") read_eiam(s, out.eiam);
   return w.errors.size() == errors_before;
 }
 
@@ -430,6 +444,8 @@ Config read_config(Walker& w, const YAML::Node& root) {
 }  // namespace
 
 std::string pds_endpoint(const std::string& domain_id) { return "https://" + domain_id + ".api.aliyunpds.com"; }
+
+std::string eiam_endpoint(const std::string& region) { return "https://eiam." + region + ".aliyuncs.com"; }
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -508,6 +524,15 @@ std::string summarize(const Config& c) {
       out << "  domain_id: " << t.pds.domain_id << "\n"
           << "  access_key_id: " << t.pds.access_key_id << "\n"
           << "  access_key_secret: " << t.pds.access_key_secret.reference << " (set)\n";
+      continue;
+    }
+    if (t.type == "eiam") {
+      http(t.eiam.http);
+      out << "  region: " << t.eiam.region << "\n"
+          << "  instance_id: " << t.eiam.instance_id << "\n"
+          << "  organizational_unit_id: " << t.eiam.organizational_unit_id << "\n"
+          << "  access_key_id: " << t.eiam.access_key_id << "\n"
+          << "  access_key_secret: " << t.eiam.access_key_secret.reference << " (set)\n";
       continue;
     }
     out << "  url: " << t.ldap.url << "\n"

@@ -67,12 +67,23 @@ struct PdsTarget {
   Secret access_key_secret;
 };
 
+// Alibaba Cloud IDaaS EIAM 2021-12-01 (specs/004-aliyun-eiam.md).
+struct EiamTarget {
+  HttpSettings http;                     // eiam_endpoint(region) unless given
+  std::string region = "cn-hangzhou";
+  std::string instance_id;               // idaas_...
+  std::string organizational_unit_id;    // the primary OU new users are created in
+  std::string access_key_id;
+  Secret access_key_secret;
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
-  std::string type;  // ldap | authing | pds
+  std::string type;  // ldap | authing | pds | eiam
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;
+  EiamTarget eiam;
 };
 
 struct RetryPolicy {
@@ -108,6 +119,9 @@ LoadResult load(const std::filesystem::path& file, const EnvLookup& env = proces
 
 // https://{domain_id}.api.aliyunpds.com, a PDS domain's endpoint (the default `base_url`).
 std::string pds_endpoint(const std::string& domain_id);
+
+// https://eiam.{region}.aliyuncs.com, the EIAM endpoint of a region (the default `base_url`).
+std::string eiam_endpoint(const std::string& region);
 
 // A short human summary (listen, state dir, targets, mapping) with every secret
 // shown as its reference only.

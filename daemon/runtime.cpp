@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/authing/authing_connector.h"
+#include "connectors/eiam/eiam_connector.h"
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_connector.h"
 #include "connectors/pds/pds_connector.h"
@@ -14,28 +15,33 @@ namespace idb::daemon {
 
 namespace {
 
-// Cloud accounts carry their lifecycle in a `status` field; when the mapping
+reconcile::DisableMark disable_mark(const config::Target& target) {
+  if (target.type == "authing") return {"status", target.authing.disabled_status};
+  if (target.type == "pds") return {"status", "disabled"};
+  if (target.type == "eiam") return {"Status", "disabled"};
+  return {target.ldap.disable.attribute, target.ldap.disable.value};
+}
+
+// Cloud accounts carry their lifecycle in a status field; when the mapping
 // sets it too, the connector reports it as it is.
-bool maps_status(const mapping::TargetMapping& mapping) {
+bool maps_status(const config::Target& target, const mapping::TargetMapping& mapping) {
   const auto& managed = mapping.managed_attributes();
-  return std::find(managed.begin(), managed.end(), "status") != managed.end();
+  return std::find(managed.begin(), managed.end(), disable_mark(target).attribute) != managed.end();
 }
 
 std::unique_ptr<connectors::Connector> make_connector(const config::Target& target,
                                                       const mapping::TargetMapping& mapping) {
   if (target.type == "authing") {
-    return std::make_unique<connectors::authing::AuthingConnector>(target.name, target.authing, maps_status(mapping));
+    return std::make_unique<connectors::authing::AuthingConnector>(target.name, target.authing,
+                                                                   maps_status(target, mapping));
   }
   if (target.type == "pds") {
-    return std::make_unique<connectors::pds::PdsConnector>(target.name, target.pds, maps_status(mapping));
+    return std::make_unique<connectors::pds::PdsConnector>(target.name, target.pds, maps_status(target, mapping));
+  }
+  if (target.type == "eiam") {
+    return std::make_unique<connectors::eiam::EiamConnector>(target.name, target.eiam, maps_status(target, mapping));
   }
   return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
-}
-
-reconcile::DisableMark disable_mark(const config::Target& target) {
-  if (target.type == "authing") return {"status", target.authing.disabled_status};
-  if (target.type == "pds") return {"status", "disabled"};
-  return {target.ldap.disable.attribute, target.ldap.disable.value};
 }
 
 }  // namespace

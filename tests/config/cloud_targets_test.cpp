@@ -110,6 +110,36 @@ TEST_F(cloud_config, PdsEndpointFollowsTheDomainUnlessGiven) {
   EXPECT_EQ(r.config->targets[1].pds.http.rate_limit, 0);
 }
 
+TEST_F(cloud_config, EiamEndpointFollowsTheRegionUnlessGiven) {
+  LoadResult r = load_text(kHead +
+                           "  - name: eiam\n"
+                           "    type: eiam\n"
+                           "    region: ap-southeast-1\n"
+                           "    instance_id: idaas_ue2jvisn35ea5lmthk267xxxxx\n"
+                           "    organizational_unit_id: ou_root\n"
+                           "    access_key_id: LTAI\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n"
+                           "  - name: eiam-default\n"
+                           "    type: eiam\n"
+                           "    instance_id: idaas_x\n"
+                           "    organizational_unit_id: ou_x\n"
+                           "    access_key_id: LTAI\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const EiamTarget& e = r.config->targets[0].eiam;
+  EXPECT_EQ(e.http.base_url, "https://eiam.ap-southeast-1.aliyuncs.com");
+  EXPECT_EQ(e.instance_id, "idaas_ue2jvisn35ea5lmthk267xxxxx");
+  EXPECT_EQ(e.organizational_unit_id, "ou_root");
+  EXPECT_EQ(e.access_key_secret.value, kCloudSecret);
+  EXPECT_EQ(r.config->targets[1].eiam.region, "cn-hangzhou");
+  EXPECT_EQ(r.config->targets[1].eiam.http.base_url, "https://eiam.cn-hangzhou.aliyuncs.com");
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  region: ap-southeast-1\n"
+                                              "  instance_id: idaas_ue2jvisn35ea5lmthk267xxxxx\n"
+                                              "  organizational_unit_id: ou_root\n"
+                                              "  access_key_id: LTAI\n"
+                                              "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
+}
+
 TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
   LoadResult r = load_text(kHead +
                            "  - name: authing\n"
@@ -193,6 +223,13 @@ const BrokenCloud kBrokenCloud[] = {
      "  - name: p\n    type: pds\n    domain_id: bj1\n    access_key_id: LTAI\n"
      "    access_key_secret: ${env:CLOUD_SK}\n    key_type: username\n",
      {"FILE:11:5: unknown key 'key_type' in target 'p'"}},
+    {"EiamMissingIds", "  - name: e\n    type: eiam\n    access_key_id: LTAI\n    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:6:5: missing required key 'instance_id' in target 'e'",
+      "FILE:6:5: missing required key 'organizational_unit_id' in target 'e'"}},
+    {"EiamBadRegion",
+     "  - name: e\n    type: eiam\n    region: cn hangzhou\n    instance_id: i\n    organizational_unit_id: o\n"
+     "    access_key_id: LTAI\n    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:8:13: 'region' must be made of letters, digits and '-' only"}},
 };
 
 class BrokenCloudConfig : public ConfigTest, public ::testing::WithParamInterface<BrokenCloud> {

@@ -1,0 +1,250 @@
+#include "connectors/eiam/eiam_connector.h"
+
+#include <map>
+
+#include "connectors/cloud/fields.h"
+#include "connectors/cloud/http_options.h"
+#include "connectors/eiam/eiam_fields.h"
+#include "connectors/http/retry.h"
+#include "connectors/signing/crypto.h"
+#include "connectors/signing/eiam.h"
+
+namespace idb::connectors::eiam {
+
+namespace {
+
+constexpr const char* kApi = "eiam";
+constexpr const char* kEnabled = "enabled";
+
+bool not_found(const Failure& f) {
+  return f.code.starts_with("eiam:HTTP 404") || f.code.find("EntityNotExists") != std::string::npos;
+}
+
+// POP codes that mean our credentials or clock are wrong, whatever HTTP status carries them.
+bool authentication_code(const std::string& code) {
+  return code == "SignatureDoesNotMatch" || code == "IncompleteSignature" || code == "SignatureNonceUsed" ||
+         code.starts_with("InvalidAccessKeyId") || code.starts_with("InvalidTimeStamp");
+}
+
+}  // namespace
+
+EiamConnector::EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped)
+    : name_(std::move(name)),
+      settings_(std::move(settings)),
+      client_(name_, cloud::http_options(settings_.http)),
+      status_mapped_(status_mapped) {}
+
+Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::Params params, bool idempotent) {
+  params.insert(params.begin(), {"InstanceId", settings_.instance_id});
+  const http::Sign sign = [this](http::Request& r) {
+    const std::string payload_hash = signing::hex(signing::sha256(r.body));
+    r.headers.emplace_back("x-acs-date", signing::iso8601(signing::Clock::now()));
+    r.headers.emplace_back("x-acs-signature-nonce", signing::random_hex(16));
+    r.headers.emplace_back("x-acs-content-sha256", payload_hash);
+    // host and every x-acs-* header are signed, as the official SDKs do.
+    signing::Headers signed_headers{{"host", client_.host()}};
+    for (const auto& [name, value] : r.headers) {
+      if (signing::lower(name).starts_with("x-acs-")) signed_headers.emplace_back(name, value);
+    }
+    const auto canonical = signing::eiam::canonical_request(r.method, r.path, r.query, signed_headers, payload_hash);
+    r.headers.emplace_back("host", client_.host());
+    r.headers.emplace_back(
+        "authorization",
+        signing::eiam::authorization(settings_.access_key_id, canonical.signed_headers,
+                                     signing::eiam::signature(settings_.access_key_secret.value,
+                                                              signing::eiam::string_to_sign(canonical.request))));
+  };
+  const http::Request request{"POST",
+                              "/",
+                              std::move(params),
+                              {{"accept", "application/json"}, {"x-acs-action", action}, {"x-acs-version", "2021-12-01"}},
+                              "",
+                              idempotent};
+  auto response = client_.send(request, sign);
+  if (!response) return response.failure();
+  const auto& r = response.value();
+  auto json = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status >= 200 && r.status < 300 && json.is_object()) return json;
+  auto text = [&](const char* a, const char* b) -> std::string {
+    if (!json.is_object()) return "";
+    for (const char* k : {a, b}) {
+      if (json.contains(k) && json[k].is_string()) return json[k];
+    }
+    return "";
+  };
+  const std::string code = text("Code", "code");
+  const std::string message = text("Message", "message");
+  Failure failure = http::failure_for_status(authentication_code(code) ? 401 : r.status, code, message);
+  if (code.starts_with("ResourceDuplicated")) failure.kind = FailureKind::conflict;
+  if (code.starts_with("Throttling")) failure.kind = FailureKind::retry;
+  failure.code = "eiam:HTTP " + std::to_string(r.status) + (code.empty() ? "" : " " + code);
+  return failure;
+}
+
+Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key) {
+  auto listed = call("ListUsers", {{"UserExternalId", key}, {"PageNumber", "1"}, {"PageSize", "100"}});
+  if (!listed) return listed.failure();
+  std::vector<std::string> ids;
+  if (listed.value().contains("Users") && listed.value()["Users"].is_array()) {
+    for (const auto& user : listed.value()["Users"]) {
+      // The filter's matching rule is not documented; only an exact match counts.
+      if (user.is_object() && user.value("UserExternalId", "") == key) ids.push_back(user.value("UserId", ""));
+    }
+  }
+  if (ids.empty()) return std::optional<nlohmann::json>{};
+  if (ids.size() > 1) {
+    return Failure{FailureKind::conflict, "eiam:ambiguous",
+                   "user '" + key + "': " + std::to_string(ids.size()) + " EIAM users have this UserExternalId"};
+  }
+  auto got = call("GetUser", {{"UserId", ids.front()}});
+  if (!got) {
+    if (not_found(got.failure())) return std::optional<nlohmann::json>{};
+    return got.failure();
+  }
+  if (!got.value().contains("User") || !got.value()["User"].is_object()) {
+    return Failure{FailureKind::retry, "eiam:response", "GetUser answered without a User"};
+  }
+  return std::optional<nlohmann::json>(got.value()["User"]);
+}
+
+Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
+  auto user = find(key);
+  if (!user) return user.failure();
+  if (!user.value()) return std::optional<Observed>{};
+  Observed observed{key, {}};
+  for (const auto& attribute : attributes) {
+    auto value = get(*user.value(), attribute);
+    if (!value) continue;
+    // Unless the mapping sets Status itself, enabled is the absence of the disable mark.
+    if (!status_mapped_ && field(attribute) && field(attribute)->name == "Status" && *value == kEnabled) continue;
+    observed.attributes[attribute] = {*value};
+  }
+  return std::optional<Observed>(std::move(observed));
+}
+
+Status EiamConnector::apply(const reconcile::Operation& op) {
+  switch (op.kind) {
+    case reconcile::Operation::Kind::create: return create(op);
+    case reconcile::Operation::Kind::modify: return modify(op);
+    case reconcile::Operation::Kind::rename:
+      return cloud::invalid(kApi, op.key, "an EIAM UserExternalId cannot change (the key would become '" + op.new_key + "')");
+  }
+  return Failure{FailureKind::permanent, "eiam:operation", "unknown operation"};
+}
+
+namespace {
+
+// Field name -> final value (nullopt = cleared), for the rules that tie fields together.
+using Final = std::map<std::string, std::optional<std::string>>;
+
+std::optional<std::string> pick(const Final& changed, const std::string& name, const nlohmann::json* current) {
+  if (auto it = changed.find(name); it != changed.end()) return it->second;
+  if (current) return get(*current, name);
+  return std::nullopt;
+}
+
+// Business parameters for CreateUser/UpdateUser, with the pairings EIAM demands:
+// an Email travels with EmailVerified, a PhoneNumber with PhoneRegion and PhoneNumberVerified.
+Result<signing::Params> profile_params(const std::string& key, const Final& changed, const nlohmann::json* current) {
+  signing::Params params;
+  int custom = 0;
+  for (const auto& [name, value] : changed) {
+    if (name == "UserExternalId" || name == "Status" || name == "Description" || name == "EmailVerified" ||
+        name == "PhoneRegion" || name == "PhoneNumberVerified") {
+      continue;
+    }
+    if (is_custom(name)) {
+      const std::string prefix = "CustomFields." + std::to_string(++custom) + ".";
+      params.emplace_back(prefix + "FieldName", custom_name(name));
+      if (value) params.emplace_back(prefix + "FieldValue", *value);
+      params.emplace_back(prefix + "Operation", value ? "replace" : "remove");
+    } else if (name != "Email" && name != "PhoneNumber") {
+      params.emplace_back(name, value.value_or(""));  // how EIAM clears a field is undocumented: "" (INFERRED)
+    }
+  }
+  if (changed.count("Email") || changed.count("EmailVerified")) {
+    params.emplace_back("Email", pick(changed, "Email", current).value_or(""));
+    params.emplace_back("EmailVerified", pick(changed, "EmailVerified", nullptr).value_or("true"));
+  }
+  if (changed.count("PhoneNumber") || changed.count("PhoneRegion") || changed.count("PhoneNumberVerified")) {
+    const auto number = pick(changed, "PhoneNumber", current);
+    const auto region = pick(changed, "PhoneRegion", current);
+    if (number && !region) {
+      return cloud::invalid(kApi, key, "'PhoneNumber' needs 'PhoneRegion' (the country code) as well");
+    }
+    params.emplace_back("PhoneRegion", region.value_or(""));
+    params.emplace_back("PhoneNumber", number.value_or(""));
+    params.emplace_back("PhoneNumberVerified", pick(changed, "PhoneNumberVerified", nullptr).value_or("true"));
+  }
+  return params;
+}
+
+Result<Final> finals(const std::string& key, const std::vector<cloud::FieldValue>& values) {
+  Final out;
+  for (const auto& v : values) {
+    if (v.field.name == "UserExternalId" && v.value != key) {
+      return cloud::invalid(kApi, key, "the mapping sets 'UserExternalId' to something other than the key");
+    }
+    out[v.field.name] = v.value;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status EiamConnector::create(const reconcile::Operation& op) {
+  auto values = cloud::created_fields(kApi, field, op);
+  if (!values) return values.failure();
+  auto changed = finals(op.key, values.value());
+  if (!changed) return changed.failure();
+  if (!changed.value().count("Username")) return cloud::invalid(kApi, op.key, "EIAM needs a 'Username' to create a user");
+  auto profile = profile_params(op.key, changed.value(), nullptr);
+  if (!profile) return profile.failure();
+  signing::Params params{{"UserExternalId", op.key},
+                         {"PrimaryOrganizationalUnitId", settings_.organizational_unit_id},
+                         // Derived from the key: a create sent again after a lost answer is recognised, not repeated.
+                         {"ClientToken", signing::hex(signing::sha256(settings_.instance_id + "\n" + op.key)).substr(0, 32)},
+                         {"PasswordInitializationConfig.PasswordInitializationPolicyPriority", "global"},
+                         {"PasswordInitializationConfig.PasswordInitializationType", "random"}};
+  params.insert(params.end(), profile.value().begin(), profile.value().end());
+  if (auto d = changed.value().find("Description"); d != changed.value().end() && d->second) {
+    params.emplace_back("Description", *d->second);
+  }
+  auto created = call("CreateUser", std::move(params));
+  if (!created) return created.failure();
+  if (auto s = changed.value().find("Status"); s != changed.value().end() && s->second == "disabled") {
+    auto disabled = call("DisableUser", {{"UserId", created.value().value("UserId", "")}});
+    if (!disabled) return disabled.failure();
+  }
+  return ok();
+}
+
+Status EiamConnector::modify(const reconcile::Operation& op) {
+  auto values = cloud::changed_fields(kApi, field, op);
+  if (!values) return values.failure();
+  auto changed = finals(op.key, values.value());
+  if (!changed) return changed.failure();
+  auto user = find(op.key);
+  if (!user) return user.failure();
+  if (!user.value()) return Failure{FailureKind::retry, "eiam:HTTP 404", "user '" + op.key + "' vanished before its update"};
+  const std::string user_id = user.value()->value("UserId", "");
+
+  auto profile = profile_params(op.key, changed.value(), &*user.value());
+  if (!profile) return profile.failure();
+  if (!profile.value().empty()) {
+    signing::Params params{{"UserId", user_id}};
+    params.insert(params.end(), profile.value().begin(), profile.value().end());
+    if (auto updated = call("UpdateUser", std::move(params)); !updated) return updated.failure();
+  }
+  if (auto d = changed.value().find("Description"); d != changed.value().end()) {
+    auto updated = call("UpdateUserDescription", {{"UserId", user_id}, {"Description", d->second.value_or("")}});
+    if (!updated) return updated.failure();
+  }
+  if (auto s = changed.value().find("Status"); s != changed.value().end()) {
+    auto switched = call(s->second == "disabled" ? "DisableUser" : "EnableUser", {{"UserId", user_id}});
+    if (!switched) return switched.failure();
+  }
+  return ok();
+}
+
+}  // namespace idb::connectors::eiam

@@ -1,0 +1,45 @@
+#pragma once
+// Alibaba Cloud IDaaS EIAM 2021-12-01 users (specs/004-aliyun-eiam.md), RPC
+// calls signed with ACS3-HMAC-SHA256. EIAM assigns its own UserId, so the
+// mapping's key is the user's UserExternalId (set at creation, searchable
+// with ListUsers): accounts are found by that search and no link table is
+// needed. CreateUser carries a ClientToken derived from the key, so a create
+// whose answer was lost is not repeated. Status goes through
+// EnableUser/DisableUser and Description through UpdateUserDescription, as
+// the API splits them. UserExternalId cannot change: a rename is permanent.
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "connectors/http/client.h"
+
+namespace idb::connectors::eiam {
+
+class EiamConnector : public Connector {
+ public:
+  // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
+  // mapping sets `Status` itself, so `enabled` is reported as it is.
+  EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped = false);
+
+  const std::string& name() const override { return name_; }
+  Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
+  Status apply(const reconcile::Operation& op) override;
+
+ private:
+  // The answer's JSON body, or the classified failure.
+  Result<nlohmann::json> call(const std::string& action, signing::Params params, bool idempotent = true);
+  // The user whose UserExternalId is `key` (full GetUser view), or nothing.
+  Result<std::optional<nlohmann::json>> find(const std::string& key);
+  Status create(const reconcile::Operation& op);
+  Status modify(const reconcile::Operation& op);
+
+  std::string name_;
+  config::EiamTarget settings_;
+  http::Client client_;
+  bool status_mapped_;
+};
+
+}  // namespace idb::connectors::eiam

@@ -1,0 +1,248 @@
+// The EIAM connector against the faithful local EIAM server.
+#include <gtest/gtest.h>
+
+#include "connectors/eiam/eiam_connector.h"
+#include "connectors/signing/crypto.h"
+#include "connectors/signing/eiam.h"
+#include "tests/cloud/harness.h"
+#include "tests/cloud/servers/eiam_server.h"
+
+namespace idb::connectors::eiam {
+namespace {
+
+using test::cloud::converge;
+using test::cloud::EiamServer;
+using test::cloud::EiamServerOptions;
+using test::cloud::Fault;
+using test::cloud::LogCapture;
+
+const std::string kSecret = "eiam-secret-93b7aa";
+const reconcile::DisableMark kMark{"Status", "disabled"};
+
+EiamServerOptions server_options() {
+  EiamServerOptions o;
+  o.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
+  o.access_key_id = "LTAI-eiam";
+  o.access_key_secret = kSecret;
+  o.custom_fields = {"nick_name"};
+  return o;
+}
+
+class EiamTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+
+  config::EiamTarget settings() {
+    config::EiamTarget t;
+    t.http.base_url = server_.base_url();
+    t.http.timeout_ms = 300;
+    t.http.rate_limit = 0;
+    t.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
+    t.organizational_unit_id = "ou_root";
+    t.access_key_id = "LTAI-eiam";
+    t.access_key_secret = {"${env:EIAM_SECRET}", kSecret};
+    return t;
+  }
+
+  mapping::Desired zhang() {
+    return {"E2001",
+            {{"UserExternalId", {"E2001"}},
+             {"Username", {"zhang.san"}},
+             {"DisplayName", {"Zhang San (张三)"}},
+             {"Email", {"a.b-c@example.com"}},
+             {"PhoneRegion", {"86"}},
+             {"PhoneNumber", {"13900001111"}},
+             {"Description", {"analyst"}},
+             {"CustomFields.nick_name", {"x y*z~"}}}};
+  }
+
+  LogCapture logs_;
+  EiamServer server_{server_options()};
+};
+
+TEST_F(EiamTest, RoundTripCreateUpdateReadDisableEnable) {
+  EiamConnector connector("eiam", settings());
+  auto created = converge(connector, zhang(), false, kMark);
+  ASSERT_TRUE(created.status.ok()) << created.status.failure().message;
+  auto stored = server_.by_external_id("E2001");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["Username"], "zhang.san");
+  EXPECT_EQ((*stored)["DisplayName"], "Zhang San (张三)");
+  EXPECT_EQ((*stored)["EmailVerified"], true);
+  EXPECT_EQ((*stored)["PhoneNumberVerified"], true);
+  EXPECT_EQ((*stored)["Description"], "analyst");
+  EXPECT_EQ((*stored)["PrimaryOrganizationalUnitId"], "ou_root");
+  EXPECT_EQ((*stored)["CustomFields"][0]["FieldValue"], "x y*z~");
+
+  mapping::Desired changed = zhang();
+  changed.attributes["DisplayName"] = {"Zhang San"};
+  changed.attributes["PhoneNumber"] = {"13900002222"};  // travels with the current PhoneRegion
+  changed.attributes["Description"] = {"lead"};
+  changed.attributes["CustomFields.nick_name"] = {};
+  auto updated = converge(connector, changed, false, kMark);
+  ASSERT_TRUE(updated.status.ok()) << updated.status.failure().message;
+  auto read = connector.read("E2001", {"DisplayName", "PhoneNumber", "PhoneRegion", "Description", "Status",
+                                       "CustomFields.nick_name"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["DisplayName"], mapping::Values{"Zhang San"});
+  EXPECT_EQ(read.value()->attributes["PhoneNumber"], mapping::Values{"13900002222"});
+  EXPECT_EQ(read.value()->attributes["PhoneRegion"], mapping::Values{"86"});
+  EXPECT_EQ(read.value()->attributes["Description"], mapping::Values{"lead"});
+  EXPECT_EQ(read.value()->attributes.count("CustomFields.nick_name"), 0u);
+  EXPECT_EQ(read.value()->attributes.count("Status"), 0u);
+
+  ASSERT_TRUE(converge(connector, changed, true, kMark).status.ok());
+  EXPECT_EQ((*server_.by_external_id("E2001"))["Status"], "disabled");
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_external_id("E2001"))["Status"], "enabled");
+  EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
+TEST_F(EiamTest, FieldLimitsAreCheckedBeforeSending) {
+  EiamConnector connector("eiam", settings());
+  const struct {
+    mapping::Attributes attributes;
+    std::string message;
+  } cases[] = {
+      {{{"Username", {"zhang san"}}}, "'Username' must be letters, digits, '_', '.', '@' and '-'"},
+      {{{"Username", {std::string(257, 'u')}}}, "'Username' is 257 characters long; at most 256"},
+      {{{"Username", {"z"}}, {"DisplayName", {std::string(129, 'd')}}}, "'DisplayName' is 129 characters long"},
+      {{{"Username", {"z"}}, {"Email", {"a+b@example.com"}}}, "'Email' must be an email address whose local part"},
+      {{{"Username", {"z"}}, {"PhoneNumber", {"12345"}}}, "'PhoneNumber' must be 6 to 15 digits"},
+      {{{"Username", {"z"}}, {"PhoneNumber", {"13900001111"}}}, "'PhoneNumber' needs 'PhoneRegion'"},
+      {{{"Username", {"z"}}, {"EmailVerified", {"yes"}}}, "'EmailVerified' must be true or false"},
+      {{{"Username", {"z"}}, {"UserExternalId", {"other"}}}, "sets 'UserExternalId' to something other than the key"},
+      {{{"DisplayName", {"no username"}}}, "EIAM needs a 'Username' to create a user"},
+      {{{"Username", {"z"}}, {"Title", {"Dr"}}}, "attribute 'Title' is not a field of the eiam user"},
+  };
+  for (const auto& c : cases) {
+    auto status = connector.apply({reconcile::Operation::Kind::create, "E9", {}, c.attributes, {}});
+    ASSERT_FALSE(status.ok()) << c.message;
+    EXPECT_EQ(status.failure().kind, FailureKind::permanent);
+    EXPECT_EQ(status.failure().code, "eiam:invalid");
+    EXPECT_NE(status.failure().message.find(c.message), std::string::npos) << status.failure().message;
+  }
+  EXPECT_FALSE(connector.apply({reconcile::Operation::Kind::rename, "E9", "E10", {}, {}}).ok());
+  EXPECT_EQ(server_.http().requests(), 0);
+}
+
+TEST_F(EiamTest, AuthenticationFailuresArePermanentAndClear) {
+  auto wrong = settings();
+  wrong.access_key_secret.value = "not-the-secret";
+  auto read = EiamConnector("eiam", wrong).read("E1", {"Username"});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().code, "eiam:HTTP 400 SignatureDoesNotMatch");
+  EXPECT_NE(read.failure().message.find("check the target's access key"), std::string::npos);
+
+  auto unknown = settings();
+  unknown.access_key_id = "LTAI-nobody";
+  auto who = EiamConnector("eiam", unknown).read("E1", {"Username"});
+  ASSERT_FALSE(who.ok());
+  EXPECT_EQ(who.failure().code, "eiam:HTTP 404 InvalidAccessKeyId.NotFound");
+  EXPECT_EQ(who.failure().kind, FailureKind::permanent);
+
+  EiamServerOptions o = server_options();
+  o.clock_offset = std::chrono::minutes(30);
+  EiamServer later(o);
+  later.start();
+  auto s = settings();
+  s.http.base_url = later.base_url();
+  auto stale = EiamConnector("eiam", s).read("E1", {"Username"});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.failure().code, "eiam:HTTP 400 InvalidTimeStamp.Expired");
+  EXPECT_EQ(stale.failure().kind, FailureKind::permanent);
+}
+
+TEST_F(EiamTest, TamperedQueryBodyOrUnsignedHeaderIsRejected) {
+  http::Options o;
+  o.base_url = server_.base_url();
+  o.max_attempts = 1;
+  http::Client client("raw", o);
+  auto sign_then = [&](std::function<void(http::Request&)> spoil) {
+    return [&client, spoil](http::Request& r) {
+      const std::string hash = signing::hex(signing::sha256(r.body));
+      r.headers = {{"host", client.host()},
+                   {"x-acs-action", "GetUser"},
+                   {"x-acs-version", "2021-12-01"},
+                   {"x-acs-date", signing::iso8601(signing::Clock::now())},
+                   {"x-acs-signature-nonce", signing::random_hex(16)},
+                   {"x-acs-content-sha256", hash}};
+      const auto canonical = signing::eiam::canonical_request(r.method, r.path, r.query, r.headers, hash);
+      r.headers.emplace_back("authorization",
+                             signing::eiam::authorization("LTAI-eiam", canonical.signed_headers,
+                                                          signing::eiam::signature(kSecret, signing::eiam::string_to_sign(canonical.request))));
+      spoil(r);
+    };
+  };
+  const http::Request get{"POST", "/", {{"InstanceId", "idaas_ue2jvisn35ea5lmthk267xxxxx"}, {"UserId", "u1"}}, {}, "", true};
+  auto honest = client.send(get, sign_then([](http::Request&) {}));
+  ASSERT_TRUE(honest.ok());
+  EXPECT_EQ(honest.value().status, 404);  // signature fine, no such user
+  auto query = client.send(get, sign_then([](http::Request& r) { r.query[1].second = "u2"; }));
+  ASSERT_TRUE(query.ok());
+  EXPECT_NE(query.value().body.find("SignatureDoesNotMatch"), std::string::npos);
+  auto body = client.send(get, sign_then([](http::Request& r) { r.body = "UserId=u2"; }));
+  ASSERT_TRUE(body.ok());
+  EXPECT_NE(body.value().body.find("x-acs-content-sha256 does not match"), std::string::npos);
+  auto unsigned_header = client.send(get, sign_then([](http::Request& r) { r.headers.emplace_back("x-acs-extra", "1"); }));
+  ASSERT_TRUE(unsigned_header.ok());
+  EXPECT_NE(unsigned_header.value().body.find("must be signed"), std::string::npos);
+}
+
+TEST_F(EiamTest, DuplicatesAreConflictsAndTheKeyIsSearchedExactly) {
+  server_.seed({{"UserExternalId", "E1"}, {"Username", "taken"}});
+  server_.seed({{"UserExternalId", "E10"}, {"Username", "ten"}});
+  EiamConnector connector("eiam", settings());
+  auto dup = converge(connector, {"E3", {{"Username", {"taken"}}}}, false, kMark);
+  ASSERT_FALSE(dup.status.ok());
+  EXPECT_EQ(dup.status.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(dup.status.failure().code, "eiam:HTTP 403 ResourceDuplicated.Username");
+  EXPECT_EQ(dup.rounds, 1);
+  auto e1 = connector.read("E1", {"Username"});
+  ASSERT_TRUE(e1.ok() && e1.value());
+  EXPECT_EQ(e1.value()->attributes["Username"], mapping::Values{"taken"});
+  auto none = connector.read("E", {"Username"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none.value());
+}
+
+TEST_F(EiamTest, InjectedFaultsConvergeWithoutDuplicateCreates) {
+  EiamConnector connector("eiam", settings());
+  server_.http().inject(Fault::status_code(429, "0"));
+  server_.http().inject(Fault::status_code(503));
+  server_.http().inject(Fault::drop(true));  // the first write (CreateUser) happens, its answer is lost
+  server_.http().inject(Fault::slow(500));
+  auto result = converge(connector, zhang(), false, kMark);
+  ASSERT_TRUE(result.status.ok()) << result.status.failure().message;
+  EXPECT_EQ(server_.user_count(), 1u);
+
+  mapping::Desired changed = zhang();
+  changed.attributes["DisplayName"] = {"Zhang San"};
+  server_.http().inject(Fault::status_code(500), 4);
+  server_.http().inject(Fault::drop(true));
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_external_id("E2001"))["DisplayName"], "Zhang San");
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
+TEST_F(EiamTest, SecretsNeverReachLogsOrFailures) {
+  std::string failures;
+  {
+    EiamConnector connector("eiam", settings());
+    server_.http().inject(Fault::status_code(503), 2);
+    failures += converge(connector, zhang(), false, kMark).failures;
+    auto bad = settings();
+    bad.access_key_secret.value = kSecret + "x";
+    EiamConnector wrong("eiam", bad);
+    failures += converge(wrong, zhang(), true, kMark).failures;
+  }
+  const std::string logged = logs_.text() + failures;
+  EXPECT_FALSE(logged.empty());
+  EXPECT_EQ(logged.find(kSecret), std::string::npos);
+  EXPECT_EQ(logged.find("Signature="), std::string::npos);
+}
+
+}  // namespace
+}  // namespace idb::connectors::eiam
