@@ -45,7 +45,7 @@ class Users final : public Collection {
       return out;
     }
     if (auto external = equality_on(filter, "externalId")) {
-      if (auto user = store_.find_by_external_id(*external)) out.push_back(to_stored(std::move(*user)));
+      for (auto& user : store_.find_by_external_id(*external)) out.push_back(to_stored(std::move(user)));
       return out;
     }
     for (auto& user : store_.list_users()) out.push_back(to_stored(std::move(user)));

@@ -81,7 +81,6 @@ std::optional<json> parse_body(const httplib::Request& req, httplib::Response& r
 Error write_conflict(state::WriteStatus status) {
   switch (status) {
     case state::WriteStatus::user_name_taken: return {409, "uniqueness", "userName is already in use"};
-    case state::WriteStatus::external_id_taken: return {409, "uniqueness", "externalId is already in use"};
     case state::WriteStatus::not_found: return {404, "", "resource not found"};
     case state::WriteStatus::ok: break;
   }
@@ -142,6 +141,25 @@ void send_resource(const httplib::Request& req, httplib::Response& res, int stat
   if (!selection) return;
   res.set_header("ETag", etag(s.version));
   send(res, status, project(s.resource, selection->first, selection->second));
+}
+
+// A route pattern matching `name` in any letter case: clients write
+// "/users" as often as "/Users".
+std::string any_case(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      out += '[';
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out += ']';
+    } else if (c == '.') {
+      out += "\\.";
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -214,9 +232,9 @@ void Service::mount(httplib::Server& server) {
   };
   const std::string base = kBasePath;
   for (Collection* c : {users_.get(), groups_.get()}) {
-    const std::string all = base + c->type().endpoint;
+    const std::string all = base + any_case(c->type().endpoint);
     const std::string one = all + R"(/([^/]+))";
-    server.Post(all + R"(/\.search)", on(*c, &Service::search));
+    server.Post(all + "/" + any_case(".search"), on(*c, &Service::search));
     server.Post(all + "/?", on(*c, &Service::create));
     server.Get(all + "/?", on(*c, &Service::list));
     server.Get(one, on(*c, &Service::get));
@@ -224,16 +242,16 @@ void Service::mount(httplib::Server& server) {
     server.Patch(one, on(*c, &Service::patch));
     server.Delete(one, on(*c, &Service::remove));
   }
-  server.Post(base + R"(/\.search)", guarded([this](const auto& req, auto& res) { search_all(req, res); }));
+  server.Post(base + "/" + any_case(".search"), guarded([this](const auto& req, auto& res) { search_all(req, res); }));
 
   const Capabilities capabilities{settings_.max_results, 0, settings_.max_body_bytes};
-  server.Get(base + "/ServiceProviderConfig", guarded([capabilities](const auto& req, auto& res) {
+  server.Get(base + any_case("/ServiceProviderConfig"), guarded([capabilities](const auto& req, auto& res) {
                send(res, 200, service_provider_config(capabilities, base_url(req)));
              }));
   auto discovery = [&](const std::string& path, json (*all)(const std::string&),
                        json (*one)(const std::string&, const std::string&)) {
-    server.Get(base + path, guarded([all](const auto& req, auto& res) { send(res, 200, all(base_url(req))); }));
-    server.Get(base + path + R"(/([^/]+))", guarded([one, path](const auto& req, auto& res) {
+    server.Get(base + any_case(path), guarded([all](const auto& req, auto& res) { send(res, 200, all(base_url(req))); }));
+    server.Get(base + any_case(path) + R"(/([^/]+))", guarded([one, path](const auto& req, auto& res) {
                  json found = one(base_url(req), req.matches[1]);
                  if (found.is_null()) return send_error(res, {404, "", path.substr(1) + " '" + std::string(req.matches[1]) + "' not found"});
                  send(res, 200, found);

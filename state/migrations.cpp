@@ -66,8 +66,13 @@ CREATE TABLE dead_letters (
 );
 )sql"},
     // SCIM Groups. They do not reach the targets yet, so no outbox rows refer
-    // to them; members stay in the resource JSON.
+    // to them; members stay in the resource JSON. externalId is the client's
+    // identifier, which RFC 7643 §3.1 does not make unique (Microsoft's SCIM
+    // test suite sends one value for every resource): indexed, not unique.
     Migration{2, R"sql(
+DROP INDEX users_external_id_live;
+CREATE INDEX users_external_id_live ON users(external_id) WHERE deleted = 0 AND external_id IS NOT NULL;
+
 CREATE TABLE groups (
   id           TEXT PRIMARY KEY,
   display_name TEXT NOT NULL,
@@ -77,7 +82,7 @@ CREATE TABLE groups (
   created_ms   INTEGER NOT NULL,
   updated_ms   INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX groups_external_id ON groups(external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX groups_external_id ON groups(external_id) WHERE external_id IS NOT NULL;
 )sql"},
 };
 

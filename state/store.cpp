@@ -62,12 +62,10 @@ std::optional<User> read_one_user(Statement& query) {
 // Checked inside the write transaction, so the answer still holds at INSERT
 // and names precisely which uniqueness failed (a constraint error would not).
 // `id` is excluded so a user does not collide with itself on replace.
+// externalId is the client's identifier and need not be unique (RFC 7643 §3.1).
 WriteStatus check_unique(sqlite3* db, const User& user) {
   Statement name(db, "SELECT 1 FROM users WHERE deleted = 0 AND user_name = ?1 COLLATE NOCASE AND id <> ?2");
   if (name.bind(user.user_name, user.id).step()) return WriteStatus::user_name_taken;
-  if (!user.external_id) return WriteStatus::ok;
-  Statement external(db, "SELECT 1 FROM users WHERE deleted = 0 AND external_id = ?1 AND id <> ?2");
-  if (external.bind(*user.external_id, user.id).step()) return WriteStatus::external_id_taken;
   return WriteStatus::ok;
 }
 
@@ -135,10 +133,6 @@ WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write w
   Transaction tx(db);
   if (write == Write::replace && !Statement(db, "SELECT 1 FROM groups WHERE id = ?1").bind(group.id).step()) {
     return WriteStatus::not_found;
-  }
-  if (group.external_id &&
-      Statement(db, "SELECT 1 FROM groups WHERE external_id = ?1 AND id <> ?2").bind(*group.external_id, group.id).step()) {
-    return WriteStatus::external_id_taken;
   }
   Statement(db, write == Write::insert
                     ? "INSERT INTO groups (id, display_name, external_id, resource, version, created_ms, updated_ms)"
@@ -242,10 +236,10 @@ std::optional<User> Store::find_by_user_name(const std::string& user_name) {
   return read_one_user(query.bind(user_name));
 }
 
-std::optional<User> Store::find_by_external_id(const std::string& external_id) {
+std::vector<User> Store::find_by_external_id(const std::string& external_id) {
   std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE external_id = ?1 AND deleted = 0");
-  return read_one_user(query.bind(external_id));
+  Statement query(db_, std::string(kSelectUser) + "WHERE external_id = ?1 AND deleted = 0 ORDER BY created_ms, rowid");
+  return read_users(query.bind(external_id));
 }
 
 std::vector<User> Store::list_users(bool include_deleted) {
@@ -324,19 +318,31 @@ int64_t Store::outbox_size(const std::string& target) {
   return query.int64(0);
 }
 
+namespace {
+
+void upsert_baseline(sqlite3* db, const std::string& target, const std::string& user_id, const Baseline& baseline) {
+  const std::string attributes = to_json_text(nlohmann::json(baseline.attributes), "baseline attributes");
+  Statement(db,
+            "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+            " ON CONFLICT (target, user_id) DO UPDATE SET account_key = excluded.account_key,"
+            " attributes = excluded.attributes, written_ms = excluded.written_ms")
+      .bind(target, user_id, baseline.key, attributes, sql::wall_clock_ms())
+      .run();
+}
+
+}  // namespace
+
+void Store::record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  upsert_baseline(db_, target, user_id, baseline);
+  tx.commit();
+}
+
 void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
   std::lock_guard lock(mu_);
-  std::optional<std::string> attributes;
-  if (baseline) attributes = to_json_text(nlohmann::json(baseline->attributes), "baseline attributes");
   Transaction tx(db_);
-  if (baseline) {
-    Statement(db_,
-              "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
-              " ON CONFLICT (target, user_id) DO UPDATE SET account_key = excluded.account_key,"
-              " attributes = excluded.attributes, written_ms = excluded.written_ms")
-        .bind(entry.target, entry.user_id, baseline->key, *attributes, sql::wall_clock_ms())
-        .run();
-  }
+  if (baseline) upsert_baseline(db_, entry.target, entry.user_id, *baseline);
   Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
       .bind(entry.target, entry.user_id, entry.generation)
       .run();

@@ -32,7 +32,7 @@ class StoreError : public std::runtime_error {
 struct User {
   std::string id;                          // our SCIM id (uuid)
   std::string user_name;                   // unique among live users, case-insensitively
-  std::optional<std::string> external_id;  // unique among live users when present
+  std::optional<std::string> external_id;  // the client's id for the user; RFC 7643 §3.1 does not make it unique
   nlohmann::json resource;                 // the full SCIM resource, meta included
   int64_t version = 0;                     // bumped by every write, feeds meta.version
   bool deleted = false;                    // tombstone: kept so targets can disable the account
@@ -42,13 +42,13 @@ struct User {
 struct Group {
   std::string id;
   std::string display_name;
-  std::optional<std::string> external_id;  // unique when present
+  std::optional<std::string> external_id;
   nlohmann::json resource;                 // the full SCIM resource, meta included
   int64_t version = 0;
 };
 
 // Result of a write that can collide with another live user.
-enum class WriteStatus { ok, user_name_taken, external_id_taken, not_found };
+enum class WriteStatus { ok, user_name_taken, not_found };
 
 struct OutboxEntry {
   std::string target;
@@ -94,7 +94,7 @@ class Store {
 
   std::optional<User> get_user(const std::string& id, bool include_deleted = false);
   std::optional<User> find_by_user_name(const std::string& user_name);  // live users, case-insensitive
-  std::optional<User> find_by_external_id(const std::string& external_id);  // live users, exact
+  std::vector<User> find_by_external_id(const std::string& external_id);  // live users, exact, oldest first
   // Live users, oldest first; tombstones too when asked (a plan must show pending disables).
   std::vector<User> list_users(bool include_deleted = false);
   int64_t count_users();           // live users
@@ -126,6 +126,8 @@ class Store {
   std::vector<DeadLetter> dead_letters(const std::string& target);
 
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
+  // Remembers what was written outside the outbox (`idbridge apply` of a saved plan).
+  void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
 
  private:
   explicit Store(sqlite3* db);

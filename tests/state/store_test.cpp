@@ -134,8 +134,9 @@ TEST_F(state_store, InsertThenGetFindListCount) {
 
   EXPECT_EQ(store_->find_by_user_name("aLICE")->id, "u1");
   EXPECT_FALSE(store_->find_by_user_name("alic"));
-  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u1");
-  EXPECT_FALSE(store_->find_by_external_id("e1")) << "externalId is exact";
+  ASSERT_EQ(store_->find_by_external_id("E1").size(), 1u);
+  EXPECT_EQ(store_->find_by_external_id("E1")[0].id, "u1");
+  EXPECT_TRUE(store_->find_by_external_id("e1").empty()) << "externalId is exact";
 
   auto users = store_->list_users();
   ASSERT_EQ(users.size(), 2u);
@@ -151,12 +152,14 @@ TEST_F(state_store, UserNameCollisionIsCaseInsensitiveAndWritesNothing) {
   EXPECT_EQ(store_->outbox_size("ldap"), 1);
 }
 
-TEST_F(state_store, ExternalIdCollisionWritesNothing) {
+// RFC 7643 §3.1: externalId is the client's identifier, not unique.
+TEST_F(state_store, ExternalIdMayRepeat) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice", "E1"), kTargets, 100), WriteStatus::ok);
-  EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E1"), kTargets, 200), WriteStatus::external_id_taken);
-  EXPECT_FALSE(store_->get_user("u2"));
-  EXPECT_EQ(store_->outbox_size("ldap"), 1);
-  EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E2"), kTargets, 200), WriteStatus::ok);
+  EXPECT_EQ(store_->insert_user(make_user("u2", "bob", "E1"), kTargets, 200), WriteStatus::ok);
+  const auto found = store_->find_by_external_id("E1");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].id, "u1");
+  EXPECT_EQ(found[1].id, "u2");
 }
 
 TEST_F(state_store, DeletedUsersDoNotBlockReuse) {
@@ -164,7 +167,7 @@ TEST_F(state_store, DeletedUsersDoNotBlockReuse) {
   ASSERT_EQ(store_->delete_user("u1", kTargets, 150), WriteStatus::ok);
   EXPECT_EQ(store_->insert_user(make_user("u2", "Alice", "E1"), kTargets, 200), WriteStatus::ok);
   EXPECT_EQ(store_->find_by_user_name("alice")->id, "u2");
-  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u2");
+  EXPECT_EQ(store_->find_by_external_id("E1").at(0).id, "u2");
 }
 
 TEST_F(state_store, ReplaceUpdatesTheUserAndChecksOthers) {
@@ -180,7 +183,6 @@ TEST_F(state_store, ReplaceUpdatesTheUserAndChecksOthers) {
   EXPECT_EQ(stored->resource["userName"], "ALICE");
 
   EXPECT_EQ(store_->replace_user(make_user("u1", "Bob"), kTargets, 300), WriteStatus::user_name_taken);
-  EXPECT_EQ(store_->replace_user(make_user("u1", "alice", "E2"), kTargets, 300), WriteStatus::external_id_taken);
   EXPECT_EQ(store_->get_user("u1")->user_name, "ALICE");
 }
 
@@ -425,7 +427,7 @@ TEST_F(state_store, EverythingSurvivesCloseAndReopen) {
   store_->reschedule(store_->due("authing", 1000, 1).at(0), 5000, "slow");
 
   reopen();
-  EXPECT_EQ(store_->find_by_external_id("E1")->id, "u1");
+  EXPECT_EQ(store_->find_by_external_id("E1").at(0).id, "u1");
   EXPECT_TRUE(store_->get_user("u2", true)->deleted);
   EXPECT_EQ(store_->baseline("ldap", "u1")->attributes.at("uid"), mapping::Values{"alice"});
   EXPECT_EQ(store_->outbox_size("ldap"), 0);
