@@ -277,8 +277,10 @@ Message target_name(std::string_view key, const std::string& value) {
 }
 
 Message target_type(std::string_view, const std::string& value) {
-  if (value == "ldap" || value == "authing" || value == "pds" || value == "eiam") return std::nullopt;
-  return "unknown target type " + quote(value) + " (known: ldap, authing, pds, eiam)";
+  for (const char* known : {"ldap", "authing", "pds", "eiam", "huawei"}) {
+    if (value == known) return std::nullopt;
+  }
+  return "unknown target type " + quote(value) + " (known: ldap, authing, pds, eiam, huawei)";
 }
 
 // scheme://host[:port] and nothing more: API paths are the connector's business.
@@ -362,6 +364,15 @@ void read_eiam(Section& s, EiamTarget& e) {
   if (e.http.base_url.empty()) e.http.base_url = eiam_endpoint(e.region);
 }
 
+void read_huawei(Section& s, HuaweiTarget& h) {
+  read_http(s, h.http, Need::optional);
+  s.field("region", h.region, Need::optional, host_label);
+  s.field("project_id", h.project_id, Need::required, host_label);
+  s.field("access_key_id", h.access_key_id, Need::required, not_empty);
+  s.field("access_key_secret", h.access_key_secret, Need::required);
+  if (h.http.base_url.empty()) h.http.base_url = huawei_endpoint(h.region);
+}
+
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
 std::vector<std::string_view> target_keys(const std::string& type) {
   std::vector<std::string_view> keys{"name", "type"};
@@ -372,6 +383,9 @@ std::vector<std::string_view> target_keys(const std::string& type) {
   } else if (type == "pds") {
     add(kHttpKeys);
     add({"domain_id", "access_key_id", "access_key_secret"});
+  } else if (type == "huawei") {
+    add(kHttpKeys);
+    add({"region", "project_id", "access_key_id", "access_key_secret"});
   } else if (type == "eiam") {
     add(kHttpKeys);
     add({"region", "instance_id", "organizational_unit_id", "access_key_id", "access_key_secret"});
@@ -408,6 +422,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   if (out.type == "authing") read_authing(s, out.authing);
   if (out.type == "pds") read_pds(s, out.pds);
   if (out.type == "eiam") read_eiam(s, out.eiam);
+  if (out.type == "huawei") read_huawei(s, out.huawei);
   return w.errors.size() == errors_before;
 }
 
@@ -446,6 +461,8 @@ Config read_config(Walker& w, const YAML::Node& root) {
 std::string pds_endpoint(const std::string& domain_id) { return "https://" + domain_id + ".api.aliyunpds.com"; }
 
 std::string eiam_endpoint(const std::string& region) { return "https://eiam." + region + ".aliyuncs.com"; }
+
+std::string huawei_endpoint(const std::string& region) { return "https://workspace." + region + ".myhuaweicloud.com"; }
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -533,6 +550,14 @@ std::string summarize(const Config& c) {
           << "  organizational_unit_id: " << t.eiam.organizational_unit_id << "\n"
           << "  access_key_id: " << t.eiam.access_key_id << "\n"
           << "  access_key_secret: " << t.eiam.access_key_secret.reference << " (set)\n";
+      continue;
+    }
+    if (t.type == "huawei") {
+      http(t.huawei.http);
+      out << "  region: " << t.huawei.region << "\n"
+          << "  project_id: " << t.huawei.project_id << "\n"
+          << "  access_key_id: " << t.huawei.access_key_id << "\n"
+          << "  access_key_secret: " << t.huawei.access_key_secret.reference << " (set)\n";
       continue;
     }
     out << "  url: " << t.ldap.url << "\n"

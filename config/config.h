@@ -77,13 +77,23 @@ struct EiamTarget {
   Secret access_key_secret;
 };
 
+// Huawei Cloud Workspace v2 (specs/003-huawei-workspace.md), AK/SK signed.
+struct HuaweiTarget {
+  HttpSettings http;                     // huawei_endpoint(region) unless given
+  std::string region = "cn-north-4";
+  std::string project_id;                // the IAM project of that region
+  std::string access_key_id;
+  Secret access_key_secret;
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
-  std::string type;  // ldap | authing | pds | eiam
+  std::string type;  // ldap | authing | pds | eiam | huawei
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;
   EiamTarget eiam;
+  HuaweiTarget huawei;
 };
 
 struct RetryPolicy {
@@ -122,6 +132,9 @@ std::string pds_endpoint(const std::string& domain_id);
 
 // https://eiam.{region}.aliyuncs.com, the EIAM endpoint of a region (the default `base_url`).
 std::string eiam_endpoint(const std::string& region);
+
+// https://workspace.{region}.myhuaweicloud.com (the default `base_url`).
+std::string huawei_endpoint(const std::string& region);
 
 // A short human summary (listen, state dir, targets, mapping) with every secret
 // shown as its reference only.

@@ -7,6 +7,7 @@
 
 #include "connectors/authing/authing_connector.h"
 #include "connectors/eiam/eiam_connector.h"
+#include "connectors/huawei/huawei_connector.h"
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_connector.h"
 #include "connectors/pds/pds_connector.h"
@@ -19,6 +20,7 @@ reconcile::DisableMark disable_mark(const config::Target& target) {
   if (target.type == "authing") return {"status", target.authing.disabled_status};
   if (target.type == "pds") return {"status", "disabled"};
   if (target.type == "eiam") return {"Status", "disabled"};
+  if (target.type == "huawei") return {"disabled", "true"};
   return {target.ldap.disable.attribute, target.ldap.disable.value};
 }
 
@@ -40,6 +42,10 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
   }
   if (target.type == "eiam") {
     return std::make_unique<connectors::eiam::EiamConnector>(target.name, target.eiam, maps_status(target, mapping));
+  }
+  if (target.type == "huawei") {
+    return std::make_unique<connectors::huawei::HuaweiConnector>(target.name, target.huawei,
+                                                                 maps_status(target, mapping));
   }
   return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
 }

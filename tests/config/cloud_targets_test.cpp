@@ -140,6 +140,26 @@ TEST_F(cloud_config, EiamEndpointFollowsTheRegionUnlessGiven) {
                                               "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
 }
 
+TEST_F(cloud_config, HuaweiEndpointFollowsTheRegionUnlessGiven) {
+  LoadResult r = load_text(kHead +
+                           "  - name: workspace\n"
+                           "    type: huawei\n"
+                           "    region: ap-southeast-3\n"
+                           "    project_id: 0bec5db98280d2d02fd6c00c2de791ce\n"
+                           "    access_key_id: HWAK\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const HuaweiTarget& h = r.config->targets[0].huawei;
+  EXPECT_EQ(h.http.base_url, "https://workspace.ap-southeast-3.myhuaweicloud.com");
+  EXPECT_EQ(h.project_id, "0bec5db98280d2d02fd6c00c2de791ce");
+  EXPECT_EQ(h.access_key_secret.value, kCloudSecret);
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  region: ap-southeast-3\n"
+                                              "  project_id: 0bec5db98280d2d02fd6c00c2de791ce\n"
+                                              "  access_key_id: HWAK\n"
+                                              "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
+  EXPECT_THAT(summarize(*r.config), Not(HasSubstr(kCloudSecret)));
+}
+
 TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
   LoadResult r = load_text(kHead +
                            "  - name: authing\n"
@@ -230,6 +250,11 @@ const BrokenCloud kBrokenCloud[] = {
      "  - name: e\n    type: eiam\n    region: cn hangzhou\n    instance_id: i\n    organizational_unit_id: o\n"
      "    access_key_id: LTAI\n    access_key_secret: ${env:CLOUD_SK}\n",
      {"FILE:8:13: 'region' must be made of letters, digits and '-' only"}},
+    {"HuaweiMissingProject", "  - name: h\n    type: huawei\n    access_key_id: HWAK\n    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:6:5: missing required key 'project_id' in target 'h'"}},
+    {"HuaweiProjectWithSlash",
+     "  - name: h\n    type: huawei\n    project_id: a/../b\n    access_key_id: HWAK\n    access_key_secret: ${env:CLOUD_SK}\n",
+     {"FILE:8:17: 'project_id' must be made of letters, digits and '-' only"}},
 };
 
 class BrokenCloudConfig : public ConfigTest, public ::testing::WithParamInterface<BrokenCloud> {

@@ -1,0 +1,45 @@
+#pragma once
+// Huawei Cloud Workspace desktop users (specs/003-huawei-workspace.md), signed
+// with AK/SK SDK-HMAC-SHA256. Workspace assigns its own user id and has no
+// external-id field, so the mapping's key is the user_name (unique, not
+// updatable) and accounts are found by listing with user_name and matching
+// exactly. A disabled user gets `disabled: true`; false reads as "no mark".
+// (A state link from our user to the Workspace id would save the list call;
+// the state store has no such column yet.)
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "connectors/connector.h"
+#include "connectors/http/client.h"
+
+namespace idb::connectors::huawei {
+
+class HuaweiConnector : public Connector {
+ public:
+  // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
+  // mapping sets `disabled` itself, so false is reported as it is.
+  HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped = false);
+
+  const std::string& name() const override { return name_; }
+  Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
+  Status apply(const reconcile::Operation& op) override;
+
+ private:
+  Result<nlohmann::json> call(const std::string& method, const std::string& path, signing::Params query,
+                              const nlohmann::json& body, bool idempotent = true);
+  // The user_detail of the user named `key`, or nothing.
+  Result<std::optional<nlohmann::json>> find(const std::string& key);
+  Status create(const reconcile::Operation& op);
+  Status modify(const reconcile::Operation& op);
+  std::string users() const;  // /v2/{project_id}/users
+
+  std::string name_;
+  config::HuaweiTarget settings_;
+  http::Client client_;
+  bool status_mapped_;
+};
+
+}  // namespace idb::connectors::huawei
