@@ -27,6 +27,7 @@ commands:
   serve          run the daemon: SCIM endpoint + outbox drained into the targets
   sync --once    push every known user to every target once, then exit
   plan           dry run: report what a sync would change on each target, and why
+  apply PLAN     apply exactly a plan saved by 'plan --save', refusing what changed since
   check-config   validate a config file and its mapping without touching the network
   version        print the version
 
@@ -60,17 +61,31 @@ exits: 0 when every target is in line, 1 when changes are still waiting.
         {"--once"}}},
       {"plan",
        {R"(usage: idbridge plan --config FILE [--target NAME] [--format text|json|html] [--output FILE]
-                    [--state-dir DIR] [--log-format text|json] [--log-level LEVEL]
+                    [--save PLAN] [--state-dir DIR] [--log-format text|json] [--log-level LEVEL]
 
 Plans every user on every target (or one) exactly as the daemon would, reading
 the targets and applying nothing, and prints the reconciliation report: per
 target the counts, then per user each attribute's before -> after and the
 decision and authority behind it. Exit status 0 when nothing needs attention,
 3 when there are conflicts or a guard holds a target, 1 when a target could not
-be read, 2 on bad usage or config.
+be read, 2 on bad usage or config. --save PLAN also writes the plan as JSON
+for review and 'idbridge apply'.
 )",
-        {"--config", "--target", "--format", "--output", "--state-dir", "--log-format", "--log-level"},
+        {"--config", "--target", "--format", "--output", "--save", "--state-dir", "--log-format", "--log-level"},
         {}}},
+      {"apply",
+       {R"(usage: idbridge apply PLAN --config FILE [--approve] [--state-dir DIR] [--log-format text|json]
+                     [--log-level LEVEL]
+
+Applies exactly the plan saved by 'idbridge plan --save PLAN'. Each item is
+planned again first and refused when the user, what idbridge last wrote, or the
+account on the target changed since the plan was made. Targets a guard held are
+applied only with --approve. Exit status 0 when everything was applied, 3 when
+something was refused or held, 1 when a target failed, 2 on bad usage, config
+or plan file.
+)",
+        {"--config", "--state-dir", "--log-format", "--log-level"},
+        {"--approve"}}},
       {"check-config",
        {R"(usage: idbridge check-config FILE
 
@@ -142,6 +157,7 @@ idb::daemon::PlanRequest plan_request(const Args& args) {
   if (auto it = args.values.find("--target"); it != args.values.end()) request.target = it->second;
   if (auto it = args.values.find("--format"); it != args.values.end()) request.format = it->second;
   if (auto it = args.values.find("--output"); it != args.values.end()) request.output = it->second;
+  if (auto it = args.values.find("--save"); it != args.values.end()) request.save = it->second;
   return request;
 }
 
@@ -174,7 +190,8 @@ int run(const std::string& name, const Args& args) {
     return check_config(args.positional[0]);
   }
   const auto file = args.values.find("--config");
-  if (file == args.values.end() || !args.positional.empty() ||
+  const size_t positional = name == "apply" ? 1 : 0;  // apply PLAN
+  if (file == args.values.end() || args.positional.size() != positional ||
       (name == "sync" && std::find(args.flags.begin(), args.flags.end(), "--once") == args.flags.end())) {
     std::cerr << commands().at(name).help;
     return kUsage;
@@ -192,6 +209,10 @@ int run(const std::string& name, const Args& args) {
   }
   try {
     if (name == "plan") return idb::daemon::plan(*config, plan_request(args));
+    if (name == "apply") {
+      const bool approve = std::find(args.flags.begin(), args.flags.end(), "--approve") != args.flags.end();
+      return idb::daemon::apply(*config, {args.positional[0], approve});
+    }
     return name == "serve" ? idb::daemon::serve(*config) : idb::daemon::sync_once(*config);
   } catch (const idb::state::StoreError& e) {
     spdlog::error("state store: {}", e.what());

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -25,7 +26,7 @@ std::string utc_now() {
 }
 
 reconcile::UserEntry entry_for(const state::User& user, const connectors::Result<UserPlan>& planned) {
-  reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false};
+  reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false, ""};
   if (!planned) {
     e.error = planned.failure().code + ": " + planned.failure().message;
     return e;
@@ -35,25 +36,122 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
   e.action = to_string(p.kind);
   e.operations = p.operations;
   e.conflict = p.decision.conflict;
+  e.fingerprint = p.fingerprint;
   for (const auto& a : p.decision.attributes) {
     if (a.verdict != reconcile::Verdict::in_sync) e.attributes.push_back(a);
   }
   return e;
 }
 
+bool write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (out.flush()) return true;
+  std::cerr << "idbridge plan: cannot write " << path.string() << "\n";
+  return false;
+}
+
+const TargetBinding* binding_named(const Runtime& runtime, const std::string& name) {
+  for (const auto& b : runtime.bindings) {
+    if (b.connector->name() == name) return &b;
+  }
+  return nullptr;
+}
+
+struct ApplyCounts {
+  int applied = 0, refused = 0, failed = 0;
+};
+
+// Re-plans one saved item and applies it only if nothing it rests on moved.
+void apply_item(const Runtime& runtime, const TargetBinding& binding, const nlohmann::json& item,
+                ApplyCounts& counts) {
+  const std::string name = binding.connector->name();
+  const std::string id = item.value("user_id", "");
+  const std::string label = "[" + name + "] " + item.value("action", "?") + " " + item.value("key", "") + " (user " +
+                            item.value("user_name", id) + ")";
+  const auto user = runtime.store->get_user(id, /*include_deleted=*/true);
+  if (!user) {
+    std::cout << label << ": refused, the user no longer exists\n";
+    ++counts.refused;
+    return;
+  }
+  const auto planned = plan_user(binding, *user, runtime.store->baseline(name, id));
+  if (!planned) {
+    std::cout << label << ": failed, " << planned.failure().code << ": " << planned.failure().message << "\n";
+    ++counts.failed;
+    return;
+  }
+  const UserPlan& now = planned.value();
+  if (now.fingerprint != item.value("fingerprint", "")) {
+    std::cout << label << ": refused, the user or the account changed since the plan was made\n";
+    ++counts.refused;
+    return;
+  }
+  for (const auto& op : now.operations) {
+    if (auto status = binding.connector->apply(op); !status) {
+      std::cout << label << ": failed, " << status.failure().code << ": " << status.failure().message << "\n";
+      ++counts.failed;
+      return;
+    }
+  }
+  runtime.store->record_baseline(name, id, state::Baseline{now.desired.key, now.decision.next_baseline});
+  std::cout << label << ": applied\n";
+  ++counts.applied;
+}
+
 }  // namespace
+
+int apply(const config::Config& config, const ApplyRequest& request) {
+  std::ifstream in(request.plan, std::ios::binary);
+  const auto saved = in ? nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false) : nlohmann::json();
+  if (!saved.is_object() || saved.value("schema_version", 0) != reconcile::kReportSchemaVersion ||
+      !saved.contains("targets") || !saved["targets"].is_array()) {
+    std::cerr << request.plan.string() << ": not a plan written by 'idbridge plan --save' (schema version "
+              << reconcile::kReportSchemaVersion << ")\n";
+    return 2;
+  }
+  auto runtime = runtime_or_report(config);
+  if (!runtime) return 2;
+
+  ApplyCounts counts;
+  for (const auto& target : saved["targets"]) {
+    const std::string name = target.value("name", "");
+    const auto* binding = binding_named(*runtime, name);
+    const auto& users = target.contains("users") && target["users"].is_array() ? target["users"] : nlohmann::json::array();
+    const auto pending = std::count_if(users.begin(), users.end(), [](const nlohmann::json& u) {
+      return u.contains("operations") && u["operations"].is_array() && !u["operations"].empty();
+    });
+    if (!binding) {
+      std::cout << "target " << name << ": not in " << config.file.string() << "; " << pending << " item(s) refused\n";
+      counts.refused += static_cast<int>(pending);
+      continue;
+    }
+    if (target.contains("held") && target["held"].is_string() && !request.approve) {
+      std::cout << "target " << name << ": held (" << target["held"].get<std::string>() << "); " << pending
+                << " item(s) not applied. Review the plan and run again with --approve.\n";
+      counts.refused += static_cast<int>(pending);
+      continue;
+    }
+    for (const auto& item : users) {
+      if (item.contains("operations") && item["operations"].is_array() && !item["operations"].empty()) {
+        apply_item(*runtime, *binding, item, counts);
+      }
+    }
+  }
+  std::cout << "apply: " << counts.applied << " applied, " << counts.refused << " refused, " << counts.failed
+            << " failed\n";
+  if (counts.failed) return 1;
+  return counts.refused ? 3 : 0;
+}
 
 int plan(const config::Config& config, const PlanRequest& request) {
   if (request.format != "text" && request.format != "json" && request.format != "html") {
     std::cerr << "idbridge plan: unknown format '" << request.format << "' (known: text, json, html)\n";
     return 2;
   }
-  auto built = build_runtime(config);
-  if (auto* errors = std::get_if<std::vector<diag::Diagnostic>>(&built)) {
-    for (const auto& e : *errors) std::cerr << e.to_string() << "\n";
-    return 2;
-  }
-  auto& runtime = *std::get<std::unique_ptr<Runtime>>(built);
+  auto built = runtime_or_report(config);
+  if (!built) return 2;
+  auto& runtime = *built;
   if (request.target && std::find(runtime.target_names.begin(), runtime.target_names.end(), *request.target) ==
                             runtime.target_names.end()) {
     std::cerr << "idbridge plan: no target named '" << *request.target << "' in " << config.file.string() << "\n";
@@ -88,13 +186,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
   const std::string text = request.format == "json"   ? reconcile::to_json(report).dump(2) + "\n"
                            : request.format == "html" ? reconcile::to_html(report)
                                                       : reconcile::to_text(report);
+  if (request.save && !write_file(*request.save, reconcile::to_json(report).dump(2) + "\n")) return 1;
   if (request.output) {
-    std::ofstream out(*request.output, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      std::cerr << "idbridge plan: cannot write " << request.output->string() << "\n";
-      return 1;
-    }
+    if (!write_file(*request.output, text)) return 1;
   } else {
     std::cout << text;
   }

@@ -30,6 +30,8 @@ struct Runtime {
 // Mapping errors come back as diagnostics (exit 2); a state store that cannot
 // be opened throws state::StoreError (exit 1).
 std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runtime(const config::Config& config);
+// The same, logging the diagnostics; nullptr when there were any.
+std::unique_ptr<Runtime> runtime_or_report(const config::Config& config);
 
 int64_t now_ms();
 

@@ -32,15 +32,6 @@ HostPort split_listen(const std::string& listen) {
   return {host, std::stoi(listen.substr(colon + 1))};
 }
 
-std::unique_ptr<Runtime> runtime_or_report(const config::Config& config) {
-  auto built = build_runtime(config);
-  if (auto* errors = std::get_if<std::vector<diag::Diagnostic>>(&built)) {
-    for (const auto& e : *errors) spdlog::error("{}", e.to_string());
-    return nullptr;
-  }
-  return std::get<std::unique_ptr<Runtime>>(std::move(built));
-}
-
 // Runs drains one at a time on a worker thread (connector calls block), and
 // keeps a timer armed for the next retry. All its state lives on the io thread.
 class DrainScheduler {

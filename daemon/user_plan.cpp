@@ -1,5 +1,6 @@
 #include "daemon/user_plan.h"
 
+#include "reconcile/fingerprint.h"
 #include "scim/user_resource.h"
 
 namespace idb::daemon {
@@ -38,12 +39,13 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
   }
   if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
 
+  const std::optional<mapping::Attributes> last_written =
+      baseline ? std::optional<mapping::Attributes>(baseline->attributes) : std::nullopt;
+  plan.fingerprint = reconcile::fingerprint(plan.desired, last_written, plan.observed);
   if (!plan.observed && plan.disabled) {
     plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
     return plan;
   }
-  const std::optional<mapping::Attributes> last_written =
-      baseline ? std::optional<mapping::Attributes>(baseline->attributes) : std::nullopt;
   plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies);
   plan.operations = reconcile::plan(plan.decision.effective, plan.observed);
   if (!plan.observed) {

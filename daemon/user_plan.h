@@ -29,6 +29,7 @@ struct UserPlan {
   std::optional<reconcile::Account> observed;  // the account as found (nullopt: none)
   reconcile::Decision decision;
   std::vector<reconcile::Operation> operations;
+  std::string fingerprint;  // of desired, baseline and observed: what the decision rests on
 };
 const char* to_string(UserPlan::Kind kind);
 

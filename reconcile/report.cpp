@@ -127,6 +127,7 @@ nlohmann::json to_json(const Report& report) {
       nlohmann::json j = {{"user_id", u.user_id}, {"user_name", u.user_name}, {"key", u.key}, {"action", u.action},
                           {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
       if (!u.error.empty()) j["error"] = u.error;
+      if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
       users.push_back(std::move(j));
     }
     targets.push_back({{"name", t.name},

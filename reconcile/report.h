@@ -27,6 +27,7 @@ struct UserEntry {
   std::vector<AttributeDecision> attributes;  // every attribute that is not simply in sync
   std::vector<Operation> operations;
   bool conflict = false;
+  std::string fingerprint;  // of the inputs it was planned from (see fingerprint.h)
 };
 
 struct TargetEntry {

@@ -305,6 +305,65 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   EXPECT_EQ(run(html_plan), 3);
   EXPECT_NE(idb::test::read_file(dir_ / "plan.html").find("<table id=\"plan\">"), std::string::npos);
   EXPECT_FALSE(has("p0", "employeeType", {"disabled"}));
+
+  // The held plan, saved, is applied only with --approve.
+  const std::vector<std::string> save = {"plan", "--config", config_.string(), "--state-dir", (dir_ / "state").string(),
+                                         "--output", (dir_ / "report.txt").string(), "--save", (dir_ / "held.json").string()};
+  EXPECT_EQ(run(save), 3);
+  const std::vector<std::string> apply = {"apply", (dir_ / "held.json").string(), "--config", config_.string(),
+                                          "--state-dir", (dir_ / "state").string()};
+  EXPECT_EQ(run(apply), 3);
+  EXPECT_FALSE(has("p0", "employeeType", {"disabled"}));
+  std::vector<std::string> approved = apply;
+  approved.push_back("--approve");
+  EXPECT_EQ(run(approved), 0);
+  for (int i = 0; i < 12; ++i) EXPECT_TRUE(has("p" + std::to_string(i), "employeeType", {"disabled"})) << i;
+}
+
+TEST_F(Daemon, ApplyDoesExactlyTheSavedPlanOrRefuses) {
+  start_daemon();
+  for (const char* name : {"ada.lovelace", "grace.hopper", "alan.turing"}) create(sample_user(name));
+  ASSERT_TRUE(eventually([&] { return people_count() == 3; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  auto edit = [&](const std::string& uid, const std::string& cn) {
+    std::string cmd = "printf 'dn: uid=" + uid + "," + people_ + "\\nchangetype: modify\\nreplace: cn\\ncn: " + cn +
+                      "\\n' | LDAPNOINIT=1 ldapmodify -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " +
+                      (slapd_->dir() / "password").string() + " >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  };
+  edit("ada.lovelace", "Edited Ada");
+  edit("grace.hopper", "Edited Grace");
+  const std::string state = (dir_ / "state").string(), saved = (dir_ / "saved.json").string();
+  EXPECT_EQ(run({"plan", "--config", config_.string(), "--state-dir", state, "--output", (dir_ / "r.txt").string(),
+                 "--save", saved}),
+            0);
+  EXPECT_EQ(json::parse(idb::test::read_file(saved))["targets"][0]["counts"]["update"], 2);
+
+  edit("grace.hopper", "Edited Again");  // after review: this item must not be applied blindly
+  fs::remove(log_);
+  EXPECT_EQ(run({"apply", saved, "--config", config_.string(), "--state-dir", state}), 3);
+  EXPECT_TRUE(has("ada.lovelace", "cn", {"Ada Lovelace"}));
+  EXPECT_TRUE(has("grace.hopper", "cn", {"Edited Again"}));
+  const std::string out = idb::test::read_file(log_);
+  EXPECT_NE(out.find("(user ada.lovelace): applied"), std::string::npos) << out;
+  EXPECT_NE(out.find("(user grace.hopper): refused, the user or the account changed since the plan was made"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("apply: 1 applied, 1 refused, 0 failed"), std::string::npos) << out;
+
+  // A plan is applied once: afterwards its items no longer match.
+  EXPECT_EQ(run({"apply", saved, "--config", config_.string(), "--state-dir", state}), 3);
+  // Garbage is not a plan.
+  std::ofstream(dir_ / "junk.json") << "{\"schema_version\": 99}";
+  EXPECT_EQ(run({"apply", (dir_ / "junk.json").string(), "--config", config_.string(), "--state-dir", state}), 2);
+  // And a fresh plan after all this shows the one remaining edit, nothing else.
+  EXPECT_EQ(run({"plan", "--config", config_.string(), "--state-dir", state, "--format", "json", "--output",
+                 (dir_ / "again.json").string()}),
+            0);
+  const json again = json::parse(idb::test::read_file(dir_ / "again.json"));
+  EXPECT_EQ(again["targets"][0]["counts"]["update"], 1);
+  EXPECT_EQ(again["targets"][0]["counts"]["no-op"], 2);
 }
 
 TEST_F(Daemon, CommandLineExitStatuses) {
