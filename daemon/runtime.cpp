@@ -5,8 +5,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <spdlog/spdlog.h>
-
 #include "connectors/authing/authing_connector.h"
 #include "connectors/eiam/eiam_connector.h"
 #include "connectors/huawei/huawei_connector.h"
@@ -53,15 +51,6 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
 }
 
 }  // namespace
-
-std::unique_ptr<Runtime> runtime_or_report(const config::Config& config) {
-  auto built = build_runtime(config);
-  if (auto* errors = std::get_if<std::vector<diag::Diagnostic>>(&built)) {
-    for (const auto& e : *errors) spdlog::error("{}", e.to_string());
-    return nullptr;
-  }
-  return std::get<std::unique_ptr<Runtime>>(std::move(built));
-}
 
 std::unique_ptr<Runtime> runtime_or_report(const config::Config& config) {
   auto built = build_runtime(config);
