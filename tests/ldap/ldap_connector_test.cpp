@@ -12,11 +12,6 @@
 namespace idb::connectors::ldap {
 namespace {
 
-using mapping::Attributes;
-using mapping::Values;
-using reconcile::AttributeChange;
-using reconcile::ChangeKind;
-using reconcile::Operation;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;

@@ -13,7 +13,9 @@
 namespace idb::connectors::ldap::fixtures {
 
 using mapping::Attributes;
+using mapping::Values;
 using reconcile::AttributeChange;
+using reconcile::ChangeKind;
 using reconcile::Operation;
 
 inline const std::string kPeople = "ou=people,dc=example,dc=org";

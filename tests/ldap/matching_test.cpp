@@ -12,9 +12,6 @@
 namespace idb::connectors::ldap {
 namespace {
 
-using mapping::Values;
-using reconcile::AttributeChange;
-using reconcile::ChangeKind;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAreArray;

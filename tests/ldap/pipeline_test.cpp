@@ -17,8 +17,6 @@
 namespace idb::connectors::ldap {
 namespace {
 
-using mapping::Values;
-using reconcile::ChangeKind;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;

@@ -17,8 +17,6 @@
 namespace idb::connectors::ldap {
 namespace {
 
-using mapping::Values;
-using reconcile::ChangeKind;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
