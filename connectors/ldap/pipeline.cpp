@@ -210,6 +210,8 @@ class LaneRun {
     in_flight_.clear();
     busy_.clear();
     lane_.session.reset();
+    // Nothing left to send: the next batch connects, no need to wait here.
+    if (next_ >= indices_.size()) return true;
     return open(lane_.tuning.reconnect_attempts);
   }
 
