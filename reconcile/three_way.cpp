@@ -39,22 +39,17 @@ Verdict judge(const AttributeDecision& a, bool additive) {
   const bool source_changed = !a.baseline || !same_values(a.desired, *a.baseline);
   const bool target_changed = a.baseline && !same_values(*a.baseline, a.observed, additive);
   if (target_matches) return source_changed && target_changed ? Verdict::converged : Verdict::in_sync;
+  // A person decides every divergence of a manual attribute; idbridge never writes one.
+  if (a.authority == Authority::manual) return Verdict::conflict;
   if (a.authority == Authority::create_only) return Verdict::keep_target;
   if (!a.baseline && !a.observed.empty()) {
     // A value we never wrote (an account found by correlation, or an
     // attribute newly mapped): only the source's own attributes overwrite it.
-    switch (a.authority) {
-      case Authority::source: return Verdict::apply_source;
-      case Authority::manual: return Verdict::conflict;
-      default: return Verdict::keep_target;
-    }
+    return a.authority == Authority::source ? Verdict::apply_source : Verdict::keep_target;
   }
   if (!target_changed) return Verdict::apply_source;
-  switch (a.authority) {
-    case Authority::source: return source_changed ? Verdict::apply_source : Verdict::revert_drift;
-    case Authority::manual: return Verdict::conflict;
-    default: return Verdict::keep_target;
-  }
+  if (a.authority == Authority::source) return source_changed ? Verdict::apply_source : Verdict::revert_drift;
+  return Verdict::keep_target;
 }
 
 }  // namespace
@@ -69,7 +64,9 @@ Decision decide(const mapping::Desired& desired, const std::optional<mapping::At
       if (const auto it = baseline->find(name); it != baseline->end()) a.baseline = it->second;
     }
     if (!observed) {
-      a.verdict = want.empty() ? Verdict::in_sync : Verdict::apply_source;
+      a.verdict = want.empty() ? Verdict::in_sync
+                  : a.authority == Authority::manual ? Verdict::conflict
+                                                     : Verdict::apply_source;
     } else {
       if (const auto it = observed->attributes.find(name); it != observed->attributes.end()) a.observed = it->second;
       a.verdict = judge(a, options.additive.count(name) > 0);

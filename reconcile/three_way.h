@@ -19,7 +19,7 @@ enum class Authority {
   source,       // the source wins: target edits are reverted
   target,       // a target edit is kept, and the value is no longer managed
   create_only,  // written when the account is created, never afterwards
-  manual,       // a divergence goes to the review queue; nothing is written
+  manual,       // never written: every divergence goes to review
 };
 const char* to_string(Authority authority);
 

@@ -30,7 +30,7 @@ const Cell kCells[] = {
     // only the source changed
     {"source/source", Values{"a"}, {"a"}, {"b"}, Authority::source, Verdict::apply_source, {"b"}, Values{"b"}},
     {"source/target", Values{"a"}, {"a"}, {"b"}, Authority::target, Verdict::apply_source, {"b"}, Values{"b"}},
-    {"source/manual", Values{"a"}, {"a"}, {"b"}, Authority::manual, Verdict::apply_source, {"b"}, Values{"b"}},
+    {"source/manual", Values{"a"}, {"a"}, {"b"}, Authority::manual, Verdict::conflict, {"a"}, Values{"a"}},
     {"source/create_only", Values{"a"}, {"a"}, {"b"}, Authority::create_only, Verdict::keep_target, {"a"}, Values{"a"}},
     // only the target changed (drift)
     {"drift/source", Values{"a"}, {"x"}, {"a"}, Authority::source, Verdict::revert_drift, {"a"}, Values{"a"}},
@@ -83,17 +83,21 @@ TEST(ThreeWay, EveryCell) {
   }
 }
 
-TEST(ThreeWay, NewAccountsGetEverythingIncludingCreateOnly) {
+TEST(ThreeWay, NewAccountsGetEverythingButManualAttributes) {
   Policies policies;
-  policies.fallback = Authority::manual;
+  policies.fallback = Authority::target;
   policies.per_attribute["o"] = Authority::create_only;
-  const Decision d = decide(Desired{"uid=u", {{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}}, std::nullopt, std::nullopt,
-                            policies);
-  ASSERT_EQ(d.attributes.size(), 3u);
+  policies.per_attribute["secretary"] = Authority::manual;
+  const Decision d = decide(Desired{"uid=u", {{"cn", {"C"}}, {"o", {"Org"}}, {"secretary", {"S"}}, {"title", {}}}},
+                            std::nullopt, std::nullopt, policies);
+  ASSERT_EQ(d.attributes.size(), 4u);
   EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
   EXPECT_EQ(d.attributes[1].verdict, Verdict::apply_source);
-  EXPECT_EQ(d.attributes[2].verdict, Verdict::in_sync);
-  EXPECT_FALSE(d.conflict);
+  EXPECT_EQ(d.attributes[2].verdict, Verdict::conflict);  // a person decides; nothing written
+  EXPECT_EQ(d.attributes[2].result, Values{});
+  EXPECT_EQ(d.attributes[3].verdict, Verdict::in_sync);
+  EXPECT_TRUE(d.conflict);
+  EXPECT_EQ(d.effective.attributes.at("secretary"), Values{});
   EXPECT_EQ(d.next_baseline, (Attributes{{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}));
 }
 
