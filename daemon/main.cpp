@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "daemon/explain.h"
 #include "daemon/logging.h"
 #include "daemon/plan.h"
 #include "daemon/runtime.h"
@@ -29,6 +30,7 @@ commands:
   plan           dry run: report what a sync would change on each target, and why
   apply PLAN     apply exactly a plan saved by 'plan --save', refusing what changed since
   check-config   validate a config file and its mapping without touching the network
+  explain        show how the mapping turns one user into each target's account
   version        print the version
 
 Run 'idbridge <command> --help' for the options of a command.
@@ -94,6 +96,18 @@ FILE:LINE:COL: message. Prints a summary (secrets masked) when all is well.
 Exit status 0 when valid, 2 otherwise.
 )",
         {},
+        {}}},
+      {"explain",
+       {R"(usage: idbridge explain --config FILE --user USER.json [--target NAME] [--format text|json]
+
+Shows how the mapping turns the SCIM user in USER.json into each target's
+account (or only NAME's): the key, whether the user is in scope, and for every
+attribute its value and the alternative, transforms and condition that produced
+it, or why it has none. Reads no state and touches no target. Exit status 0
+when explained (even if the user cannot be mapped), 2 on bad usage, config,
+mapping or user file.
+)",
+        {"--config", "--user", "--target", "--format"},
         {}}},
       {"version", {"usage: idbridge version\n", {}, {}}},
   };
@@ -177,7 +191,23 @@ int check_config(const std::string& file) {
   return kOk;
 }
 
+int explain_command(const Args& args) {
+  const auto file = args.values.find("--config");
+  const auto user = args.values.find("--user");
+  if (file == args.values.end() || user == args.values.end() || !args.positional.empty()) {
+    std::cerr << commands().at("explain").help;
+    return kUsage;
+  }
+  auto config = load_config(file->second, args);
+  if (!config) return kUsage;
+  idb::daemon::ExplainRequest request{user->second};
+  if (auto it = args.values.find("--target"); it != args.values.end()) request.target = it->second;
+  if (auto it = args.values.find("--format"); it != args.values.end()) request.format = it->second;
+  return idb::daemon::explain(*config, request, std::cout, std::cerr);
+}
+
 int run(const std::string& name, const Args& args) {
+  if (name == "explain") return explain_command(args);
   if (name == "version") {
     std::cout << "idbridge " << idb::kVersion << "\n";
     return kOk;

@@ -13,9 +13,12 @@ namespace idb::mapping {
 
 struct CaseInsensitiveLess {
   using is_transparent = void;
+  static constexpr unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
   bool operator()(std::string_view a, std::string_view b) const {
+    // ASCII folding inline: attribute names are ASCII, and a libc tolower call per
+    // character dominated building an account's attributes.
     return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
-      return std::tolower(x) < std::tolower(y);
+      return fold(x) < fold(y);
     });
   }
 };

@@ -1,18 +1,24 @@
 #pragma once
 // The mapping file: for each target, how a canonical SCIM user becomes that
 // target's account (key + attributes). Compiled once at load time into pure
-// functions of the user; no I/O, no clock.
+// functions of the user; no I/O, no clock. The full language is described in
+// examples/mappings/README.md.
 //
 //   targets:
 //     ldap:
 //       dn: "uid={userName},ou=people,dc=example,dc=org"
 //       object_classes: [inetOrgPerson]
+//       scope: 'active eq true and userType eq "Employee"'   # SCIM filter: which users this target receives
+//       correlate: [employeeNumber, uid]            # target attributes that find an existing account
+//       schema:                                     # what the target accepts
+//         uid: {max_length: 64, required: true}
 //       attributes:
 //         uid: userName                              # a SCIM attribute path
 //         cn: ["{name.givenName} {name.familyName}", displayName, userName]  # first that has a value
-//         mail: 'emails[primary eq true].value'
+//         mail: {from: 'emails[primary eq true].value', transform: [trim, lower]}
 //         o: {value: Example Org}                    # a constant
 //         ou: {from: groups.display, all: true}      # every value, not just the first
+//         title: {from: title, when: 'userType eq "Employee"', authoritative: create_only}
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -24,6 +30,7 @@
 
 #include "config/diagnostic.h"
 #include "mapping/attributes.h"
+#include "mapping/target_schema.h"
 #include "mapping/template.h"
 
 namespace idb::mapping {
@@ -41,27 +48,64 @@ struct Desired {
   Attributes attributes;  // every managed attribute; an empty list means "must be absent"
 };
 
+// Who owns an attribute's value when source and target disagree (the reconciler decides with it):
+//   source       the mapping's value wins (the default)
+//   target       written when the account is created or the attribute is absent; edits on the target win
+//   create_only  written only when the account is created
+//   manual       never written by idbridge; shown in reports
+enum class Authority { source, target, create_only, manual };
+const char* to_string(Authority authority);
+
+// How one attribute got its values for one user: what `explain` prints.
+struct AttributeTrace {
+  std::string attribute;
+  std::string rule_at;                  // FILE:LINE:COL of the rule
+  Authority authority = Authority::source;
+  std::string condition;                // the `when:` filter as written, empty when none
+  bool condition_met = true;
+  std::string source;                   // the alternative that gave values, as written; empty when none did
+  size_t alternative = 0;               // its 1-based position among the alternatives; 0 when none did
+  Values found;                         // the values it gave, before transforms
+  std::vector<std::string> transforms;  // the steps run, in order
+  Values values;                        // the result (empty: the attribute must be absent)
+  std::string error;                    // why this user cannot be mapped, empty when fine
+};
+
+struct Explanation {
+  std::string target;
+  std::string scope;      // the `scope:` filter as written, empty when every user is in scope
+  bool in_scope = true;
+  std::string key;        // the account key, empty when it cannot be built
+  std::vector<AttributeTrace> attributes;
+  std::string error;      // what apply() reports for this user, empty when it maps
+};
+
 class TargetMapping {
  public:
-  struct Rule;  // defined in mapping.cpp
-  TargetMapping(std::string target, Template key, Escape key_escape, std::vector<std::string> object_classes,
-                std::vector<std::pair<std::string, std::shared_ptr<const Rule>>> rules);
+  struct Compiled;  // defined in mapping/compiled.h
+  explicit TargetMapping(std::shared_ptr<const Compiled> compiled);
 
-  // The account for `user`, or a message saying why it cannot be built (e.g. the
-  // key template needs an attribute the user lacks).
+  // The account for `user`, or a message saying why it cannot be built (the user
+  // is outside the target's scope, the key needs an attribute the user lacks, a
+  // transform failed, a value breaks the target's limits).
   std::variant<Desired, std::string> apply(const nlohmann::json& user) const;
+  // The same evaluation, recording how every attribute got its value.
+  Explanation explain(const nlohmann::json& user) const;
+
+  // False when the target's `scope:` filter excludes `user`.
+  bool in_scope(const nlohmann::json& user) const;
 
   // The target attributes this mapping manages, objectClass included.
-  const std::vector<std::string>& managed_attributes() const { return managed_; }
-  const std::string& target() const { return target_; }
+  const std::vector<std::string>& managed_attributes() const;
+  const std::string& target() const;
+  // Ownership of a managed attribute (source when the mapping does not say).
+  Authority authority(std::string_view attribute) const;
+  // Target attributes whose mapped values identify an existing account, in the order to try them.
+  const std::vector<std::string>& correlation_keys() const;
+  const TargetSchema& schema() const;
 
  private:
-  std::string target_;
-  Template key_;
-  Escape key_escape_;
-  std::vector<std::string> object_classes_;
-  std::vector<std::pair<std::string, std::shared_ptr<const Rule>>> rules_;
-  std::vector<std::string> managed_;
+  std::shared_ptr<const Compiled> compiled_;
 };
 
 struct LoadResult {

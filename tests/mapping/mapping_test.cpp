@@ -88,21 +88,21 @@ TEST(Mapping, EveryLoadErrorIsLocated) {
        {"m.yaml:3:14: target 'ldap' dn: invalid template: unterminated '{'"}},
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: emails[type eqq \"w\"].value\n",
        {"m.yaml:5:25: target 'ldap' attribute 'mail': invalid attribute path: unknown operator 'eqq'"}},
-      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: a\n      MAIL: b\n",
+      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: title\n      MAIL: nickName\n",
        {"m.yaml:6:7: target 'ldap': duplicate attribute 'MAIL' (first at line 5)"}},
-      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: a, value: b}\n",
+      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: title, value: b}\n",
        {"m.yaml:5:13: target 'ldap' attribute 'mail': needs exactly one of 'from', 'template' or 'value'"}},
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {form: a}\n",
-       {"m.yaml:5:14: target 'ldap' attribute 'mail': unknown key 'form' (known: from, template, value, all)",
+       {"m.yaml:5:14: target 'ldap' attribute 'mail': unknown key 'form' (known: from, template, value, all, transform, when, authoritative)",
         "m.yaml:5:13: target 'ldap' attribute 'mail': needs exactly one of 'from', 'template' or 'value'"}},
-      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: a, all: maybe}\n",
-       {"m.yaml:5:28: target 'ldap' attribute 'mail': 'all' must be true or false"}},
+      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: title, all: maybe}\n",
+       {"m.yaml:5:32: target 'ldap' attribute 'mail': 'all' must be true or false"}},
       {"targets:\n  ldap:\n    dn: x\n    object_classes: [a]\n    attributes:\n      objectclass: {value: b}\n",
        {"m.yaml:6:7: target 'ldap': objectClass is set by 'object_classes'; remove one of them"}},
-      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: [a, {b: c}]\n",
-       {"m.yaml:5:17: target 'ldap' attribute 'mail': expected a SCIM attribute path or a template"}},
+      {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: [title, {b: c}]\n",
+       {"m.yaml:5:21: target 'ldap' attribute 'mail': expected a SCIM attribute path or a template"}},
       {"targets:\n  ldap:\n    dn: x\n    colour: red\n    attributes: []\n",
-       {"m.yaml:4:5: target 'ldap': unknown key 'colour' (known: dn, object_classes, attributes)",
+       {"m.yaml:4:5: target 'ldap': unknown key 'colour' (known: dn, object_classes, scope, correlate, schema, attributes)",
         "m.yaml:5:17: target 'ldap': 'attributes' must be a mapping from target attribute to rule"}},
   };
   for (const auto& c : cases) EXPECT_EQ(errors_of(c.yaml), c.errors) << c.yaml;
@@ -117,8 +117,8 @@ TEST(Mapping, NonLdapTargetsUseAPlainKey) {
   EXPECT_EQ(d.key, "E,1");  // no escaping outside LDAP
   EXPECT_EQ(d.attributes.at("username"), Values{"a,b"});
   EXPECT_EQ(errors_of("targets:\n  authing:\n    dn: x\n    object_classes: [a]\n    attributes: {}\n", cloud),
-            (std::vector<std::string>{"m.yaml:3:5: target 'authing': unknown key 'dn' (known: key, attributes)",
-                                      "m.yaml:4:5: target 'authing': unknown key 'object_classes' (known: key, attributes)",
+            (std::vector<std::string>{"m.yaml:3:5: target 'authing': unknown key 'dn' (known: key, scope, correlate, schema, attributes)",
+                                      "m.yaml:4:5: target 'authing': unknown key 'object_classes' (known: key, scope, correlate, schema, attributes)",
                                       "m.yaml:3:5: target 'authing': missing required key 'key'"}));
 }
 
