@@ -277,10 +277,10 @@ Message target_name(std::string_view key, const std::string& value) {
 }
 
 Message target_type(std::string_view, const std::string& value) {
-  for (const char* known : {"ldap", "authing", "pds", "eiam", "huawei"}) {
+  for (const char* known : {"ldap", "authing", "pds", "eiam", "huawei", "sensecore"}) {
     if (value == known) return std::nullopt;
   }
-  return "unknown target type " + quote(value) + " (known: ldap, authing, pds, eiam, huawei)";
+  return "unknown target type " + quote(value) + " (known: ldap, authing, pds, eiam, huawei, sensecore)";
 }
 
 // scheme://host[:port] and nothing more: API paths are the connector's business.
@@ -373,6 +373,17 @@ void read_huawei(Section& s, HuaweiTarget& h) {
   if (h.http.base_url.empty()) h.http.base_url = huawei_endpoint(h.region);
 }
 
+void read_sensecore(Section& s, SenseCoreTarget& c) {
+  read_http(s, c.http, Need::optional);
+  s.field("access_key_id", c.access_key_id, Need::required, not_empty);
+  s.field("access_key_secret", c.access_key_secret, Need::required);
+  s.field("update_method", c.update_method, Need::optional, one_of({"PATCH", "PUT"}));
+  s.field("disabled_field", c.disabled_field, Need::optional,
+          one_of({"console_state", "open_api_state", "mfa_state"}));
+  s.field("disabled_value", c.disabled_value, Need::optional, not_empty);
+  s.field("enabled_value", c.enabled_value, Need::optional, not_empty);
+}
+
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
 std::vector<std::string_view> target_keys(const std::string& type) {
   std::vector<std::string_view> keys{"name", "type"};
@@ -383,6 +394,9 @@ std::vector<std::string_view> target_keys(const std::string& type) {
   } else if (type == "pds") {
     add(kHttpKeys);
     add({"domain_id", "access_key_id", "access_key_secret"});
+  } else if (type == "sensecore") {
+    add(kHttpKeys);
+    add({"access_key_id", "access_key_secret", "update_method", "disabled_field", "disabled_value", "enabled_value"});
   } else if (type == "huawei") {
     add(kHttpKeys);
     add({"region", "project_id", "access_key_id", "access_key_secret"});
@@ -423,6 +437,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   if (out.type == "pds") read_pds(s, out.pds);
   if (out.type == "eiam") read_eiam(s, out.eiam);
   if (out.type == "huawei") read_huawei(s, out.huawei);
+  if (out.type == "sensecore") read_sensecore(s, out.sensecore);
   return w.errors.size() == errors_before;
 }
 
@@ -558,6 +573,15 @@ std::string summarize(const Config& c) {
           << "  project_id: " << t.huawei.project_id << "\n"
           << "  access_key_id: " << t.huawei.access_key_id << "\n"
           << "  access_key_secret: " << t.huawei.access_key_secret.reference << " (set)\n";
+      continue;
+    }
+    if (t.type == "sensecore") {
+      http(t.sensecore.http);
+      out << "  access_key_id: " << t.sensecore.access_key_id << "\n"
+          << "  access_key_secret: " << t.sensecore.access_key_secret.reference << " (set)\n"
+          << "  update_method: " << t.sensecore.update_method << "\n"
+          << "  disable: " << t.sensecore.disabled_field << "=" << t.sensecore.disabled_value << " (active: "
+          << t.sensecore.enabled_value << ")\n";
       continue;
     }
     out << "  url: " << t.ldap.url << "\n"

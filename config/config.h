@@ -86,14 +86,29 @@ struct HuaweiTarget {
   Secret access_key_secret;
 };
 
+// SenseCore IAM IdP service (specs/000-sensecore-iam.md). Much of its update
+// API is INFERRED from gRPC-gateway conventions, so those parts are settings.
+struct SenseCoreTarget {
+  HttpSettings http{.base_url = "https://iam.sensecoreapi.cn"};
+  std::string access_key_id;
+  Secret access_key_secret;
+  std::string update_method = "PATCH";          // INFERRED (AIP-134); PUT is the alternative
+  // How an account is disabled is UNKNOWN in the docs: a field set to a value,
+  // and set back to `enabled_value` when the user is active again (INFERRED).
+  std::string disabled_field = "console_state";
+  std::string disabled_value = "disabled";
+  std::string enabled_value = "enabled";
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
-  std::string type;  // ldap | authing | pds | eiam | huawei
+  std::string type;  // ldap | authing | pds | eiam | huawei | sensecore
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;
   EiamTarget eiam;
   HuaweiTarget huawei;
+  SenseCoreTarget sensecore;
 };
 
 struct RetryPolicy {

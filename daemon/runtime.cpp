@@ -11,6 +11,7 @@
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_connector.h"
 #include "connectors/pds/pds_connector.h"
+#include "connectors/sensecore/sensecore_connector.h"
 
 namespace idb::daemon {
 
@@ -21,6 +22,7 @@ reconcile::DisableMark disable_mark(const config::Target& target) {
   if (target.type == "pds") return {"status", "disabled"};
   if (target.type == "eiam") return {"Status", "disabled"};
   if (target.type == "huawei") return {"disabled", "true"};
+  if (target.type == "sensecore") return {target.sensecore.disabled_field, target.sensecore.disabled_value};
   return {target.ldap.disable.attribute, target.ldap.disable.value};
 }
 
@@ -46,6 +48,10 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
   if (target.type == "huawei") {
     return std::make_unique<connectors::huawei::HuaweiConnector>(target.name, target.huawei,
                                                                  maps_status(target, mapping));
+  }
+  if (target.type == "sensecore") {
+    return std::make_unique<connectors::sensecore::SenseCoreConnector>(target.name, target.sensecore,
+                                                                       maps_status(target, mapping));
   }
   return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
 }

@@ -11,12 +11,14 @@
 #include "connectors/eiam/eiam_connector.h"
 #include "connectors/huawei/huawei_connector.h"
 #include "connectors/pds/pds_connector.h"
+#include "connectors/sensecore/sensecore_connector.h"
 #include "mapping/mapping.h"
 #include "tests/cloud/harness.h"
 #include "tests/cloud/servers/authing_server.h"
 #include "tests/cloud/servers/eiam_server.h"
 #include "tests/cloud/servers/huawei_server.h"
 #include "tests/cloud/servers/pds_server.h"
+#include "tests/cloud/servers/sensecore_server.h"
 
 namespace idb::test::cloud {
 namespace {
@@ -30,7 +32,8 @@ TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
   eiam_options.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
   EiamServer eiam(eiam_options);
   HuaweiServer huawei;
-  authing.start(), pds.start(), eiam.start(), huawei.start();
+  SenseCoreServer sensecore;
+  authing.start(), pds.start(), eiam.start(), huawei.start(), sensecore.start();
 
   const std::map<std::string, std::string> env{
       {"IDBRIDGE_SCIM_TOKEN", "scim-token"},
@@ -44,6 +47,9 @@ TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
       {"IDBRIDGE_HUAWEI_URL", huawei.base_url()},
       {"IDBRIDGE_HUAWEI_AK", "AccessKey"},
       {"IDBRIDGE_HUAWEI_SECRET", "SecretKey"},
+      {"IDBRIDGE_SENSECORE_URL", sensecore.base_url()},
+      {"IDBRIDGE_SENSECORE_AK", "AK_TEST"},
+      {"IDBRIDGE_SENSECORE_SECRET", "SK_TEST"},
   };
   auto loaded = config::load(fs::path(IDB_SOURCE_DIR) / "examples/cloud.yaml",
                              [&](const std::string& name) -> std::optional<std::string> {
@@ -62,11 +68,13 @@ TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
   connectors::pds::PdsConnector pds_connector("pds", c.targets[1].pds);
   connectors::eiam::EiamConnector eiam_connector("eiam", c.targets[2].eiam);
   connectors::huawei::HuaweiConnector huawei_connector("workspace", c.targets[3].huawei);
+  connectors::sensecore::SenseCoreConnector sensecore_connector("sensecore", c.targets[4].sensecore);
   const std::vector<std::tuple<std::string, connectors::Connector*, reconcile::DisableMark>> targets{
       {"authing", &authing_connector, {"status", "Suspended"}},
       {"pds", &pds_connector, {"status", "disabled"}},
       {"eiam", &eiam_connector, {"Status", "disabled"}},
-      {"workspace", &huawei_connector, {"disabled", "true"}}};
+      {"workspace", &huawei_connector, {"disabled", "true"}},
+      {"sensecore", &sensecore_connector, {"console_state", "disabled"}}};
 
   std::vector<nlohmann::json> users;
   for (const auto& entry : fs::directory_iterator(fs::path(IDB_SOURCE_DIR) / "examples/users")) {
@@ -88,6 +96,7 @@ TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
   EXPECT_EQ(pds.user_count(), 5u);
   EXPECT_EQ(eiam.user_count(), 5u);
   EXPECT_EQ(huawei.user_count(), 5u);
+  EXPECT_EQ(sensecore.user_count(), 5u);
   EXPECT_EQ((*authing.find("externalId", "E1005"))["name"], "伟 李");
   EXPECT_EQ((*pds.user("E1001"))["description"], "Analytical Engines");
   EXPECT_EQ((*eiam.by_external_id("E1002"))["Username"], "grace.hopper");
@@ -102,6 +111,7 @@ TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
   EXPECT_EQ((*pds.user(first))["status"], "disabled");
   EXPECT_EQ((*eiam.by_external_id(first))["Status"], "disabled");
   EXPECT_EQ((*huawei.by_name(first))["disabled"], true);
+  EXPECT_EQ((*sensecore.by_username(users.front()["userName"]))["console_state"], "disabled");
 }
 
 }  // namespace

@@ -160,6 +160,29 @@ TEST_F(cloud_config, HuaweiEndpointFollowsTheRegionUnlessGiven) {
   EXPECT_THAT(summarize(*r.config), Not(HasSubstr(kCloudSecret)));
 }
 
+TEST_F(cloud_config, SenseCoreInferredPartsAreSettings) {
+  LoadResult r = load_text(kHead +
+                           "  - name: sensecore\n"
+                           "    type: sensecore\n"
+                           "    access_key_id: SCAK\n"
+                           "    access_key_secret: ${env:CLOUD_SK}\n"
+                           "    update_method: PUT\n"
+                           "    disabled_field: open_api_state\n"
+                           "    disabled_value: \"off\"\n"
+                           "    enabled_value: \"on\"\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const SenseCoreTarget& s = r.config->targets[0].sensecore;
+  EXPECT_EQ(s.http.base_url, "https://iam.sensecoreapi.cn");
+  EXPECT_EQ(s.update_method, "PUT");
+  EXPECT_EQ(s.disabled_field, "open_api_state");
+  EXPECT_EQ(s.disabled_value, "off");
+  EXPECT_EQ(s.enabled_value, "on");
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  access_key_secret: ${env:CLOUD_SK} (set)\n"
+                                              "  update_method: PUT\n"
+                                              "  disable: open_api_state=off (active: on)\n"));
+  EXPECT_THAT(summarize(*r.config), Not(HasSubstr(kCloudSecret)));
+}
+
 TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
   LoadResult r = load_text(kHead +
                            "  - name: authing\n"
@@ -255,6 +278,11 @@ const BrokenCloud kBrokenCloud[] = {
     {"HuaweiProjectWithSlash",
      "  - name: h\n    type: huawei\n    project_id: a/../b\n    access_key_id: HWAK\n    access_key_secret: ${env:CLOUD_SK}\n",
      {"FILE:8:17: 'project_id' must be made of letters, digits and '-' only"}},
+    {"SenseCoreBadSettings",
+     "  - name: s\n    type: sensecore\n    access_key_id: SCAK\n    access_key_secret: ${env:CLOUD_SK}\n"
+     "    update_method: POST\n    disabled_field: status\n",
+     {"FILE:10:20: 'update_method' must be one of PATCH, PUT",
+      "FILE:11:21: 'disabled_field' must be one of console_state, open_api_state, mfa_state"}},
 };
 
 class BrokenCloudConfig : public ConfigTest, public ::testing::WithParamInterface<BrokenCloud> {

@@ -329,7 +329,7 @@ const Broken kBroken[] = {
      {"FILE:6:5: missing required key 'bind_password' in target 'ldap'",
       "FILE:10:5: unknown key 'bind_passwd' in target 'ldap' (did you mean 'bind_password'?)"}},
     {"TargetUnknownType", kHead + "  - name: ad\n    type: activedirectory\n",
-     {"FILE:7:11: unknown target type 'activedirectory' (known: ldap, authing, pds, eiam, huawei)"}},
+     {"FILE:7:11: unknown target type 'activedirectory' (known: ldap, authing, pds, eiam, huawei, sensecore)"}},
     {"TargetMissingNameAndType", kHead + "  - url: ldap://x\n",
      {"FILE:6:5: missing required key 'name' in 'targets[0]'",
       "FILE:6:5: missing required key 'type' in 'targets[0]'"}},

@@ -1,4 +1,4 @@
-// Runs the four faithful local cloud servers for a demo of examples/cloud.yaml:
+// Runs the five faithful local cloud servers for a demo of examples/cloud.yaml:
 // prints the environment that config needs (shell `export` lines, the
 // servers' own test credentials), then serves until SIGINT or SIGTERM.
 #include <signal.h>
@@ -9,6 +9,7 @@
 #include "tests/cloud/servers/eiam_server.h"
 #include "tests/cloud/servers/huawei_server.h"
 #include "tests/cloud/servers/pds_server.h"
+#include "tests/cloud/servers/sensecore_server.h"
 
 int main() {
   using namespace idb::test::cloud;
@@ -25,11 +26,13 @@ int main() {
   eiam_options.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
   EiamServer eiam(eiam_options);
   HuaweiServer huawei;
-  authing.start(), pds.start(), eiam.start(), huawei.start();
+  SenseCoreServer sensecore;
+  authing.start(), pds.start(), eiam.start(), huawei.start(), sensecore.start();
 
   const AuthingServerOptions a;
   const PdsServerOptions p;
   const HuaweiServerOptions h;
+  const SenseCoreServerOptions c;
   std::printf("export IDBRIDGE_AUTHING_URL=%s\n", authing.base_url().c_str());
   std::printf("export IDBRIDGE_AUTHING_POOL=%s IDBRIDGE_AUTHING_SECRET=%s\n", a.access_key_id.c_str(),
               a.access_key_secret.c_str());
@@ -40,6 +43,9 @@ int main() {
   std::printf("export IDBRIDGE_HUAWEI_URL=%s\n", huawei.base_url().c_str());
   std::printf("export IDBRIDGE_HUAWEI_AK=%s IDBRIDGE_HUAWEI_SECRET=%s\n", h.access_key_id.c_str(),
               h.access_key_secret.c_str());
+  std::printf("export IDBRIDGE_SENSECORE_URL=%s\n", sensecore.base_url().c_str());
+  std::printf("export IDBRIDGE_SENSECORE_AK=%s IDBRIDGE_SENSECORE_SECRET=%s\n", c.access_key_id.c_str(),
+              c.access_key_secret.c_str());
   std::fflush(stdout);
 
   int signal = 0;

@@ -1,0 +1,188 @@
+#include "connectors/sensecore/sensecore_connector.h"
+
+#include "connectors/cloud/fields.h"
+#include "connectors/cloud/http_options.h"
+#include "connectors/http/retry.h"
+#include "connectors/sensecore/sensecore_fields.h"
+#include "connectors/signing/crypto.h"
+#include "connectors/signing/sensecore.h"
+
+namespace idb::connectors::sensecore {
+
+namespace {
+
+constexpr const char* kApi = "sensecore";
+constexpr const char* kUsers = "/iam/idp/v1/users";
+
+bool not_found(const Failure& f) { return f.code.starts_with("sensecore:HTTP 404"); }
+
+// 24 characters drawn from every class a password policy may ask for.
+std::string random_password() {
+  static constexpr char kClasses[][27] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "!@#%^*-_=+"};
+  const std::string bytes = signing::random_hex(24);
+  std::string out;
+  for (std::size_t i = 0; i < 24; ++i) {
+    const std::string_view set = kClasses[i % 4];
+    out += set[std::stoul(bytes.substr(2 * i, 2), nullptr, 16) % set.size()];
+  }
+  return out;
+}
+
+}  // namespace
+
+SenseCoreConnector::SenseCoreConnector(std::string name, config::SenseCoreTarget settings, bool status_mapped)
+    : name_(std::move(name)),
+      settings_(std::move(settings)),
+      client_(name_, cloud::http_options(settings_.http)),
+      status_mapped_(status_mapped) {}
+
+Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const std::string& path,
+                                                signing::Params query, const nlohmann::json& body, bool idempotent) {
+  const http::Sign sign = [this](http::Request& r) {
+    const signing::Headers signed_headers{{"x-date", signing::http_date(signing::Clock::now())}};
+    r.headers.insert(r.headers.end(), signed_headers.begin(), signed_headers.end());
+    r.headers.emplace_back(
+        "authorization",
+        signing::sensecore::authorization(settings_.access_key_id, signed_headers,
+                                          signing::sensecore::signature(settings_.access_key_secret.value,
+                                                                        signing::sensecore::string_to_sign(signed_headers))));
+  };
+  const http::Request request{method,
+                              path,
+                              std::move(query),
+                              {{"content-type", "application/json"}, {"accept", "application/json"}},
+                              body.is_null() ? "" : body.dump(),
+                              idempotent};
+  auto response = client_.send(request, sign);
+  if (!response) return response.failure();
+  const auto& r = response.value();
+  auto json = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
+  // A google.rpc.Status: {code, message, details: [{"@type": ...ErrorInfo, reason}]}.
+  std::string reason;
+  if (json.is_object() && json.contains("details") && json["details"].is_array()) {
+    for (const auto& d : json["details"]) {
+      if (d.is_object() && d.contains("reason") && d["reason"].is_string()) reason = d["reason"];
+    }
+  }
+  const std::string message = json.is_object() && json.contains("message") && json["message"].is_string()
+                                  ? json["message"].get<std::string>()
+                                  : "";
+  Failure failure = http::failure_for_status(r.status, reason, message);
+  failure.code = "sensecore:" + failure.code;
+  return failure;
+}
+
+Result<std::optional<nlohmann::json>> SenseCoreConnector::find(const std::string& key) {
+  std::string token = "1";  // clients start at page "1" and follow next_page_token
+  for (int page = 0; page < 1000; ++page) {
+    auto listed = call("GET", kUsers, {{"filter", "username=" + nlohmann::json(key).dump()}, {"page_size", "100"}, {"page_token", token}},
+                       nullptr);
+    if (!listed) return listed.failure();
+    const auto& body = listed.value();
+    if (body.contains("users") && body["users"].is_array()) {
+      for (const auto& user : body["users"]) {
+        if (!user.is_object() || user.value("username", "") != key) continue;
+        auto got = call("GET", std::string(kUsers) + "/" + signing::uri_encode(user.value("id", "")), {}, nullptr);
+        if (!got) {
+          if (not_found(got.failure())) return std::optional<nlohmann::json>{};
+          return got.failure();
+        }
+        return std::optional<nlohmann::json>(got.value());
+      }
+    }
+    const std::string next = body.value("next_page_token", "");
+    if (next.empty() || next == token) break;
+    token = next;
+  }
+  return std::optional<nlohmann::json>{};
+}
+
+Result<std::optional<Observed>> SenseCoreConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
+  if (auto problem = check_username(key)) return cloud::invalid(kApi, key, *problem);
+  auto user = find(key);
+  if (!user) return user.failure();
+  if (!user.value()) return std::optional<Observed>{};
+  Observed observed{key, {}};
+  for (const auto& attribute : attributes) {
+    auto value = get(*user.value(), attribute);
+    if (!value) continue;
+    if (!status_mapped_ && attribute == settings_.disabled_field && *value == settings_.enabled_value) continue;
+    observed.attributes[attribute] = {*value};
+  }
+  return std::optional<Observed>(std::move(observed));
+}
+
+Status SenseCoreConnector::apply(const reconcile::Operation& op) {
+  if (auto problem = check_username(op.key)) return cloud::invalid(kApi, op.key, *problem);
+  switch (op.kind) {
+    case reconcile::Operation::Kind::create: return create(op);
+    case reconcile::Operation::Kind::modify: return modify(op);
+    case reconcile::Operation::Kind::rename:
+      if (auto problem = check_username(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
+      return update(op.key, {{"username", op.new_key}});
+  }
+  return Failure{FailureKind::permanent, "sensecore:operation", "unknown operation"};
+}
+
+Status SenseCoreConnector::create(const reconcile::Operation& op) {
+  auto values = cloud::created_fields(kApi, field, op);
+  if (!values) return values.failure();
+  nlohmann::json body{{"username", op.key}};
+  for (const auto& v : values.value()) {
+    if (v.field.name == "username" && v.value != op.key) {
+      return cloud::invalid(kApi, op.key, "the mapping sets 'username' to something other than the key");
+    }
+    body[v.field.name] = *v.value;
+  }
+  // Only active users are created; the lifecycle's field starts at its enabled value.
+  if (!body.contains(settings_.disabled_field)) body[settings_.disabled_field] = settings_.enabled_value;
+  for (const char* required : {"name", "console_state", "open_api_state", "mfa_state", "set_password_first_login"}) {
+    if (!body.contains(required)) {
+      return cloud::invalid(kApi, op.key, std::string("SenseCore needs '") + required +
+                                              "' to create a user; map it (a constant will do)");
+    }
+  }
+  body["password"] = random_password();
+  // username is unique, so a create whose answer was lost fails as a conflict
+  // instead of making a second user; the next read finds the first.
+  auto created = call("POST", kUsers, {}, body, /*idempotent=*/false);
+  if (!created) return created.failure();
+  return ok();
+}
+
+Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& fields) {
+  auto user = find(key);
+  if (!user) return user.failure();
+  if (!user.value()) return Failure{FailureKind::retry, "sensecore:HTTP 404", "user '" + key + "' vanished before its update"};
+  std::string mask;
+  for (const auto& [name, value] : fields.items()) mask += (mask.empty() ? "" : ",") + name;
+  auto updated = call(settings_.update_method, std::string(kUsers) + "/" + signing::uri_encode(user.value()->value("id", "")),
+                      {{"update_mask", mask}}, fields);
+  if (!updated) {
+    Failure failure = updated.failure();
+    if (not_found(failure)) failure.kind = FailureKind::retry;
+    return failure;
+  }
+  return ok();
+}
+
+Status SenseCoreConnector::modify(const reconcile::Operation& op) {
+  auto values = cloud::changed_fields(kApi, field, op);
+  if (!values) return values.failure();
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& v : values.value()) {
+    if (v.field.name == "username" && v.value != op.key) {
+      return cloud::invalid(kApi, op.key, "'username' is the key; it changes by a rename");
+    }
+    if (v.field.name == settings_.disabled_field && !v.value) {
+      fields[v.field.name] = settings_.enabled_value;
+    } else {
+      fields[v.field.name] = v.value.value_or("");  // in the mask with "": cleared (AIP-134, INFERRED)
+    }
+  }
+  if (fields.empty()) return ok();
+  return update(op.key, fields);
+}
+
+}  // namespace idb::connectors::sensecore

@@ -1,0 +1,218 @@
+// The SenseCore IAM connector against the faithful local SenseCore server.
+#include <gtest/gtest.h>
+
+#include "connectors/sensecore/sensecore_connector.h"
+#include "connectors/signing/crypto.h"
+#include "connectors/signing/sensecore.h"
+#include "tests/cloud/harness.h"
+#include "tests/cloud/servers/sensecore_server.h"
+
+namespace idb::connectors::sensecore {
+namespace {
+
+using test::cloud::converge;
+using test::cloud::Fault;
+using test::cloud::LogCapture;
+using test::cloud::SenseCoreServer;
+using test::cloud::SenseCoreServerOptions;
+
+const std::string kSecret = "sc-secret-5e61d0";
+const reconcile::DisableMark kMark{"console_state", "disabled"};
+
+SenseCoreServerOptions server_options() {
+  SenseCoreServerOptions o;
+  o.access_key_id = "SCAK";
+  o.access_key_secret = kSecret;
+  return o;
+}
+
+class SenseCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { server_.start(); }
+
+  config::SenseCoreTarget settings() {
+    config::SenseCoreTarget t;
+    t.http.base_url = server_.base_url();
+    t.http.timeout_ms = 300;
+    t.http.rate_limit = 0;
+    t.access_key_id = "SCAK";
+    t.access_key_secret = {"${env:SC_SK}", kSecret};
+    return t;
+  }
+
+  mapping::Desired zhao() {
+    return {"zhaoliu",
+            {{"name", {"赵六"}},
+             {"email", {"zhaoliu@example.cn"}},
+             {"phone", {"13900001111"}},
+             {"region_code", {"86"}},
+             {"open_api_state", {"enabled"}},
+             {"mfa_state", {"disabled"}},
+             {"set_password_first_login", {"true"}}}};
+  }
+
+  LogCapture logs_;
+  SenseCoreServer server_{server_options()};
+};
+
+TEST_F(SenseCoreTest, RoundTripCreateUpdateReadDisableEnableRename) {
+  for (int i = 0; i < 120; ++i) server_.seed({{"username", "user" + std::to_string(i)}, {"name", "x"}});  // forces paging
+  SenseCoreConnector connector("sensecore", settings());
+  auto created = converge(connector, zhao(), false, kMark);
+  ASSERT_TRUE(created.status.ok()) << created.status.failure().message;
+  auto stored = server_.by_username("zhaoliu");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["name"], "赵六");
+  EXPECT_EQ((*stored)["console_state"], "enabled");  // re-enabled value set by the lifecycle
+  const std::string password = (*stored)["password"];
+  EXPECT_GE(password.size(), 8u);
+  EXPECT_LE(password.size(), 32u);
+
+  mapping::Desired changed = zhao();
+  changed.attributes["email"] = {};
+  changed.attributes["name"] = {"Zhao Liu"};
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  auto read = connector.read("zhaoliu", {"name", "email", "console_state"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["name"], mapping::Values{"Zhao Liu"});
+  EXPECT_EQ(read.value()->attributes.count("email"), 0u);
+  EXPECT_EQ(read.value()->attributes.count("console_state"), 0u);
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["phone"], "13900001111");  // not in the mask: untouched
+
+  ASSERT_TRUE(converge(connector, changed, true, kMark).status.ok());
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["console_state"], "disabled");
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["console_state"], "enabled");
+  EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);
+
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "zhaoliu", "zhao.liu", {}, {}}).ok());
+  EXPECT_TRUE(server_.by_username("zhao.liu"));
+  EXPECT_EQ(server_.user_count(), 121u);
+}
+
+TEST_F(SenseCoreTest, UpdateMethodIsConfigurable) {
+  auto s = settings();
+  s.update_method = "PUT";
+  SenseCoreConnector connector("sensecore", s);
+  ASSERT_TRUE(converge(connector, zhao(), false, kMark).status.ok());
+  mapping::Desired changed = zhao();
+  changed.attributes["name"] = {"Zhao"};
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["name"], "Zhao");
+}
+
+TEST_F(SenseCoreTest, FieldLimitsAreCheckedBeforeSending) {
+  SenseCoreConnector connector("sensecore", settings());
+  const struct {
+    std::string key;
+    mapping::Attributes attributes;
+    std::string message;
+  } cases[] = {
+      {"", {}, "the key (SenseCore username) must be 1 to 64 characters"},
+      {std::string(65, 'u'), {}, "must be 1 to 64 characters"},
+      {"u", {{"name", {std::string(65, 'n')}}}, "'name' is 65 characters long; at most 64"},
+      {"u", {{"email", {"nope"}}}, "'email' must be an email address"},
+      {"u", {{"region_code", {"+86"}}}, "'region_code' must be a country code in digits"},
+      {"u", {{"password", {"x"}}}, "attribute 'password' is not a field of the sensecore user"},
+      {"u", {{"name", {"n"}}}, "SenseCore needs 'open_api_state' to create a user; map it"},
+  };
+  for (const auto& c : cases) {
+    auto status = connector.apply({reconcile::Operation::Kind::create, c.key, {}, c.attributes, {}});
+    ASSERT_FALSE(status.ok()) << c.message;
+    EXPECT_EQ(status.failure().code, "sensecore:invalid");
+    EXPECT_NE(status.failure().message.find(c.message), std::string::npos) << status.failure().message;
+  }
+  EXPECT_EQ(server_.http().requests(), 0);
+}
+
+TEST_F(SenseCoreTest, AuthenticationFailuresArePermanentAndClear) {
+  auto wrong = settings();
+  wrong.access_key_secret.value = "not-the-secret";
+  auto read = SenseCoreConnector("sensecore", wrong).read("u", {"name"});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().code, "sensecore:HTTP 401 invalidAuthenticationType");
+  EXPECT_NE(read.failure().message.find("signature does not match"), std::string::npos);
+
+  SenseCoreServerOptions o = server_options();
+  o.clock_offset = std::chrono::minutes(6);
+  SenseCoreServer later(o);
+  later.start();
+  auto s = settings();
+  s.http.base_url = later.base_url();
+  auto stale = SenseCoreConnector("sensecore", s).read("u", {"name"});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.failure().message.find("x-date is too far from server time"), std::string::npos);
+}
+
+TEST_F(SenseCoreTest, RequestTargetVariantIsVerifiedToo) {
+  http::Options o;
+  o.base_url = server_.base_url();
+  o.max_attempts = 1;
+  http::Client client("raw", o);
+  auto sign = [&](std::string target_method) {
+    return [&client, target_method](http::Request& r) {
+      const signing::Headers signed_headers{{"date", signing::http_date(signing::Clock::now())},
+                                            {"host", client.host()},
+                                            {"@request-target", target_method + " " + r.path + http::encode_query(r.query)}};
+      r.headers = {signed_headers[0], signed_headers[1]};
+      r.headers.emplace_back("authorization", signing::sensecore::authorization(
+                                                  "SCAK", signed_headers,
+                                                  signing::sensecore::signature(kSecret, signing::sensecore::string_to_sign(signed_headers))));
+    };
+  };
+  const http::Request list{"GET", "/iam/idp/v1/users", {{"page_size", "100"}, {"page_token", "1"}}, {}, "", true};
+  auto honest = client.send(list, sign("get"));
+  ASSERT_TRUE(honest.ok());
+  EXPECT_EQ(honest.value().status, 200);
+  auto other_target = client.send(list, sign("post"));
+  ASSERT_TRUE(other_target.ok());
+  EXPECT_EQ(other_target.value().status, 401);
+}
+
+TEST_F(SenseCoreTest, DuplicateIsAConflict) {
+  server_.seed({{"username", "zhaoliu"}, {"name", "someone"}});
+  SenseCoreConnector connector("sensecore", settings());
+  auto created = connector.apply({reconcile::Operation::Kind::create, "zhaoliu", {}, zhao().attributes, {}});
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.failure().kind, FailureKind::conflict);
+  EXPECT_EQ(created.failure().code, "sensecore:HTTP 409 userAlreadyExists");
+}
+
+TEST_F(SenseCoreTest, InjectedFaultsConvergeWithoutDuplicateCreates) {
+  SenseCoreConnector connector("sensecore", settings());
+  server_.http().inject(Fault::status_code(429, "0"));
+  server_.http().inject(Fault::status_code(503));
+  server_.http().inject(Fault::drop(true).on("/iam/idp/v1/users"));
+  server_.http().inject(Fault::slow(500));
+  ASSERT_TRUE(converge(connector, zhao(), false, kMark).status.ok());
+  EXPECT_EQ(server_.user_count(), 1u);
+  mapping::Desired changed = zhao();
+  changed.attributes["name"] = {"Zhao Liu"};
+  server_.http().inject(Fault::status_code(500), 4);
+  server_.http().inject(Fault::drop(true));
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["name"], "Zhao Liu");
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
+TEST_F(SenseCoreTest, SecretsAndPasswordsNeverReachLogsOrFailures) {
+  std::string failures;
+  {
+    SenseCoreConnector connector("sensecore", settings());
+    server_.http().inject(Fault::status_code(503), 2);
+    failures += converge(connector, zhao(), false, kMark).failures;
+    auto bad = settings();
+    bad.access_key_secret.value = kSecret + "x";
+    SenseCoreConnector wrong("sensecore", bad);
+    failures += converge(wrong, zhao(), true, kMark).failures;
+  }
+  const std::string logged = logs_.text() + failures;
+  EXPECT_FALSE(logged.empty());
+  EXPECT_EQ(logged.find(kSecret), std::string::npos);
+  EXPECT_EQ(logged.find(std::string((*server_.by_username("zhaoliu"))["password"])), std::string::npos);
+  EXPECT_EQ(logged.find("signature=\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace idb::connectors::sensecore

@@ -1,0 +1,53 @@
+#pragma once
+// A faithful local SenseCore IAM IdP service (specs/000-sensecore-iam.md):
+// verifies the "hmac" Authorization by rebuilding the string from the headers
+// it names ("@request-target" = lower-case method, space, path and raw query)
+// with the date header within 5 minutes (INFERRED); keeps users in memory
+// with unique usernames; answers list (filter field="value", page_size,
+// page_token pages "1", "2", ...), get, create (POST, INFERRED) and update
+// (PATCH or PUT with update_mask; only masked paths change) in the
+// google.rpc.Status error shape. Reason strings are placeholders the spec
+// marks as such: userNotFound, userAlreadyExists.
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cloud/servers/loopback.h"
+
+namespace idb::test::cloud {
+
+struct SenseCoreServerOptions {
+  std::string access_key_id = "AK_TEST";
+  std::string access_key_secret = "SK_TEST";
+  std::chrono::seconds max_skew{300};
+  std::chrono::seconds clock_offset{0};
+};
+
+class SenseCoreServer {
+ public:
+  explicit SenseCoreServer(SenseCoreServerOptions options = {});
+  void start() { http_.start(); }
+  std::string base_url() const { return http_.base_url(); }
+  Loopback& http() { return http_; }
+
+  std::optional<nlohmann::json> by_username(const std::string& username) const;  // password included
+  std::size_t user_count() const;
+  void seed(nlohmann::json user);
+
+ private:
+  using Json = nlohmann::json;
+  std::optional<std::string> authenticate(const httplib::Request& req);
+  void collection(const httplib::Request& req, httplib::Response& res);
+  void item(const httplib::Request& req, httplib::Response& res);
+
+  SenseCoreServerOptions options_;
+  Loopback http_;
+  mutable std::mutex mutex_;
+  std::vector<Json> users_;
+};
+
+}  // namespace idb::test::cloud
