@@ -15,6 +15,7 @@
 #include "connectors/eiam/eiam_connector.h"
 #include "connectors/huawei/huawei_connector.h"
 #include "connectors/pds/pds_connector.h"
+#include "connectors/sensecore/sensecore_connector.h"
 #include "connectors/signing/authing.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/eiam.h"
@@ -25,6 +26,7 @@
 #include "tests/cloud/servers/eiam_server.h"
 #include "tests/cloud/servers/huawei_server.h"
 #include "tests/cloud/servers/pds_server.h"
+#include "tests/cloud/servers/sensecore_server.h"
 
 namespace {
 
@@ -124,7 +126,8 @@ int main(int argc, char** argv) {
   test::cloud::PdsServer pds_server;
   test::cloud::EiamServer eiam_server;
   test::cloud::HuaweiServer huawei_server;
-  authing_server.start(), pds_server.start(), eiam_server.start(), huawei_server.start();
+  test::cloud::SenseCoreServer sensecore_server;
+  authing_server.start(), pds_server.start(), eiam_server.start(), huawei_server.start(), sensecore_server.start();
 
   config::AuthingTarget a;
   a.http = loopback(authing_server.base_url());
@@ -158,5 +161,16 @@ int main(int argc, char** argv) {
   huawei::HuaweiConnector huawei("huawei", h);
   std::printf("(huawei: each update is list + get + PUT, since Workspace is addressed by its own id)\n");
   updates("huawei", huawei, "bench", {{"user_email", {"b@example.org"}}}, "description", n);
+
+  config::SenseCoreTarget c;
+  c.http = loopback(sensecore_server.base_url());
+  c.access_key_id = "AK_TEST";
+  c.access_key_secret = {"", "SK_TEST"};
+  sensecore::SenseCoreConnector sensecore("sensecore", c);
+  std::printf("(sensecore: each update is list + get + PATCH, since SenseCore is addressed by its own id)\n");
+  updates("sensecore", sensecore, "bench",
+          {{"name", {"Bench"}}, {"open_api_state", {"disabled"}}, {"mfa_state", {"disabled"}},
+           {"set_password_first_login", {"true"}}},
+          "remark", n);
   return 0;
 }

@@ -110,9 +110,7 @@ Result<nlohmann::json> AuthingConnector::parse(const http::Response& response) {
   if (status == 200) {
     return Failure{FailureKind::retry, "authing:response", "HTTP 200 without an Authing statusCode envelope"};
   }
-  const std::string message = enveloped && body.contains("message") && body["message"].is_string()
-                                  ? body["message"].get<std::string>()
-                                  : "";
+  const std::string message = cloud::string_member(body, {"message"});
   int api_code = 0;
   if (enveloped && body.contains("apiCode") && body["apiCode"].is_number_integer()) api_code = body["apiCode"];
   const std::string code = api_code ? std::to_string(api_code) : "";
@@ -157,15 +155,9 @@ Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, c
     if (not_found(data.failure())) return std::optional<Observed>{};
     return data.failure();
   }
-  Observed observed{key, {}};
-  for (const auto& attribute : attributes) {
-    auto value = get(data.value(), attribute);
-    if (!value) continue;
-    // Unless the mapping sets status itself, active is the absence of the disable mark.
-    if (!status_mapped_ && field(attribute) && field(attribute)->name == "status" && *value == kActive) continue;
-    observed.attributes[attribute] = {*value};
-  }
-  return std::optional<Observed>(std::move(observed));
+  const auto& user_json = data.value();
+  return std::optional<Observed>(cloud::observe(
+      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"status", kActive, status_mapped_}));
 }
 
 Status AuthingConnector::apply(const reconcile::Operation& op) {

@@ -109,6 +109,36 @@ Result<std::vector<FieldValue>> changed_fields(std::string_view api, const Field
   return out;
 }
 
+std::optional<std::string> json_text(const nlohmann::json* value) {
+  if (!value || value->is_null()) return std::nullopt;
+  std::string text = value->is_string() ? value->get<std::string>() : value->dump();
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+std::string string_member(const nlohmann::json& body, std::initializer_list<const char*> names) {
+  if (!body.is_object()) return "";
+  for (const char* name : names) {
+    if (auto it = body.find(name); it != body.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+Observed observe(const std::string& key, const std::vector<std::string>& attributes,
+                 const std::function<std::optional<std::string>(const std::string&)>& value_of,
+                 const StatusField& status) {
+  Observed observed{key, {}};
+  const mapping::CaseInsensitiveLess less;
+  for (const auto& attribute : attributes) {
+    auto value = value_of(attribute);
+    if (!value) continue;
+    const bool is_status = !less(attribute, status.name) && !less(status.name, attribute);
+    if (is_status && !status.mapped && *value == status.active) continue;
+    observed.attributes[attribute] = {*value};
+  }
+  return observed;
+}
+
 bool looks_like_email(std::string_view value) {
   const auto at = value.find('@');
   return at != std::string_view::npos && at > 0 && at + 1 < value.size() && value.find('@', at + 1) == std::string_view::npos &&

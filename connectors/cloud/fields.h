@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "connectors/connector.h"
 #include "reconcile/operation.h"
 
@@ -51,6 +53,26 @@ Result<std::vector<FieldValue>> created_fields(std::string_view api, const Field
                                                 const reconcile::Operation& create);
 Result<std::vector<FieldValue>> changed_fields(std::string_view api, const FieldLookup& lookup,
                                                 const reconcile::Operation& modify);
+
+// A JSON member as an attribute value: strings as they are, other scalars as
+// JSON text; nothing for a missing member, null or "".
+std::optional<std::string> json_text(const nlohmann::json* value);
+// The first of `names` that is a string member of `body`, or "" (error bodies
+// spell their keys either way).
+std::string string_member(const nlohmann::json& body, std::initializer_list<const char*> names);
+
+// The account's lifecycle field: unless the mapping sets it itself, its
+// active value reads as "no disable mark", so re-enabling is the mark's removal.
+struct StatusField {
+  std::string name;
+  std::string active;
+  bool mapped = false;
+};
+
+// The account `key` with those of `attributes` that `value_of` finds.
+Observed observe(const std::string& key, const std::vector<std::string>& attributes,
+                 const std::function<std::optional<std::string>(const std::string&)>& value_of,
+                 const StatusField& status);
 
 // Format checks shared by several APIs.
 bool looks_like_email(std::string_view value);

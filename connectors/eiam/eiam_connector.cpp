@@ -65,15 +65,8 @@ Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::P
   const auto& r = response.value();
   auto json = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status >= 200 && r.status < 300 && json.is_object()) return json;
-  auto text = [&](const char* a, const char* b) -> std::string {
-    if (!json.is_object()) return "";
-    for (const char* k : {a, b}) {
-      if (json.contains(k) && json[k].is_string()) return json[k];
-    }
-    return "";
-  };
-  const std::string code = text("Code", "code");
-  const std::string message = text("Message", "message");
+  const std::string code = cloud::string_member(json, {"Code", "code"});
+  const std::string message = cloud::string_member(json, {"Message", "message"});
   Failure failure = http::failure_for_status(authentication_code(code) ? 401 : r.status, code, message);
   if (code.starts_with("ResourceDuplicated")) failure.kind = FailureKind::conflict;
   if (code.starts_with("Throttling")) failure.kind = FailureKind::retry;
@@ -111,15 +104,9 @@ Result<std::optional<Observed>> EiamConnector::read(const std::string& key, cons
   auto user = find(key);
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
-  Observed observed{key, {}};
-  for (const auto& attribute : attributes) {
-    auto value = get(*user.value(), attribute);
-    if (!value) continue;
-    // Unless the mapping sets Status itself, enabled is the absence of the disable mark.
-    if (!status_mapped_ && field(attribute) && field(attribute)->name == "Status" && *value == kEnabled) continue;
-    observed.attributes[attribute] = {*value};
-  }
-  return std::optional<Observed>(std::move(observed));
+  const auto& user_json = *user.value();
+  return std::optional<Observed>(cloud::observe(
+      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"Status", kEnabled, status_mapped_}));
 }
 
 Status EiamConnector::apply(const reconcile::Operation& op) {

@@ -71,10 +71,7 @@ std::optional<std::string> get(const nlohmann::json& user, const std::string& at
   } else if (auto it = user.find(attribute); it != user.end()) {
     value = &*it;
   }
-  if (!value || value->is_null()) return std::nullopt;
-  std::string text = value->is_string() ? value->get<std::string>() : value->dump();
-  if (text.empty()) return std::nullopt;
-  return text;
+  return cloud::json_text(value);
 }
 
 }  // namespace idb::connectors::eiam

@@ -51,10 +51,8 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
   const auto& r = response.value();
   auto json = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
-  auto text = [&](const char* k) -> std::string {
-    return json.is_object() && json.contains(k) && json[k].is_string() ? json[k].get<std::string>() : "";
-  };
-  Failure failure = http::failure_for_status(r.status, text("error_code"), text("error_msg"));
+  Failure failure = http::failure_for_status(r.status, cloud::string_member(json, {"error_code"}),
+                                             cloud::string_member(json, {"error_msg"}));
   failure.code = "huawei:" + failure.code;
   return failure;
 }
@@ -86,15 +84,9 @@ Result<std::optional<Observed>> HuaweiConnector::read(const std::string& key, co
   auto user = find(key);
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
-  Observed observed{key, {}};
-  for (const auto& attribute : attributes) {
-    auto value = get(*user.value(), attribute);
-    if (!value) continue;
-    // Unless the mapping sets `disabled` itself, false is the absence of the disable mark.
-    if (!status_mapped_ && attribute == "disabled" && *value == "false") continue;
-    observed.attributes[attribute] = {*value};
-  }
-  return std::optional<Observed>(std::move(observed));
+  const auto& user_json = *user.value();
+  return std::optional<Observed>(cloud::observe(
+      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"disabled", "false", status_mapped_}));
 }
 
 Status HuaweiConnector::apply(const reconcile::Operation& op) {

@@ -54,10 +54,7 @@ void put(nlohmann::json& body, const cloud::FieldValue& value) {
 
 std::optional<std::string> get(const nlohmann::json& user, const std::string& attribute) {
   auto it = user.find(attribute);
-  if (it == user.end() || it->is_null()) return std::nullopt;
-  std::string text = it->is_string() ? it->get<std::string>() : it->dump();
-  if (text.empty()) return std::nullopt;
-  return text;
+  return cloud::json_text(it == user.end() ? nullptr : &*it);
 }
 
 }  // namespace idb::connectors::huawei

@@ -51,15 +51,8 @@ Result<nlohmann::json> PdsConnector::call(const std::string& action, const std::
   auto json = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
   // The gateway reads Code/code and Message/message.
-  auto text = [&](const char* a, const char* b) -> std::string {
-    if (!json.is_object()) return "";
-    for (const char* k : {a, b}) {
-      if (json.contains(k) && json[k].is_string()) return json[k];
-    }
-    return "";
-  };
-  const std::string code = text("code", "Code");
-  Failure failure = http::failure_for_status(r.status, code, text("message", "Message"));
+  const std::string code = cloud::string_member(json, {"code", "Code"});
+  Failure failure = http::failure_for_status(r.status, code, cloud::string_member(json, {"message", "Message"}));
   if (code.starts_with("AlreadyExist")) failure.kind = FailureKind::conflict;
   failure.code = "pds:" + failure.code;
   return failure;
@@ -79,15 +72,9 @@ Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const
   auto user = get_user(key);
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
-  Observed observed{key, {}};
-  for (const auto& attribute : attributes) {
-    auto value = get(*user.value(), attribute);
-    if (!value) continue;
-    // Unless the mapping sets status itself, enabled is the absence of the disable mark.
-    if (!status_mapped_ && attribute == "status" && *value == kEnabled) continue;
-    observed.attributes[attribute] = {*value};
-  }
-  return std::optional<Observed>(std::move(observed));
+  const auto& user_json = *user.value();
+  return std::optional<Observed>(cloud::observe(
+      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"status", kEnabled, status_mapped_}));
 }
 
 Status PdsConnector::apply(const reconcile::Operation& op) {

@@ -65,9 +65,7 @@ Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const
       if (d.is_object() && d.contains("reason") && d["reason"].is_string()) reason = d["reason"];
     }
   }
-  const std::string message = json.is_object() && json.contains("message") && json["message"].is_string()
-                                  ? json["message"].get<std::string>()
-                                  : "";
+  const std::string message = cloud::string_member(json, {"message"});
   Failure failure = http::failure_for_status(r.status, reason, message);
   failure.code = "sensecore:" + failure.code;
   return failure;
@@ -103,14 +101,9 @@ Result<std::optional<Observed>> SenseCoreConnector::read(const std::string& key,
   auto user = find(key);
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
-  Observed observed{key, {}};
-  for (const auto& attribute : attributes) {
-    auto value = get(*user.value(), attribute);
-    if (!value) continue;
-    if (!status_mapped_ && attribute == settings_.disabled_field && *value == settings_.enabled_value) continue;
-    observed.attributes[attribute] = {*value};
-  }
-  return std::optional<Observed>(std::move(observed));
+  const auto& user_json = *user.value();
+  return std::optional<Observed>(cloud::observe(
+      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {settings_.disabled_field, settings_.enabled_value, status_mapped_}));
 }
 
 Status SenseCoreConnector::apply(const reconcile::Operation& op) {

@@ -40,10 +40,7 @@ std::optional<std::string> check_username(const std::string& key) {
 
 std::optional<std::string> get(const nlohmann::json& user, const std::string& attribute) {
   auto it = user.find(attribute);
-  if (it == user.end() || it->is_null()) return std::nullopt;
-  std::string text = it->is_string() ? it->get<std::string>() : it->dump();
-  if (text.empty()) return std::nullopt;
-  return text;
+  return cloud::json_text(it == user.end() ? nullptr : &*it);
 }
 
 }  // namespace idb::connectors::sensecore

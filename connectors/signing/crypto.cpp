@@ -162,21 +162,16 @@ std::string http_date(Clock::time_point t) {
   return out;
 }
 
-std::string iso8601(Clock::time_point t) {
-  std::tm tm = utc(t);
-  char out[80];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return out;
+// Numeric strftime conversions do not depend on the locale (day and month names would).
+static std::string numeric_utc(Clock::time_point t, const char* format) {
+  const std::tm tm = utc(t);
+  char out[64];
+  return std::string(out, std::strftime(out, sizeof out, format, &tm));
 }
 
-std::string iso8601_basic(Clock::time_point t) {
-  std::tm tm = utc(t);
-  char out[80];
-  std::snprintf(out, sizeof out, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return out;
-}
+std::string iso8601(Clock::time_point t) { return numeric_utc(t, "%Y-%m-%dT%H:%M:%SZ"); }
+
+std::string iso8601_basic(Clock::time_point t) { return numeric_utc(t, "%Y%m%dT%H%M%SZ"); }
 
 bool parse_http_date(std::string_view text, Clock::time_point& out) {
   char day[4]{}, month[4]{};
