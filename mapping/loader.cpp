@@ -306,6 +306,21 @@ class Loader {
     return mapping::lookup(std::move(*entries), std::move(fallback), missing);
   }
 
+  // The arguments of a transform written as a mapping with exactly the keys `a` and `b`.
+  std::optional<std::pair<std::string, std::string>> two_strings(const YAML::Node& arg, const std::string& where,
+                                                                 const std::string& a, const std::string& b) {
+    auto keys = keyed(arg, where, {a, b});
+    if (!keys) return std::nullopt;
+    if (!keys->count(a) || !keys->count(b)) {
+      error(arg.Mark(), where + " needs '" + a + "' and '" + b + "'");
+      return std::nullopt;
+    }
+    auto first = scalar(keys->at(a), where + " '" + a + "'");
+    auto second = scalar(keys->at(b), where + " '" + b + "'");
+    if (!first || !second) return std::nullopt;
+    return std::pair{std::move(*first), std::move(*second)};
+  }
+
   std::optional<Transform> from_made(Made made, const YAML::Node& node, const std::string& context) {
     if (auto* why = std::get_if<std::string>(&made)) {
       error(node.Mark(), context + ": " + *why);
@@ -367,28 +382,14 @@ class Loader {
       return substring(*start, *length);
     }
     if (name == "replace") {
-      auto keys = keyed(arg, where, {"pattern", "with"});
-      if (!keys) return std::nullopt;
-      if (!keys->count("pattern") || !keys->count("with")) {
-        error(arg.Mark(), where + " needs 'pattern' and 'with'");
-        return std::nullopt;
-      }
-      auto pattern = scalar(keys->at("pattern"), where + " 'pattern'");
-      auto with = scalar(keys->at("with"), where + " 'with'");
-      if (!pattern || !with) return std::nullopt;
-      return from_made(replace(*pattern, *with), keys->at("pattern"), context);
+      auto args = two_strings(arg, where, "pattern", "with");
+      if (!args) return std::nullopt;
+      return from_made(replace(args->first, args->second), arg, context);
     }
     if (name == "date") {
-      auto keys = keyed(arg, where, {"from", "to"});
-      if (!keys) return std::nullopt;
-      if (!keys->count("from") || !keys->count("to")) {
-        error(arg.Mark(), where + " needs 'from' and 'to'");
-        return std::nullopt;
-      }
-      auto from = scalar(keys->at("from"), where + " 'from'");
-      auto to = scalar(keys->at("to"), where + " 'to'");
-      if (!from || !to) return std::nullopt;
-      return from_made(date_format(*from, *to), arg, context);
+      auto args = two_strings(arg, where, "from", "to");
+      if (!args) return std::nullopt;
+      return from_made(date_format(args->first, args->second), arg, context);
     }
     if (name == "phone") {
       auto region = scalar(arg, where);
@@ -396,16 +397,9 @@ class Loader {
       return from_made(phone_e164(*region), arg, context);
     }
     if (name == "boolean") {
-      auto keys = keyed(arg, where, {"true", "false"});
-      if (!keys) return std::nullopt;
-      if (!keys->count("true") || !keys->count("false")) {
-        error(arg.Mark(), where + " needs 'true' and 'false'");
-        return std::nullopt;
-      }
-      auto t = scalar(keys->at("true"), where + " 'true'");
-      auto f = scalar(keys->at("false"), where + " 'false'");
-      if (!t || !f) return std::nullopt;
-      return boolean(*t, *f);
+      auto args = two_strings(arg, where, "true", "false");
+      if (!args) return std::nullopt;
+      return boolean(args->first, args->second);
     }
     if (name == "lookup") return lookup(arg, context);
     if (name == "lower" || name == "upper" || name == "trim" || name == "sha256") {

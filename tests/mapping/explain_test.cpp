@@ -105,7 +105,7 @@ TEST(Explain, RequestErrorsAreReportedNotThrown) {
       {{kSource + "/examples/users/li.wei.json", "nowhere", "text"}, "idbridge: no target named 'nowhere' (known: ldap)\n"},
       {{kSource + "/examples/users/li.wei.json", std::nullopt, "yaml"}, "idbridge: --format must be text or json\n"},
       {{dir + "missing.json", std::nullopt, "text"}, dir + "missing.json: cannot read the user file\n"},
-      {{dir + "not_a_user.json", std::nullopt, "text"}, dir + "not_a_user.json: not a valid SCIM User: ?\n"},
+      {{dir + "not_a_user.json", std::nullopt, "text"}, dir + "not_a_user.json: not a valid SCIM User: 'userName' must be a string\n"},
       {{dir + "departments.csv", std::nullopt, "text"},
        dir + "departments.csv: not JSON: [json.exception.parse_error.101] parse error at line 1, column 1: syntax error "
              "while parsing value - invalid literal; last read: '\xE7'\n"},

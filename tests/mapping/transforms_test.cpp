@@ -211,7 +211,7 @@ TEST(Transforms, EveryBadTransformIsALoadError) {
       {"{from: userName, transform: [{replace: {pattern: '(a'}}]}",
        "m.yaml:5:51: target 't' attribute 'out': 'replace' needs 'pattern' and 'with'"},
       {"{from: userName, transform: [{replace: {pattern: '(a', with: b}}]}",
-       "m.yaml:5:61: target 't' attribute 'out': invalid regular expression '(a': Mismatched '(' and ')' in regular "
+       "m.yaml:5:51: target 't' attribute 'out': invalid regular expression '(a': Mismatched '(' and ')' in regular "
        "expression"},
       {"{from: userName, transform: [{substring: {start: 1}}]}",
        "m.yaml:5:53: target 't' attribute 'out': 'substring' needs 'length'"},
