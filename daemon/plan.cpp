@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/ldap/dn.h"
+#include "connectors/ldap/ldap_connector.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
 #include "reconcile/guards.h"
@@ -41,6 +45,40 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
     if (a.verdict != reconcile::Verdict::in_sync) e.attributes.push_back(a);
   }
   return e;
+}
+
+// A plan reads every account of a target: for LDAP one paged read of the
+// subtree answers all lookups, instead of a round trip per user. Returns no
+// reader (per-user reads) for other targets or when the paged read fails.
+AccountReader prefetch(const TargetBinding& binding, const config::Config& config) {
+  auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
+  const auto target = std::find_if(config.targets.begin(), config.targets.end(),
+                                   [&](const config::Target& t) { return t.name == binding.connector->name(); });
+  if (!ldap || target == config.targets.end()) return nullptr;
+  std::vector<std::string> attributes = binding.mapping->managed_attributes();
+  attributes.push_back(binding.disable.attribute);
+  auto accounts = std::make_shared<std::unordered_map<std::string, mapping::Attributes>>();
+  const auto status = ldap->read_all(target->ldap.base_dn, "(objectClass=*)", attributes,
+                                     [&](connectors::ldap::ObservedEntry&& e) {
+                                       if (auto dn = connectors::ldap::parse_dn(e.observed.key)) {
+                                         (*accounts)[connectors::ldap::normalize(dn.value())] =
+                                             std::move(e.observed.attributes);
+                                       }
+                                     });
+  if (!status) {
+    spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", binding.connector->name(),
+                 status.failure().message);
+    return nullptr;
+  }
+  return [accounts, &binding](const std::string& key, const std::vector<std::string>& attrs)
+             -> connectors::Result<std::optional<connectors::Observed>> {
+    const auto dn = connectors::ldap::parse_dn(key);
+    if (!dn) return binding.connector->read(key, attrs);  // let the target word the error
+    const auto it = accounts->find(connectors::ldap::normalize(dn.value()));
+    if (it == accounts->end()) return std::optional<connectors::Observed>();
+    // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
+    return std::optional<connectors::Observed>(connectors::Observed{key, it->second});
+  };
 }
 
 bool write_file(const std::filesystem::path& path, const std::string& text) {
@@ -166,8 +204,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt};
     reconcile::RunCounts counts;
+    const AccountReader reader = prefetch(binding, config);
     for (const auto& user : users) {
-      const auto planned = plan_user(binding, user, runtime.store->baseline(name, user.id));
+      const auto planned = plan_user(binding, user, runtime.store->baseline(name, user.id), reader);
       target.users.push_back(entry_for(user, planned));
       if (!planned) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;

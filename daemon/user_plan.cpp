@@ -17,7 +17,7 @@ const char* to_string(UserPlan::Kind kind) {
 }
 
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
-                                       const std::optional<state::Baseline>& baseline) {
+                                       const std::optional<state::Baseline>& baseline, const AccountReader& reader) {
   auto mapped = target.mapping->apply(user.resource);
   if (auto* why = std::get_if<std::string>(&mapped)) {
     return connectors::Failure{connectors::FailureKind::permanent, "mapping", *why};
@@ -28,13 +28,15 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
 
   std::vector<std::string> wanted;
   for (const auto& [name, values] : plan.desired.attributes) wanted.push_back(name);
-  auto& connector = *target.connector;
-  auto found = connector.read(plan.desired.key, wanted);
+  const AccountReader read = reader ? reader : [&target](const std::string& key, const std::vector<std::string>& attrs) {
+    return target.connector->read(key, attrs);
+  };
+  auto found = read(plan.desired.key, wanted);
   if (!found) return found.failure();
   // The key template's output changed since we last wrote: the account is
   // still where we put it, and is renamed rather than created again.
   if (!found.value() && baseline && baseline->key != plan.desired.key) {
-    found = connector.read(baseline->key, wanted);
+    found = read(baseline->key, wanted);
     if (!found) return found.failure();
   }
   if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};

@@ -3,6 +3,7 @@
 // renamed key), decide per attribute, and derive the operations. Reads the
 // target but writes nothing, so the daemon's worker and the dry-run `plan`
 // share exactly the same decisions.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,9 +34,15 @@ struct UserPlan {
 };
 const char* to_string(UserPlan::Kind kind);
 
+// How an account is looked up: by default one read on the target; a full
+// plan serves them from one paged read of the whole target instead.
+using AccountReader = std::function<connectors::Result<std::optional<connectors::Observed>>(
+    const std::string& key, const std::vector<std::string>& attributes)>;
+
 // A Failure when the mapping cannot build the account (permanent) or the
 // target cannot be read.
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
-                                       const std::optional<state::Baseline>& baseline);
+                                       const std::optional<state::Baseline>& baseline,
+                                       const AccountReader& reader = nullptr);
 
 }  // namespace idb::daemon

@@ -21,8 +21,10 @@ void diff(const std::string& name, const Values& desired, const Values& observed
   } else if (replace_only || observed.empty() || (desired.size() == 1 && observed.size() == 1)) {
     out.push_back({name, ChangeKind::replace, desired});
   } else {
-    if (!missing.empty()) out.push_back({name, ChangeKind::add, missing});
+    // Removes first: with a case-insensitive attribute, adding "Ann@x" while
+    // "ann@x" is still there fails as a duplicate value.
     if (!extra.empty()) out.push_back({name, ChangeKind::remove, extra});
+    if (!missing.empty()) out.push_back({name, ChangeKind::add, missing});
   }
 }
 

@@ -27,7 +27,7 @@ TEST(Planner, ModifiesOnlyWhatDiffers) {
   const auto ops = plan(desired({{"cn", {"New"}},            // single value changed -> replace
                                  {"sn", {"Same"}},           // equal -> nothing
                                  {"title", {}},              // present on target, unset in source -> remove
-                                 {"mail", {"a", "c"}},       // multi-valued -> add c, remove b
+                                 {"mail", {"a", "c"}},       // multi-valued -> remove b, then add c
                                  {"telephoneNumber", {"1"}},  // absent on target -> replace (idempotent add)
                                  {"objectClass", {"inetOrgPerson", "person"}}}),  // additive: only add missing
                         account({{"cn", {"Old"}},
@@ -39,8 +39,8 @@ TEST(Planner, ModifiesOnlyWhatDiffers) {
   EXPECT_EQ(ops[0].kind, Operation::Kind::modify);
   const std::vector<AttributeChange> expected = {
       {"cn", ChangeKind::replace, {"New"}},
-      {"mail", ChangeKind::add, {"c"}},
       {"mail", ChangeKind::remove, {"b"}},
+      {"mail", ChangeKind::add, {"c"}},
       {"objectClass", ChangeKind::add, {"person"}},
       {"telephoneNumber", ChangeKind::replace, {"1"}},
       {"title", ChangeKind::remove, {}},
