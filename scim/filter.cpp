@@ -285,8 +285,11 @@ class Parser {
     // Entra ID writes booleans as True/False; RFC 7644 says lower case.
     const std::string lowered = lower(token);
     if (lowered == "true" || lowered == "false" || lowered == "null") token = lowered;
-    out = nlohmann::json::parse(token, nullptr, /*allow_exceptions=*/false);
-    if (out.is_discarded() || out.is_object() || out.is_array()) {
+    // Only scalars are values; not even handing '[' or '{' to the parser
+    // keeps a hostile nesting away from its recursion.
+    const bool scalar = token[0] != '[' && token[0] != '{';
+    if (scalar) out = nlohmann::json::parse(token, nullptr, /*allow_exceptions=*/false);
+    if (!scalar || out.is_discarded() || out.is_object() || out.is_array()) {
       return ParseError{"invalid value '" + std::string(s_.substr(begin, pos_ - begin)) + "'", begin};
     }
     return std::nullopt;

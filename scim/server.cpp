@@ -13,6 +13,7 @@
 
 #include "scim/ascii.h"
 #include "scim/discovery.h"
+#include "scim/json_body.h"
 #include "scim/patch.h"
 #include "scim/resource.h"
 
@@ -70,12 +71,12 @@ std::string base_url(const httplib::Request& req) {
 }
 
 std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
-  auto body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) {
-    send_error(res, {400, "invalidSyntax", "the request body is not valid JSON"});
+  auto body = parse_json_body(req.body);
+  if (auto* err = std::get_if<Error>(&body)) {
+    send_error(res, *err);
     return std::nullopt;
   }
-  return body;
+  return std::get<json>(std::move(body));
 }
 
 Error write_conflict(state::WriteStatus status) {

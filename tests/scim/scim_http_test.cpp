@@ -326,13 +326,15 @@ TEST_F(ScimHttp, LimitsAnswerCleanly) {
   EXPECT_EQ(page["itemsPerPage"], 2);
   EXPECT_EQ(page["totalResults"], 3);
   EXPECT_EQ(ok_json(client_->Get("/scim/v2/Users?startIndex=-5&count=-1"))["itemsPerPage"], 0);
-  std::string deep = "userName pr";
-  for (int i = 0; i < 40; ++i) deep = "(" + deep + ")";
-  expect_error(find(deep), 400, "invalidFilter");
+  std::string nested = "userName pr";
+  for (int i = 0; i < 40; ++i) nested = "(" + nested + ")";
+  expect_error(find(nested), 400, "invalidFilter");
   expect_error(find("userName eq \"" + std::string(3000, 'x') + "\""), 400, "invalidFilter");  // longer than 1000
   expect_error(client_->Post("/scim/v2/Users", std::string(5000, ' '), "application/scim+json"), 413, "");
   expect_error(client_->Get("/scim/v2/Users?filter=userName%20eq%20%22%FF%22"), 400, "invalidFilter");
   expect_error(client_->Get("/scim/v2/Nothing"), 404, "");
+  const std::string deep = "{\"userName\":\"x\",\"a\":" + std::string(2000, '[') + std::string(2000, ']') + "}";
+  expect_error(client_->Post("/scim/v2/Users", deep, "application/scim+json"), 400, "invalidSyntax");
   expect_error(patch("/scim/v2/Users/x", json::array()), 404, "");
 }
 
