@@ -102,7 +102,8 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
     const auto& target_mapping = runtime->mappings.at(target.name);
     runtime->connectors.push_back(make_connector(target, target_mapping));
     runtime->target_names.push_back(target.name);
-    bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target), reconcile::Policies{}});
+    bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target),
+                        reconcile::policies_for(target_mapping)});
   }
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
   return runtime;

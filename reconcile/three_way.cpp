@@ -4,16 +4,6 @@
 
 namespace idb::reconcile {
 
-const char* to_string(Authority authority) {
-  switch (authority) {
-    case Authority::source: return "source";
-    case Authority::target: return "target";
-    case Authority::create_only: return "create_only";
-    case Authority::manual: return "manual";
-  }
-  return "?";
-}
-
 const char* to_string(Verdict verdict) {
   switch (verdict) {
     case Verdict::in_sync: return "in_sync";
@@ -29,6 +19,14 @@ const char* to_string(Verdict verdict) {
 Authority Policies::of(const std::string& attribute) const {
   const auto it = per_attribute.find(attribute);
   return it == per_attribute.end() ? fallback : it->second;
+}
+
+Policies policies_for(const mapping::TargetMapping& mapping) {
+  Policies policies;
+  for (const auto& attribute : mapping.managed_attributes()) {
+    policies.per_attribute[attribute] = mapping.authority(attribute);
+  }
+  return policies;
 }
 
 namespace {

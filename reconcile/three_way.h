@@ -14,20 +14,20 @@
 
 namespace idb::reconcile {
 
-// Who owns an attribute's value on the target.
-enum class Authority {
-  source,       // the source wins: target edits are reverted
-  target,       // a target edit is kept, and the value is no longer managed
-  create_only,  // written when the account is created, never afterwards
-  manual,       // never written: every divergence goes to review
-};
-const char* to_string(Authority authority);
+// Who owns an attribute's value on the target is the mapping's word
+// (`authoritative:`): source wins and reverts target edits; target keeps an
+// edit and stops managing the value; create_only writes it once; manual never
+// writes it and sends every divergence to review.
+using mapping::Authority;
 
 struct Policies {
   Authority fallback = Authority::source;  // the target's default
   std::map<std::string, Authority, mapping::CaseInsensitiveLess> per_attribute;
   Authority of(const std::string& attribute) const;
 };
+
+// The authority the mapping gives each attribute it manages.
+Policies policies_for(const mapping::TargetMapping& mapping);
 
 enum class Verdict {
   in_sync,       // the target already holds the desired value

@@ -121,3 +121,29 @@ TEST(ThreeWay, AdditiveAttributesToleratePlusValues) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ThreeWay, PoliciesComeFromTheMapping) {
+  const std::vector<idb::mapping::TargetRef> targets = {{"ldap", "ldap", nullptr}};
+  auto loaded = idb::mapping::parse(R"(
+targets:
+  ldap:
+    dn: "uid={userName},dc=x"
+    attributes:
+      uid: userName
+      title: {from: title, authoritative: target}
+      o: {value: Org, authoritative: create_only}
+      description: {from: nickName, authoritative: manual}
+)",
+                                    "m.yaml", targets);
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+  const Policies p = policies_for(loaded.targets.at("ldap"));
+  EXPECT_EQ(p.of("uid"), Authority::source);
+  EXPECT_EQ(p.of("TITLE"), Authority::target);
+  EXPECT_EQ(p.of("o"), Authority::create_only);
+  EXPECT_EQ(p.of("description"), Authority::manual);
+  EXPECT_EQ(p.of("unmapped"), Authority::source);
+}
+
+}  // namespace
