@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,8 +45,10 @@ Process::~Process() {
 bool Process::running() {
   if (pid_ < 0) return false;
   int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+  rusage usage{};
+  if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
     status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    max_rss_kb_ = usage.ru_maxrss;
     pid_ = -1;
     return false;
   }

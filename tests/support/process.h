@@ -24,10 +24,13 @@ class Process {
   // Waits for the process to exit by itself (killing it after 60 s); returns its exit status.
   int wait();
   bool running();
+  // Peak resident memory of the process once it has exited (kB), for benchmarks.
+  long max_rss_kb() const { return max_rss_kb_; }
 
  private:
   pid_t pid_ = -1;
   int status_ = -1;
+  long max_rss_kb_ = 0;
 };
 
 std::string read_file(const std::filesystem::path& path);

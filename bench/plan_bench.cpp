@@ -1,0 +1,106 @@
+// Full dry run (`idbridge plan`) of N users against a local slapd, beside one
+// paged `ldapsearch` of the same subtree in the same run: the physical floor
+// of reading the target. Prints wall times, the ratio and plan's peak RSS.
+//
+//   plan_bench [--users N]        (default 10000; the figure is 100000)
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "state/store.h"
+#include "tests/support/process.h"
+#include "tests/support/slapd.h"
+
+namespace fs = std::filesystem;
+using idb::test::Process;
+
+namespace {
+
+struct Run {
+  double seconds;
+  long rss_kb;
+  int status;
+};
+
+Run timed(std::vector<std::string> argv, const std::map<std::string, std::string>& env, const fs::path& log) {
+  const auto start = std::chrono::steady_clock::now();
+  Process p(std::move(argv), env, log);
+  const int status = p.wait();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {s, p.max_rss_kb(), status};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int users = 10000;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--users") users = std::stoi(argv[++i]);
+  }
+  // fsyncs on a RAM disk cost nothing: the population step is not what is measured.
+  const fs::path dir = fs::path(fs::exists("/dev/shm") ? "/dev/shm" : fs::temp_directory_path()) /
+                       ("idb-plan-bench-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto slapd = idb::test::Slapd::start();
+
+  {
+    auto store = idb::state::Store::open(dir / "state");
+    for (int i = 0; i < users; ++i) {
+      const std::string name = "user" + std::to_string(i);
+      idb::state::User u;
+      u.id = "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i);
+      u.user_name = name;
+      u.version = 1;
+      u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
+                    {"id", u.id},
+                    {"userName", name},
+                    {"name", {{"givenName", "Given" + std::to_string(i)}, {"familyName", "Family"}}},
+                    {"emails", {{{"value", name + "@example.org"}, {"type", "work"}, {"primary", true}}}},
+                    {"phoneNumbers", {{{"value", "+1-555-" + std::to_string(1000000 + i)}, {"type", "work"}}}},
+                    {"title", "Engineer"},
+                    {"active", true}};
+      store->insert_user(u, {"ldap"}, 0);
+    }
+  }
+
+  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "quickstart.yaml");
+  std::string config((std::istreambuf_iterator<char>(in)), {});
+  config.replace(config.find("mapping: mappings/quickstart.yaml"), 33,
+                 "mapping: " + (fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml").string());
+  config.replace(config.find("level: info"), 11, "level: warn");
+  std::ofstream(dir / "idbridge.yaml") << config;
+  const std::map<std::string, std::string> env = {
+      {"IDBRIDGE_SCIM_TOKEN", "bench"}, {"IDBRIDGE_LDAP_URL", slapd->url()}, {"IDBRIDGE_LDAP_PASSWORD", slapd->password()}};
+  const std::string state = (dir / "state").string(), cfg = (dir / "idbridge.yaml").string();
+
+  const Run sync = timed({IDBRIDGE_BINARY, "sync", "--once", "--config", cfg, "--state-dir", state}, env, dir / "sync.log");
+  if (sync.status != 0) {
+    std::cerr << "sync failed (" << sync.status << "), see " << dir / "sync.log" << "\n";
+    return 1;
+  }
+  const Run plan = timed({IDBRIDGE_BINARY, "plan", "--config", cfg, "--state-dir", state, "--format", "json",
+                          "--output", (dir / "plan.json").string()},
+                         env, dir / "plan.log");
+  const Run search = timed({"/usr/bin/ldapsearch", "-x", "-LLL", "-H", slapd->url(), "-D", slapd->bind_dn(), "-y",
+                            (slapd->dir() / "password").string(), "-E", "pr=1000/noprompt", "-b",
+                            "ou=people," + slapd->base_dn(), "(objectClass=*)"},
+                           {{"LDAPNOINIT", "1"}}, dir / "ldapsearch.out");
+  const auto report = nlohmann::json::parse(std::ifstream(dir / "plan.json"));
+  const auto& counts = report["targets"][0]["counts"];
+
+  std::printf("users: %d\n", users);
+  std::printf("initial sync (sync --once, one user at a time): %.2f s, %.0f users/s\n", sync.seconds,
+              users / sync.seconds);
+  std::printf("plan (full dry run, JSON report): %.2f s, %.0f users/s, peak RSS %.1f MB, exit %d, no-op %d\n",
+              plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
+  std::printf("ldapsearch paged (1000/page) of the same subtree: %.2f s\n", search.seconds);
+  std::printf("plan / ldapsearch: %.2fx\n", plan.seconds / search.seconds);
+  slapd.reset();
+  fs::remove_all(dir);
+  return plan.status == 0 && counts["no-op"].get<int>() == users ? 0 : 1;
+}
