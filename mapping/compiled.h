@@ -40,7 +40,6 @@ struct Rule {
 struct TargetMapping::Compiled {
   std::string target;
   Template key;
-  std::string key_text;
   Escape key_escape;
   Values object_classes;
   std::optional<Condition> scope;

@@ -593,7 +593,6 @@ class Loader {
         error(k.Mark(), context + ": '" + key_name + "' must be a template string");
       } else if (auto s = source(k, true, context + " " + key_name)) {
         key = std::get<Template>(std::move(*s));
-        c->key_text = k.Scalar();
       }
     }
     if (parts.count("object_classes")) string_list(parts.at("object_classes"), context + ": 'object_classes'", c->object_classes);
@@ -606,10 +605,13 @@ class Loader {
       } else {
         for (const auto& entry : s) {
           const std::string name = text(entry.first);
-          if (auto l = limits(entry.second, context + " schema '" + name + "'")) {
-            c->schema.emplace(name, std::move(*l));
-            schema_nodes.emplace(name, entry.first);
+          if (auto it = schema_nodes.find(name); it != schema_nodes.end()) {
+            error(entry.first.Mark(), context + ": duplicate schema attribute '" + name + "' (first at line " +
+                                          std::to_string(it->second.Mark().line + 1) + ")");
+            continue;
           }
+          schema_nodes.emplace(name, entry.first);
+          if (auto l = limits(entry.second, context + " schema '" + name + "'")) c->schema.emplace(name, std::move(*l));
         }
       }
     }

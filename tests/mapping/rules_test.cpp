@@ -148,6 +148,8 @@ TEST(Rules, EveryLanguageErrorIsLocated) {
         "multi_valued)",
         "m.yaml:5:17: target 't' schema 'a': 'type' must be string, integer or boolean",
         "m.yaml:5:35: target 't' schema 'a': 'max_length' must be a whole number"}},
+      {"targets:\n  t:\n    key: k\n    schema:\n      a: {}\n      A: {type: integer}\n    attributes: {}\n",
+       {"m.yaml:6:7: target 't': duplicate schema attribute 'A' (first at line 5)"}},
       {"targets:\n  t:\n    key: k\n    schema:\n      a: {required: true}\n    attributes: {}\n",
        {"m.yaml:5:7: target 't': the schema requires 'a' but no rule maps it"}},
       {"targets:\n  t:\n    key: k\n    schema:\n      a: {max_length: 2, enum: [ok, long]}\n    attributes: {}\n",
