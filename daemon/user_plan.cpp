@@ -18,11 +18,17 @@ const char* to_string(UserPlan::Kind kind) {
 
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
                                        const std::optional<state::Baseline>& baseline, const AccountReader& reader) {
+  UserPlan plan;
+  // Outside the target's scope: not ours to manage there. (Whether leaving the
+  // scope should disable an account we created is the lifecycle's next step.)
+  if (!target.mapping->in_scope(user.resource)) {
+    plan.kind = UserPlan::Kind::skip;
+    return plan;
+  }
   auto mapped = target.mapping->apply(user.resource);
   if (auto* why = std::get_if<std::string>(&mapped)) {
     return connectors::Failure{connectors::FailureKind::permanent, "mapping", *why};
   }
-  UserPlan plan;
   plan.disabled = user.deleted || !scim::is_active(user.resource);
   plan.desired = reconcile::apply_lifecycle(std::get<mapping::Desired>(std::move(mapped)), plan.disabled, target.disable);
 

@@ -23,6 +23,7 @@ struct TargetBinding {
 };
 
 struct UserPlan {
+  // skip: the user is outside the target's scope, or disabled without an account there.
   enum class Kind { create, update, disable, noop, skip };
   Kind kind = Kind::noop;
   bool disabled = false;                      // the user is deleted or inactive at the source

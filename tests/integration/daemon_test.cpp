@@ -366,6 +366,35 @@ TEST_F(Daemon, ApplyDoesExactlyTheSavedPlanOrRefuses) {
   EXPECT_EQ(again["targets"][0]["counts"]["no-op"], 2);
 }
 
+TEST_F(Daemon, UsersOutsideATargetsScopeAreLeftAlone) {
+  // The quickstart mapping, scoped to employees.
+  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml");
+  std::string mapping((std::istreambuf_iterator<char>(in)), {});
+  mapping.replace(mapping.find("  ldap:\n"), 8, "  ldap:\n    scope: 'userType eq \"Employee\"'\n");
+  std::ofstream(dir_ / "scoped.yaml") << mapping;
+  std::string text = idb::test::read_file(config_);
+  const size_t at = text.find("mapping: ");
+  text.replace(at, text.find('\n', at) - at, "mapping: " + (dir_ / "scoped.yaml").string());
+  std::ofstream(config_) << text;
+
+  start_daemon();
+  json employee = sample_user("ada.lovelace"), contractor = sample_user("grace.hopper");
+  employee["userType"] = "Employee";
+  contractor["userType"] = "Contractor";
+  create(employee);
+  create(contractor);
+  ASSERT_TRUE(eventually([&] { return entry("ada.lovelace").has_value(); }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  EXPECT_FALSE(entry("grace.hopper"));
+  EXPECT_EQ(idb::test::read_file(log_).find("dead letters"), std::string::npos);  // skipped, not failed
+  EXPECT_EQ(run({"plan", "--config", config_.string(), "--state-dir", (dir_ / "state").string(), "--format", "json",
+                 "--output", (dir_ / "p.json").string()}),
+            0);
+  const json report = json::parse(idb::test::read_file(dir_ / "p.json"));
+  EXPECT_EQ(report["targets"][0]["counts"]["skip"], 1);
+  EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 1);
+}
+
 TEST_F(Daemon, CommandLineExitStatuses) {
   EXPECT_EQ(run({"version"}), 0);
   EXPECT_EQ(run({"--help"}), 0);
