@@ -177,6 +177,8 @@ Service::Service(state::Store& store, ServiceSettings settings, OnChange on_chan
 
 Service::~Service() = default;
 
+std::mutex& Service::lock_for(const std::string& id) { return id_locks_[std::hash<std::string>{}(id) % id_locks_.size()]; }
+
 QueryLimits Service::query_limits() const { return {settings_.max_results, settings_.filter_limits}; }
 
 bool Service::authorized(const httplib::Request& req) const {
@@ -197,6 +199,7 @@ bool Service::authorized(const httplib::Request& req) const {
 
 void Service::mount(httplib::Server& server) {
   server.set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
+  server.set_tcp_nodelay(true);  // responses go out whole; Nagle would hold their tail for a delayed ACK
   // httplib answers some errors itself (413, 414, 400 on a broken request
   // line, 404 on an unknown path); give those a SCIM body too, leaving bodies
   // our handlers wrote untouched.
@@ -273,7 +276,6 @@ void Service::create(Collection& c, const httplib::Request& req, httplib::Respon
   Stored s;
   s.id = new_id();
   s.version = 1;
-  std::lock_guard lock(write_mu_);
   if (auto err = c.check_references(resource)) return send_error(res, *err);
   s.resource = with_server_fields(std::move(resource),
                                   {s.id, s.version, rfc3339(now), rfc3339(now), base_url(req) + c.type().endpoint + "/" + s.id},
@@ -304,7 +306,7 @@ void Service::replace(Collection& c, const httplib::Request& req, httplib::Respo
   auto normalized = normalize(c.type(), *body);
   if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
 
-  std::lock_guard lock(write_mu_);
+  std::lock_guard lock(lock_for(req.matches[1]));
   const auto existing = c.get(req.matches[1]);
   if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
   if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
@@ -315,7 +317,7 @@ void Service::patch(Collection& c, const httplib::Request& req, httplib::Respons
   const auto body = parse_body(req, res);
   if (!body) return;
 
-  std::lock_guard lock(write_mu_);
+  std::lock_guard lock(lock_for(req.matches[1]));
   const auto existing = c.get(req.matches[1]);
   if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
   if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
@@ -352,7 +354,7 @@ void Service::write_new_version(Collection& c, const Stored& existing, json reso
 }
 
 void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(write_mu_);
+  std::lock_guard lock(lock_for(req.matches[1]));
   if (req.has_header("If-Match")) {
     const auto existing = c.get(req.matches[1]);
     if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));

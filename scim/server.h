@@ -2,6 +2,7 @@
 // The SCIM 2.0 endpoint (/scim/v2): HTTP in, durable state out. A write is
 // answered only after the resource (and, for users, its outbox entries) is
 // committed.
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -69,7 +70,11 @@ class Service {
   OnChange on_change_;
   Clock clock_;
   std::unique_ptr<Collection> users_, groups_;
-  std::mutex write_mu_;  // a read-modify-write (PUT, PATCH) must not interleave with another write
+  // A read-modify-write (PUT, PATCH, DELETE with If-Match) of one resource
+  // must not interleave with another of the same resource; writes of
+  // different resources run together, so the store can commit them as a group.
+  std::mutex& lock_for(const std::string& id);
+  std::array<std::mutex, 64> id_locks_;
 };
 
 }  // namespace idb::scim

@@ -81,18 +81,22 @@ std::optional<std::string> Statement::optional_text(int column) {
   return std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
-Transaction::Transaction(sqlite3* db) : db_(db) { exec(db, "BEGIN IMMEDIATE"); }
+Transaction::Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+  exec(db, nested_ ? "SAVEPOINT idb_write" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
   // Some errors (disk full, I/O) make SQLite roll back by itself; ROLLBACK
   // would then fail. If ROLLBACK fails with the transaction still open, the
   // next BEGIN fails loudly ("cannot start a transaction within a
   // transaction"), so nothing is lost silently; a destructor cannot throw.
-  if (!done_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!done_ && !sqlite3_get_autocommit(db_)) {
+    sqlite3_exec(db_, nested_ ? "ROLLBACK TO idb_write; RELEASE idb_write" : "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 void Transaction::commit() {
-  exec(db_, "COMMIT");
+  exec(db_, nested_ ? "RELEASE idb_write" : "COMMIT");
   done_ = true;
 }
 

@@ -78,6 +78,8 @@ class Statement {
 // BEGIN IMMEDIATE: takes the write lock up front, so the checks made inside
 // (uniqueness, generation) still hold when the writes land, and a busy
 // database waits at BEGIN (busy timeout) instead of failing mid-way.
+// Inside an open transaction it is a SAVEPOINT instead: one write of a group
+// commit rolls back alone, and lands only when the enclosing one commits.
 class Transaction {
  public:
   explicit Transaction(sqlite3* db);
@@ -88,6 +90,7 @@ class Transaction {
 
  private:
   sqlite3* db_;
+  bool nested_;
   bool done_ = false;
 };
 

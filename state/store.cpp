@@ -1,6 +1,7 @@
 #include "state/store.h"
 
 #include <algorithm>
+#include <exception>
 #include <limits>
 
 #include "state/migrations.h"
@@ -201,27 +202,81 @@ int Store::schema_version() {
   return state::schema_version(db_);
 }
 
-WriteStatus Store::insert_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
+struct Store::PendingWrite {
+  const std::function<WriteStatus()>& write;
+  WriteStatus status = WriteStatus::ok;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+WriteStatus Store::grouped(const std::function<WriteStatus()>& write) {
+  PendingWrite mine{write, WriteStatus::ok, nullptr, false};
+  std::unique_lock queue(queue_mu_);
+  queue_.push_back(&mine);
+  while (!mine.done) {
+    if (committing_) {
+      queue_cv_.wait(queue);
+      continue;
+    }
+    // This caller commits for everyone waiting, itself included.
+    committing_ = true;
+    std::vector<PendingWrite*> batch;
+    batch.swap(queue_);
+    queue.unlock();
+    commit_batch(batch);
+    queue.lock();
+    for (PendingWrite* p : batch) p->done = true;
+    committing_ = false;
+    queue_cv_.notify_all();
+  }
+  if (mine.error) std::rethrow_exception(mine.error);
+  return mine.status;
+}
+
+void Store::commit_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard lock(mu_);
-  return write_user(db_, user, targets, now_ms, Write::insert);
+  try {
+    Transaction tx(db_);
+    for (PendingWrite* p : batch) {
+      // An I/O error can make SQLite end the whole transaction: what follows
+      // must not run outside it, acknowledged by nothing.
+      if (sqlite3_get_autocommit(db_)) throw StoreError("state store: the group transaction ended early");
+      try {
+        p->status = p->write();
+      } catch (const StoreError&) {
+        p->error = std::current_exception();
+      }
+    }
+    tx.commit();
+  } catch (...) {
+    // Nothing of the batch is durable: every writer learns it.
+    for (PendingWrite* p : batch) {
+      if (!p->error) p->error = std::current_exception();
+    }
+  }
+}
+
+WriteStatus Store::insert_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
+  return grouped([&] { return write_user(db_, user, targets, now_ms, Write::insert); });
 }
 
 WriteStatus Store::replace_user(const User& user, const std::vector<std::string>& targets, int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  return write_user(db_, user, targets, now_ms, Write::replace);
+  return grouped([&] { return write_user(db_, user, targets, now_ms, Write::replace); });
 }
 
 WriteStatus Store::delete_user(const std::string& id, const std::vector<std::string>& targets, int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  Transaction tx(db_);
-  const int64_t changed =
-      Statement(db_, "UPDATE users SET deleted = 1, version = version + 1, updated_ms = ?2 WHERE id = ?1 AND deleted = 0")
-          .bind(id, now_ms)
-          .run();
-  if (changed == 0) return WriteStatus::not_found;
-  enqueue(db_, targets, now_ms, id);
-  tx.commit();
-  return WriteStatus::ok;
+  return grouped([&] {
+    Transaction tx(db_);
+    const int64_t changed =
+        Statement(db_,
+                  "UPDATE users SET deleted = 1, version = version + 1, updated_ms = ?2 WHERE id = ?1 AND deleted = 0")
+            .bind(id, now_ms)
+            .run();
+    if (changed == 0) return WriteStatus::not_found;
+    enqueue(db_, targets, now_ms, id);
+    tx.commit();
+    return WriteStatus::ok;
+  });
 }
 
 std::optional<User> Store::get_user(const std::string& id, bool include_deleted) {

@@ -5,8 +5,10 @@
 // may be acknowledged right after it.
 //
 // Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -131,8 +133,19 @@ class Store {
 
  private:
   explicit Store(sqlite3* db);
+  // Group commit: concurrent writes share one transaction and one fsync.
+  // Each runs in its own savepoint (a failed one rolls back alone) and its
+  // caller returns once the shared commit is durable.
+  WriteStatus grouped(const std::function<WriteStatus()>& write);
+  struct PendingWrite;
+  void commit_batch(const std::vector<PendingWrite*>& batch);
+
   sqlite3* db_;
   std::mutex mu_;
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace idb::state

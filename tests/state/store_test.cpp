@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -435,6 +436,33 @@ TEST_F(state_store, EverythingSurvivesCloseAndReopen) {
   EXPECT_EQ(store_->outbox_size("authing"), 2);
   EXPECT_EQ(store_->next_due_ms("authing"), 150);
   EXPECT_EQ(store_->due("authing", 10000, 10).back().last_error, "slow");
+}
+
+}  // namespace
+}  // namespace idb::state
+
+namespace idb::state {
+namespace {
+
+// Concurrent writes share commits (group commit); each still succeeds or
+// fails on its own, and what was acknowledged survives a reopen.
+TEST_F(state_store, ConcurrentWritesCommitTogetherAndFailAlone) {
+  std::vector<std::thread> writers;
+  std::vector<WriteStatus> results(16);
+  for (int i = 0; i < 16; ++i) {
+    writers.emplace_back([&, i] {
+      // Writers 0 and 1 want the same userName: exactly one may have it.
+      const std::string name = i < 2 ? "twin" : "user" + std::to_string(i);
+      results[i] = store_->insert_user(make_user("u" + std::to_string(i), name), kTargets, 100 + i);
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(std::count(results.begin(), results.end(), WriteStatus::ok), 15);
+  EXPECT_EQ(std::count(results.begin(), results.end(), WriteStatus::user_name_taken), 1);
+  reopen();
+  EXPECT_EQ(store_->count_users(), 15);
+  EXPECT_EQ(store_->outbox_size("ldap"), 15);
+  EXPECT_TRUE(store_->find_by_user_name("twin"));
 }
 
 }  // namespace
