@@ -97,10 +97,11 @@ class HttpClientTest : public ::testing::Test {
     return o;
   }
 
-  Loopback server_{[](int status) { return "{\"status\":" + std::to_string(status) + "}"; }};
   std::atomic<int> acted_{0};
   std::mutex mutex_;
   std::set<std::string> nonces_;
+  // Last, so it stops (waiting for a handler still sleeping on a slow fault) before the members it uses go.
+  Loopback server_{[](int status) { return "{\"status\":" + std::to_string(status) + "}"; }};
 };
 
 const Sign kNonce = [](Request& r) { r.headers.emplace_back("X-Nonce", signing::random_hex(8)); };

@@ -60,12 +60,13 @@ class AuthingServer {
   void delete_users(const httplib::Request& req, httplib::Response& res);
 
   AuthingServerOptions options_;
-  Loopback http_;
   mutable std::mutex mutex_;
   std::vector<Json> users_;  // in creation order, for paging
   std::set<std::string> nonces_;
   std::map<std::string, std::chrono::system_clock::time_point> tokens_;
   int tokens_issued_ = 0;
+  // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
+  Loopback http_;
 };
 
 }  // namespace idb::test::cloud

@@ -55,11 +55,12 @@ class EiamServer {
   Json* user(const std::string& user_id);
 
   EiamServerOptions options_;
-  Loopback http_;
   mutable std::mutex mutex_;
   std::vector<Json> users_;
   std::map<std::string, std::string> client_tokens_;  // ClientToken -> UserId
   std::set<std::string> nonces_;
+  // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
+  Loopback http_;
 };
 
 }  // namespace idb::test::cloud

@@ -46,9 +46,10 @@ class HuaweiServer {
   void item(const httplib::Request& req, httplib::Response& res);
 
   HuaweiServerOptions options_;
-  Loopback http_;
   mutable std::mutex mutex_;
   std::vector<Json> users_;
+  // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
+  Loopback http_;
 };
 
 }  // namespace idb::test::cloud

@@ -56,10 +56,11 @@ class PdsServer {
   void page(const std::vector<const Json*>& matches, const Json& body, httplib::Response& res);
 
   PdsServerOptions options_;
-  Loopback http_;
   mutable std::mutex mutex_;
   std::map<std::string, Json> users_;  // by user_id; ordered, so markers are user_ids
   std::set<std::string> nonces_;
+  // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
+  Loopback http_;
 };
 
 }  // namespace idb::test::cloud

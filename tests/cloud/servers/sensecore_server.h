@@ -45,9 +45,10 @@ class SenseCoreServer {
   void item(const httplib::Request& req, httplib::Response& res);
 
   SenseCoreServerOptions options_;
-  Loopback http_;
   mutable std::mutex mutex_;
   std::vector<Json> users_;
+  // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
+  Loopback http_;
 };
 
 }  // namespace idb::test::cloud
