@@ -2,13 +2,16 @@
 // paged `ldapsearch` of the same subtree in the same run: the physical floor
 // of reading the target. Prints wall times, the ratio and plan's peak RSS.
 //
-//   plan_bench [--users N]        (default 10000; the figure is 100000)
+//   plan_bench [--users N] [--keep]   (default 10000; the figure is 100000)
+//   --keep leaves slapd running and the folder in place, to profile `plan` by hand.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -39,8 +42,11 @@ Run timed(std::vector<std::string> argv, const std::map<std::string, std::string
 
 int main(int argc, char** argv) {
   int users = 10000;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == "--users") users = std::stoi(argv[++i]);
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--users" && i + 1 < argc) users = std::stoi(argv[++i]);
+    if (arg == "--keep") keep = true;
   }
   // fsyncs on a RAM disk cost nothing: the population step is not what is measured.
   const fs::path dir = fs::path(fs::exists("/dev/shm") ? "/dev/shm" : fs::temp_directory_path()) /
@@ -100,6 +106,14 @@ int main(int argc, char** argv) {
               plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
   std::printf("ldapsearch paged (1000/page) of the same subtree: %.2f s\n", search.seconds);
   std::printf("plan / ldapsearch: %.2fx\n", plan.seconds / search.seconds);
+  if (keep) {
+    std::printf("kept: cd %s; IDBRIDGE_SCIM_TOKEN=bench IDBRIDGE_LDAP_URL=%s IDBRIDGE_LDAP_PASSWORD=%s %s plan --config %s "
+                "--state-dir %s\n",
+                dir.c_str(), slapd->url().c_str(), slapd->password().c_str(), IDBRIDGE_BINARY, cfg.c_str(),
+                state.c_str());
+    std::fflush(stdout);
+    ::pause();  // until interrupted; the harness stops slapd on the way out
+  }
   slapd.reset();
   fs::remove_all(dir);
   return plan.status == 0 && counts["no-op"].get<int>() == users ? 0 : 1;

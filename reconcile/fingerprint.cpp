@@ -1,46 +1,79 @@
 #include "reconcile/fingerprint.h"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
-
-#include <nlohmann/json.hpp>
+#include <memory>
 
 namespace idb::reconcile {
 namespace {
 
-nlohmann::json canonical(const mapping::Attributes& attributes) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, values] : attributes) {
-    mapping::Values sorted = values;
-    std::sort(sorted.begin(), sorted.end());
-    std::string lower = name;
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out[lower] = sorted;
+// Streams an unambiguous encoding into the digest: every string is prefixed
+// with its length, so no choice of values can make two inputs collide by
+// concatenation. Cheaper than building a canonical JSON document per user.
+class Digest {
+ public:
+  Digest() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+  void text(std::string_view s) {
+    const uint64_t n = s.size();
+    EVP_DigestUpdate(ctx_.get(), &n, sizeof n);
+    EVP_DigestUpdate(ctx_.get(), s.data(), s.size());
   }
-  return out;
-}
+  void marker(char m) { EVP_DigestUpdate(ctx_.get(), &m, 1); }
+  void attributes(const mapping::Attributes& attributes) {
+    marker('{');
+    for (const auto& [name, values] : attributes) {
+      std::string lower = name;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      text(lower);
+      mapping::Values sorted = values;  // values compare as sets
+      std::sort(sorted.begin(), sorted.end());
+      marker('[');
+      for (const auto& v : sorted) text(v);
+      marker(']');
+    }
+    marker('}');
+  }
+  std::string hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx_.get(), digest, &size);
+    std::string out;
+    char byte[3];
+    for (unsigned int i = 0; i < size; ++i) {
+      const unsigned char b = digest[i];
+      std::snprintf(byte, sizeof byte, "%02x", b);
+      out += byte;
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
 
 }  // namespace
 
 std::string fingerprint(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
                         const std::optional<Account>& observed) {
-  const nlohmann::json doc = {
-      {"desired", {{"key", desired.key}, {"attributes", canonical(desired.attributes)}}},
-      {"baseline", baseline ? canonical(*baseline) : nlohmann::json(nullptr)},
-      {"observed", observed ? nlohmann::json{{"key", observed->key}, {"attributes", canonical(observed->attributes)}}
-                            : nlohmann::json(nullptr)}};
-  const std::string text = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char byte[3];
-  for (unsigned char b : digest) {
-    std::snprintf(byte, sizeof byte, "%02x", b);
-    hex += byte;
+  Digest d;
+  d.text(desired.key);
+  d.attributes(desired.attributes);
+  if (baseline) {
+    d.marker('B');
+    d.attributes(*baseline);
+  } else {
+    d.marker('-');
   }
-  return hex;
+  if (observed) {
+    d.marker('O');
+    d.text(observed->key);
+    d.attributes(observed->attributes);
+  } else {
+    d.marker('-');
+  }
+  return d.hex();
 }
 
 }  // namespace idb::reconcile
