@@ -131,59 +131,28 @@ Schema make_group() {
                                        true)}};
 }
 
-const char* to_string(Type t) {
-  switch (t) {
-    case Type::string: return "string";
-    case Type::boolean: return "boolean";
-    case Type::decimal: return "decimal";
-    case Type::integer: return "integer";
-    case Type::date_time: return "dateTime";
-    case Type::reference: return "reference";
-    case Type::complex: return "complex";
-  }
-  return "string";
-}
+// RFC 7643 §7 spellings, in the order of the enums in schema.h.
+constexpr const char* kTypeNames[] = {"string", "boolean", "decimal", "integer", "dateTime", "reference", "complex"};
+constexpr const char* kMutabilityNames[] = {"readOnly", "readWrite", "immutable", "writeOnly"};
+constexpr const char* kReturnedNames[] = {"always", "never", "default", "request"};
+constexpr const char* kUniquenessNames[] = {"none", "server", "global"};
 
-const char* to_string(Mutability m) {
-  switch (m) {
-    case Mutability::read_only: return "readOnly";
-    case Mutability::read_write: return "readWrite";
-    case Mutability::immutable: return "immutable";
-    case Mutability::write_only: return "writeOnly";
-  }
-  return "readWrite";
-}
-
-const char* to_string(Returned r) {
-  switch (r) {
-    case Returned::always: return "always";
-    case Returned::never: return "never";
-    case Returned::by_default: return "default";
-    case Returned::request: return "request";
-  }
-  return "default";
-}
-
-const char* to_string(Uniqueness u) {
-  switch (u) {
-    case Uniqueness::none: return "none";
-    case Uniqueness::server: return "server";
-    case Uniqueness::global: return "global";
-  }
-  return "none";
+template <class Enum, size_t N>
+const char* spelled(Enum value, const char* const (&names)[N]) {
+  return names[static_cast<size_t>(value)];
 }
 
 nlohmann::json attribute_json(const Attribute& a) {
   nlohmann::json out = {{"name", a.name},
-                        {"type", to_string(a.type)},
+                        {"type", spelled(a.type, kTypeNames)},
                         {"multiValued", a.multi_valued},
                         {"description", a.description},
                         {"required", a.required},
-                        {"mutability", to_string(a.mutability)},
-                        {"returned", to_string(a.returned)}};
+                        {"mutability", spelled(a.mutability, kMutabilityNames)},
+                        {"returned", spelled(a.returned, kReturnedNames)}};
   if (a.type != Type::complex && a.type != Type::boolean) {
     out["caseExact"] = a.case_exact;
-    out["uniqueness"] = to_string(a.uniqueness);
+    out["uniqueness"] = spelled(a.uniqueness, kUniquenessNames);
   }
   if (!a.canonical_values.empty()) out["canonicalValues"] = a.canonical_values;
   if (!a.reference_types.empty()) out["referenceTypes"] = a.reference_types;
