@@ -205,8 +205,11 @@ int plan(const config::Config& config, const PlanRequest& request) {
     reconcile::TargetEntry target{name, {}, std::nullopt};
     reconcile::RunCounts counts;
     const AccountReader reader = prefetch(binding, config);
+    const auto baselines = runtime.store->baselines(name);
     for (const auto& user : users) {
-      const auto planned = plan_user(binding, user, runtime.store->baseline(name, user.id), reader);
+      const auto found = baselines.find(user.id);
+      const auto planned = plan_user(binding, user,
+                                     found == baselines.end() ? std::nullopt : std::optional(found->second), reader);
       target.users.push_back(entry_for(user, planned));
       if (!planned) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;

@@ -49,6 +49,12 @@ User read_user(Statement& row) {
   };
 }
 
+// A baseline from columns account_key, attributes starting at `first`.
+Baseline read_baseline(Statement& query, int first) {
+  return Baseline{.key = query.text(first),
+                  .attributes = from_json_text<mapping::Attributes>(query.text(first + 1), "baseline attributes")};
+}
+
 std::vector<User> read_users(Statement& query) {
   std::vector<User> users;
   while (query.step()) users.push_back(read_user(query));
@@ -460,7 +466,16 @@ std::optional<Baseline> Store::baseline(const std::string& target, const std::st
   std::lock_guard lock(mu_);
   Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");
   if (!query.bind(target, user_id).step()) return std::nullopt;
-  return Baseline{.key = query.text(0), .attributes = from_json_text<mapping::Attributes>(query.text(1), "baseline attributes")};
+  return read_baseline(query, 0);
+}
+
+std::unordered_map<std::string, Baseline> Store::baselines(const std::string& target) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT user_id, account_key, attributes FROM baselines WHERE target = ?1");
+  query.bind(target);
+  std::unordered_map<std::string, Baseline> out;
+  while (query.step()) out.emplace(query.text(0), read_baseline(query, 1));
+  return out;
 }
 
 }  // namespace idb::state

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -128,6 +129,8 @@ class Store {
   std::vector<DeadLetter> dead_letters(const std::string& target);
 
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
+  // Every baseline of `target` by user id: one query instead of one per user for a full plan.
+  std::unordered_map<std::string, Baseline> baselines(const std::string& target);
   // Remembers what was written outside the outbox (`idbridge apply` of a saved plan).
   void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
 

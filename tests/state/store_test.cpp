@@ -466,4 +466,19 @@ TEST_F(state_store, ConcurrentWritesCommitTogetherAndFailAlone) {
 }
 
 }  // namespace
+TEST_F(state_store, BaselinesOfATargetInOneCall) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("b", "bob"), kTargets, 1), WriteStatus::ok);
+  for (const auto& e : store_->due("ldap", INT64_MAX, 10)) {
+    store_->complete(e, Baseline{"uid=" + e.user_id, {{"cn", {"名字 " + e.user_id}}}});
+  }
+  for (const auto& e : store_->due("authing", INT64_MAX, 10)) store_->complete(e, Baseline{"k-" + e.user_id, {}});
+  const auto ldap = store_->baselines("ldap");
+  ASSERT_EQ(ldap.size(), 2u);
+  EXPECT_EQ(ldap.at("a").key, "uid=a");
+  EXPECT_EQ(ldap.at("b").attributes.at("cn"), (idb::mapping::Values{"名字 b"}));
+  EXPECT_EQ(store_->baselines("authing").at("b").key, "k-b");
+  EXPECT_TRUE(store_->baselines("other").empty());
+}
+
 }  // namespace idb::state
