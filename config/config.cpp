@@ -109,6 +109,17 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, I& out) {
   return true;
 }
 
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, bool& out) {
+  // Only YAML's plain true/false: "yes", "on" or a quoted "true" are more likely mistakes.
+  const std::string text = node.IsScalar() && node.Tag() != "!" ? node.Scalar() : "";
+  if (text != "true" && text != "false") {
+    w.error(node, quote(key) + " must be true or false");
+    return false;
+  }
+  out = text == "true";
+  return true;
+}
+
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, fs::path& out) {
   std::string text;
   if (!convert(w, node, key, text)) return false;
@@ -191,6 +202,9 @@ class Section {
     out = std::move(parsed);
     return w_.at(*value);
   }
+
+  // A problem that involves several keys of this mapping, reported at `where`.
+  void error(const diag::Location& where, std::string message) { w_.error(where, std::move(message)); }
 
   // The mapping under `key`, checked against its own known keys.
   std::optional<Section> section(std::string_view key, Need need, std::vector<std::string_view> known) {
@@ -312,10 +326,43 @@ Message readable_file(std::string_view key, const fs::path& path) {
 
 // ---- the schema
 
+// A file setting: checked readable, kept as text for libldap.
+void file_field(Section& s, std::string_view key, std::string& out) {
+  fs::path path;
+  if (s.field(key, path, Need::optional, readable_file)) out = path.string();
+}
+
+void read_ldap_tuning(Section& s, LdapTarget& ldap) {
+  LdapTuning& t = ldap.tuning;
+  s.field("window", t.window, Need::optional, positive);
+  s.field("connections", t.connections, Need::optional, positive);
+  s.field("page_size", t.page_size, Need::optional, positive);
+  if (auto r = s.section("reconnect", Need::optional, {"attempts", "initial_ms", "max_ms"})) {
+    r->field("attempts", t.reconnect_attempts, Need::optional, non_negative);
+    r->field("initial_ms", t.backoff_initial_ms, Need::optional, positive);
+    r->field("max_ms", t.backoff_max_ms, Need::optional, positive);
+  }
+  if (auto tls = s.section("tls", Need::optional, {"ca_file", "start_tls", "client_cert", "client_key"})) {
+    file_field(*tls, "ca_file", t.ca_file);
+    if (auto at = tls->field("start_tls", t.start_tls) ; at && t.start_tls && ldap.url.starts_with("ldaps://")) {
+      s.error(*at, "'start_tls' upgrades an ldap:// connection; " + ldap.url.substr(0, 8) + " is TLS already");
+    }
+    file_field(*tls, "client_cert", t.client_cert_file);
+    file_field(*tls, "client_key", t.client_key_file);
+  }
+  if (auto at = s.field("sasl_external", t.sasl_external);
+      at && t.sasl_external && (t.client_cert_file.empty() || t.client_key_file.empty())) {
+    s.error(*at, "'sasl_external' needs 'tls.client_cert' and 'tls.client_key'");
+  }
+}
+
 void read_ldap(Section& s, LdapTarget& ldap) {
   s.field("url", ldap.url, Need::required, ldap_url);
-  s.field("bind_dn", ldap.bind_dn, Need::required, not_empty);
-  s.field("bind_password", ldap.bind_password, Need::required);
+  read_ldap_tuning(s, ldap);
+  // With SASL EXTERNAL the client certificate is the credential.
+  const Need credentials = ldap.tuning.sasl_external ? Need::optional : Need::required;
+  s.field("bind_dn", ldap.bind_dn, credentials, not_empty);
+  s.field("bind_password", ldap.bind_password, credentials);
   s.field("base_dn", ldap.base_dn, Need::required, not_empty);
   s.field("timeout_ms", ldap.timeout_ms, Need::optional, positive);
   if (auto disable = s.section("disable", Need::optional, {"attribute", "value"})) {
@@ -404,7 +451,8 @@ std::vector<std::string_view> target_keys(const std::string& type) {
     add(kHttpKeys);
     add({"region", "instance_id", "organizational_unit_id", "access_key_id", "access_key_secret"});
   } else {
-    add({"url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable"});
+    add({"url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable", "window", "connections", "page_size",
+         "reconnect", "tls", "sasl_external"});
   }
   return keys;
 }
@@ -589,7 +637,14 @@ std::string summarize(const Config& c) {
         << "  bind_password: " << t.ldap.bind_password.reference << " (set)\n"
         << "  base_dn: " << t.ldap.base_dn << "\n"
         << "  timeout: " << t.ldap.timeout_ms << " ms\n"
-        << "  disable: " << t.ldap.disable.attribute << "=" << t.ldap.disable.value << "\n";
+        << "  disable: " << t.ldap.disable.attribute << "=" << t.ldap.disable.value << "\n"
+        << "  window: " << t.ldap.tuning.window << " x " << t.ldap.tuning.connections << " connection(s), page size "
+        << t.ldap.tuning.page_size << "\n";
+    if (!t.ldap.tuning.ca_file.empty() || t.ldap.tuning.start_tls || t.ldap.tuning.sasl_external) {
+      out << "  tls: " << (t.ldap.tuning.start_tls ? "StartTLS" : "as the URL says")
+          << (t.ldap.tuning.ca_file.empty() ? "" : ", CA " + t.ldap.tuning.ca_file)
+          << (t.ldap.tuning.sasl_external ? ", SASL EXTERNAL with " + t.ldap.tuning.client_cert_file : "") << "\n";
+    }
   }
   return out.str();
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's configuration: loaded from YAML, validated without touching the
 // network, every problem reported as FILE:LINE:COL: message.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -27,13 +28,42 @@ struct DisableRule {
   std::string value;
 };
 
+// LDAP throughput, paging, reconnection and transport security. Defaults
+// suit one slapd on the same network (see shared/notes/ldap-performance.md).
+struct LdapTuning {
+  // Operations outstanding per connection. slapd is the bottleneck; 32-64
+  // keep it busy, more only adds latency.
+  std::size_t window = 64;
+  // Connections an apply_all batch spreads over. LMDB has one writer, so
+  // more than 1-2 rarely helps; every operation on one entry stays on one.
+  std::size_t connections = 1;
+  int page_size = 1000;  // entries per page of a paged read (RFC 2696)
+
+  // A connection lost in the middle of a batch is reopened this many times,
+  // waiting backoff_initial_ms, then twice that, up to backoff_max_ms.
+  int reconnect_attempts = 5;
+  int backoff_initial_ms = 100;
+  int backoff_max_ms = 5000;
+
+  // Transport security. ldaps:// URLs always verify the server certificate;
+  // start_tls upgrades an ldap:// connection before binding.
+  std::string ca_file;  // PEM bundle to verify the server with; empty: the system's
+  bool start_tls = false;
+  // SASL EXTERNAL: authenticate with this client certificate instead of the
+  // bind DN and password (which are then unused).
+  std::string client_cert_file;
+  std::string client_key_file;
+  bool sasl_external = false;
+};
+
 struct LdapTarget {
   std::string url;      // ldap://host:port or ldaps://host:port
   std::string bind_dn;
-  Secret bind_password;
+  Secret bind_password;  // not needed with tuning.sasl_external
   std::string base_dn;  // parents between an entry and base_dn are created as needed
   int timeout_ms = 10000;
   DisableRule disable{"employeeType", "disabled"};
+  LdapTuning tuning;
 };
 
 // What every cloud target shares: where its API is and how hard to press it.

@@ -418,6 +418,24 @@ const Broken kBroken[] = {
       "FILE:13:20: 'bind_password' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline "
       "value",
       "FILE:15:5: unknown key 'colour' in target 'ldap'"}},
+
+    // LDAP tuning and transport security.
+    {"LdapWindowZero", kMinimal + "    window: 0\n", {"FILE:12:13: 'window' must be a positive integer"}},
+    {"LdapPageSizeNotANumber", kMinimal + "    page_size: many\n", {"FILE:12:16: 'page_size' must be an integer"}},
+    {"LdapReconnectNegative", kMinimal + "    reconnect:\n      attempts: -1\n",
+     {"FILE:13:17: 'attempts' must not be negative"}},
+    {"LdapStartTlsOverLdaps",
+     kHead + "  - name: ldap\n    type: ldap\n    url: ldaps://x\n    bind_dn: cn=a\n"
+             "    bind_password: ${env:IDBRIDGE_LDAP_PASSWORD}\n    base_dn: dc=x\n    tls:\n      start_tls: true\n",
+     {"FILE:13:18: 'start_tls' upgrades an ldap:// connection; ldaps:// is TLS already"}},
+    {"LdapSaslExternalWithoutCertificate", kMinimal + "    sasl_external: true\n",
+     {"FILE:12:20: 'sasl_external' needs 'tls.client_cert' and 'tls.client_key'"}},
+    {"LdapBooleanSpelledYes", kMinimal + "    sasl_external: yes\n",
+     {"FILE:12:20: 'sasl_external' must be true or false"}},
+    {"LdapUnreadableCaFile", kMinimal + "    tls:\n      ca_file: /nonexistent/ca.pem\n",
+     {"FILE:13:16: cannot read 'ca_file' file '/nonexistent/ca.pem': No such file or directory"}},
+    {"LdapUnknownTlsKey", kMinimal + "    tls:\n      cafile: x\n",
+     {"FILE:13:7: unknown key 'cafile' in 'tls' of target 'ldap' (did you mean 'ca_file'?)"}},
 };
 
 class BrokenConfigTest : public ConfigTest, public ::testing::WithParamInterface<Broken> {};
@@ -488,7 +506,36 @@ TEST_F(config_load, SummaryShowsReferencesNeverSecrets) {
                 "  bind_password: ${env:IDBRIDGE_LDAP_PASSWORD} (set)\n"
                 "  base_dn: dc=example,dc=org\n"
                 "  timeout: 10000 ms\n"
-                "  disable: employeeType=disabled\n");
+                "  disable: employeeType=disabled\n"
+                "  window: 64 x 1 connection(s), page size 1000\n");
+}
+
+TEST_F(config_load, LdapTuningAndSaslExternalWithoutBindCredentials) {
+  write("tls/client.pem", "cert");
+  write("tls/client.key", "key");
+  write("tls/ca.pem", "ca");
+  LoadResult r = load_text(kHead +
+                           "  - name: ldap\n    type: ldap\n    url: ldap://x\n    base_dn: dc=x\n"
+                           "    window: 32\n    connections: 2\n    page_size: 500\n"
+                           "    reconnect: {attempts: 3, initial_ms: 50, max_ms: 800}\n"
+                           "    tls: {ca_file: tls/ca.pem, start_tls: true, client_cert: tls/client.pem,"
+                           " client_key: tls/client.key}\n"
+                           "    sasl_external: true\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const auto& t = r.config->targets.at(0).ldap.tuning;
+  EXPECT_EQ(t.window, 32u);
+  EXPECT_EQ(t.connections, 2u);
+  EXPECT_EQ(t.page_size, 500);
+  EXPECT_EQ(t.reconnect_attempts, 3);
+  EXPECT_EQ(t.backoff_initial_ms, 50);
+  EXPECT_EQ(t.backoff_max_ms, 800);
+  EXPECT_EQ(t.ca_file, (dir_ / "tls/ca.pem").string());
+  EXPECT_TRUE(t.start_tls);
+  EXPECT_EQ(t.client_cert_file, (dir_ / "tls/client.pem").string());
+  EXPECT_EQ(t.client_key_file, (dir_ / "tls/client.key").string());
+  EXPECT_TRUE(t.sasl_external);
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  tls: StartTLS, CA " + (dir_ / "tls/ca.pem").string() +
+                                              ", SASL EXTERNAL with " + (dir_ / "tls/client.pem").string() + "\n"));
 }
 
 TEST_F(config_load, SummaryListsEveryTokenAndFileSecretsStayHidden) {
