@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "connectors/authing/authing_fields.h"
+#include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
 #include "connectors/cloud/http_options.h"
 #include "connectors/http/retry.h"
@@ -33,8 +34,6 @@ std::string user_pool_of(const std::string& jwt) {
   }
   return claims["scoped_userpool_id"];
 }
-
-bool not_found(const Failure& failure) { return failure.code.starts_with("authing:HTTP 404"); }
 
 }  // namespace
 
@@ -145,28 +144,17 @@ nlohmann::ordered_json AuthingConnector::addressed(const std::string& key) const
 }
 
 Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
-  auto data = call({"GET",
-                    "/api/v3/get-user",
-                    {{"userId", key}, {"userIdType", settings_.key_type}, {"withCustomData", "true"}},
-                    {},
-                    "",
-                    true});
-  if (!data) {
-    if (not_found(data.failure())) return std::optional<Observed>{};
-    return data.failure();
-  }
-  const auto& user_json = data.value();
-  return std::optional<Observed>(cloud::observe(
-      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"status", kActive, status_mapped_}));
+  auto user = cloud::found(kApi, call({"GET",
+                                       "/api/v3/get-user",
+                                       {{"userId", key}, {"userIdType", settings_.key_type}, {"withCustomData", "true"}},
+                                       {},
+                                       "",
+                                       true}));
+  return cloud::observed(user, key, attributes, get, {"status", kActive, status_mapped_});
 }
 
 Status AuthingConnector::apply(const reconcile::Operation& op) {
-  switch (op.kind) {
-    case reconcile::Operation::Kind::create: return create(op);
-    case reconcile::Operation::Kind::modify: return modify(op);
-    case reconcile::Operation::Kind::rename: return rename(op);
-  }
-  return Failure{FailureKind::permanent, "authing:operation", "unknown operation"};
+  return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&] { return rename(op); }});
 }
 
 Status AuthingConnector::create(const reconcile::Operation& op) {
@@ -193,14 +181,7 @@ Status AuthingConnector::modify(const reconcile::Operation& op) {
     if (value.field.name == "status" && !value.value) value.value = kActive;
     put(body, value);
   }
-  auto data = call(json_post("/api/v3/update-user", body));
-  if (!data) {
-    Failure failure = data.failure();
-    // Gone since it was read: the next attempt re-reads and creates it.
-    if (not_found(failure)) failure.kind = FailureKind::retry;
-    return failure;
-  }
-  return ok();
+  return cloud::updated(kApi, call(json_post("/api/v3/update-user", body)));
 }
 
 Status AuthingConnector::rename(const reconcile::Operation& op) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
 #include "connectors/cloud/http_options.h"
 #include "connectors/eiam/eiam_fields.h"
@@ -101,22 +102,13 @@ Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key
 }
 
 Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
-  auto user = find(key);
-  if (!user) return user.failure();
-  if (!user.value()) return std::optional<Observed>{};
-  const auto& user_json = *user.value();
-  return std::optional<Observed>(cloud::observe(
-      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"Status", kEnabled, status_mapped_}));
+  return cloud::observed(find(key), key, attributes, get, {"Status", kEnabled, status_mapped_});
 }
 
 Status EiamConnector::apply(const reconcile::Operation& op) {
-  switch (op.kind) {
-    case reconcile::Operation::Kind::create: return create(op);
-    case reconcile::Operation::Kind::modify: return modify(op);
-    case reconcile::Operation::Kind::rename:
-      return cloud::invalid(kApi, op.key, "an EIAM UserExternalId cannot change (the key would become '" + op.new_key + "')");
-  }
-  return Failure{FailureKind::permanent, "eiam:operation", "unknown operation"};
+  return cloud::dispatch(kApi, op,
+                         {[&] { return create(op); }, [&] { return modify(op); },
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "an EIAM UserExternalId"); }});
 }
 
 namespace {
@@ -211,12 +203,11 @@ Status EiamConnector::modify(const reconcile::Operation& op) {
   if (!values) return values.failure();
   auto changed = finals(op.key, values.value());
   if (!changed) return changed.failure();
-  auto user = find(op.key);
+  auto user = cloud::still_there(kApi, op.key, find(op.key));
   if (!user) return user.failure();
-  if (!user.value()) return Failure{FailureKind::retry, "eiam:HTTP 404", "user '" + op.key + "' vanished before its update"};
-  const std::string user_id = user.value()->value("UserId", "");
+  const std::string user_id = user.value().value("UserId", "");
 
-  auto profile = profile_params(op.key, changed.value(), &*user.value());
+  auto profile = profile_params(op.key, changed.value(), &user.value());
   if (!profile) return profile.failure();
   if (!profile.value().empty()) {
     signing::Params params{{"UserId", user_id}};

@@ -1,8 +1,8 @@
 #include "connectors/huawei/huawei_connector.h"
 
+#include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
 #include "connectors/cloud/http_options.h"
-#include "connectors/http/retry.h"
 #include "connectors/huawei/huawei_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/huawei.h"
@@ -12,8 +12,6 @@ namespace idb::connectors::huawei {
 namespace {
 
 constexpr const char* kApi = "huawei";
-
-bool not_found(const Failure& f) { return f.code.starts_with("huawei:HTTP 404"); }
 
 }  // namespace
 
@@ -46,15 +44,9 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
                               {{"content-type", "application/json"}, {"x-project-id", settings_.project_id}},
                               body.is_null() ? "" : body.dump(),
                               idempotent};
-  auto response = client_.send(request, sign);
-  if (!response) return response.failure();
-  const auto& r = response.value();
-  auto json = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
-  Failure failure = http::failure_for_status(r.status, cloud::string_member(json, {"error_code"}),
-                                             cloud::string_member(json, {"error_msg"}));
-  failure.code = "huawei:" + failure.code;
-  return failure;
+  return cloud::json_answer(kApi, client_.send(request, sign), [](const nlohmann::json& json) {
+    return cloud::ErrorBody{cloud::string_member(json, {"error_code"}), cloud::string_member(json, {"error_msg"})};
+  });
 }
 
 Result<std::optional<nlohmann::json>> HuaweiConnector::find(const std::string& key) {
@@ -68,36 +60,25 @@ Result<std::optional<nlohmann::json>> HuaweiConnector::find(const std::string& k
     }
   }
   if (id.empty()) return std::optional<nlohmann::json>{};
-  auto detail = call("GET", users() + "/" + signing::uri_encode(id), {}, nullptr);
-  if (!detail) {
-    if (not_found(detail.failure())) return std::optional<nlohmann::json>{};
-    return detail.failure();
-  }
-  if (!detail.value().contains("user_detail") || !detail.value()["user_detail"].is_object()) {
+  auto detail = cloud::found(kApi, call("GET", users() + "/" + signing::uri_encode(id), {}, nullptr));
+  if (!detail || !detail.value()) return detail;
+  const nlohmann::json& answer = *detail.value();
+  if (!answer.contains("user_detail") || !answer["user_detail"].is_object()) {
     return Failure{FailureKind::retry, "huawei:response", "the user answer has no user_detail"};
   }
-  return std::optional<nlohmann::json>(detail.value()["user_detail"]);
+  return std::optional<nlohmann::json>(answer["user_detail"]);
 }
 
 Result<std::optional<Observed>> HuaweiConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_name(key)) return cloud::invalid(kApi, key, *problem);
-  auto user = find(key);
-  if (!user) return user.failure();
-  if (!user.value()) return std::optional<Observed>{};
-  const auto& user_json = *user.value();
-  return std::optional<Observed>(cloud::observe(
-      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"disabled", "false", status_mapped_}));
+  return cloud::observed(find(key), key, attributes, get, {"disabled", "false", status_mapped_});
 }
 
 Status HuaweiConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_name(op.key)) return cloud::invalid(kApi, op.key, *problem);
-  switch (op.kind) {
-    case reconcile::Operation::Kind::create: return create(op);
-    case reconcile::Operation::Kind::modify: return modify(op);
-    case reconcile::Operation::Kind::rename:
-      return cloud::invalid(kApi, op.key, "a Workspace user_name cannot change (the key would become '" + op.new_key + "')");
-  }
-  return Failure{FailureKind::permanent, "huawei:operation", "unknown operation"};
+  return cloud::dispatch(kApi, op,
+                         {[&] { return create(op); }, [&] { return modify(op); },
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a Workspace user_name"); }});
 }
 
 Status HuaweiConnector::create(const reconcile::Operation& op) {
@@ -138,16 +119,9 @@ Status HuaweiConnector::modify(const reconcile::Operation& op) {
     }
   }
   if (body.empty()) return ok();
-  auto user = find(op.key);
+  auto user = cloud::still_there(kApi, op.key, find(op.key));
   if (!user) return user.failure();
-  if (!user.value()) return Failure{FailureKind::retry, "huawei:HTTP 404", "user '" + op.key + "' vanished before its update"};
-  auto updated = call("PUT", users() + "/" + signing::uri_encode(user.value()->value("id", "")), {}, body);
-  if (!updated) {
-    Failure failure = updated.failure();
-    if (not_found(failure)) failure.kind = FailureKind::retry;
-    return failure;
-  }
-  return ok();
+  return cloud::updated(kApi, call("PUT", users() + "/" + signing::uri_encode(user.value().value("id", "")), {}, body));
 }
 
 }  // namespace idb::connectors::huawei

@@ -1,8 +1,8 @@
 #include "connectors/pds/pds_connector.h"
 
+#include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
 #include "connectors/cloud/http_options.h"
-#include "connectors/http/retry.h"
 #include "connectors/pds/pds_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/pds.h"
@@ -13,8 +13,6 @@ namespace {
 
 constexpr const char* kApi = "pds";
 constexpr const char* kEnabled = "enabled";
-
-bool not_found(const Failure& f) { return f.code.starts_with("pds:HTTP 404"); }
 
 }  // namespace
 
@@ -45,47 +43,28 @@ Result<nlohmann::json> PdsConnector::call(const std::string& action, const std::
                                {"x-acs-action", action}},
                               body.dump(),
                               idempotent};
-  auto response = client_.send(request, sign);
-  if (!response) return response.failure();
-  const auto& r = response.value();
-  auto json = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
-  // The gateway reads Code/code and Message/message.
-  const std::string code = cloud::string_member(json, {"code", "Code"});
-  Failure failure = http::failure_for_status(r.status, code, cloud::string_member(json, {"message", "Message"}));
-  if (code.starts_with("AlreadyExist")) failure.kind = FailureKind::conflict;
-  failure.code = "pds:" + failure.code;
-  return failure;
+  return cloud::json_answer(kApi, client_.send(request, sign), [](const nlohmann::json& json) {
+    // The gateway reads Code/code and Message/message.
+    cloud::ErrorBody error{cloud::string_member(json, {"code", "Code"}), cloud::string_member(json, {"message", "Message"})};
+    if (error.code.starts_with("AlreadyExist")) error.kind = FailureKind::conflict;
+    return error;
+  });
 }
 
 Result<std::optional<nlohmann::json>> PdsConnector::get_user(const std::string& user_id) {
-  auto user = call("GetUser", "/v2/user/get", {{"user_id", user_id}});
-  if (!user) {
-    if (not_found(user.failure())) return std::optional<nlohmann::json>{};
-    return user.failure();
-  }
-  return std::optional<nlohmann::json>(std::move(user.value()));
+  return cloud::found(kApi, call("GetUser", "/v2/user/get", {{"user_id", user_id}}));
 }
 
 Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_id(key)) return cloud::invalid(kApi, key, *problem);
-  auto user = get_user(key);
-  if (!user) return user.failure();
-  if (!user.value()) return std::optional<Observed>{};
-  const auto& user_json = *user.value();
-  return std::optional<Observed>(cloud::observe(
-      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {"status", kEnabled, status_mapped_}));
+  return cloud::observed(get_user(key), key, attributes, get, {"status", kEnabled, status_mapped_});
 }
 
 Status PdsConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_id(op.key)) return cloud::invalid(kApi, op.key, *problem);
-  switch (op.kind) {
-    case reconcile::Operation::Kind::create: return create(op);
-    case reconcile::Operation::Kind::modify: return modify(op);
-    case reconcile::Operation::Kind::rename:
-      return cloud::invalid(kApi, op.key, "a PDS user_id cannot change (the key would become '" + op.new_key + "')");
-  }
-  return Failure{FailureKind::permanent, "pds:operation", "unknown operation"};
+  return cloud::dispatch(kApi, op,
+                         {[&] { return create(op); }, [&] { return modify(op); },
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a PDS user_id"); }});
 }
 
 Status PdsConnector::create(const reconcile::Operation& op) {
@@ -148,13 +127,7 @@ Status PdsConnector::modify(const reconcile::Operation& op) {
     if (auto problem = check_user_data(data)) return cloud::invalid(kApi, op.key, *problem);
     body["user_data"] = std::move(data);
   }
-  auto updated = call("UpdateUser", "/v2/user/update", body);
-  if (!updated) {
-    Failure failure = updated.failure();
-    if (not_found(failure)) failure.kind = FailureKind::retry;  // gone since read: the next round creates it
-    return failure;
-  }
-  return ok();
+  return cloud::updated(kApi, call("UpdateUser", "/v2/user/update", body));
 }
 
 }  // namespace idb::connectors::pds

@@ -1,8 +1,8 @@
 #include "connectors/sensecore/sensecore_connector.h"
 
+#include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
 #include "connectors/cloud/http_options.h"
-#include "connectors/http/retry.h"
 #include "connectors/sensecore/sensecore_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/sensecore.h"
@@ -13,8 +13,6 @@ namespace {
 
 constexpr const char* kApi = "sensecore";
 constexpr const char* kUsers = "/iam/idp/v1/users";
-
-bool not_found(const Failure& f) { return f.code.starts_with("sensecore:HTTP 404"); }
 
 // 24 characters drawn from every class a password policy may ask for.
 std::string random_password() {
@@ -53,22 +51,16 @@ Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const
                               {{"content-type", "application/json"}, {"accept", "application/json"}},
                               body.is_null() ? "" : body.dump(),
                               idempotent};
-  auto response = client_.send(request, sign);
-  if (!response) return response.failure();
-  const auto& r = response.value();
-  auto json = nlohmann::json::parse(r.body, nullptr, false);
-  if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
-  // A google.rpc.Status: {code, message, details: [{"@type": ...ErrorInfo, reason}]}.
-  std::string reason;
-  if (json.is_object() && json.contains("details") && json["details"].is_array()) {
-    for (const auto& d : json["details"]) {
-      if (d.is_object() && d.contains("reason") && d["reason"].is_string()) reason = d["reason"];
+  return cloud::json_answer(kApi, client_.send(request, sign), [](const nlohmann::json& json) {
+    // A google.rpc.Status: {code, message, details: [{"@type": ...ErrorInfo, reason}]}.
+    std::string reason;
+    if (json.is_object() && json.contains("details") && json["details"].is_array()) {
+      for (const auto& d : json["details"]) {
+        if (d.is_object() && d.contains("reason") && d["reason"].is_string()) reason = d["reason"];
+      }
     }
-  }
-  const std::string message = cloud::string_member(json, {"message"});
-  Failure failure = http::failure_for_status(r.status, reason, message);
-  failure.code = "sensecore:" + failure.code;
-  return failure;
+    return cloud::ErrorBody{reason, cloud::string_member(json, {"message"})};
+  });
 }
 
 Result<std::optional<nlohmann::json>> SenseCoreConnector::find(const std::string& key) {
@@ -81,12 +73,7 @@ Result<std::optional<nlohmann::json>> SenseCoreConnector::find(const std::string
     if (body.contains("users") && body["users"].is_array()) {
       for (const auto& user : body["users"]) {
         if (!user.is_object() || user.value("username", "") != key) continue;
-        auto got = call("GET", std::string(kUsers) + "/" + signing::uri_encode(user.value("id", "")), {}, nullptr);
-        if (!got) {
-          if (not_found(got.failure())) return std::optional<nlohmann::json>{};
-          return got.failure();
-        }
-        return std::optional<nlohmann::json>(got.value());
+        return cloud::found(kApi, call("GET", std::string(kUsers) + "/" + signing::uri_encode(user.value("id", "")), {}, nullptr));
       }
     }
     const std::string next = body.value("next_page_token", "");
@@ -98,24 +85,16 @@ Result<std::optional<nlohmann::json>> SenseCoreConnector::find(const std::string
 
 Result<std::optional<Observed>> SenseCoreConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_username(key)) return cloud::invalid(kApi, key, *problem);
-  auto user = find(key);
-  if (!user) return user.failure();
-  if (!user.value()) return std::optional<Observed>{};
-  const auto& user_json = *user.value();
-  return std::optional<Observed>(cloud::observe(
-      key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, {settings_.disabled_field, settings_.enabled_value, status_mapped_}));
+  return cloud::observed(find(key), key, attributes, get,
+                         {settings_.disabled_field, settings_.enabled_value, status_mapped_});
 }
 
 Status SenseCoreConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_username(op.key)) return cloud::invalid(kApi, op.key, *problem);
-  switch (op.kind) {
-    case reconcile::Operation::Kind::create: return create(op);
-    case reconcile::Operation::Kind::modify: return modify(op);
-    case reconcile::Operation::Kind::rename:
-      if (auto problem = check_username(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
-      return update(op.key, {{"username", op.new_key}});
-  }
-  return Failure{FailureKind::permanent, "sensecore:operation", "unknown operation"};
+  return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&]() -> Status {
+                           if (auto problem = check_username(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
+                           return update(op.key, {{"username", op.new_key}});
+                         }});
 }
 
 Status SenseCoreConnector::create(const reconcile::Operation& op) {
@@ -145,19 +124,12 @@ Status SenseCoreConnector::create(const reconcile::Operation& op) {
 }
 
 Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& fields) {
-  auto user = find(key);
+  auto user = cloud::still_there(kApi, key, find(key));
   if (!user) return user.failure();
-  if (!user.value()) return Failure{FailureKind::retry, "sensecore:HTTP 404", "user '" + key + "' vanished before its update"};
   std::string mask;
   for (const auto& [name, value] : fields.items()) mask += (mask.empty() ? "" : ",") + name;
-  auto updated = call(settings_.update_method, std::string(kUsers) + "/" + signing::uri_encode(user.value()->value("id", "")),
-                      {{"update_mask", mask}}, fields);
-  if (!updated) {
-    Failure failure = updated.failure();
-    if (not_found(failure)) failure.kind = FailureKind::retry;
-    return failure;
-  }
-  return ok();
+  return cloud::updated(kApi, call(settings_.update_method, std::string(kUsers) + "/" + signing::uri_encode(user.value().value("id", "")),
+                                   {{"update_mask", mask}}, fields));
 }
 
 Status SenseCoreConnector::modify(const reconcile::Operation& op) {

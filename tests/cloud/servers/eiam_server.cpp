@@ -271,24 +271,14 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 std::optional<nlohmann::json> EiamServer::by_external_id(const std::string& external_id) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& u : users_) {
-    if (u["UserExternalId"] == external_id) return u;
-  }
-  return std::nullopt;
-}
-
-std::size_t EiamServer::user_count() const {
-  std::lock_guard lock(mutex_);
-  return users_.size();
+  return find_by("UserExternalId", external_id);
 }
 
 void EiamServer::seed(nlohmann::json u) {
-  std::lock_guard lock(mutex_);
   if (!u.contains("UserId")) u["UserId"] = "user_" + signing::random_hex(12);
   if (!u.contains("Status")) u["Status"] = "enabled";
   if (!u.contains("CustomFields")) u["CustomFields"] = Json::array();
-  users_.push_back(std::move(u));
+  add(std::move(u));
 }
 
 }  // namespace idb::test::cloud

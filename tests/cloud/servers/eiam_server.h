@@ -11,7 +11,6 @@
 // envelope. User-not-found is EntityNotExists.User (404), an INFERRED code.
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cloud/servers/loopback.h"
+#include "tests/cloud/servers/user_list.h"
 
 namespace idb::test::cloud {
 
@@ -32,7 +32,7 @@ struct EiamServerOptions {
   std::chrono::seconds clock_offset{0};
 };
 
-class EiamServer {
+class EiamServer : public UserList {
  public:
   explicit EiamServer(EiamServerOptions options = {});
   void start() { http_.start(); }
@@ -40,7 +40,6 @@ class EiamServer {
   Loopback& http() { return http_; }
 
   std::optional<nlohmann::json> by_external_id(const std::string& external_id) const;
-  std::size_t user_count() const;
   void seed(nlohmann::json user);
 
  private:
@@ -55,8 +54,6 @@ class EiamServer {
   Json* user(const std::string& user_id);
 
   EiamServerOptions options_;
-  mutable std::mutex mutex_;
-  std::vector<Json> users_;
   std::map<std::string, std::string> client_tokens_;  // ClientToken -> UserId
   std::set<std::string> nonces_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.

@@ -154,23 +154,13 @@ void HuaweiServer::item(const httplib::Request& req, httplib::Response& res) {
 }
 
 std::optional<nlohmann::json> HuaweiServer::by_name(const std::string& user_name) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& u : users_) {
-    if (u["user_name"] == user_name) return u;
-  }
-  return std::nullopt;
-}
-
-std::size_t HuaweiServer::user_count() const {
-  std::lock_guard lock(mutex_);
-  return users_.size();
+  return find_by("user_name", user_name);
 }
 
 void HuaweiServer::seed(nlohmann::json user) {
-  std::lock_guard lock(mutex_);
   if (!user.contains("id")) user["id"] = signing::random_hex(16);
   if (!user.contains("disabled")) user["disabled"] = false;
-  users_.push_back(std::move(user));
+  add(std::move(user));
 }
 
 }  // namespace idb::test::cloud

@@ -9,14 +9,13 @@
 // {"error_code","error_msg"} shape. Placeholder codes (the spec found no real
 // ones): WKS.0404 not found, WKS.0409 user_name taken; APIG.0301 auth.
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/cloud/servers/loopback.h"
+#include "tests/cloud/servers/user_list.h"
 
 namespace idb::test::cloud {
 
@@ -28,7 +27,7 @@ struct HuaweiServerOptions {
   std::chrono::seconds clock_offset{0};
 };
 
-class HuaweiServer {
+class HuaweiServer : public UserList {
  public:
   explicit HuaweiServer(HuaweiServerOptions options = {});
   void start() { http_.start(); }
@@ -36,7 +35,6 @@ class HuaweiServer {
   Loopback& http() { return http_; }
 
   std::optional<nlohmann::json> by_name(const std::string& user_name) const;
-  std::size_t user_count() const;
   void seed(nlohmann::json user);
 
  private:
@@ -46,8 +44,6 @@ class HuaweiServer {
   void item(const httplib::Request& req, httplib::Response& res);
 
   HuaweiServerOptions options_;
-  mutable std::mutex mutex_;
-  std::vector<Json> users_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };

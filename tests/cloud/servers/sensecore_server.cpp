@@ -204,22 +204,12 @@ void SenseCoreServer::item(const httplib::Request& req, httplib::Response& res) 
 }
 
 std::optional<nlohmann::json> SenseCoreServer::by_username(const std::string& username) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& u : users_) {
-    if (u["username"] == username) return u;
-  }
-  return std::nullopt;
-}
-
-std::size_t SenseCoreServer::user_count() const {
-  std::lock_guard lock(mutex_);
-  return users_.size();
+  return find_by("username", username);
 }
 
 void SenseCoreServer::seed(nlohmann::json user) {
-  std::lock_guard lock(mutex_);
   if (!user.contains("id")) user["id"] = signing::random_hex(12);
-  users_.push_back(std::move(user));
+  add(std::move(user));
 }
 
 }  // namespace idb::test::cloud

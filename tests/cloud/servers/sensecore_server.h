@@ -9,14 +9,13 @@
 // google.rpc.Status error shape. Reason strings are placeholders the spec
 // marks as such: userNotFound, userAlreadyExists.
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/cloud/servers/loopback.h"
+#include "tests/cloud/servers/user_list.h"
 
 namespace idb::test::cloud {
 
@@ -27,7 +26,7 @@ struct SenseCoreServerOptions {
   std::chrono::seconds clock_offset{0};
 };
 
-class SenseCoreServer {
+class SenseCoreServer : public UserList {
  public:
   explicit SenseCoreServer(SenseCoreServerOptions options = {});
   void start() { http_.start(); }
@@ -35,7 +34,6 @@ class SenseCoreServer {
   Loopback& http() { return http_; }
 
   std::optional<nlohmann::json> by_username(const std::string& username) const;  // password included
-  std::size_t user_count() const;
   void seed(nlohmann::json user);
 
  private:
@@ -45,8 +43,6 @@ class SenseCoreServer {
   void item(const httplib::Request& req, httplib::Response& res);
 
   SenseCoreServerOptions options_;
-  mutable std::mutex mutex_;
-  std::vector<Json> users_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };

@@ -1,0 +1,74 @@
+#include "connectors/cloud/answers.h"
+
+#include "connectors/http/retry.h"
+
+namespace idb::connectors::cloud {
+
+bool not_found(std::string_view api, const Failure& failure) {
+  return failure.code.starts_with(std::string(api) + ":HTTP 404");
+}
+
+Result<nlohmann::json> json_answer(std::string_view api, const Result<http::Response>& response,
+                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of) {
+  if (!response) return response.failure();
+  const auto& r = response.value();
+  auto json = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
+  const ErrorBody error = error_of(json);
+  Failure failure = http::failure_for_status(r.status, error.code, error.message);
+  if (error.kind) failure.kind = *error.kind;
+  failure.code = std::string(api) + ":" + failure.code;
+  return failure;
+}
+
+Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<nlohmann::json>& answer) {
+  if (!answer) {
+    if (not_found(api, answer.failure())) return std::optional<nlohmann::json>{};
+    return answer.failure();
+  }
+  return std::optional<nlohmann::json>(answer.value());
+}
+
+Result<std::optional<Observed>> observed(
+    const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
+    const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
+    const StatusField& status) {
+  if (!user) return user.failure();
+  if (!user.value()) return std::optional<Observed>{};
+  const auto& user_json = *user.value();
+  return std::optional<Observed>(
+      observe(key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, status));
+}
+
+Result<nlohmann::json> still_there(std::string_view api, const std::string& key,
+                                   const Result<std::optional<nlohmann::json>>& user) {
+  if (!user) return user.failure();
+  if (!user.value()) {
+    return Failure{FailureKind::retry, std::string(api) + ":HTTP 404", "user '" + key + "' vanished before its update"};
+  }
+  return *user.value();
+}
+
+Status updated(std::string_view api, const Result<nlohmann::json>& answer) {
+  if (!answer) {
+    Failure failure = answer.failure();
+    if (not_found(api, failure)) failure.kind = FailureKind::retry;
+    return failure;
+  }
+  return ok();
+}
+
+Status dispatch(std::string_view api, const reconcile::Operation& op, const Handlers& handlers) {
+  switch (op.kind) {
+    case reconcile::Operation::Kind::create: return handlers.create();
+    case reconcile::Operation::Kind::modify: return handlers.modify();
+    case reconcile::Operation::Kind::rename: return handlers.rename();
+  }
+  return Failure{FailureKind::permanent, std::string(api) + ":operation", "unknown operation"};
+}
+
+Failure key_is_fixed(std::string_view api, const reconcile::Operation& op, std::string_view what) {
+  return invalid(api, op.key, std::string(what) + " cannot change (the key would become '" + op.new_key + "')");
+}
+
+}  // namespace idb::connectors::cloud

@@ -1,0 +1,64 @@
+#pragma once
+// What every cloud connector makes of an API's answers: a JSON body or a
+// classified Failure, a lookup's user or its absence, and the 404 that means a
+// user went between its read and its update. Only the API's name, its error
+// body's shape and its field reader differ, so those are the parameters.
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/cloud/fields.h"
+#include "connectors/connector.h"
+#include "connectors/http/client.h"
+#include "reconcile/operation.h"
+
+namespace idb::connectors::cloud {
+
+// Whether `failure` is the API's HTTP 404 (its code reads "<api>:HTTP 404...").
+bool not_found(std::string_view api, const Failure& failure);
+
+// An error body as the API spells it; `kind`, when set, overrides what the HTTP status means.
+struct ErrorBody {
+  std::string code;
+  std::string message;
+  std::optional<FailureKind> kind{};
+};
+
+// A 2xx answer's JSON body ({} when empty or not JSON), or the Failure its
+// status and error body mean, its code prefixed "<api>:".
+Result<nlohmann::json> json_answer(std::string_view api, const Result<http::Response>& response,
+                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of);
+
+// A lookup's user, nothing when the API answered 404, or the failure.
+Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<nlohmann::json>& answer);
+
+// The account `key` as `get` reads it from a lookup's user, nothing when there is none.
+Result<std::optional<Observed>> observed(
+    const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
+    const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
+    const StatusField& status);
+
+// The user an update is for, or a retry when it vanished since it was read.
+Result<nlohmann::json> still_there(std::string_view api, const std::string& key,
+                                   const Result<std::optional<nlohmann::json>>& user);
+
+// An update's outcome: a 404 means the user went since it was read, which the
+// next round (re-reading, then creating) resolves, so it is a retry.
+Status updated(std::string_view api, const Result<nlohmann::json>& answer);
+
+// The create/modify/rename handler for `op`; an unknown kind is a permanent "<api>:operation" failure.
+struct Handlers {
+  std::function<Status()> create;
+  std::function<Status()> modify;
+  std::function<Status()> rename;
+};
+Status dispatch(std::string_view api, const reconcile::Operation& op, const Handlers& handlers);
+
+// A rename of a key the API cannot change: `what` names it ("a PDS user_id").
+Failure key_is_fixed(std::string_view api, const reconcile::Operation& op, std::string_view what);
+
+}  // namespace idb::connectors::cloud
