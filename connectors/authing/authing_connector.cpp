@@ -5,7 +5,6 @@
 #include "connectors/authing/authing_fields.h"
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
-#include "connectors/cloud/http_options.h"
 #include "connectors/http/retry.h"
 #include "connectors/signing/authing.h"
 #include "connectors/signing/crypto.h"
@@ -43,8 +42,7 @@ std::string key_field(const std::string& key_type) {
 }
 
 AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings, bool status_mapped)
-    : name_(std::move(name)), settings_(std::move(settings)), client_(name_, cloud::http_options(settings_.http)),
-      status_mapped_(status_mapped) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
 
 http::Sign AuthingConnector::signer() {
   if (settings_.auth == "token") {

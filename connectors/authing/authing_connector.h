@@ -12,19 +12,18 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::authing {
 
-class AuthingConnector : public Connector {
+class AuthingConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
   // mapping sets `status` itself, so the active value is reported as it is
   // rather than as the absence of the disable mark.
   AuthingConnector(std::string name, config::AuthingTarget settings, bool status_mapped = false);
 
-  const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
 
@@ -40,10 +39,7 @@ class AuthingConnector : public Connector {
   Status rename(const reconcile::Operation& op);
   nlohmann::ordered_json addressed(const std::string& key) const;
 
-  std::string name_;
   config::AuthingTarget settings_;
-  http::Client client_;
-  bool status_mapped_;
 
   std::mutex token_mutex_;
   std::string token_;

@@ -4,7 +4,6 @@
 
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
-#include "connectors/cloud/http_options.h"
 #include "connectors/eiam/eiam_fields.h"
 #include "connectors/http/retry.h"
 #include "connectors/signing/crypto.h"
@@ -30,10 +29,7 @@ bool authentication_code(const std::string& code) {
 }  // namespace
 
 EiamConnector::EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped)
-    : name_(std::move(name)),
-      settings_(std::move(settings)),
-      client_(name_, cloud::http_options(settings_.http)),
-      status_mapped_(status_mapped) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
 
 Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::Params params, bool idempotent) {
   params.insert(params.begin(), {"InstanceId", settings_.instance_id});

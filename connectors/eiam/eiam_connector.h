@@ -13,18 +13,17 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::eiam {
 
-class EiamConnector : public Connector {
+class EiamConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
   // mapping sets `Status` itself, so `enabled` is reported as it is.
   EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped = false);
 
-  const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
 
@@ -36,10 +35,7 @@ class EiamConnector : public Connector {
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
 
-  std::string name_;
   config::EiamTarget settings_;
-  http::Client client_;
-  bool status_mapped_;
 };
 
 }  // namespace idb::connectors::eiam

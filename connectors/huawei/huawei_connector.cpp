@@ -2,7 +2,6 @@
 
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
-#include "connectors/cloud/http_options.h"
 #include "connectors/huawei/huawei_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/huawei.h"
@@ -16,10 +15,7 @@ constexpr const char* kApi = "huawei";
 }  // namespace
 
 HuaweiConnector::HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped)
-    : name_(std::move(name)),
-      settings_(std::move(settings)),
-      client_(name_, cloud::http_options(settings_.http)),
-      status_mapped_(status_mapped) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
 
 std::string HuaweiConnector::users() const { return "/v2/" + settings_.project_id + "/users"; }
 

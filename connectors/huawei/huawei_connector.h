@@ -12,18 +12,17 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::huawei {
 
-class HuaweiConnector : public Connector {
+class HuaweiConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
   // mapping sets `disabled` itself, so false is reported as it is.
   HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped = false);
 
-  const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
 
@@ -36,10 +35,7 @@ class HuaweiConnector : public Connector {
   Status modify(const reconcile::Operation& op);
   std::string users() const;  // /v2/{project_id}/users
 
-  std::string name_;
   config::HuaweiTarget settings_;
-  http::Client client_;
-  bool status_mapped_;
 };
 
 }  // namespace idb::connectors::huawei

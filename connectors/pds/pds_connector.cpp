@@ -2,7 +2,6 @@
 
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
-#include "connectors/cloud/http_options.h"
 #include "connectors/pds/pds_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/pds.h"
@@ -17,10 +16,7 @@ constexpr const char* kEnabled = "enabled";
 }  // namespace
 
 PdsConnector::PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped)
-    : name_(std::move(name)),
-      settings_(std::move(settings)),
-      client_(name_, cloud::http_options(settings_.http)),
-      status_mapped_(status_mapped) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
 
 Result<nlohmann::json> PdsConnector::call(const std::string& action, const std::string& path,
                                           const nlohmann::json& body, bool idempotent) {

@@ -10,19 +10,18 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::pds {
 
-class PdsConnector : public Connector {
+class PdsConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
   // mapping sets `status` itself, so the active value is reported as it is
   // rather than as the absence of the disable mark.
   PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped = false);
 
-  const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
 
@@ -34,10 +33,7 @@ class PdsConnector : public Connector {
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
 
-  std::string name_;
   config::PdsTarget settings_;
-  http::Client client_;
-  bool status_mapped_;
 };
 
 }  // namespace idb::connectors::pds

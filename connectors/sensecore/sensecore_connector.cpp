@@ -2,7 +2,6 @@
 
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
-#include "connectors/cloud/http_options.h"
 #include "connectors/sensecore/sensecore_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/sensecore.h"
@@ -29,10 +28,7 @@ std::string random_password() {
 }  // namespace
 
 SenseCoreConnector::SenseCoreConnector(std::string name, config::SenseCoreTarget settings, bool status_mapped)
-    : name_(std::move(name)),
-      settings_(std::move(settings)),
-      client_(name_, cloud::http_options(settings_.http)),
-      status_mapped_(status_mapped) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
 
 Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const std::string& path,
                                                 signing::Params query, const nlohmann::json& body, bool idempotent) {

@@ -14,18 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
-#include "connectors/connector.h"
+#include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::sensecore {
 
-class SenseCoreConnector : public Connector {
+class SenseCoreConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
   // mapping sets the disable field itself, so its enabled value is reported as it is.
   SenseCoreConnector(std::string name, config::SenseCoreTarget settings, bool status_mapped = false);
 
-  const std::string& name() const override { return name_; }
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
 
@@ -37,10 +36,7 @@ class SenseCoreConnector : public Connector {
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
 
-  std::string name_;
   config::SenseCoreTarget settings_;
-  http::Client client_;
-  bool status_mapped_;
 };
 
 }  // namespace idb::connectors::sensecore
