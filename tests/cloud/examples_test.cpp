@@ -19,39 +19,19 @@
 #include "connectors/sensecore/sensecore_connector.h"
 #include "mapping/mapping.h"
 #include "tests/cloud/harness.h"
-#include "tests/cloud/servers/authing_server.h"
-#include "tests/cloud/servers/eiam_server.h"
-#include "tests/cloud/servers/huawei_server.h"
-#include "tests/cloud/servers/pds_server.h"
-#include "tests/cloud/servers/sensecore_server.h"
+#include "tests/cloud/servers/example_servers.h"
 
 namespace idb::test::cloud {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Urls {
-  std::string authing, pds, eiam, huawei, sensecore;
-};
+using Urls = ExampleUrls;
 
 // The environment examples/cloud.yaml reads, with the local servers' addresses.
 config::LoadResult load_example_config(const fs::path& file, const Urls& urls) {
-  const std::map<std::string, std::string> env{
-      {"IDBRIDGE_SCIM_TOKEN", "scim-token"},
-      {"IDBRIDGE_AUTHING_URL", urls.authing},
-      {"IDBRIDGE_AUTHING_POOL", "AK_TEST"},
-      {"IDBRIDGE_AUTHING_SECRET", "SK_TEST"},
-      {"IDBRIDGE_PDS_URL", urls.pds},
-      {"IDBRIDGE_ALIYUN_AK", "YourAccessKeyId"},
-      {"IDBRIDGE_ALIYUN_SECRET", "YourAccessKeySecret"},
-      {"IDBRIDGE_EIAM_URL", urls.eiam},
-      {"IDBRIDGE_HUAWEI_URL", urls.huawei},
-      {"IDBRIDGE_HUAWEI_AK", "AccessKey"},
-      {"IDBRIDGE_HUAWEI_SECRET", "SecretKey"},
-      {"IDBRIDGE_SENSECORE_URL", urls.sensecore},
-      {"IDBRIDGE_SENSECORE_AK", "AK_TEST"},
-      {"IDBRIDGE_SENSECORE_SECRET", "SK_TEST"},
-  };
+  auto env = example_environment(urls);
+  env["IDBRIDGE_SCIM_TOKEN"] = "scim-token";
   return config::load(file, [&](const std::string& name) -> std::optional<std::string> {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;
@@ -71,18 +51,9 @@ std::vector<nlohmann::json> sample_users() {
 }
 
 TEST(CloudExample, EverySampleUserReachesEveryCloudTarget) {
-  AuthingServer authing;
-  PdsServer pds;
-  EiamServerOptions eiam_options;
-  eiam_options.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
-  EiamServer eiam(eiam_options);
-  HuaweiServer huawei;
-  SenseCoreServer sensecore;
-  authing.start(), pds.start(), eiam.start(), huawei.start(), sensecore.start();
-
-  auto loaded = load_example_config(fs::path(IDB_SOURCE_DIR) / "examples/cloud.yaml",
-                                    {authing.base_url(), pds.base_url(), eiam.base_url(), huawei.base_url(),
-                                     sensecore.base_url()});
+  ExampleServers servers;
+  auto& [authing, pds, eiam, huawei, sensecore] = servers;
+  auto loaded = load_example_config(fs::path(IDB_SOURCE_DIR) / "examples/cloud.yaml", servers.urls());
   ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
   const config::Config& c = *loaded.config;
   std::vector<mapping::TargetRef> refs;
@@ -251,7 +222,7 @@ TEST(PerApiExampleMapping, AliyunPds) {
 
 TEST(PerApiExampleMapping, AliyunEiam) {
   EiamServerOptions options;
-  options.instance_id = "idaas_ue2jvisn35ea5lmthk267xxxxx";
+  options.instance_id = kExampleEiamInstance;
   EiamServer server(options);
   server.start();
   Urls urls;
