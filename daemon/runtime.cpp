@@ -53,7 +53,7 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
     return std::make_unique<connectors::sensecore::SenseCoreConnector>(target.name, target.sensecore,
                                                                        maps_status(target, mapping));
   }
-  return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap, target.ldap.tuning);
+  return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -26,7 +27,10 @@ struct ObservedEntry {
 
 class LdapConnector final : public Connector {
  public:
-  LdapConnector(std::string name, config::LdapTarget settings, LdapSettings tuning = {});
+  // Tuned as the config says (settings.tuning) unless `tuning` overrides it.
+  LdapConnector(std::string name, config::LdapTarget settings)
+      : LdapConnector(std::move(name), settings, settings.tuning) {}
+  LdapConnector(std::string name, config::LdapTarget settings, LdapSettings tuning);
   ~LdapConnector() override;
 
   const std::string& name() const override { return name_; }

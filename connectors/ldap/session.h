@@ -38,7 +38,8 @@ class Session {
   // certificate; over ldaps:// or after StartTLS the server certificate must
   // verify. Timeouts come from settings.timeout_ms. A failed bind names the
   // bind DN, never the password.
-  static Result<Session> open(const config::LdapTarget& settings, const LdapSettings& tuning = {});
+  static Result<Session> open(const config::LdapTarget& settings) { return open(settings, settings.tuning); }
+  static Result<Session> open(const config::LdapTarget& settings, const LdapSettings& tuning);
 
   Session(Session&& other) noexcept;
   Session& operator=(Session&& other) noexcept;

@@ -88,6 +88,18 @@ TEST_F(ldap_tls, start_tls_with_a_wrong_ca_fails_clearly_and_never_binds_in_clea
   EXPECT_THAT(status.failure().message, HasSubstr("StartTLS"));
 }
 
+TEST_F(ldap_tls, the_configs_tls_settings_apply_when_no_tuning_is_given) {
+  config::LdapTarget configured = test::settings_for(*slapd_);
+  configured.tuning = start_tls("ca.pem");
+  LdapConnector trusted("ldap-test", configured);
+  ASSERT_TRUE(succeeded(trusted.apply(create(person_dn("tls-dave"), person("tls-dave")))));
+  configured.tuning = start_tls("other-ca.pem");
+  LdapConnector distrusted("ldap-test", configured);
+  auto status = distrusted.ping();
+  ASSERT_FALSE(status);
+  expect_clear_tls_failure(status.failure(), "other-ca.pem");
+}
+
 TEST_F(ldap_tls, ldaps_without_a_ca_file_uses_the_system_store_which_does_not_know_a_test_ca) {
   LdapConnector connector("ldap-test", over_ldaps(), LdapSettings{});
   auto status = connector.ping();
