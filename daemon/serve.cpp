@@ -32,6 +32,13 @@ HostPort split_listen(const std::string& listen) {
   return {host, std::stoi(listen.substr(colon + 1))};
 }
 
+// Changes still in the outbox, over every target.
+int64_t waiting(const Runtime& runtime) {
+  int64_t n = 0;
+  for (const auto& t : runtime.target_names) n += runtime.store->outbox_size(t);
+  return n;
+}
+
 // Runs drains one at a time on a worker thread (connector calls block), and
 // keeps a timer armed for the next retry. All its state lives on the io thread.
 class DrainScheduler {
@@ -150,11 +157,7 @@ int serve(const config::Config& config) {
 
   http_thread.join();
   drains.shutdown();
-  spdlog::info("stopped; {} change(s) still waiting in the outbox", [&] {
-    int64_t n = 0;
-    for (const auto& t : runtime->target_names) n += runtime->store->outbox_size(t);
-    return n;
-  }());
+  spdlog::info("stopped; {} change(s) still waiting in the outbox", waiting(*runtime));
   return 0;
 }
 
@@ -163,10 +166,9 @@ int sync_once(const config::Config& config) {
   if (!runtime) return 2;
   runtime->store->enqueue_all(runtime->target_names, now_ms());
   const auto summary = runtime->worker->drain_due();
-  int64_t waiting = 0;
-  for (const auto& t : runtime->target_names) waiting += runtime->store->outbox_size(t);
-  spdlog::info("sync: {} in line, {} waiting for a retry, {} dead-lettered", summary.applied, waiting, summary.dead);
-  return waiting == 0 && summary.dead == 0 ? 0 : 1;
+  const int64_t left = waiting(*runtime);
+  spdlog::info("sync: {} in line, {} waiting for a retry, {} dead-lettered", summary.applied, left, summary.dead);
+  return left == 0 && summary.dead == 0 ? 0 : 1;
 }
 
 }  // namespace idb::daemon
