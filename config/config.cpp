@@ -491,7 +491,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
 
 Config read_config(Walker& w, const YAML::Node& root) {
   Config c;
-  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "targets"});
+  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "full_sync", "targets"});
   top.field("listen", c.listen, Need::optional, listen_address);
   top.field("state_dir", c.state_dir);
   if (auto log = top.section("log", Need::optional, {"level", "format"})) {
@@ -514,6 +514,9 @@ Config read_config(Walker& w, const YAML::Node& root) {
       w.error(*max_at, "'max_ms' must be at least 'initial_ms' (" + std::to_string(c.retry.initial_ms) + ")");
     }
     retry->field("max_attempts", c.retry.max_attempts, Need::optional, non_negative);
+  }
+  if (auto full_sync = top.section("full_sync", Need::optional, {"interval_s"})) {
+    full_sync->field("interval_s", c.full_sync_interval_s, Need::optional, non_negative);
   }
   top.field("targets", c.targets, Need::required, not_empty);
   return c;
@@ -580,6 +583,9 @@ std::string summarize(const Config& c) {
       << "retry: first after " << c.retry.initial_ms << " ms, at most " << c.retry.max_ms << " ms apart, "
       << (c.retry.max_attempts == 0 ? std::string("no attempt limit")
                                     : std::to_string(c.retry.max_attempts) + " attempts")
+      << "\n"
+      << "full sync: "
+      << (c.full_sync_interval_s ? "every " + std::to_string(c.full_sync_interval_s) + " s" : std::string("on demand only"))
       << "\n";
   auto http = [&](const HttpSettings& h) {
     out << "  base_url: " << h.base_url << "\n";

@@ -158,6 +158,9 @@ struct Config {
   std::filesystem::path mapping_file;  // resolved against the config file's folder
   diag::Location mapping_location;     // where `mapping:` was written, for mapping errors
   RetryPolicy retry;
+  // `serve` re-plans every user against every target this often, so edits made
+  // on a target side are found without a SCIM change; 0 leaves it to `sync --once`.
+  int64_t full_sync_interval_s = 0;
   std::vector<Target> targets;         // at least one
 };
 

@@ -7,12 +7,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/metrics.h"
 #include "daemon/runtime.h"
+#include "daemon/systemd_notify.h"
+#include "daemon/version.h"
 #include "scim/server.h"
 
 namespace idb::daemon {
@@ -43,7 +47,8 @@ int64_t waiting(const Runtime& runtime) {
 // keeps a timer armed for the next retry. All its state lives on the io thread.
 class DrainScheduler {
  public:
-  DrainScheduler(asio::io_context& io, OutboxWorker& worker) : io_(io), timer_(io), worker_(worker) {}
+  DrainScheduler(asio::io_context& io, OutboxWorker& worker, Metrics& metrics)
+      : io_(io), timer_(io), worker_(worker), metrics_(metrics) {}
 
   // Thread-safe: called by SCIM handlers after a durable write.
   void kick() {
@@ -71,6 +76,9 @@ class DrainScheduler {
       std::optional<int64_t> next;
       try {
         const auto summary = worker_.drain_due();
+        metrics_.add("idbridge_outbox_applied_total", {}, summary.applied);
+        metrics_.add("idbridge_outbox_retries_total", {}, summary.retrying);
+        metrics_.add("idbridge_outbox_dead_lettered_total", {}, summary.dead);
         if (summary.retrying || summary.dead) {
           spdlog::debug("drain: {} applied, {} retrying, {} dead", summary.applied, summary.retrying, summary.dead);
         }
@@ -78,6 +86,7 @@ class DrainScheduler {
       } catch (const std::exception& e) {
         // The store failed under us; try again shortly rather than stall forever.
         spdlog::error("drain failed: {}", e.what());
+        metrics_.add("idbridge_drain_errors_total");
         next = now_ms() + 5000;
       }
       asio::post(io_, [this, next] { finished(next); });
@@ -101,9 +110,75 @@ class DrainScheduler {
   asio::system_timer timer_;
   asio::thread_pool pool_{1};
   OutboxWorker& worker_;
+  Metrics& metrics_;
   bool running_ = false;
   bool again_ = false;
   std::atomic<bool> stopping_ = false;
+};
+
+// The families a scrape always shows, with what they mean.
+void describe_metrics(Metrics& m) {
+  using T = Metrics::Type;
+  m.describe("idbridge_outbox_applied_total", T::counter, "Outbox entries brought in line with the source (no-ops included).");
+  m.describe("idbridge_outbox_retries_total", T::counter, "Outbox entries rescheduled after a failure.");
+  m.describe("idbridge_outbox_dead_lettered_total", T::counter, "Outbox entries moved to the dead letters.");
+  m.describe("idbridge_drain_errors_total", T::counter, "Outbox drains that failed on the state store.");
+  m.describe("idbridge_full_syncs_total", T::counter, "Scheduled full syncs started (every user re-planned for every target).");
+  m.describe("idbridge_http_requests_total", T::counter, "HTTP requests answered, by method and status code.");
+  m.describe("idbridge_outbox_pending", T::gauge, "Changes waiting in the outbox, by target.");
+  m.describe("idbridge_dead_letters", T::gauge, "Changes given up on (see the dead letters), by target.");
+  m.describe("idbridge_users", T::gauge, "Live users in the state store.");
+  m.describe("idbridge_build_info", T::gauge, "Always 1; the version is the label.");
+}
+
+// Gauges read from the store when scraped: cheap counts, always current.
+void count_state(Metrics& m, Runtime& runtime) {
+  for (const auto& t : runtime.target_names) {
+    m.set("idbridge_outbox_pending", {{"target", t}}, static_cast<double>(runtime.store->outbox_size(t)));
+    m.set("idbridge_dead_letters", {{"target", t}}, static_cast<double>(runtime.store->dead_letters(t).size()));
+  }
+  m.set("idbridge_users", {}, static_cast<double>(runtime.store->count_users()));
+}
+
+// Re-plans every user for every target on a fixed period, so drift on a
+// target is corrected even when the source stays quiet.
+class FullSyncTimer {
+ public:
+  FullSyncTimer(asio::io_context& io, std::chrono::seconds every, std::function<void()> run)
+      : timer_(io), every_(every), run_(std::move(run)) {}
+  void start() {
+    if (every_.count() == 0) return;
+    timer_.expires_after(every_);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      run_();
+      start();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  std::chrono::seconds every_;
+  std::function<void()> run_;
+};
+
+// Tells systemd we are alive while the event loop turns (WatchdogSec= in the unit).
+class WatchdogPinger {
+ public:
+  WatchdogPinger(asio::io_context& io, const SystemdNotifier& notifier) : timer_(io), notifier_(notifier) {}
+  void start() {
+    const auto every = notifier_.watchdog_interval();
+    if (!every) return;
+    notifier_.notify("WATCHDOG=1");
+    timer_.expires_after(*every);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) start();
+    });
+  }
+
+ private:
+  asio::steady_timer timer_;
+  const SystemdNotifier& notifier_;
 };
 
 }  // namespace
@@ -113,7 +188,11 @@ int serve(const config::Config& config) {
   if (!runtime) return 2;
 
   asio::io_context io;
-  DrainScheduler drains(io, *runtime->worker);
+  Metrics metrics;
+  describe_metrics(metrics);
+  metrics.set("idbridge_build_info", {{"version", kVersion}}, 1);
+  metrics.on_scrape([&runtime](Metrics& m) { count_state(m, *runtime); });
+  DrainScheduler drains(io, *runtime->worker, metrics);
 
   httplib::Server http;
   scim::ServiceSettings settings;
@@ -127,6 +206,13 @@ int serve(const config::Config& config) {
     // Ready when the state store answers; targets being down is what the outbox is for.
     runtime->store->schema_version();
     res.set_content("ready\n", "text/plain");
+  });
+  http.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  // Status codes only, never paths: user ids in paths would grow the label set without bound.
+  http.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
+    metrics.add("idbridge_http_requests_total", {{"method", req.method}, {"code", std::to_string(res.status)}});
   });
 
   // httplib's default also sets SO_REUSEPORT, which would let a second daemon
@@ -142,17 +228,31 @@ int serve(const config::Config& config) {
   }
   std::thread http_thread([&http] { http.listen_after_bind(); });
 
+  SystemdNotifier systemd;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {} received, stopping", signal);
+    systemd.notify("STOPPING=1");
     http.stop();
     io.stop();
   });
 
+  FullSyncTimer full_sync(io, std::chrono::seconds(config.full_sync_interval_s), [&] {
+    spdlog::info("full sync: every user re-planned for {} target(s)", runtime->target_names.size());
+    metrics.add("idbridge_full_syncs_total");
+    runtime->store->enqueue_all(runtime->target_names, now_ms());
+    drains.kick();
+  });
+  full_sync.start();
+  WatchdogPinger watchdog(io, systemd);
+  watchdog.start();
+
   spdlog::info("idbridge serving SCIM at http://{}{}, state in {}, {} target(s)", config.listen, scim::kBasePath,
                config.state_dir.string(), runtime->target_names.size());
   drains.kick();  // whatever was left in the outbox by the last run
+  // The socket is bound and listening, so a client systemd lets through now is answered.
+  systemd.notify("READY=1\nSTATUS=serving SCIM at " + config.listen);
   io.run();
 
   http_thread.join();

@@ -126,6 +126,7 @@ TEST_F(config_load, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.retry.initial_ms, 1000);
   EXPECT_EQ(c.retry.max_ms, 300000);
   EXPECT_EQ(c.retry.max_attempts, 0);
+  EXPECT_EQ(c.full_sync_interval_s, 0);
   EXPECT_EQ(c.targets[0].ldap.timeout_ms, 10000);
   EXPECT_EQ(c.targets[0].ldap.disable.attribute, "employeeType");
   EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
@@ -143,12 +144,14 @@ TEST_F(config_load, AcceptsOtherValidValues) {
                            "listen: \"[::1]:0\"\n"
                            "log: {level: trace, format: json}\n"
                            "retry: {initial_ms: 5, max_ms: 5, max_attempts: 7}\n"
+                           "full_sync: {interval_s: 3600}\n"
                            "    # a comment\n");
   ASSERT_THAT(r.errors, IsEmpty());
   EXPECT_EQ(r.config->listen, "[::1]:0");
   EXPECT_EQ(r.config->log_level, "trace");
   EXPECT_EQ(r.config->log_format, "json");
   EXPECT_EQ(r.config->retry.max_attempts, 7);
+  EXPECT_EQ(r.config->full_sync_interval_s, 3600);
 }
 
 TEST_F(config_load, SeveralTargetsAndTokens) {
@@ -258,6 +261,10 @@ const Broken kBroken[] = {
      {"FILE:14:11: 'max_ms' must be at least 'initial_ms' (5000)"}},
     {"RetryMaxBelowDefaultInitial", kMinimal + "retry:\n  max_ms: 10\n",
      {"FILE:13:11: 'max_ms' must be at least 'initial_ms' (1000)"}},
+    {"FullSyncNegative", kMinimal + "full_sync:\n  interval_s: -1\n",
+     {"FILE:13:15: 'interval_s' must not be negative"}},
+    {"FullSyncUnknownKey", kMinimal + "full_sync:\n  every: 60\n",
+     {"FILE:13:3: unknown key 'every' in 'full_sync'"}},
     {"RetryBadInitialDoesNotAlsoBlameMax", kMinimal + "retry:\n  initial_ms: x\n  max_ms: 10\n",
      {"FILE:13:15: 'initial_ms' must be an integer"}},
     {"RetryAttemptsNegative", kMinimal + "retry:\n  max_attempts: -1\n",
@@ -500,6 +507,7 @@ TEST_F(config_load, SummaryShowsReferencesNeverSecrets) {
                 "\n"
                 "scim tokens: 1 (${env:IDBRIDGE_SCIM_TOKEN})\n"
                 "retry: first after 1000 ms, at most 300000 ms apart, no attempt limit\n"
+            "full sync: on demand only\n"
                 "target ldap: type ldap\n"
                 "  url: ldap://ldap.example.org:389\n"
                 "  bind_dn: cn=admin,dc=example,dc=org\n"

@@ -12,6 +12,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "tests/daemon/notify_socket.h"
 #include "tests/support/process.h"
 #include "tests/support/slapd.h"
 
@@ -85,9 +86,11 @@ class Daemon : public ::testing::Test {
   }
 
   std::map<std::string, std::string> env() const {
-    return {{"IDBRIDGE_SCIM_TOKEN", kToken},
-            {"IDBRIDGE_LDAP_URL", slapd_->url()},
-            {"IDBRIDGE_LDAP_PASSWORD", slapd_->password()}};
+    std::map<std::string, std::string> env = {{"IDBRIDGE_SCIM_TOKEN", kToken},
+                                              {"IDBRIDGE_LDAP_URL", slapd_->url()},
+                                              {"IDBRIDGE_LDAP_PASSWORD", slapd_->password()}};
+    env.insert(extra_env_.begin(), extra_env_.end());
+    return env;
   }
 
   int run(std::vector<std::string> args) {
@@ -140,6 +143,7 @@ class Daemon : public ::testing::Test {
   fs::path dir_, config_, log_ = fs::temp_directory_path() / ("idb-daemon-" + std::to_string(::getpid()) + ".log");
   std::string people_;
   int port_ = 0;
+  std::map<std::string, std::string> extra_env_;  // e.g. systemd's NOTIFY_SOCKET
   std::unique_ptr<Process> daemon_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -419,6 +423,69 @@ TEST_F(Daemon, CommandLineExitStatuses) {
   EXPECT_EQ(run({"serve", "--config", config_.string(), "--listen", "127.0.0.1:" + std::to_string(port_),
                  "--state-dir", (dir_ / "state2").string()}),
             1);
+}
+
+TEST_F(Daemon, TellsSystemdItIsReadyAliveAndStopping) {
+  idb::test::NotifySocket systemd(false);
+  extra_env_ = {{"NOTIFY_SOCKET", systemd.address()}, {"WATCHDOG_USEC", "200000"}};
+  start_daemon();
+  // READY comes once the SCIM socket listens, then a ping every 100 ms (half of WATCHDOG_USEC).
+  std::string first = systemd.receive();
+  if (first == "WATCHDOG=1") first = systemd.receive();
+  EXPECT_EQ(first.rfind("READY=1\nSTATUS=serving SCIM at 127.0.0.1:", 0), 0u) << first;
+  EXPECT_EQ(systemd.receive(), "WATCHDOG=1");
+  EXPECT_EQ(systemd.receive(), "WATCHDOG=1");
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  std::string m;
+  do m = systemd.receive();
+  while (m == "WATCHDOG=1");  // pings sent before the signal
+  EXPECT_EQ(m, "STOPPING=1");
+}
+
+TEST_F(Daemon, MetricsCountRequestsAppliedChangesAndWhatIsWaiting) {
+  start_daemon();
+  create(sample_user("ada.lovelace"));
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "cn", {"Ada Lovelace"}); }));
+  ASSERT_EQ(client_->Get("/scim/v2/Users/nonexistent")->status, 404);
+
+  httplib::Client anonymous("127.0.0.1", port_);  // Prometheus scrapes without the SCIM token
+  const std::vector<std::string> expected = {
+      "idbridge_http_requests_total{method=\"POST\",code=\"201\"} 1\n",
+      "idbridge_http_requests_total{method=\"GET\",code=\"404\"} 1\n",
+      "idbridge_outbox_applied_total 1\n", "idbridge_outbox_pending{target=\"ldap\"} 0\n",
+      "idbridge_dead_letters{target=\"ldap\"} 0\n", "idbridge_users 1\n",
+      "# TYPE idbridge_outbox_applied_total counter\n", "idbridge_outbox_dead_lettered_total 0\n",
+      "idbridge_full_syncs_total 0\n"};
+  std::string page;
+  // A request is counted just after its answer is sent, and a drain just after
+  // its last write, so the page may lag the test by a moment.
+  eventually([&] {
+    auto res = anonymous.Get("/metrics");
+    if (!res || res->status != 200) return false;
+    EXPECT_EQ(res->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+    page = res->body;
+    return std::all_of(expected.begin(), expected.end(),
+                       [&](const std::string& line) { return page.find(line) != std::string::npos; });
+  });
+  for (const auto& line : expected) EXPECT_NE(page.find(line), std::string::npos) << line << "\n" << page;
+  EXPECT_EQ(page.find(kToken), std::string::npos);
+}
+
+TEST_F(Daemon, ScheduledFullSyncPutsBackATargetSideEdit) {
+  std::string text = idb::test::read_file(config_);
+  text.replace(text.find("interval_s: 3600"), 16, "interval_s: 1");
+  std::ofstream(config_) << text;
+  start_daemon();
+  create(sample_user("grace.hopper"));
+  ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
+  std::string cmd = "printf 'dn: uid=grace.hopper," + people_ +
+                    "\\nchangetype: modify\\nreplace: cn\\ncn: Amazing Grace\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
+                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
+                    " >/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  // No SCIM change follows: only the schedule can find the drift.
+  ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
+  EXPECT_EQ(client_->Get("/metrics")->body.find("idbridge_full_syncs_total 0\n"), std::string::npos);
 }
 
 }  // namespace
