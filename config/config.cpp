@@ -498,9 +498,13 @@ Config read_config(Walker& w, const YAML::Node& root) {
     log->field("level", c.log_level, Need::optional, one_of({"trace", "debug", "info", "warn", "error"}));
     log->field("format", c.log_format, Need::optional, one_of({"text", "json"}));
   }
-  if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes"})) {
+  if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes", "bulk"})) {
     scim->field("tokens", c.scim_tokens, Need::required, not_empty);
     scim->field("max_body_bytes", c.scim_max_body_bytes, Need::optional, positive);
+    if (auto bulk = scim->section("bulk", Need::optional, {"max_operations", "max_payload_bytes"})) {
+      bulk->field("max_operations", c.scim_bulk_max_operations, Need::optional, positive);
+      bulk->field("max_payload_bytes", c.scim_bulk_max_payload_bytes, Need::optional, positive);
+    }
   }
   if (auto at = top.field("mapping", c.mapping_file, Need::required, readable_file)) {
     c.mapping_location = *at;

@@ -155,6 +155,8 @@ struct Config {
   std::string log_format = "text";     // text json
   std::vector<Secret> scim_tokens;     // at least one
   int64_t scim_max_body_bytes = 1 << 20;
+  int64_t scim_bulk_max_operations = 1000;       // scim.bulk.max_operations
+  int64_t scim_bulk_max_payload_bytes = 1 << 20;  // scim.bulk.max_payload_bytes
   std::filesystem::path mapping_file;  // resolved against the config file's folder
   diag::Location mapping_location;     // where `mapping:` was written, for mapping errors
   RetryPolicy retry;

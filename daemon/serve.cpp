@@ -198,6 +198,7 @@ int serve(const config::Config& config) {
   scim::ServiceSettings settings;
   for (const auto& token : config.scim_tokens) settings.tokens.push_back(token.value);
   settings.max_body_bytes = config.scim_max_body_bytes;
+  settings.bulk = {static_cast<size_t>(config.scim_bulk_max_operations), config.scim_bulk_max_payload_bytes};
   settings.targets = runtime->target_names;
   scim::Service scim(*runtime->store, settings, [&drains] { drains.kick(); });
   scim.mount(http);

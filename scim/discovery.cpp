@@ -34,7 +34,7 @@ json service_provider_config(const Capabilities& c, const std::string& base) {
           {"bulk",
            {{"supported", c.bulk_max_operations > 0},
             {"maxOperations", c.bulk_max_operations},
-            {"maxPayloadSize", c.max_body_bytes}}},
+            {"maxPayloadSize", c.bulk_max_payload_bytes}}},
           {"filter", {{"supported", true}, {"maxResults", c.max_results}}},
           {"changePassword", {{"supported", false}}},
           {"sort", {{"supported", true}}},

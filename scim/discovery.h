@@ -12,7 +12,7 @@ namespace idb::scim {
 struct Capabilities {
   size_t max_results;          // filter.maxResults
   size_t bulk_max_operations;  // 0: Bulk not supported
-  int64_t max_body_bytes;      // bulk.maxPayloadSize
+  int64_t bulk_max_payload_bytes;
 };
 
 // `base` is the absolute SCIM base URL ("http://host/scim/v2").

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "scim/ascii.h"
+#include "scim/bulk.h"
 #include "scim/discovery.h"
 #include "scim/json_body.h"
 #include "scim/patch.h"
@@ -70,15 +71,6 @@ std::string base_url(const httplib::Request& req) {
   return (host.empty() ? std::string() : "http://" + host) + kBasePath;
 }
 
-std::optional<json> parse_body(const httplib::Request& req, httplib::Response& res) {
-  auto body = parse_json_body(req.body);
-  if (auto* err = std::get_if<Error>(&body)) {
-    send_error(res, *err);
-    return std::nullopt;
-  }
-  return std::get<json>(std::move(body));
-}
-
 Error write_conflict(state::WriteStatus status) {
   switch (status) {
     case state::WriteStatus::user_name_taken: return {409, "uniqueness", "userName is already in use"};
@@ -115,9 +107,15 @@ bool etag_listed(std::string_view header, const std::string& tag) {
   return false;
 }
 
-// If-Match on a write: the client's version must still be current (else 412).
-std::optional<Error> check_if_match(const httplib::Request& req, int64_t version) {
-  if (!req.has_header("If-Match") || etag_listed(req.get_header_value("If-Match"), etag(version))) return std::nullopt;
+std::optional<std::string> if_match_of(const httplib::Request& req) {
+  if (!req.has_header("If-Match")) return std::nullopt;
+  return req.get_header_value("If-Match");
+}
+
+// If-Match (or a Bulk operation's version) on a write: the client's version
+// must still be current (else 412).
+std::optional<Error> check_if_match(const std::optional<std::string>& if_match, int64_t version) {
+  if (!if_match || etag_listed(*if_match, etag(version))) return std::nullopt;
   return Error{412, "", "the resource changed since the version given in If-Match (now " + etag(version) + ")"};
 }
 
@@ -142,6 +140,17 @@ void send_resource(const httplib::Request& req, httplib::Response& res, int stat
   if (!selection) return;
   res.set_header("ETag", etag(s.version));
   send(res, status, project(s.resource, selection->first, selection->second));
+}
+
+void answer(const httplib::Request& req, httplib::Response& res, std::variant<Written, Error> outcome) {
+  if (auto* err = std::get_if<Error>(&outcome)) return send_error(res, *err);
+  const Written& w = std::get<Written>(outcome);
+  if (w.status == 204) {
+    res.status = 204;
+    return;
+  }
+  if (w.status == 201) res.set_header("Location", w.resource.resource["meta"]["location"].get<std::string>());
+  send_resource(req, res, w.status, w.resource);
 }
 
 // A route pattern matching `name` in any letter case: clients write
@@ -198,14 +207,15 @@ bool Service::authorized(const httplib::Request& req) const {
 }
 
 void Service::mount(httplib::Server& server) {
-  server.set_payload_max_length(static_cast<size_t>(settings_.max_body_bytes));
+  server.set_payload_max_length(static_cast<size_t>(std::max(settings_.max_body_bytes, settings_.bulk.max_payload_bytes)));
   server.set_tcp_nodelay(true);  // responses go out whole; Nagle would hold their tail for a delayed ACK
   // httplib answers some errors itself (413, 414, 400 on a broken request
   // line, 404 on an unknown path); give those a SCIM body too, leaving bodies
   // our handlers wrote untouched.
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.status == 304) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string detail = res.status == 413   ? "the request body is larger than the configured limit"
+    if (res.status == 413) return send_error(res, too_large(req)), httplib::Server::HandlerResponse::Handled;
+    const std::string detail = res.status == 414 ? "the request URI is too long"
                                : res.status == 414 ? "the request URI is too long"
                                : res.status == 404 ? "no such endpoint"
                                                    : "the request could not be processed";
@@ -247,8 +257,9 @@ void Service::mount(httplib::Server& server) {
     server.Delete(one, on(*c, &Service::remove));
   }
   server.Post(base + "/" + any_case(".search"), guarded([this](const auto& req, auto& res) { search_all(req, res); }));
+  server.Post(base + any_case("/Bulk"), guarded([this](const auto& req, auto& res) { bulk(req, res); }));
 
-  const Capabilities capabilities{settings_.max_results, 0, settings_.max_body_bytes};
+  const Capabilities capabilities{settings_.max_results, settings_.bulk.max_operations, settings_.bulk.max_payload_bytes};
   server.Get(base + any_case("/ServiceProviderConfig"), guarded([capabilities](const auto& req, auto& res) {
                send(res, 200, service_provider_config(capabilities, base_url(req)));
              }));
@@ -265,28 +276,134 @@ void Service::mount(httplib::Server& server) {
   discovery("/Schemas", &schemas, &schema);
 }
 
-void Service::create(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  const auto body = parse_body(req, res);
-  if (!body) return;
-  auto normalized = normalize(c.type(), *body);
-  if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
+Service::Outcome Service::create_resource(Collection& c, const json& body, const std::string& base) {
+  auto normalized = normalize(c.type(), body);
+  if (auto* err = std::get_if<Error>(&normalized)) return *err;
   json& resource = std::get<json>(normalized);
 
   const auto now = clock_();
   Stored s;
   s.id = new_id();
   s.version = 1;
-  if (auto err = c.check_references(resource)) return send_error(res, *err);
+  if (auto err = c.check_references(resource)) return *err;
   s.resource = with_server_fields(std::move(resource),
-                                  {s.id, s.version, rfc3339(now), rfc3339(now), base_url(req) + c.type().endpoint + "/" + s.id},
+                                  {s.id, s.version, rfc3339(now), rfc3339(now), base + c.type().endpoint + "/" + s.id},
                                   c.type());
-  if (const auto status = c.insert(s, epoch_ms(now)); status != state::WriteStatus::ok) {
-    return send_error(res, write_conflict(status));
-  }
+  if (const auto status = c.insert(s, epoch_ms(now)); status != state::WriteStatus::ok) return write_conflict(status);
   spdlog::info("scim: created {} {}", c.type().name, s.id);
   if (c.reaches_targets()) on_change_();
-  res.set_header("Location", s.resource["meta"]["location"].get<std::string>());
-  send_resource(req, res, 201, s);
+  return Written{201, std::move(s)};
+}
+
+Service::Outcome Service::replace_resource(Collection& c, const std::string& id, const json& body,
+                                           const std::optional<std::string>& if_match, const std::string& base) {
+  auto normalized = normalize(c.type(), body);
+  if (auto* err = std::get_if<Error>(&normalized)) return *err;
+
+  std::lock_guard lock(lock_for(id));
+  const auto existing = c.get(id);
+  if (!existing) return write_conflict(state::WriteStatus::not_found);
+  if (auto err = check_if_match(if_match, existing->version)) return *err;
+  return write_new_version(c, *existing, std::get<json>(std::move(normalized)), "replaced", base);
+}
+
+Service::Outcome Service::patch_resource(Collection& c, const std::string& id, const json& body,
+                                         const std::optional<std::string>& if_match, const std::string& base) {
+  std::lock_guard lock(lock_for(id));
+  const auto existing = c.get(id);
+  if (!existing) return write_conflict(state::WriteStatus::not_found);
+  if (auto err = check_if_match(if_match, existing->version)) return *err;
+  auto patched = apply_patch(c.type(), existing->resource, body);
+  if (auto* err = std::get_if<Error>(&patched)) return *err;
+  auto normalized = normalize(c.type(), std::get<json>(patched));
+  if (auto* err = std::get_if<Error>(&normalized)) return *err;
+  // A PATCH that changes nothing (IdPs resend what they sent) writes nothing.
+  if (std::get<json>(normalized) == std::get<json>(normalize(c.type(), existing->resource))) {
+    return Written{200, *existing};
+  }
+  return write_new_version(c, *existing, std::get<json>(std::move(normalized)), "patched", base);
+}
+
+Service::Outcome Service::write_new_version(Collection& c, const Stored& existing, json resource, const char* verb,
+                                            const std::string& base) {
+  if (auto err = c.check_references(resource)) return *err;
+  const auto now = clock_();
+  Stored s;
+  s.id = existing.id;
+  s.version = existing.version + 1;
+  const json& meta = existing.resource["meta"];
+  s.resource = with_server_fields(std::move(resource),
+                                  {s.id, s.version, meta.value("created", rfc3339(now)), rfc3339(now),
+                                   meta.value("location", base + c.type().endpoint + "/" + s.id)},
+                                  c.type());
+  if (const auto status = c.replace(s, epoch_ms(now)); status != state::WriteStatus::ok) return write_conflict(status);
+  spdlog::info("scim: {} {} {} (version {})", verb, c.type().name, s.id, s.version);
+  if (c.reaches_targets()) on_change_();
+  return Written{200, std::move(s)};
+}
+
+Service::Outcome Service::remove_resource(Collection& c, const std::string& id,
+                                          const std::optional<std::string>& if_match) {
+  std::lock_guard lock(lock_for(id));
+  if (if_match) {
+    const auto existing = c.get(id);
+    if (!existing) return write_conflict(state::WriteStatus::not_found);
+    if (auto err = check_if_match(if_match, existing->version)) return *err;
+  }
+  if (const auto status = c.remove(id, epoch_ms(clock_())); status != state::WriteStatus::ok) {
+    return write_conflict(status);
+  }
+  spdlog::info("scim: deleted {} {}", c.type().name, id);
+  if (c.reaches_targets()) on_change_();
+  return Written{204, Stored{id, 0, json()}};
+}
+
+bool Service::is_bulk(const httplib::Request& req) {
+  constexpr std::string_view kBulk = "/bulk";
+  return req.path.size() >= kBulk.size() && iequals(std::string_view(req.path).substr(req.path.size() - kBulk.size()), kBulk);
+}
+
+Error Service::too_large(const httplib::Request& req) const {
+  return is_bulk(req) ? Error{413, "", "the Bulk request is larger than maxPayloadSize (" +
+                                           std::to_string(settings_.bulk.max_payload_bytes) + " bytes)"}
+                      : Error{413, "", "the request body is larger than the limit of " +
+                                           std::to_string(settings_.max_body_bytes) + " bytes"};
+}
+
+std::optional<json> Service::parse_body(const httplib::Request& req, httplib::Response& res) const {
+  // The server admits bodies up to the larger of the two limits, as it reads
+  // them before routing.
+  const int64_t limit = is_bulk(req) ? settings_.bulk.max_payload_bytes : settings_.max_body_bytes;
+  if (static_cast<int64_t>(req.body.size()) > limit) {
+    send_error(res, too_large(req));
+    return std::nullopt;
+  }
+  auto body = parse_json_body(req.body);
+  if (auto* err = std::get_if<Error>(&body)) {
+    send_error(res, *err);
+    return std::nullopt;
+  }
+  return std::get<json>(std::move(body));
+}
+
+void Service::create(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  if (const auto body = parse_body(req, res)) answer(req, res, create_resource(c, *body, base_url(req)));
+}
+
+void Service::replace(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  if (const auto body = parse_body(req, res)) {
+    answer(req, res, replace_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)));
+  }
+}
+
+void Service::patch(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  if (const auto body = parse_body(req, res)) {
+    answer(req, res, patch_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)));
+  }
+}
+
+void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
+  answer(req, res, remove_resource(c, req.matches[1], if_match_of(req)));
 }
 
 void Service::get(Collection& c, const httplib::Request& req, httplib::Response& res) {
@@ -300,72 +417,33 @@ void Service::get(Collection& c, const httplib::Request& req, httplib::Response&
   send_resource(req, res, 200, *s);
 }
 
-void Service::replace(Collection& c, const httplib::Request& req, httplib::Response& res) {
+void Service::bulk(const httplib::Request& req, httplib::Response& res) {
   const auto body = parse_body(req, res);
   if (!body) return;
-  auto normalized = normalize(c.type(), *body);
-  if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
-
-  std::lock_guard lock(lock_for(req.matches[1]));
-  const auto existing = c.get(req.matches[1]);
-  if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
-  if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
-  write_new_version(c, *existing, std::get<json>(std::move(normalized)), req, res);
+  auto request = parse_bulk_request(*body, settings_.bulk.max_operations);
+  if (auto* err = std::get_if<Error>(&request)) return send_error(res, *err);
+  const std::string base = base_url(req);
+  send(res, 200, run_bulk(std::get<BulkRequest>(request), [&](const BulkOperation& op) { return execute(op, base); }));
 }
 
-void Service::patch(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  const auto body = parse_body(req, res);
-  if (!body) return;
-
-  std::lock_guard lock(lock_for(req.matches[1]));
-  const auto existing = c.get(req.matches[1]);
-  if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
-  if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
-  auto patched = apply_patch(c.type(), existing->resource, *body);
-  if (auto* err = std::get_if<Error>(&patched)) return send_error(res, *err);
-  auto normalized = normalize(c.type(), std::get<json>(patched));
-  if (auto* err = std::get_if<Error>(&normalized)) return send_error(res, *err);
-  // A PATCH that changes nothing (IdPs resend what they sent) writes nothing.
-  if (std::get<json>(normalized) == std::get<json>(normalize(c.type(), existing->resource))) {
-    return send_resource(req, res, 200, *existing);
+BulkOutcome Service::execute(const BulkOperation& op, const std::string& base) {
+  const size_t slash = op.path.find('/', 1);
+  const std::string endpoint = op.path.substr(0, slash);
+  const std::string id = slash == std::string::npos ? "" : op.path.substr(slash + 1);
+  Collection* c = nullptr;
+  for (Collection* candidate : {users_.get(), groups_.get()}) {
+    if (iequals(candidate->type().endpoint, endpoint)) c = candidate;
   }
-  write_new_version(c, *existing, std::get<json>(std::move(normalized)), req, res);
-}
-
-void Service::write_new_version(Collection& c, const Stored& existing, json resource, const httplib::Request& req,
-                                httplib::Response& res) {
-  if (auto err = c.check_references(resource)) return send_error(res, *err);
-  const auto now = clock_();
-  Stored s;
-  s.id = existing.id;
-  s.version = existing.version + 1;
-  const json& meta = existing.resource["meta"];
-  s.resource = with_server_fields(std::move(resource),
-                                  {s.id, s.version, meta.value("created", rfc3339(now)), rfc3339(now),
-                                   meta.value("location", base_url(req) + c.type().endpoint + "/" + s.id)},
-                                  c.type());
-  if (const auto status = c.replace(s, epoch_ms(now)); status != state::WriteStatus::ok) {
-    return send_error(res, write_conflict(status));
-  }
-  spdlog::info("scim: {} {} {} (version {})", req.method == "PATCH" ? "patched" : "replaced", c.type().name, s.id,
-               s.version);
-  if (c.reaches_targets()) on_change_();
-  send_resource(req, res, 200, s);
-}
-
-void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  std::lock_guard lock(lock_for(req.matches[1]));
-  if (req.has_header("If-Match")) {
-    const auto existing = c.get(req.matches[1]);
-    if (!existing) return send_error(res, write_conflict(state::WriteStatus::not_found));
-    if (auto err = check_if_match(req, existing->version)) return send_error(res, *err);
-  }
-  if (const auto status = c.remove(req.matches[1], epoch_ms(clock_())); status != state::WriteStatus::ok) {
-    return send_error(res, write_conflict(status));
-  }
-  spdlog::info("scim: deleted {} {}", c.type().name, std::string(req.matches[1]));
-  if (c.reaches_targets()) on_change_();
-  res.status = 204;
+  if (!c) return BulkOutcome::failed(Error{404, "", "no resource type at '" + endpoint + "'"});
+  Outcome outcome = op.method == "POST"    ? create_resource(*c, op.data, base)
+                    : op.method == "PUT"   ? replace_resource(*c, id, op.data, op.version, base)
+                    : op.method == "PATCH" ? patch_resource(*c, id, op.data, op.version, base)
+                                           : remove_resource(*c, id, op.version);
+  if (auto* err = std::get_if<Error>(&outcome)) return BulkOutcome::failed(std::move(*err));
+  const Written& w = std::get<Written>(outcome);
+  if (w.status == 204) return BulkOutcome{204, id, base + c->type().endpoint + "/" + id, "", std::nullopt};
+  return BulkOutcome{w.status, w.resource.id, w.resource.resource["meta"]["location"].get<std::string>(),
+                     etag(w.resource.version), std::nullopt};
 }
 
 void Service::list(Collection& c, const httplib::Request& req, httplib::Response& res) {

@@ -9,7 +9,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "scim/collection.h"
@@ -26,13 +28,28 @@ namespace idb::scim {
 
 inline constexpr const char* kBasePath = "/scim/v2";
 
+struct BulkLimits {
+  size_t max_operations = 1000;           // ServiceProviderConfig bulk.maxOperations
+  int64_t max_payload_bytes = 1 << 20;   // bulk.maxPayloadSize
+};
+
 struct ServiceSettings {
   std::vector<std::string> tokens;  // accepted bearer tokens (secret values)
   int64_t max_body_bytes = 1 << 20;
   std::vector<std::string> targets;  // every user change is enqueued for each of these
   size_t max_results = 200;          // the most resources one list response holds
   FilterLimits filter_limits;        // filter text length and nesting
+  BulkLimits bulk;
 };
+
+// A write that succeeded: 201 (created), 200, or 204 (deleted: only the id is set).
+struct Written {
+  int status;
+  Stored resource;
+};
+
+struct BulkOperation;
+struct BulkOutcome;
 
 class Service {
  public:
@@ -51,6 +68,26 @@ class Service {
   bool authorized(const httplib::Request& req) const;
   QueryLimits query_limits() const;
 
+  using Outcome = std::variant<Written, Error>;
+  // The writes, as HTTP requests and Bulk operations share them; each is
+  // durable before it returns.
+  Outcome create_resource(Collection& c, const nlohmann::json& body, const std::string& base);
+  Outcome replace_resource(Collection& c, const std::string& id, const nlohmann::json& body,
+                           const std::optional<std::string>& if_match, const std::string& base);
+  Outcome patch_resource(Collection& c, const std::string& id, const nlohmann::json& body,
+                         const std::optional<std::string>& if_match, const std::string& base);
+  Outcome remove_resource(Collection& c, const std::string& id, const std::optional<std::string>& if_match);
+  // Stores `resource` (already normalised) as the new version of `existing`.
+  Outcome write_new_version(Collection& c, const Stored& existing, nlohmann::json resource, const char* verb,
+                            const std::string& base);
+  BulkOutcome execute(const BulkOperation& op, const std::string& base);
+
+  // The request's JSON body, or nullopt after answering with the error.
+  std::optional<nlohmann::json> parse_body(const httplib::Request& req, httplib::Response& res) const;
+  // A Bulk request has its own size limit (maxPayloadSize).
+  static bool is_bulk(const httplib::Request& req);
+  Error too_large(const httplib::Request& req) const;
+
   void create(Collection& c, const httplib::Request& req, httplib::Response& res);
   void get(Collection& c, const httplib::Request& req, httplib::Response& res);
   void replace(Collection& c, const httplib::Request& req, httplib::Response& res);
@@ -59,10 +96,8 @@ class Service {
   void list(Collection& c, const httplib::Request& req, httplib::Response& res);
   void search(Collection& c, const httplib::Request& req, httplib::Response& res);
   void search_all(const httplib::Request& req, httplib::Response& res);
+  void bulk(const httplib::Request& req, httplib::Response& res);
   void answer_query(const std::vector<Collection*>& collections, const Query& query, httplib::Response& res);
-  // Stores `resource` (already normalised) as the new version of `existing`.
-  void write_new_version(Collection& c, const Stored& existing, nlohmann::json resource, const httplib::Request& req,
-                         httplib::Response& res);
 
   state::Store& store_;
   ServiceSettings settings_;

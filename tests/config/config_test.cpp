@@ -59,6 +59,7 @@ scim:
   tokens:
     - ${env:IDBRIDGE_SCIM_TOKEN}
   max_body_bytes: 1048576
+  bulk: {max_operations: 50, max_payload_bytes: 2097152}
 mapping: mappings/quickstart.yaml
 retry:
   initial_ms: 1000
@@ -93,9 +94,11 @@ TEST_F(config_load, FullExampleLoadsEveryField) {
   EXPECT_EQ(c.scim_tokens[0].reference, "${env:IDBRIDGE_SCIM_TOKEN}");
   EXPECT_EQ(c.scim_tokens[0].value, kScimToken);
   EXPECT_EQ(c.scim_max_body_bytes, 1048576);
+  EXPECT_EQ(c.scim_bulk_max_operations, 50);
+  EXPECT_EQ(c.scim_bulk_max_payload_bytes, 2097152);
   EXPECT_EQ(c.mapping_file, dir_ / "mappings/quickstart.yaml");
   EXPECT_EQ(c.mapping_location.file, config_path_.string());
-  EXPECT_EQ(c.mapping_location.line, 10);
+  EXPECT_EQ(c.mapping_location.line, 11);
   EXPECT_EQ(c.mapping_location.column, 10);
   EXPECT_EQ(c.retry.initial_ms, 1000);
   EXPECT_EQ(c.retry.max_ms, 300000);
@@ -172,6 +175,8 @@ TEST_F(config_load, SeveralTargetsAndTokens) {
   ASSERT_THAT(r.errors, IsEmpty());
   ASSERT_EQ(r.config->scim_tokens.size(), 2u);
   EXPECT_EQ(r.config->scim_tokens[1].value, "second-token");
+  EXPECT_EQ(r.config->scim_bulk_max_operations, 1000);  // the defaults
+  EXPECT_EQ(r.config->scim_bulk_max_payload_bytes, 1 << 20);
   ASSERT_EQ(r.config->targets.size(), 2u);
   EXPECT_EQ(r.config->targets[1].name, "ldap_2-b");
   EXPECT_EQ(r.config->targets[1].ldap.url, "ldaps://replica.example.org");
@@ -293,6 +298,12 @@ const Broken kBroken[] = {
     {"ScimTokenInline", "scim:\n  tokens:\n    - ${env:IDBRIDGE_SCIM_TOKEN}\n    - abc123\n"
                         "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
      {"FILE:4:7: 'tokens[1]' must be a secret reference like ${env:NAME} or ${file:/path}, not an inline value"}},
+    {"ScimBulkZero", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  bulk: {max_operations: 0}\n"
+                     "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:3:26: 'max_operations' must be a positive integer"}},
+    {"ScimBulkUnknownKey", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  bulk: {max_payload: 5}\n"
+                           "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
+     {"FILE:3:10: unknown key 'max_payload' in 'bulk' of 'scim'"}},
     {"ScimTokenUnset", "scim:\n  tokens: [\"${env:NOPE}\"]\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
      {"FILE:2:12: environment variable 'NOPE' is not set"}},
     {"ScimMaxBodyZero", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  max_body_bytes: 0\n"

@@ -23,7 +23,7 @@ class ScimHttp : public ::testing::Test {
     fs::remove_all(dir_);
     store_ = idb::state::Store::open(dir_);
     service_ = std::make_unique<idb::scim::Service>(
-        *store_, idb::scim::ServiceSettings{{"other-token", kToken}, 4096, {"ldap", "cloud"}, 2, {1000, 16}}, [this] { ++changes_; });
+        *store_, idb::scim::ServiceSettings{{"other-token", kToken}, 4096, {"ldap", "cloud"}, 2, {1000, 16}, {6, 8192}}, [this] { ++changes_; });
     service_->mount(server_);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
@@ -354,6 +354,7 @@ TEST_F(ScimHttp, Discovery) {
   EXPECT_EQ(config["patch"]["supported"], true);
   EXPECT_EQ(config["filter"]["maxResults"], 2);
   EXPECT_EQ(config["etag"]["supported"], true);
+  EXPECT_EQ(config["bulk"], json({{"supported", true}, {"maxOperations", 6}, {"maxPayloadSize", 8192}}));
   EXPECT_EQ(config["authenticationSchemes"][0]["type"], "oauthbearertoken");
   const json types = ok_json(client_->Get("/scim/v2/ResourceTypes"));
   EXPECT_EQ(types["Resources"][0]["endpoint"], "/Users");
@@ -365,6 +366,87 @@ TEST_F(ScimHttp, Discovery) {
             "EnterpriseUser");
   expect_error(client_->Get("/scim/v2/Schemas/urn:nope"), 404, "");
   EXPECT_EQ(client_->Get("/scim/v2/serviceproviderconfig")->status, 200);  // any letter case
+}
+
+json bulk_request(json operations) {
+  return {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}}, {"Operations", std::move(operations)}};
+}
+
+TEST_F(ScimHttp, BulkWithReferencesIsDurableAndAnswersPerOperation) {
+  const json existing = created({{"userName", "taken"}});
+  const int before = changes_;
+  const json ops = {
+      {{"method", "POST"}, {"path", "/Groups"}, {"bulkId", "g"},
+       {"data", {{"displayName", "Tour Guides"}, {"members", {{{"value", "bulkId:u1"}}, {{"value", "bulkId:u2"}}}}}}},
+      {{"method", "POST"}, {"path", "/Users"}, {"bulkId", "u1"}, {"data", {{"userName", "alice"}}}},
+      {{"method", "POST"}, {"path", "/Users"}, {"bulkId", "u2"}, {"data", {{"userName", "bob"}}}},
+      {{"method", "PATCH"}, {"path", "/Users/bulkId:u1"},
+       {"data", {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
+                 {"Operations", {{{"op", "replace"}, {"path", "displayName"}, {"value", "Alice"}}}}}}},
+      {{"method", "POST"}, {"path", "/Users"}, {"bulkId", "dup"}, {"data", {{"userName", "TAKEN"}}}},
+      {{"method", "DELETE"}, {"path", "/Users/" + existing["id"].get<std::string>()}, {"version", "W/\"7\""}},
+  };
+  const json out = ok_json(post(bulk_request(ops), "/scim/v2/Bulk"));
+  EXPECT_EQ(out["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:BulkResponse");
+  ASSERT_EQ(out["Operations"].size(), 6u) << out.dump(2);
+  std::map<std::string, json> by_key;
+  for (const auto& op : out["Operations"]) by_key[op.value("bulkId", op["method"].get<std::string>())] = op;
+  EXPECT_EQ(by_key["u1"]["status"], "201");
+  EXPECT_EQ(by_key["g"]["status"], "201");
+  EXPECT_EQ(by_key["PATCH"]["status"], "200");
+  EXPECT_EQ(by_key["PATCH"]["version"], "W/\"2\"");
+  EXPECT_EQ(by_key["dup"]["status"], "409");
+  EXPECT_EQ(by_key["dup"]["response"]["scimType"], "uniqueness");
+  EXPECT_EQ(by_key["DELETE"]["status"], "412");
+
+  // Everything answered 2xx is in the store (and enqueued), the rest is not.
+  auto path_of = [](const json& location) {
+    const std::string url = location.get<std::string>();
+    return url.substr(url.find("/scim/v2/"));
+  };
+  const json alice = ok_json(client_->Get(path_of(by_key["u1"]["location"])));
+  EXPECT_EQ(alice["displayName"], "Alice");
+  EXPECT_EQ(store_->count_users(), 3);
+  EXPECT_EQ(store_->outbox_size("ldap"), 3);
+  EXPECT_GE(changes_, before + 3);
+  const json group = ok_json(client_->Get(path_of(by_key["g"]["location"])));
+  ASSERT_EQ(group["members"].size(), 2u);
+  EXPECT_EQ(group["members"][0]["value"], alice["id"]);
+  EXPECT_EQ(group["members"][0]["type"], "User");
+}
+
+TEST_F(ScimHttp, BulkLimitsAndMalformedRequestsWriteNothing) {
+  json seven = json::array();
+  for (int i = 0; i < 7; ++i) {
+    seven.push_back({{"method", "POST"}, {"path", "/Users"}, {"bulkId", std::to_string(i)}, {"data", {{"userName", std::to_string(i)}}}});
+  }
+  expect_error(post(bulk_request(seven), "/scim/v2/Bulk"), 413, "tooMany");
+  json big = bulk_request({{{"method", "POST"}, {"path", "/Users"}, {"bulkId", "b"},
+                            {"data", {{"userName", "b"}, {"displayName", std::string(9000, 'x')}}}}});
+  const auto res = post(big, "/scim/v2/Bulk");
+  expect_error(res, 413, "");
+  EXPECT_NE(res->body.find("8192"), std::string::npos) << res->body;  // names the limit
+  expect_error(client_->Post("/scim/v2/Bulk", "{", "application/scim+json"), 400, "invalidSyntax");
+  expect_error(post({{"Operations", json::array()}}, "/scim/v2/Bulk"), 400, "invalidSyntax");
+  expect_nothing_written();
+
+  // A body over the per-resource limit (4096) but under the Bulk one is fine in a Bulk.
+  big["Operations"][0]["data"]["displayName"] = std::string(5000, 'x');
+  EXPECT_EQ(ok_json(post(big, "/scim/v2/Bulk"))["Operations"][0]["status"], "201");
+}
+
+TEST_F(ScimHttp, BulkFailOnErrorsStopsEarly) {
+  json body = bulk_request({
+      {{"method", "POST"}, {"path", "/Users"}, {"bulkId", "a"}, {"data", {{"displayName", "no userName"}}}},
+      {{"method", "PUT"}, {"path", "/Users/missing"}, {"data", {{"userName", "x"}}}},
+      {{"method", "POST"}, {"path", "/Users"}, {"bulkId", "c"}, {"data", {{"userName", "c"}}}},
+  });
+  body["failOnErrors"] = 2;
+  const json out = ok_json(post(body, "/scim/v2/Bulk"));
+  ASSERT_EQ(out["Operations"].size(), 2u);
+  EXPECT_EQ(out["Operations"][0]["response"]["scimType"], "invalidValue");
+  EXPECT_EQ(out["Operations"][1]["status"], "404");
+  expect_nothing_written();
 }
 
 }  // namespace
