@@ -42,17 +42,11 @@ std::string key_field(const std::string& key_type) {
 }
 
 AuthingConnector::AuthingConnector(std::string name, config::AuthingTarget settings, bool status_mapped)
-    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped),
+      settings_(std::move(settings)),
+      tokens_([this] { return fetch_token(); }) {}
 
 http::Sign AuthingConnector::signer() {
-  if (settings_.auth == "token") {
-    return [this](http::Request& r) {
-      std::lock_guard lock(token_mutex_);
-      r.headers.emplace_back("authorization", "Bearer " + token_);
-      r.headers.emplace_back("x-authing-userpool-id", user_pool_id_);
-      r.headers.emplace_back("x-authing-lang", "en-US");
-    };
-  }
   return [this](http::Request& r) {
     r.headers.emplace_back("accept", "application/json");
     r.headers.emplace_back("x-authing-signature-nonce", signing::random_hex(16));
@@ -69,12 +63,7 @@ http::Sign AuthingConnector::signer() {
   };
 }
 
-Status AuthingConnector::refresh_token() {
-  {
-    std::lock_guard lock(token_mutex_);
-    // Refreshed a minute early so a token never expires in flight.
-    if (!token_.empty() && std::chrono::steady_clock::now() + std::chrono::minutes(1) < token_expires_) return ok();
-  }
+Result<cloud::Token> AuthingConnector::fetch_token() {
   nlohmann::ordered_json body{{"accessKeyId", settings_.access_key_id},
                               {"accessKeySecret", settings_.access_key_secret.value}};
   auto response = client_.send(json_post("/api/v3/get-management-token", body));
@@ -83,7 +72,7 @@ Status AuthingConnector::refresh_token() {
   if (!data) return data.failure();
   const auto& d = data.value();
   if (!d.contains("access_token") || !d["access_token"].is_string() || !d.contains("expires_in") ||
-      !d["expires_in"].is_number()) {
+      !d["expires_in"].is_number_integer()) {
     return Failure{FailureKind::retry, "authing:token", "the management token answer lacks access_token/expires_in"};
   }
   std::string token = d["access_token"];
@@ -91,11 +80,7 @@ Status AuthingConnector::refresh_token() {
   if (pool.empty()) {
     return Failure{FailureKind::permanent, "authing:token", "the management token has no scoped_userpool_id claim"};
   }
-  std::lock_guard lock(token_mutex_);
-  token_ = std::move(token);
-  user_pool_id_ = std::move(pool);
-  token_expires_ = std::chrono::steady_clock::now() + std::chrono::seconds(d["expires_in"].get<int64_t>());
-  return ok();
+  return cloud::Token{std::move(token), std::chrono::seconds(d["expires_in"].get<int64_t>()), std::move(pool)};
 }
 
 Result<nlohmann::json> AuthingConnector::parse(const http::Response& response) {
@@ -121,20 +106,18 @@ Result<nlohmann::json> AuthingConnector::parse(const http::Response& response) {
 }
 
 Result<nlohmann::json> AuthingConnector::call(http::Request request) {
-  for (int attempt = 1;; ++attempt) {
-    if (settings_.auth == "token") {
-      if (auto status = refresh_token(); !status) return status.failure();
-    }
+  if (settings_.auth != "token") {
     auto response = client_.send(request, signer());
     if (!response) return response.failure();
-    // A revoked token is fetched again once; a second 401 is a real credentials problem.
-    if (response.value().status == 401 && settings_.auth == "token" && attempt == 1) {
-      std::lock_guard lock(token_mutex_);
-      token_.clear();
-      continue;
-    }
     return parse(response.value());
   }
+  auto response = cloud::send_with_token(client_, tokens_, request, [](http::Request& r, const cloud::Token& token) {
+    r.headers.emplace_back("authorization", "Bearer " + token.value);
+    r.headers.emplace_back("x-authing-userpool-id", token.scope);
+    r.headers.emplace_back("x-authing-lang", "en-US");
+  });
+  if (!response) return response.failure();
+  return parse(response.value());
 }
 
 nlohmann::ordered_json AuthingConnector::addressed(const std::string& key) const {

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "connectors/cloud/cloud_connector.h"
+#include "connectors/cloud/token_cache.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::authing {
@@ -32,7 +33,7 @@ class AuthingConnector : public cloud::CloudConnector {
   Result<nlohmann::json> call(http::Request request);
   Result<nlohmann::json> parse(const http::Response& response);
   http::Sign signer();
-  Status refresh_token();
+  Result<cloud::Token> fetch_token();
 
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
@@ -40,11 +41,7 @@ class AuthingConnector : public cloud::CloudConnector {
   nlohmann::ordered_json addressed(const std::string& key) const;
 
   config::AuthingTarget settings_;
-
-  std::mutex token_mutex_;
-  std::string token_;
-  std::string user_pool_id_;
-  std::chrono::steady_clock::time_point token_expires_{};
+  cloud::TokenCache tokens_;  // management-token mode only
 };
 
 // The field that holds the key, per `key_type` (external_id -> externalId).

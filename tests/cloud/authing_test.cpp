@@ -1,6 +1,8 @@
 // The Authing connector against the faithful local Authing server.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "connectors/authing/authing_connector.h"
 #include "connectors/signing/authing.h"
 #include "connectors/signing/crypto.h"
@@ -125,13 +127,16 @@ TEST_F(AuthingTest, ManagementTokenIsCachedAndFetchedAgainWhenRevoked) {
 
 TEST_F(AuthingTest, ManagementTokenIsRefreshedBeforeItExpires) {
   AuthingServerOptions o = server_options();
-  o.token_lifetime_s = 30;  // inside the one-minute refresh margin: every call needs a fresh one
+  o.token_lifetime_s = 2;  // shorter than the one-minute margin: renewed after half its life
   AuthingServer short_lived(o);
   short_lived.start();
   auto s = settings("token");
   s.http.base_url = short_lived.base_url();
   AuthingConnector connector("authing", s);
   ASSERT_TRUE(connector.read("x", {"name"}).ok());
+  ASSERT_TRUE(connector.read("x", {"name"}).ok());
+  EXPECT_EQ(short_lived.tokens_issued(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   ASSERT_TRUE(connector.read("x", {"name"}).ok());
   EXPECT_EQ(short_lived.tokens_issued(), 2);
 }

@@ -5,8 +5,10 @@
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/eiam.h"
 #include "connectors/signing/huawei.h"
+#include "connectors/signing/jwt.h"
 #include "connectors/signing/pds.h"
 #include "connectors/signing/sensecore.h"
+#include "tests/cloud/servers/pds_app_key.h"
 
 namespace idb::connectors::signing {
 namespace {
@@ -280,6 +282,36 @@ TEST(SenseCore, RequestTargetVariant) {
                                {"@request-target", "get /iam/idp/v1/users?page_size=100&page_token=1"}};
   EXPECT_EQ(sensecore::signature("SK_TEST", sensecore::string_to_sign(signed_headers)),
             "ZW9Q+R8mJvNKCaWbCwZzIl6jjVM482foAF1Vl37wF4M=");
+}
+
+// PDS JWT-bearer assertion (specs/002-aliyun-pds.md §2c). The expected token
+// was computed independently: `printf %s 'HEADER.PAYLOAD' | openssl dgst
+// -sha256 -sign key.pem | base64url` with the key in pds_app_key.h.
+TEST(Jwt, Rs256MatchesOpenSslCli) {
+  const std::string input = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJhcHAxIn0";
+  const std::string expected = input + "."
+      "NVUeg-4O0AN2APbcrDYZ6x86JBCIDYpe9kxdqz7iqkTftjLjtPoliWNEgcMKuPqDjsnuDphVIIkF6mdwK4T2V97BEvduupKYOxPYDvxhcaPMM4_8jgQrh9OTssC_wdY8Vr6AH8gQgrwJ6CpWfv-5PIFsIvIxDjlYCZf5JfwU9OPX2utwO4pMaPcXm6jrd0-0sreVXRu9sqM5NYFVwSib88W3gkuMGUBSyiDnJAhko7J50GNuhm03cYQenT7mYtQqed_QTs2qI9PtcqgE5IamH1nasXv84od69f8JUAQEWv9oDm8UD5QUhld_LCxczCrM0wKlhJn-LpnBejkbk8B_Dw";
+  const auto token = jwt::sign_rs256({{"iss", "app1"}}, test::cloud::kPdsAppPrivateKey);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(*token, expected);
+  const auto claims = jwt::verify_rs256(*token, test::cloud::kPdsAppPublicKey);
+  ASSERT_TRUE(claims);
+  EXPECT_EQ(claims->value("iss", ""), "app1");
+}
+
+TEST(Jwt, TamperedOrMalformedTokensDoNotVerify) {
+  const auto token = *jwt::sign_rs256({{"iss", "app1"}, {"exp", 1}}, test::cloud::kPdsAppPrivateKey);
+  std::string tampered = token;
+  tampered[tampered.find('.') + 3] ^= 1;  // a payload byte
+  EXPECT_FALSE(jwt::verify_rs256(tampered, test::cloud::kPdsAppPublicKey));
+  EXPECT_FALSE(jwt::verify_rs256(token + "x", test::cloud::kPdsAppPublicKey));
+  EXPECT_FALSE(jwt::verify_rs256("a.b", test::cloud::kPdsAppPublicKey));
+  EXPECT_FALSE(jwt::verify_rs256("", test::cloud::kPdsAppPublicKey));
+  // alg "none" with the signature stripped must not pass.
+  const std::string none = jwt::base64url(R"({"alg":"none"})") + "." + jwt::base64url(R"({"iss":"app1"})") + ".";
+  EXPECT_FALSE(jwt::verify_rs256(none, test::cloud::kPdsAppPublicKey));
+  EXPECT_FALSE(jwt::sign_rs256({}, "not a key"));
+  EXPECT_FALSE(jwt::verify_rs256(token, "not a key"));
 }
 
 }  // namespace

@@ -68,9 +68,11 @@ std::optional<std::string> AuthingServer::authenticate(const httplib::Request& r
   const auto now = signing::Clock::now() + options_.clock_offset;
   std::lock_guard lock(mutex_);
   if (authorization.starts_with("Bearer ")) {
-    auto token = tokens_.find(authorization.substr(7));
-    if (token == tokens_.end()) return "invalid access token";
-    if (token->second <= now) return "access token expired";
+    switch (tokens_.check(authorization.substr(7), now)) {
+      case IssuedTokens::Check::unknown: return "invalid access token";
+      case IssuedTokens::Check::expired: return "access token expired";
+      case IssuedTokens::Check::valid: break;
+    }
     if (req.get_header_value("x-authing-userpool-id") != options_.access_key_id) return "wrong x-authing-userpool-id";
     return std::nullopt;
   }
@@ -102,14 +104,11 @@ void AuthingServer::get_token(const httplib::Request& req, httplib::Response& re
       !signing::constant_time_equal(body.value("accessKeySecret", ""), options_.access_key_secret)) {
     return reply(res, 401, "invalid accessKeyId or accessKeySecret", kUnauthenticated);
   }
+  // A JWT-shaped token: the client reads its scoped_userpool_id claim.
   const std::string claims = Json{{"scoped_userpool_id", options_.access_key_id}}.dump();
-  const std::string token = signing::base64("{\"alg\":\"HS256\"}") + "." + signing::base64(claims) + "." +
-                            signing::random_hex(16);
-  {
-    std::lock_guard lock(mutex_);
-    tokens_[token] = signing::Clock::now() + options_.clock_offset + std::chrono::seconds(options_.token_lifetime_s);
-    ++tokens_issued_;
-  }
+  const std::string token =
+      tokens_.issue(signing::Clock::now() + options_.clock_offset, std::chrono::seconds(options_.token_lifetime_s),
+                    signing::base64("{\"alg\":\"HS256\"}") + "." + signing::base64(claims) + ".");
   reply(res, 200, "", 0, Json{{"access_token", token}, {"expires_in", options_.token_lifetime_s}});
 }
 
@@ -253,15 +252,9 @@ std::size_t AuthingServer::user_count() const {
   return users_.size();
 }
 
-int AuthingServer::tokens_issued() const {
-  std::lock_guard lock(mutex_);
-  return tokens_issued_;
-}
+int AuthingServer::tokens_issued() const { return tokens_.issued(); }
 
-void AuthingServer::revoke_tokens() {
-  std::lock_guard lock(mutex_);
-  tokens_.clear();
-}
+void AuthingServer::revoke_tokens() { tokens_.revoke_all(); }
 
 void AuthingServer::seed(nlohmann::ordered_json user) {
   std::lock_guard lock(mutex_);

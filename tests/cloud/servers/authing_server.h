@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/cloud/servers/issued_tokens.h"
 #include "tests/cloud/servers/loopback.h"
 
 namespace idb::test::cloud {
@@ -63,8 +64,7 @@ class AuthingServer {
   mutable std::mutex mutex_;
   std::vector<Json> users_;  // in creation order, for paging
   std::set<std::string> nonces_;
-  std::map<std::string, std::chrono::system_clock::time_point> tokens_;
-  int tokens_issued_ = 0;
+  IssuedTokens tokens_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };

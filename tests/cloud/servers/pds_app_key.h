@@ -1,0 +1,49 @@
+#pragma once
+// A fixed RSA key pair standing for a PDS app's key (the app keeps the private
+// half; PDS holds the public one). Made with `openssl genpkey -algorithm RSA
+// -pkeyopt rsa_keygen_bits:2048`; the signing vector in signing_test.cpp was
+// computed from it by `openssl dgst -sha256 -sign`.
+namespace idb::test::cloud {
+
+inline constexpr const char* kPdsAppPrivateKey = R"(-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC9es1Fn+ENNqqk
+0M5pV/iUKtliYwV6xT3HCv2trVnbFKojfNWzUGvlLVsiWrn/HiZ8M6YNhrde1ZCU
+BxSxzWwGPvUS8c3BWHCNI8En6rOkzJORB0Sob7xbCeQdIGiwGx63XO6Q/rUAnMJP
+ipTAPkf3ePOI+ZPKe1d3Q6Eluq4jOS8edMsMjPxx4raywa0f3xN5E/KLw3paZloZ
+5Q6vCm3Z1Xcw2RMax96+/GK0Dx24suuPhbRe4pAkB3W9gSCsyLYK5VEN3DHrHjSA
+rOz/Ch+PltdlzylEBOIBN6KyjX2h2by3RIpUjuzas/+ZK+AWBiw6QlBkZnS/miP1
+9JeDPr9tAgMBAAECggEABdvHKbDwz2zHnUL2LtxRIPEA5FbgHin9EqtsqTMOmoSA
+DOAuPKtu5UN1aZGD5gxzmiwqpTPAywYwFd5GLd0xIDGleDQmbXpOOJRIw52Gd8D6
+NbtozGBwDXc302K4z0EiE6n5l7LDEUVyM0K7U1pZn/WLFMrKtAcDmaTAqx742rk7
+NZq8hkTGQdBOkFMPWhISAlFZKx2s26/lKXEig/luhYxCVFQ4JBjdmQ4E25lmQIoX
+LBuGWlqnO68wxpr9p18+95hWXzds4w5oUx1LnjtF9gH1mw0fRfZFepCvsgRmUjNl
+kODuYi3cAHbAsMyOpeZFCUXxW4VJc61wCY5vx0dPwQKBgQD1eTI2VxHlHIRSyt1I
+8Fop3l+t+6CZ651WAKDEpnBAv8DOnrQUS42fXtNH2x1c79kfOsxEQoTOczuWqbjg
+JFtZSOYoXHj32YwPe306i/EANCSGnbg7XZViCtVQs9EnT3Wsh7ZGDlpZ0pdD7Efl
+KhaoBW0caJ6HE6oOBGgvW/IzUQKBgQDFmuhGrKRAp8uU4wM3XJwwxFmfgkJLsFfL
+oDLm+NEcrkJS1yOhaCLUYOzE5w/Bd1IF1Mif1taWJWTDxbGQHwh19gJHiIW0IhVx
+xFblK5r435AC6jFVsjCSF2EQ7VTTJpZ1eRAbia42rlFlXCFSwIdBOLW1KtK2bMiU
+Ef/LR4urXQKBgB0dQ8xYJWI0MKmVMAu/niILIvQCvTikTmPt7SOFzhiP5bFb92XU
+1DZLy+lg3qmwNONUWPfbn97Qogerl6bWCROc5tdwqFRVNBx9/Aten7XzeUWSHVDF
+N7uKJ2TL/wmXjhBphD/o4eR3asN+mcRfapKBGkDdU7gXp/rDoQvE7wQRAoGAWlcp
+3jXLmiucbWMj80mJttntx3j76jKi0NtaqjITGDOq6sik54P+eG4fkR26HE761uOj
+HUBRNq+906ssNKGbcqKYBDAsQGBcwXhr6bX30dQTuOFs0Kr4fbHmlKCMaUR5ARfp
+/00AsssbN2XZbkXLEExm9n6veutdACUCduMsvZkCgYEAxrM1vut76KI2SqXOQhjj
+geu6DbNjug9BbMkBZvTFB3cvqR6u8e2l0omyq6yO7W+RSoydKz5VcTmlOXr1Zg5A
+kPiUVp5eBiEnfXqvvzYkIrSUEvHCMN8gtd/gM0KBO4aYYPKFEa+SgIVCOXbVR3QQ
+zfXtcf0q95dQDbJMj8VLkRQ=
+-----END PRIVATE KEY-----
+)";
+
+inline constexpr const char* kPdsAppPublicKey = R"(-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvXrNRZ/hDTaqpNDOaVf4
+lCrZYmMFesU9xwr9ra1Z2xSqI3zVs1Br5S1bIlq5/x4mfDOmDYa3XtWQlAcUsc1s
+Bj71EvHNwVhwjSPBJ+qzpMyTkQdEqG+8WwnkHSBosBset1zukP61AJzCT4qUwD5H
+93jziPmTyntXd0OhJbquIzkvHnTLDIz8ceK2ssGtH98TeRPyi8N6WmZaGeUOrwpt
+2dV3MNkTGsfevvxitA8duLLrj4W0XuKQJAd1vYEgrMi2CuVRDdwx6x40gKzs/wof
+j5bXZc8pRATiATeiso19odm8t0SKVI7s2rP/mSvgFgYsOkJQZGZ0v5oj9fSXgz6/
+bQIDAQAB
+-----END PUBLIC KEY-----
+)";
+
+}  // namespace idb::test::cloud
