@@ -396,8 +396,13 @@ void read_authing(Section& s, AuthingTarget& a) {
 void read_pds(Section& s, PdsTarget& p) {
   read_http(s, p.http, Need::optional);
   s.field("domain_id", p.domain_id, Need::required, host_label);
-  s.field("access_key_id", p.access_key_id, Need::required, not_empty);
-  s.field("access_key_secret", p.access_key_secret, Need::required);
+  s.field("auth", p.auth, Need::optional, one_of({"signature", "token"}));
+  const Need signed_by_key = p.auth == "signature" ? Need::required : Need::optional;
+  const Need by_token = p.auth == "token" ? Need::required : Need::optional;
+  s.field("access_key_id", p.access_key_id, signed_by_key, not_empty);
+  s.field("access_key_secret", p.access_key_secret, signed_by_key);
+  s.field("client_id", p.client_id, by_token, not_empty);
+  s.field("private_key", p.private_key, by_token);
   if (p.http.base_url.empty() && !p.domain_id.empty()) p.http.base_url = pds_endpoint(p.domain_id);
 }
 
@@ -415,9 +420,17 @@ void read_huawei(Section& s, HuaweiTarget& h) {
   read_http(s, h.http, Need::optional);
   s.field("region", h.region, Need::optional, host_label);
   s.field("project_id", h.project_id, Need::required, host_label);
-  s.field("access_key_id", h.access_key_id, Need::required, not_empty);
-  s.field("access_key_secret", h.access_key_secret, Need::required);
+  s.field("auth", h.auth, Need::optional, one_of({"signature", "token"}));
+  const Need signed_by_key = h.auth == "signature" ? Need::required : Need::optional;
+  const Need by_token = h.auth == "token" ? Need::required : Need::optional;
+  s.field("access_key_id", h.access_key_id, signed_by_key, not_empty);
+  s.field("access_key_secret", h.access_key_secret, signed_by_key);
+  s.field("iam_url", h.iam_url, Need::optional, base_url);
+  s.field("iam_domain", h.iam_domain, by_token, not_empty);
+  s.field("iam_user", h.iam_user, by_token, not_empty);
+  s.field("iam_password", h.iam_password, by_token);
   if (h.http.base_url.empty()) h.http.base_url = huawei_endpoint(h.region);
+  if (h.iam_url.empty()) h.iam_url = huawei_iam_endpoint(h.region);
 }
 
 void read_sensecore(Section& s, SenseCoreTarget& c) {
@@ -440,13 +453,14 @@ std::vector<std::string_view> target_keys(const std::string& type) {
     add({"auth", "access_key_id", "access_key_secret", "key_type", "disabled_status", "conflict_api_codes"});
   } else if (type == "pds") {
     add(kHttpKeys);
-    add({"domain_id", "access_key_id", "access_key_secret"});
+    add({"domain_id", "auth", "access_key_id", "access_key_secret", "client_id", "private_key"});
   } else if (type == "sensecore") {
     add(kHttpKeys);
     add({"access_key_id", "access_key_secret", "update_method", "disabled_field", "disabled_value", "enabled_value"});
   } else if (type == "huawei") {
     add(kHttpKeys);
-    add({"region", "project_id", "access_key_id", "access_key_secret"});
+    add({"region", "project_id", "auth", "access_key_id", "access_key_secret", "iam_url", "iam_domain", "iam_user",
+         "iam_password"});
   } else if (type == "eiam") {
     add(kHttpKeys);
     add({"region", "instance_id", "organizational_unit_id", "access_key_id", "access_key_secret"});
@@ -533,6 +547,7 @@ std::string pds_endpoint(const std::string& domain_id) { return "https://" + dom
 std::string eiam_endpoint(const std::string& region) { return "https://eiam." + region + ".aliyuncs.com"; }
 
 std::string huawei_endpoint(const std::string& region) { return "https://workspace." + region + ".myhuaweicloud.com"; }
+std::string huawei_iam_endpoint(const std::string& region) { return "https://iam." + region + ".myhuaweicloud.com"; }
 
 EnvLookup process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -612,8 +627,14 @@ std::string summarize(const Config& c) {
     if (t.type == "pds") {
       http(t.pds.http);
       out << "  domain_id: " << t.pds.domain_id << "\n"
-          << "  access_key_id: " << t.pds.access_key_id << "\n"
-          << "  access_key_secret: " << t.pds.access_key_secret.reference << " (set)\n";
+          << "  auth: " << t.pds.auth << "\n";
+      if (t.pds.auth == "token") {
+        out << "  client_id: " << t.pds.client_id << "\n"
+            << "  private_key: " << t.pds.private_key.reference << " (set)\n";
+      } else {
+        out << "  access_key_id: " << t.pds.access_key_id << "\n"
+            << "  access_key_secret: " << t.pds.access_key_secret.reference << " (set)\n";
+      }
       continue;
     }
     if (t.type == "eiam") {
@@ -629,8 +650,15 @@ std::string summarize(const Config& c) {
       http(t.huawei.http);
       out << "  region: " << t.huawei.region << "\n"
           << "  project_id: " << t.huawei.project_id << "\n"
-          << "  access_key_id: " << t.huawei.access_key_id << "\n"
-          << "  access_key_secret: " << t.huawei.access_key_secret.reference << " (set)\n";
+          << "  auth: " << t.huawei.auth << "\n";
+      if (t.huawei.auth == "token") {
+        out << "  iam_url: " << t.huawei.iam_url << "\n"
+            << "  iam_user: " << t.huawei.iam_user << " (domain " << t.huawei.iam_domain << ")\n"
+            << "  iam_password: " << t.huawei.iam_password.reference << " (set)\n";
+      } else {
+        out << "  access_key_id: " << t.huawei.access_key_id << "\n"
+            << "  access_key_secret: " << t.huawei.access_key_secret.reference << " (set)\n";
+      }
       continue;
     }
     if (t.type == "sensecore") {

@@ -93,8 +93,11 @@ struct AuthingTarget {
 struct PdsTarget {
   HttpSettings http;                     // pds_endpoint(domain_id) unless given
   std::string domain_id;
-  std::string access_key_id;
-  Secret access_key_secret;
+  std::string auth = "signature";        // signature (AK/SK "acs" HMAC-SHA1) | token (JWT-bearer grant)
+  std::string access_key_id;             // signature
+  Secret access_key_secret;              // signature
+  std::string client_id;                 // token: the PDS app's App ID
+  Secret private_key;                    // token: the app's RSA private key (PEM) that signs the assertion
 };
 
 // Alibaba Cloud IDaaS EIAM 2021-12-01 (specs/004-aliyun-eiam.md).
@@ -107,13 +110,19 @@ struct EiamTarget {
   Secret access_key_secret;
 };
 
-// Huawei Cloud Workspace v2 (specs/003-huawei-workspace.md), AK/SK signed.
+// Huawei Cloud Workspace v2 (specs/003-huawei-workspace.md), AK/SK signed or
+// with an IAM user token.
 struct HuaweiTarget {
   HttpSettings http;                     // huawei_endpoint(region) unless given
   std::string region = "cn-north-4";
   std::string project_id;                // the IAM project of that region
-  std::string access_key_id;
-  Secret access_key_secret;
+  std::string auth = "signature";        // signature (SDK-HMAC-SHA256) | token (X-Auth-Token from IAM)
+  std::string access_key_id;             // signature
+  Secret access_key_secret;              // signature
+  std::string iam_url;                   // token: huawei_iam_endpoint(region) unless given
+  std::string iam_domain;                // token: the account (domain) name
+  std::string iam_user;                  // token: an IAM user of that account
+  Secret iam_password;                   // token
 };
 
 // SenseCore IAM IdP service (specs/000-sensecore-iam.md). Much of its update
@@ -185,6 +194,8 @@ std::string eiam_endpoint(const std::string& region);
 
 // https://workspace.{region}.myhuaweicloud.com (the default `base_url`).
 std::string huawei_endpoint(const std::string& region);
+// https://iam.{region}.myhuaweicloud.com, where IAM tokens come from (the default `iam_url`).
+std::string huawei_iam_endpoint(const std::string& region);
 
 // A short human summary (listen, state dir, targets, mapping) with every secret
 // shown as its reference only.

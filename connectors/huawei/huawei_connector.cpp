@@ -1,7 +1,10 @@
 #include "connectors/huawei/huawei_connector.h"
 
+#include <ctime>
+
 #include "connectors/cloud/answers.h"
 #include "connectors/cloud/fields.h"
+#include "connectors/cloud/http_options.h"
 #include "connectors/huawei/huawei_fields.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/huawei.h"
@@ -12,37 +15,99 @@ namespace {
 
 constexpr const char* kApi = "huawei";
 
+cloud::ErrorBody error_of(const nlohmann::json& json) {
+  return cloud::ErrorBody{cloud::string_member(json, {"error_code"}), cloud::string_member(json, {"error_msg"})};
+}
+
+// 2026-11-23T17:16:31.123000Z (fraction optional), or nothing.
+std::optional<signing::Clock::time_point> iam_time(const nlohmann::json& token, const char* name) {
+  if (!token.contains(name) || !token[name].is_string()) return std::nullopt;
+  const std::string text = token[name];
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end) return std::nullopt;
+  return signing::Clock::from_time_t(timegm(&tm));
+}
+
 }  // namespace
 
 HuaweiConnector::HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped)
-    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
+    : CloudConnector(std::move(name), settings.http, status_mapped),
+      settings_(std::move(settings)),
+      tokens_([this] { return fetch_token(); }) {
+  if (settings_.auth == "token") {
+    config::HttpSettings iam = settings_.http;
+    iam.base_url = settings_.iam_url;
+    iam_ = std::make_unique<http::Client>(name_ + " IAM", cloud::http_options(iam));
+  }
+}
 
 std::string HuaweiConnector::users() const { return "/v2/" + settings_.project_id + "/users"; }
 
+void HuaweiConnector::sign(http::Request& r) const {
+  const std::string date = signing::iso8601_basic(signing::Clock::now());
+  r.headers.emplace_back("host", client_.host());
+  r.headers.emplace_back("x-sdk-date", date);
+  // Signed: exactly the headers present now, as the Node SDK does.
+  const auto canonical =
+      signing::huawei::canonical_request(r.method, r.path, r.query, r.headers, signing::hex(signing::sha256(r.body)));
+  r.headers.emplace_back(
+      "authorization",
+      signing::huawei::authorization(settings_.access_key_id, canonical.signed_headers,
+                                     signing::huawei::signature(settings_.access_key_secret.value,
+                                                                signing::huawei::string_to_sign(date, canonical.request))));
+}
+
+Result<cloud::Token> HuaweiConnector::fetch_token() {
+  // Scoped to the Workspace project by id, so the token is good for exactly the calls this target makes.
+  const nlohmann::json body{
+      {"auth",
+       {{"identity",
+         {{"methods", {"password"}},
+          {"password",
+           {{"user",
+             {{"name", settings_.iam_user},
+              {"password", settings_.iam_password.value},
+              {"domain", {{"name", settings_.iam_domain}}}}}}}}},
+        {"scope", {{"project", {{"id", settings_.project_id}}}}}}}};
+  auto response = iam_->send({"POST", "/v3/auth/tokens", {{"nocatalog", "true"}},
+                              {{"content-type", "application/json;charset=utf8"}}, body.dump(), true});
+  const std::string token = response ? response.value().header("x-subject-token") : "";
+  auto answer = cloud::json_answer("huawei:iam", response, [](const nlohmann::json& json) {
+    // IAM answers Keystone-style {"error":{"code","title","message"}}; APIG in front of it error_code/error_msg.
+    if (json.contains("error") && json["error"].is_object()) {
+      return cloud::ErrorBody{cloud::string_member(json["error"], {"title"}), cloud::string_member(json["error"], {"message"})};
+    }
+    return error_of(json);
+  });
+  if (!answer) return answer.failure();
+  const nlohmann::json details = answer.value().value("token", nlohmann::json::object());
+  const auto issued = iam_time(details, "issued_at");
+  const auto expires = iam_time(details, "expires_at");
+  if (token.empty() || !issued || !expires || *expires <= *issued) {
+    return Failure{FailureKind::retry, "huawei:iam:token", "the IAM answer lacks X-Subject-Token or issued_at/expires_at"};
+  }
+  // The lifetime by IAM's own clock, so a skewed local clock cannot make the token look fresher than it is.
+  return cloud::Token{token, std::chrono::duration_cast<std::chrono::seconds>(*expires - *issued), ""};
+}
+
 Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const std::string& path, signing::Params query,
                                              const nlohmann::json& body, bool idempotent) {
-  const http::Sign sign = [this](http::Request& r) {
-    const std::string date = signing::iso8601_basic(signing::Clock::now());
-    r.headers.emplace_back("host", client_.host());
-    r.headers.emplace_back("x-sdk-date", date);
-    // Signed: exactly the headers present now, as the Node SDK does.
-    const auto canonical =
-        signing::huawei::canonical_request(r.method, r.path, r.query, r.headers, signing::hex(signing::sha256(r.body)));
-    r.headers.emplace_back(
-        "authorization",
-        signing::huawei::authorization(settings_.access_key_id, canonical.signed_headers,
-                                       signing::huawei::signature(settings_.access_key_secret.value,
-                                                                  signing::huawei::string_to_sign(date, canonical.request))));
-  };
   const http::Request request{method,
                               path,
                               std::move(query),
                               {{"content-type", "application/json"}, {"x-project-id", settings_.project_id}},
                               body.is_null() ? "" : body.dump(),
                               idempotent};
-  return cloud::json_answer(kApi, client_.send(request, sign), [](const nlohmann::json& json) {
-    return cloud::ErrorBody{cloud::string_member(json, {"error_code"}), cloud::string_member(json, {"error_msg"})};
-  });
+  if (settings_.auth != "token") {
+    return cloud::json_answer(kApi, client_.send(request, [this](http::Request& r) { sign(r); }), error_of);
+  }
+  return cloud::json_answer(kApi,
+                            cloud::send_with_token(client_, tokens_, request,
+                                                   [](http::Request& r, const cloud::Token& token) {
+                                                     r.headers.emplace_back("x-auth-token", token.value);
+                                                   }),
+                            error_of);
 }
 
 Result<std::optional<nlohmann::json>> HuaweiConnector::find(const std::string& key) {

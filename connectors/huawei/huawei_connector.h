@@ -1,11 +1,13 @@
 #pragma once
 // Huawei Cloud Workspace desktop users (specs/003-huawei-workspace.md), signed
-// with AK/SK SDK-HMAC-SHA256. Workspace assigns its own user id and has no
+// with AK/SK SDK-HMAC-SHA256 or sent with an IAM user token (X-Auth-Token,
+// fetched from IAM with the password method, cached, renewed before expiry). Workspace assigns its own user id and has no
 // external-id field, so the mapping's key is the user_name (unique, not
 // updatable) and accounts are found by listing with user_name and matching
 // exactly. A disabled user gets `disabled: true`; false reads as "no mark".
 // (A state link from our user to the Workspace id would save the list call;
 // the state store has no such column yet.)
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +15,7 @@
 
 #include "config/config.h"
 #include "connectors/cloud/cloud_connector.h"
+#include "connectors/cloud/token_cache.h"
 #include "connectors/http/client.h"
 
 namespace idb::connectors::huawei {
@@ -34,8 +37,12 @@ class HuaweiConnector : public cloud::CloudConnector {
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
   std::string users() const;  // /v2/{project_id}/users
+  void sign(http::Request& request) const;
+  Result<cloud::Token> fetch_token();
 
   config::HuaweiTarget settings_;
+  std::unique_ptr<http::Client> iam_;  // token mode only
+  cloud::TokenCache tokens_;
 };
 
 }  // namespace idb::connectors::huawei

@@ -1,6 +1,8 @@
 // The Huawei Workspace connector against the faithful local Workspace server.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "connectors/huawei/huawei_connector.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/huawei.h"
@@ -17,12 +19,14 @@ using test::cloud::HuaweiServerOptions;
 using test::cloud::LogCapture;
 
 const std::string kSecret = "hw-secret-2b8c41";
+const std::string kIamPassword = "iam-pass-93e7d1";
 const reconcile::DisableMark kMark{"disabled", "true"};
 
 HuaweiServerOptions server_options() {
   HuaweiServerOptions o;
   o.access_key_id = "HWAK";
   o.access_key_secret = kSecret;
+  o.iam_password = kIamPassword;
   return o;
 }
 
@@ -38,6 +42,18 @@ class HuaweiTest : public ::testing::Test {
     t.project_id = "0bec5db98280d2d02fd6c00c2de791ce";
     t.access_key_id = "HWAK";
     t.access_key_secret = {"${env:HW_SK}", kSecret};
+    return t;
+  }
+
+  config::HuaweiTarget token_settings() {
+    config::HuaweiTarget t = settings();
+    t.auth = "token";
+    t.access_key_id.clear();
+    t.access_key_secret = {};
+    t.iam_url = server_.base_url();  // the local server is IAM too
+    t.iam_domain = "example-account";
+    t.iam_user = "idbridge";
+    t.iam_password = {"${env:HW_IAM_PASSWORD}", kIamPassword};
     return t;
   }
 
@@ -206,6 +222,72 @@ TEST_F(HuaweiTest, SecretsNeverReachLogsOrFailures) {
   EXPECT_FALSE(logged.empty());
   EXPECT_EQ(logged.find(kSecret), std::string::npos);
   EXPECT_EQ(logged.find("Signature="), std::string::npos);
+}
+
+TEST_F(HuaweiTest, IamTokenModeRoundTripsWithOneToken) {
+  HuaweiConnector connector("huawei", token_settings());
+  ASSERT_TRUE(converge(connector, li(), false, kMark).status.ok());
+  auto changed = li();
+  changed.attributes["description"] = {"Moved."};
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  ASSERT_TRUE(converge(connector, changed, true, kMark).status.ok());
+  const auto stored = server_.by_name("li_wei");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ((*stored)["description"], "Moved.");
+  EXPECT_EQ((*stored)["disabled"], true);
+  EXPECT_EQ(server_.tokens_issued(), 1);  // cached across every call
+  EXPECT_EQ(logs_.text().find(kIamPassword), std::string::npos);
+}
+
+TEST_F(HuaweiTest, ExpiredIamTokenIsFetchedAgainOnce) {
+  HuaweiConnector connector("huawei", token_settings());
+  ASSERT_TRUE(connector.read("li_wei", {"user_email"}).ok());
+  server_.expire_tokens();
+  ASSERT_TRUE(connector.read("li_wei", {"user_email"}).ok());
+  EXPECT_EQ(server_.tokens_issued(), 2);
+}
+
+TEST_F(HuaweiTest, IamTokenIsRenewedBeforeItExpiresByIamsClock) {
+  HuaweiServerOptions o = server_options();
+  o.token_lifetime = std::chrono::seconds(2);  // renewed after half its life
+  o.clock_offset = std::chrono::hours(-5);     // IAM's clock is far off ours: only the lifetime counts
+  HuaweiServer short_lived(o);
+  short_lived.start();
+  auto s = token_settings();
+  s.http.base_url = s.iam_url = short_lived.base_url();
+  HuaweiConnector connector("huawei", s);
+  ASSERT_TRUE(connector.read("li_wei", {"user_email"}).ok());
+  ASSERT_TRUE(connector.read("li_wei", {"user_email"}).ok());
+  EXPECT_EQ(short_lived.tokens_issued(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(connector.read("li_wei", {"user_email"}).ok());
+  EXPECT_EQ(short_lived.tokens_issued(), 2);
+}
+
+TEST_F(HuaweiTest, RefusedIamLoginIsPermanentAndClear) {
+  for (auto wrong : {&config::HuaweiTarget::iam_user, &config::HuaweiTarget::iam_domain}) {
+    auto s = token_settings();
+    s.*wrong = "someone-else";
+    auto read = HuaweiConnector("huawei", s).read("li_wei", {"user_email"});
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+    EXPECT_EQ(read.failure().code, "huawei:iam:HTTP 401 Unauthorized");
+    EXPECT_NE(read.failure().message.find("The username or password is wrong."), std::string::npos);
+  }
+  auto s = token_settings();
+  s.iam_password.value = "not-the-password";
+  auto read = HuaweiConnector("huawei", s).read("li_wei", {"user_email"});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().message.find("not-the-password"), std::string::npos);
+
+  // A token IAM never issued is refused by the gateway in Workspace's error shape.
+  httplib::Client raw("127.0.0.1", server_.http().port());
+  auto forged = raw.Get("/v2/0bec5db98280d2d02fd6c00c2de791ce/users", {{"X-Auth-Token", "forged"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+  EXPECT_EQ(nlohmann::json::parse(forged->body)["error_code"], "APIG.0307");
+  EXPECT_EQ(logs_.text().find("not-the-password"), std::string::npos);
 }
 
 }  // namespace

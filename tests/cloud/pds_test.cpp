@@ -1,10 +1,13 @@
 // The PDS connector against the faithful local PDS server.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "connectors/pds/pds_connector.h"
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/pds.h"
 #include "tests/cloud/harness.h"
+#include "tests/cloud/servers/pds_app_key.h"
 #include "tests/cloud/servers/pds_server.h"
 
 namespace idb::connectors::pds {
@@ -23,6 +26,7 @@ PdsServerOptions server_options() {
   PdsServerOptions o;
   o.access_key_id = "LTAI-test";
   o.access_key_secret = kSecret;
+  o.app_public_key = test::cloud::kPdsAppPublicKey;
   return o;
 }
 
@@ -38,6 +42,16 @@ class PdsTest : public ::testing::Test {
     t.domain_id = "bj1";
     t.access_key_id = "LTAI-test";
     t.access_key_secret = {"${env:PDS_SECRET}", kSecret};
+    return t;
+  }
+
+  config::PdsTarget token_settings() {
+    config::PdsTarget t = settings();
+    t.auth = "token";
+    t.access_key_id.clear();
+    t.access_key_secret = {};
+    t.client_id = "pds-app-1";
+    t.private_key = {"${file:/etc/idbridge/pds-app.pem}", test::cloud::kPdsAppPrivateKey};
     return t;
   }
 
@@ -293,6 +307,83 @@ TEST_F(PdsTest, SecretsNeverReachLogsOrFailures) {
   EXPECT_FALSE(logged.empty());
   EXPECT_EQ(logged.find(kSecret), std::string::npos);
   EXPECT_EQ(logged.find("acs LTAI-test:"), std::string::npos);
+}
+
+TEST_F(PdsTest, BearerTokenModeRoundTripsWithOneToken) {
+  PdsConnector connector("pds", token_settings());
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  auto changed = ada();
+  changed.attributes["nick_name"] = {"Countess"};
+  ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  ASSERT_TRUE(converge(connector, changed, true, kMark).status.ok());
+  EXPECT_EQ((*server_.user(ada().key))["nick_name"], "Countess");
+  EXPECT_EQ((*server_.user(ada().key))["status"], "disabled");
+  EXPECT_EQ(server_.tokens_issued(), 1);  // cached across every call
+  const std::string logged = logs_.text();
+  EXPECT_EQ(logged.find("Bearer"), std::string::npos);
+  EXPECT_EQ(logged.find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST_F(PdsTest, ExpiredBearerTokenIsFetchedAgainOnce) {
+  PdsConnector connector("pds", token_settings());
+  ASSERT_TRUE(connector.read("u1", {"nick_name"}).ok());
+  server_.expire_tokens();
+  ASSERT_TRUE(connector.read("u1", {"nick_name"}).ok());
+  EXPECT_EQ(server_.tokens_issued(), 2);
+}
+
+TEST_F(PdsTest, BearerTokenIsRenewedBeforeItExpires) {
+  PdsServerOptions o = server_options();
+  o.token_lifetime = std::chrono::seconds(2);  // renewed after half its life
+  PdsServer short_lived(o);
+  short_lived.start();
+  auto s = token_settings();
+  s.http.base_url = short_lived.base_url();
+  PdsConnector connector("pds", s);
+  ASSERT_TRUE(connector.read("u1", {"nick_name"}).ok());
+  ASSERT_TRUE(connector.read("u1", {"nick_name"}).ok());
+  EXPECT_EQ(short_lived.tokens_issued(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  ASSERT_TRUE(connector.read("u1", {"nick_name"}).ok());
+  EXPECT_EQ(short_lived.tokens_issued(), 2);
+}
+
+TEST_F(PdsTest, RefusedGrantsArePermanentAndClear) {
+  auto expect_refused = [&](const config::PdsTarget& s, const std::string& code, const std::string& text) {
+    auto read = PdsConnector("pds", s).read("u1", {"nick_name"});
+    ASSERT_FALSE(read.ok()) << code;
+    EXPECT_EQ(read.failure().kind, FailureKind::permanent) << code;
+    EXPECT_EQ(read.failure().code, code);
+    EXPECT_NE(read.failure().message.find(text), std::string::npos) << read.failure().message;
+  };
+  auto other_key = token_settings();
+  other_key.private_key.value = test::cloud::kUnrelatedPrivateKey;
+  expect_refused(other_key, "pds:HTTP 401 InvalidJWT.Signature", "signature does not verify");
+  auto other_app = token_settings();
+  other_app.client_id = "pds-app-2";
+  expect_refused(other_app, "pds:HTTP 401 InvalidClient", "not an app of this domain");
+  auto other_domain = token_settings();
+  other_domain.domain_id = "hz2";
+  expect_refused(other_domain, "pds:HTTP 401 InvalidJWT.Audience", "aud must be the domain_id");
+  auto not_a_key = token_settings();
+  not_a_key.private_key.value = "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n";
+  expect_refused(not_a_key, "pds:token", "not a usable RSA private key");
+
+  PdsServerOptions o = server_options();
+  o.clock_offset = std::chrono::hours(2);  // the assertion expired by the server's clock
+  PdsServer later(o);
+  later.start();
+  auto s = token_settings();
+  s.http.base_url = later.base_url();
+  expect_refused(s, "pds:HTTP 401 InvalidJWT.Expired", "do not hold now");
+
+  // A token the server never issued is refused in the API's own shape.
+  httplib::Client raw("127.0.0.1", server_.http().port());
+  auto forged = raw.Post("/v2/user/get", {{"Authorization", "Bearer forged"}}, R"({"user_id":"u1"})", "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+  EXPECT_EQ(nlohmann::json::parse(forged->body)["code"], "AccessTokenInvalid");
+  EXPECT_EQ(logs_.text().find("PRIVATE KEY"), std::string::npos);
 }
 
 }  // namespace

@@ -110,6 +110,41 @@ TEST_F(cloud_config, PdsEndpointFollowsTheDomainUnlessGiven) {
   EXPECT_EQ(r.config->targets[1].pds.http.rate_limit, 0);
 }
 
+TEST_F(cloud_config, TokenModesReadTheirCredentials) {
+  env_["PDS_KEY"] = "-----BEGIN PRIVATE KEY-----\nkey\n-----END PRIVATE KEY-----\n";
+  LoadResult r = load_text(kHead +
+                           "  - name: pds\n"
+                           "    type: pds\n"
+                           "    domain_id: bj1\n"
+                           "    auth: token\n"
+                           "    client_id: app-1\n"
+                           "    private_key: ${env:PDS_KEY}\n"
+                           "  - name: workspace\n"
+                           "    type: huawei\n"
+                           "    region: ap-southeast-3\n"
+                           "    project_id: p1\n"
+                           "    auth: token\n"
+                           "    iam_domain: acme\n"
+                           "    iam_user: idbridge\n"
+                           "    iam_password: ${env:CLOUD_SK}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  const PdsTarget& p = r.config->targets[0].pds;
+  EXPECT_EQ(p.auth, "token");
+  EXPECT_EQ(p.client_id, "app-1");
+  EXPECT_EQ(p.private_key.value, env_["PDS_KEY"]);
+  const HuaweiTarget& h = r.config->targets[1].huawei;
+  EXPECT_EQ(h.auth, "token");
+  EXPECT_EQ(h.iam_url, "https://iam.ap-southeast-3.myhuaweicloud.com");
+  EXPECT_EQ(h.iam_domain, "acme");
+  EXPECT_EQ(h.iam_user, "idbridge");
+  EXPECT_EQ(h.iam_password.value, kCloudSecret);
+  const std::string summary = summarize(*r.config);
+  EXPECT_THAT(summary, HasSubstr("private_key: ${env:PDS_KEY} (set)"));
+  EXPECT_THAT(summary, HasSubstr("iam_password: ${env:CLOUD_SK} (set)"));
+  EXPECT_THAT(summary, Not(HasSubstr(kCloudSecret)));
+  EXPECT_THAT(summary, Not(HasSubstr("BEGIN PRIVATE KEY")));
+}
+
 TEST_F(cloud_config, EiamEndpointFollowsTheRegionUnlessGiven) {
   LoadResult r = load_text(kHead +
                            "  - name: eiam\n"
@@ -155,6 +190,7 @@ TEST_F(cloud_config, HuaweiEndpointFollowsTheRegionUnlessGiven) {
   EXPECT_EQ(h.access_key_secret.value, kCloudSecret);
   EXPECT_THAT(summarize(*r.config), HasSubstr("  region: ap-southeast-3\n"
                                               "  project_id: 0bec5db98280d2d02fd6c00c2de791ce\n"
+                                              "  auth: signature\n"
                                               "  access_key_id: HWAK\n"
                                               "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
   EXPECT_THAT(summarize(*r.config), Not(HasSubstr(kCloudSecret)));
@@ -211,6 +247,7 @@ TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
                                  "  timeout: 10000 ms (connect 5000 ms), 3 attempts per request\n"
                                  "  rate limit: none\n"
                                  "  domain_id: bj1\n"
+                                 "  auth: signature\n"
                                  "  access_key_id: LTAI\n"
                                  "  access_key_secret: ${env:CLOUD_SK} (set)\n"));
   EXPECT_THAT(summary, Not(HasSubstr(kCloudSecret)));
@@ -278,6 +315,16 @@ const BrokenCloud kBrokenCloud[] = {
     {"HuaweiProjectWithSlash",
      "  - name: h\n    type: huawei\n    project_id: a/../b\n    access_key_id: HWAK\n    access_key_secret: ${env:CLOUD_SK}\n",
      {"FILE:8:17: 'project_id' must be made of letters, digits and '-' only"}},
+    {"PdsTokenModeNeedsAppAndKey",
+     "  - name: p\n    type: pds\n    domain_id: bj1\n    auth: token\n",
+     {"FILE:6:5: missing required key 'client_id' in target 'p'",
+      "FILE:6:5: missing required key 'private_key' in target 'p'"}},
+    {"HuaweiTokenModeNeedsIamLogin",
+     "  - name: h\n    type: huawei\n    project_id: p1\n    auth: token\n    iam_url: https://iam.x/v3\n",
+     {"FILE:6:5: missing required key 'iam_domain' in target 'h'",
+      "FILE:6:5: missing required key 'iam_user' in target 'h'",
+      "FILE:6:5: missing required key 'iam_password' in target 'h'",
+      "FILE:10:14: 'iam_url' must be https://HOST[:PORT] (http:// only for local servers), with no path"}},
     {"SenseCoreBadSettings",
      "  - name: s\n    type: sensecore\n    access_key_id: SCAK\n    access_key_secret: ${env:CLOUD_SK}\n"
      "    update_method: POST\n    disabled_field: status\n",

@@ -59,9 +59,73 @@ HuaweiServer::HuaweiServer(HuaweiServerOptions options) : options_(std::move(opt
   http_.route("GET", users, collection);
   http_.route("POST", users, collection);
   for (const char* method : {"GET", "PUT", "DELETE"}) http_.route(method, users + "/([^/]+)", item);
+  http_.route("POST", "/v3/auth/tokens", [this](const httplib::Request& q, httplib::Response& s) { issue_token(q, s); });
 }
 
-std::optional<std::string> HuaweiServer::authenticate(const httplib::Request& req) {
+namespace {
+
+std::string iso8601_micro(signing::Clock::time_point t) {
+  return signing::iso8601(t).insert(19, ".000000");  // 2026-11-23T17:16:31.000000Z, as IAM writes it
+}
+
+void iam_error(httplib::Response& res, int status, const std::string& title, const std::string& message) {
+  res.status = status;
+  res.set_content(Json{{"error", {{"code", status}, {"title", title}, {"message", message}}}}.dump(), "application/json");
+}
+
+}  // namespace
+
+void HuaweiServer::issue_token(const httplib::Request& req, httplib::Response& res) {
+  const Json body = Json::parse(req.body, nullptr, false);
+  const Json* identity = nullptr;
+  const Json* scope = nullptr;
+  if (body.is_object() && body.contains("auth") && body["auth"].is_object()) {
+    const Json& auth = body["auth"];
+    if (auth.contains("identity") && auth["identity"].is_object()) identity = &auth["identity"];
+    if (auth.contains("scope") && auth["scope"].is_object()) scope = &auth["scope"];
+  }
+  if (!identity || identity->value("methods", Json::array()) != Json::array({"password"}) ||
+      !identity->contains("password") || !(*identity)["password"].is_object() ||
+      !(*identity)["password"].contains("user") || !(*identity)["password"]["user"].is_object()) {
+    return iam_error(res, 400, "Bad Request", "the request body must be auth.identity with the password method");
+  }
+  const Json& user = (*identity)["password"]["user"];
+  const Json domain = user.value("domain", Json::object());
+  if (user.value("name", "") != options_.iam_user || !domain.is_object() ||
+      domain.value("name", "") != options_.iam_domain ||
+      !signing::constant_time_equal(user.value("password", ""), options_.iam_password)) {
+    return iam_error(res, 401, "Unauthorized", "The username or password is wrong.");
+  }
+  const Json project = scope ? scope->value("project", Json::object()) : Json::object();
+  if (!project.is_object() ||
+      (project.value("id", "") != options_.project_id && project.value("name", "") != options_.region)) {
+    return iam_error(res, 400, "Bad Request", "scope.project must name the project of " + options_.region);
+  }
+  const auto now = signing::Clock::now() + options_.clock_offset;
+  res.status = 201;
+  res.set_header("X-Subject-Token", tokens_.issue(now, options_.token_lifetime));
+  Json token{{"expires_at", iso8601_micro(now + options_.token_lifetime)},
+             {"issued_at", iso8601_micro(now)},
+             {"methods", {"password"}},
+             {"project", {{"id", options_.project_id}, {"name", options_.region}}},
+             {"user", {{"name", options_.iam_user}, {"domain", {{"name", options_.iam_domain}}}}}};
+  if (req.get_param_value("nocatalog") != "true") token["catalog"] = Json::array();
+  res.set_content(Json{{"token", token}}.dump(), "application/json");
+}
+
+std::optional<std::pair<std::string, std::string>> HuaweiServer::authenticate(const httplib::Request& req) {
+  if (req.has_header("X-Auth-Token")) {
+    switch (tokens_.check(req.get_header_value("X-Auth-Token"), signing::Clock::now() + options_.clock_offset)) {
+      case IssuedTokens::Check::unknown: return std::pair{"APIG.0307", "The token must be updated."};
+      case IssuedTokens::Check::expired: return std::pair{"APIG.0307", "The token has expired and must be updated."};
+      case IssuedTokens::Check::valid: return std::nullopt;
+    }
+  }
+  if (auto why = check_signature(req)) return std::pair{"APIG.0301", *why};
+  return std::nullopt;
+}
+
+std::optional<std::string> HuaweiServer::check_signature(const httplib::Request& req) {
   const std::string authorization = req.get_header_value("Authorization");
   const std::string scheme = "SDK-HMAC-SHA256 ";
   if (!authorization.starts_with(scheme)) return "missing SDK-HMAC-SHA256 Authorization";
@@ -105,7 +169,7 @@ std::optional<std::string> HuaweiServer::authenticate(const httplib::Request& re
 }
 
 void HuaweiServer::collection(const httplib::Request& req, httplib::Response& res) {
-  if (auto why = authenticate(req)) return error(res, 401, "APIG.0301", *why);
+  if (auto refusal = authenticate(req)) return error(res, 401, refusal->first, refusal->second);
   std::lock_guard lock(mutex_);
   if (req.method == "GET") {
     const std::string name = req.get_param_value("user_name");
@@ -135,7 +199,7 @@ void HuaweiServer::collection(const httplib::Request& req, httplib::Response& re
 }
 
 void HuaweiServer::item(const httplib::Request& req, httplib::Response& res) {
-  if (auto why = authenticate(req)) return error(res, 401, "APIG.0301", *why);
+  if (auto refusal = authenticate(req)) return error(res, 401, refusal->first, refusal->second);
   std::lock_guard lock(mutex_);
   const std::string id = req.matches[1];
   auto user = std::find_if(users_.begin(), users_.end(), [&](const Json& u) { return u["id"] == id; });

@@ -24,6 +24,11 @@ int IssuedTokens::issued() const {
   return issued_;
 }
 
+void IssuedTokens::expire_all() {
+  std::lock_guard lock(mutex_);
+  for (auto& [token, expiry] : expiry_) expiry = Clock::time_point{};
+}
+
 void IssuedTokens::revoke_all() {
   std::lock_guard lock(mutex_);
   expiry_.clear();

@@ -20,6 +20,8 @@ class IssuedTokens {
   int issued() const;
   // Every token so far is unknown from now on (revoked, or the server restarted).
   void revoke_all();
+  // Every token so far has expired (the server's idea of time, not the client's).
+  void expire_all();
 
  private:
   mutable std::mutex mutex_;

@@ -1,6 +1,7 @@
 #include "tests/cloud/servers/pds_server.h"
 
 #include "connectors/signing/crypto.h"
+#include "connectors/signing/jwt.h"
 #include "connectors/signing/pds.h"
 
 namespace idb::test::cloud {
@@ -42,11 +43,12 @@ PdsServer::PdsServer(PdsServerOptions options) : options_(std::move(options)), h
   route("/v2/user/create", &PdsServer::create);
   route("/v2/user/update", &PdsServer::update);
   route("/v2/user/delete", &PdsServer::remove);
+  http_.route("POST", "/v2/oauth/token", [this](const httplib::Request& req, httplib::Response& res) { token(req, res); });
 }
 
 void PdsServer::route(const std::string& path, void (PdsServer::*handler)(const Json&, httplib::Response&)) {
   http_.route("POST", path, [this, handler](const httplib::Request& req, httplib::Response& res) {
-    if (auto why = authenticate(req)) return error(res, 401, "InvalidSignature", *why);
+    if (auto refusal = authenticate(req)) return error(res, 401, refusal->code, refusal->message);
     const Json body = Json::parse(req.body, nullptr, false);
     if (!body.is_object()) return error(res, 400, "InvalidParameter", "the body must be a JSON object");
     std::lock_guard lock(mutex_);
@@ -54,7 +56,73 @@ void PdsServer::route(const std::string& path, void (PdsServer::*handler)(const 
   });
 }
 
-std::optional<std::string> PdsServer::authenticate(const httplib::Request& req) {
+std::optional<PdsServer::Refusal> PdsServer::authenticate(const httplib::Request& req) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (authorization.starts_with("Bearer ")) {
+    switch (tokens_.check(authorization.substr(7), signing::Clock::now() + options_.clock_offset)) {
+      case IssuedTokens::Check::unknown: return Refusal{"AccessTokenInvalid", "the access token is invalid"};
+      case IssuedTokens::Check::expired: return Refusal{"AccessTokenExpired", "the access token has expired"};
+      case IssuedTokens::Check::valid: return std::nullopt;
+    }
+  }
+  if (auto why = check_signature(req)) return Refusal{"InvalidSignature", *why};
+  return std::nullopt;
+}
+
+void PdsServer::token(const httplib::Request& req, httplib::Response& res) {
+  std::map<std::string, std::string> form;
+  for (std::size_t start = 0; start < req.body.size();) {
+    std::size_t amp = req.body.find('&', start);
+    const std::string pair = req.body.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    const auto eq = pair.find('=');
+    form[signing::uri_decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : signing::uri_decode(pair.substr(eq + 1));
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
+    return error(res, 400, "InvalidParameter.GrantType", "this server grants only urn:ietf:params:oauth:grant-type:jwt-bearer");
+  }
+  if (options_.app_public_key.empty() || form["client_id"] != options_.client_id) {
+    return error(res, 401, "InvalidClient", "the client_id is not an app of this domain");
+  }
+  const auto claims = signing::jwt::verify_rs256(form["assertion"], options_.app_public_key);
+  if (!claims) return error(res, 401, "InvalidJWT.Signature", "the assertion is malformed or its signature does not verify");
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       (signing::Clock::now() + options_.clock_offset).time_since_epoch()).count();
+  auto number = [&](const char* name) -> std::optional<int64_t> {
+    if (!claims->contains(name) || !(*claims)[name].is_number_integer()) return std::nullopt;
+    return (*claims)[name].get<int64_t>();
+  };
+  const auto iat = number("iat"), exp = number("exp");
+  const auto nbf = number("nbf").value_or(iat.value_or(0));
+  if (claims->value("iss", "") != options_.client_id) return error(res, 401, "InvalidJWT.Issuer", "iss must be the client_id");
+  if (claims->value("aud", "") != options_.domain_id) return error(res, 401, "InvalidJWT.Audience", "aud must be the domain_id");
+  const std::string sub_type = claims->value("sub_type", "");
+  if (claims->value("sub", "").empty() || (sub_type != "user" && sub_type != "service")) {
+    return error(res, 401, "InvalidJWT.Subject", "sub is required and sub_type must be user or service");
+  }
+  const auto skew = options_.max_skew.count();
+  if (!iat || !exp || *exp <= now || *iat > now + skew || nbf > now + skew || *exp - *iat > 3600) {
+    return error(res, 401, "InvalidJWT.Expired", "iat/nbf/exp do not hold now (or exp is more than an hour after iat)");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!assertion_ids_.insert(claims->value("jti", "")).second || claims->value("jti", "").empty()) {
+      return error(res, 401, "InvalidJWT.Replay", "the jti is missing or was used before");
+    }
+  }
+  const std::string access = tokens_.issue(signing::Clock::now() + options_.clock_offset, options_.token_lifetime);
+  res.set_content(Json{{"access_token", access},
+                       {"refresh_token", ""},
+                       {"expires_in", options_.token_lifetime.count()},
+                       {"token_type", "Bearer"},
+                       {"domain_id", options_.domain_id},
+                       {"role", "superadmin"}}
+                      .dump(),
+                  "application/json");
+}
+
+std::optional<std::string> PdsServer::check_signature(const httplib::Request& req) {
   const std::string authorization = req.get_header_value("Authorization");
   if (!authorization.starts_with("acs ")) return "missing or unknown Authorization scheme";
   const std::string credential = authorization.substr(4);

@@ -7,7 +7,14 @@
 // user_data <= 1024 characters, replaced as a whole), and answers
 // get/list (marker paging)/search/create/update/delete, all POST + JSON.
 // Errors are {"code","message"} with the HTTP status; codes follow the spec's
-// (unconfirmed) list: InvalidParameter.*, InvalidSignature, NotFound.User, AlreadyExist.User.
+// (unconfirmed) list: InvalidParameter.*, InvalidSignature, AccessTokenInvalid,
+// AccessTokenExpired, NotFound.User, AlreadyExist.User.
+// Bearer tokens come from POST /v2/oauth/token (form-encoded JWT-bearer
+// grant): the assertion must verify with the app's public key (RS256) and
+// carry iss = client_id, aud = domain_id, sub, sub_type user|service, an
+// unused jti, and iat/nbf/exp that hold now (exp at most an hour after iat).
+// The spec names no error codes for the grant: InvalidClient and
+// InvalidJWT.* (401) are placeholders.
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -17,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/cloud/servers/issued_tokens.h"
 #include "tests/cloud/servers/loopback.h"
 
 namespace idb::test::cloud {
@@ -27,6 +35,9 @@ struct PdsServerOptions {
   std::string access_key_secret = "YourAccessKeySecret";
   std::chrono::seconds max_skew{900};
   std::chrono::seconds clock_offset{0};
+  std::string client_id = "pds-app-1";   // the app allowed the JWT-bearer grant
+  std::string app_public_key;            // PEM; the grant is refused without one
+  std::chrono::seconds token_lifetime{7200};
 };
 
 class PdsServer {
@@ -36,13 +47,22 @@ class PdsServer {
   std::string base_url() const { return http_.base_url(); }
   Loopback& http() { return http_; }
 
+  int tokens_issued() const { return tokens_.issued(); }
+  void expire_tokens() { tokens_.expire_all(); }
+
   std::optional<nlohmann::json> user(const std::string& user_id) const;
   std::size_t user_count() const;
   void seed(nlohmann::json user);
 
  private:
   using Json = nlohmann::json;
-  std::optional<std::string> authenticate(const httplib::Request& req);
+  struct Refusal {
+    std::string code;
+    std::string message;
+  };
+  std::optional<Refusal> authenticate(const httplib::Request& req);
+  std::optional<std::string> check_signature(const httplib::Request& req);
+  void token(const httplib::Request& req, httplib::Response& res);
   // Why the body's fields break a limit, or nothing.
   static std::optional<std::string> validate(const Json& body);
   void route(const std::string& path, void (PdsServer::*handler)(const Json&, httplib::Response&));
@@ -59,6 +79,8 @@ class PdsServer {
   mutable std::mutex mutex_;
   std::map<std::string, Json> users_;  // by user_id; ordered, so markers are user_ids
   std::set<std::string> nonces_;
+  std::set<std::string> assertion_ids_;  // jti values seen
+  IssuedTokens tokens_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };
