@@ -446,7 +446,7 @@ void read_sensecore(Section& s, SenseCoreTarget& c) {
 
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
 std::vector<std::string_view> target_keys(const std::string& type) {
-  std::vector<std::string_view> keys{"name", "type"};
+  std::vector<std::string_view> keys{"name", "type", "guards"};
   auto add = [&](const std::vector<std::string_view>& more) { keys.insert(keys.end(), more.begin(), more.end()); };
   if (type == "authing") {
     add(kHttpKeys);
@@ -494,6 +494,15 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
     }
   }
   s.field("type", out.type, Need::required, target_type);
+  if (auto g = s.section("guards", Need::optional,
+                         {"max_disables", "max_disable_percent", "max_modifies", "max_modify_percent",
+                          "percent_floor"})) {
+    g->field("max_disables", out.guards.max_disables, Need::optional, non_negative);
+    g->field("max_disable_percent", out.guards.max_disable_percent, Need::optional, non_negative);
+    g->field("max_modifies", out.guards.max_modifies, Need::optional, non_negative);
+    g->field("max_modify_percent", out.guards.max_modify_percent, Need::optional, non_negative);
+    g->field("percent_floor", out.guards.percent_floor, Need::optional, non_negative);
+  }
   if (out.type == "ldap") read_ldap(s, out.ldap);
   if (out.type == "authing") read_authing(s, out.authing);
   if (out.type == "pds") read_pds(s, out.pds);

@@ -139,9 +139,20 @@ struct SenseCoreTarget {
   std::string enabled_value = "enabled";
 };
 
+// Mass-change guards (`guards:` of a target): a batch that would disable or
+// modify more accounts than this is held until `idbridge approve`.
+struct Guards {
+  int64_t max_disables = 50;      // disables and deletes in one batch
+  int max_disable_percent = 10;   // of the accounts the target holds for our users
+  int64_t max_modifies = 1000;
+  int max_modify_percent = 50;
+  int64_t percent_floor = 10;     // percentages count only from this many changes on
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
   std::string type;  // ldap | authing | pds | eiam | huawei | sensecore
+  Guards guards;
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;

@@ -1,5 +1,6 @@
 // idbridge: SCIM in, YAML mapping, directory targets out.
 // Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -10,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "daemon/conflicts.h"
 #include "daemon/explain.h"
 #include "daemon/logging.h"
 #include "daemon/plan.h"
@@ -29,6 +31,8 @@ commands:
   sync --once    push every known user to every target once, then exit
   plan           dry run: report what a sync would change on each target, and why
   apply PLAN     apply exactly a plan saved by 'plan --save', refusing what changed since
+  conflicts      the review queue: list, show ID, resolve ID --take source|target
+  approve        release the batch a guard holds on a target
   check-config   validate a config file and its mapping without touching the network
   explain        show how the mapping turns one user into each target's account
   version        print the version
@@ -88,6 +92,33 @@ or plan file.
 )",
         {"--config", "--state-dir", "--log-format", "--log-level"},
         {"--approve"}}},
+      {"conflicts",
+       {R"(usage: idbridge conflicts list --config FILE [--target NAME] [--all] [--format text|json]
+       idbridge conflicts show ID --config FILE [--format text|json]
+       idbridge conflicts resolve ID --take source|target --config FILE
+
+The review queue: what idbridge does not decide alone. An item is a manual
+attribute that diverges from the source (kind attribute), or an account or
+value a target reports as taken (kind uniqueness, naming both users). Items
+are not retried; they wait here. 'resolve --take source' writes the source's
+value (attribute) or tries the user again after room was made (uniqueness);
+'--take target' keeps the target's value while neither side changes it
+(attribute) or links the user to the account already there (uniqueness).
+The item is then closed and the next plan reflects the decision. Exit status
+0 done, 1 the target refused (the item stays open), 2 bad usage or unknown item.
+)",
+        {"--config", "--target", "--format", "--take", "--state-dir"},
+        {"--all"}}},
+      {"approve",
+       {R"(usage: idbridge approve --target NAME --config FILE [--state-dir DIR]
+
+Releases the batch of changes a guard holds on target NAME (more disables or
+modifications than its 'guards:' allow). The daemon applies it at its next
+look, or the next 'idbridge sync --once' does; the batch after it is guarded
+again. Exit status 0, or 2 when NAME is unknown or not held.
+)",
+        {"--config", "--target", "--state-dir"},
+        {}}},
       {"check-config",
        {R"(usage: idbridge check-config FILE
 
@@ -206,8 +237,48 @@ int explain_command(const Args& args) {
   return idb::daemon::explain(*config, request, std::cout, std::cerr);
 }
 
+// conflicts list | show ID | resolve ID --take source|target; approve --target T.
+int review_command(const std::string& name, const Args& args) {
+  const auto file = args.values.find("--config");
+  const auto value = [&](const char* key) {
+    const auto it = args.values.find(key);
+    return it == args.values.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+  };
+  const size_t positional = name == "approve" ? 0 : !args.positional.empty() && args.positional[0] == "list" ? 1 : 2;
+  if (file == args.values.end() || args.positional.size() != positional || (name == "approve" && !value("--target"))) {
+    std::cerr << commands().at(name).help;
+    return kUsage;
+  }
+  auto config = load_config(file->second, args);
+  if (!config) return kUsage;
+  if (name == "approve") return idb::daemon::approve(*config, *value("--target"), std::cout, std::cerr);
+  idb::daemon::ConflictsRequest request;
+  request.action = args.positional[0];
+  if (positional == 2) {
+    const std::string& id = args.positional[1];
+    if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      std::cerr << "idbridge conflicts: '" << id << "' is not an item ID (a number, as 'conflicts list' shows)\n";
+      return kUsage;
+    }
+    request.id = std::stoll(id);
+  }
+  request.take = value("--take").value_or("");
+  request.target = value("--target");
+  request.format = value("--format").value_or("text");
+  request.all = std::find(args.flags.begin(), args.flags.end(), "--all") != args.flags.end();
+  return idb::daemon::conflicts(*config, request, std::cout, std::cerr);
+}
+
 int run(const std::string& name, const Args& args) {
   if (name == "explain") return explain_command(args);
+  if (name == "conflicts" || name == "approve") {
+    try {
+      return review_command(name, args);
+    } catch (const idb::state::StoreError& e) {
+      std::cerr << "idbridge " << name << ": state store: " << e.what() << "\n";
+      return kFailure;
+    }
+  }
   if (name == "version") {
     std::cout << "idbridge " << idb::kVersion << "\n";
     return kOk;

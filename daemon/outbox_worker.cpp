@@ -1,9 +1,11 @@
 #include "daemon/outbox_worker.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/review.h"
 
 namespace idb::daemon {
 namespace {
@@ -24,6 +26,11 @@ DrainSummary OutboxWorker::drain_due() {
   DrainSummary summary;
   for (const auto& target : targets_) {
     if (stopping_) break;
+    const std::string& name = target.connector->name();
+    if (!may_apply(target)) {
+      summary.held += static_cast<int>(store_.outbox_size(name));
+      continue;
+    }
     // Re-query after each batch: entries rescheduled into the future drop out,
     // so the loop ends even when every attempt fails.
     for (auto due = store_.due(target.connector->name(), clock_(), kBatch); !due.empty();
@@ -34,17 +41,62 @@ DrainSummary OutboxWorker::drain_due() {
           case Outcome::applied: ++summary.applied; break;
           case Outcome::retrying: ++summary.retrying; break;
           case Outcome::dead: ++summary.dead; break;
+          case Outcome::review: ++summary.review; break;
         }
       }
     }
+    // An approval releases one batch: the next one is guarded again.
+    if (!stopping_ && store_.hold_of(name)) store_.release(name);
   }
   return summary;
+}
+
+bool OutboxWorker::may_apply(const TargetBinding& target) {
+  const std::string& name = target.connector->name();
+  const auto hold = store_.hold_of(name);
+  if (hold && hold->approved_ms) {
+    spdlog::warn("{}: applying the batch held by a guard ({}): approved by an administrator", name, hold->reason);
+    return true;
+  }
+  const auto due = store_.due(name, clock_(), std::numeric_limits<size_t>::max());
+  const reconcile::GuardLimits& limits = target.guards;
+  const auto size = static_cast<int64_t>(due.size());
+  // Too few changes to trip any limit: not worth planning them twice.
+  if (!hold && size <= limits.max_disables && size <= limits.max_modifies && size < limits.percent_floor) return true;
+
+  reconcile::RunCounts counts;
+  counts.accounts = static_cast<int64_t>(store_.baselines(name).size());
+  for (const auto& entry : due) {
+    const auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
+    if (!user) continue;
+    const auto planned = plan_user(target, *user, store_.baseline(name, entry.user_id));
+    if (!planned) continue;  // it fails again when applied, and is counted there
+    counts.disables += planned.value().kind == UserPlan::Kind::disable ? 1 : 0;
+    counts.modifies += planned.value().kind == UserPlan::Kind::update ? 1 : 0;
+  }
+  const auto reason = reconcile::held_by_guard(counts, limits);
+  if (!reason) {
+    if (hold) {
+      spdlog::info("{}: the held batch is back within the guards' limits; applying it", name);
+      store_.release(name);
+    }
+    return true;
+  }
+  if (!hold || hold->reason != *reason) {
+    spdlog::warn("{}: guard holds {} pending change(s): {}; nothing is applied to this target until "
+                 "'idbridge approve --target {}'",
+                 name, due.size(), *reason, name);
+  }
+  store_.hold(name, *reason, clock_());
+  return false;
 }
 
 std::optional<int64_t> OutboxWorker::next_due_ms() {
   std::optional<int64_t> next;
   for (const auto& target : targets_) {
-    if (auto t = store_.next_due_ms(target.connector->name()); t && (!next || *t < *next)) next = t;
+    auto t = store_.next_due_ms(target.connector->name());
+    if (t && store_.hold_of(target.connector->name())) t = std::max(*t, clock_() + kHoldRecheckMs);
+    if (t && (!next || *t < *next)) next = t;
   }
   return next;
 }
@@ -56,30 +108,42 @@ OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const s
     store_.complete(entry, std::nullopt);
     return Outcome::applied;
   }
-  auto planned = plan_user(target, *user, store_.baseline(entry.target, entry.user_id));
+  const auto baseline = store_.baseline(entry.target, entry.user_id);
+  auto planned = plan_user(target, *user, baseline, nullptr, accepted_for(store_, entry.target, entry.user_id));
   if (!planned) return fail(entry, planned.failure());
   const UserPlan& plan = planned.value();
+  if (auto taken = taken_by_other(store_, entry.target, *user, baseline, plan)) return to_review(entry, *taken);
   if (plan.kind == UserPlan::Kind::skip) {
+    store_.settle_reviews(entry.target, entry.user_id, {}, clock_());
     store_.complete(entry, std::nullopt);
     return Outcome::applied;
   }
   for (const auto& op : plan.operations) {
-    if (auto status = target.connector->apply(op); !status) return fail(entry, status.failure());
+    auto status = target.connector->apply(op);
+    if (status) continue;
+    if (status.failure().kind != connectors::FailureKind::conflict) return fail(entry, status.failure());
+    // Taken already: retrying cannot help, a person decides (`idbridge conflicts`).
+    return to_review(entry, uniqueness_review(store_, entry.target, *user, op, status.failure()));
   }
   if (plan.kind != UserPlan::Kind::noop) {
     spdlog::info("{}: {} {} ({} operation{})", entry.target, to_string(plan.kind), plan.desired.key,
                  plan.operations.size(), plan.operations.size() == 1 ? "" : "s");
   }
-  if (plan.decision.conflict) {
-    for (const auto& a : plan.decision.attributes) {
-      if (a.verdict == reconcile::Verdict::conflict) {
-        spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
-                     entry.target, plan.desired.key, a.attribute);
-      }
-    }
+  const auto reviews = attribute_reviews(entry.target, entry.user_id, plan);
+  for (const auto& item : reviews) {
+    spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
+                 entry.target, item.key, item.attribute);
   }
+  store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
   store_.complete(entry, state::Baseline{plan.desired.key, plan.decision.next_baseline});
   return Outcome::applied;
+}
+
+OutboxWorker::Outcome OutboxWorker::to_review(const state::OutboxEntry& entry, const state::ReviewItem& item) {
+  const int64_t id = store_.open_review(item, clock_());
+  spdlog::warn("{}: review #{}: {}", entry.target, id, item.detail);
+  store_.complete(entry, std::nullopt);
+  return Outcome::review;
 }
 
 OutboxWorker::Outcome OutboxWorker::fail(const state::OutboxEntry& entry, const connectors::Failure& failure) {

@@ -24,6 +24,8 @@ struct DrainSummary {
   int applied = 0;   // entries brought in line with the source (including no-ops)
   int retrying = 0;  // entries rescheduled after a failure
   int dead = 0;      // entries moved to the dead letters
+  int review = 0;    // entries a target refused as a uniqueness conflict: in the review queue, not retried
+  int held = 0;      // entries of targets a guard holds
 };
 
 class OutboxWorker {
@@ -34,16 +36,22 @@ class OutboxWorker {
 
   // Processes every entry due now, target by target.
   DrainSummary drain_due();
-  // When the next entry of any target falls due.
+  // When the next entry of any target falls due. A held target is looked at
+  // again every kHoldRecheckMs, to see an approval or a batch back in bounds.
   std::optional<int64_t> next_due_ms();
+  static constexpr int64_t kHoldRecheckMs = 15000;
   // Makes a running drain_due return after the entry it is working on
   // (thread-safe; for shutdown, the rest stays in the outbox).
   void stop() { stopping_ = true; }
 
  private:
-  enum class Outcome { applied, retrying, dead };
+  enum class Outcome { applied, retrying, dead, review };
   Outcome process(const TargetBinding& target, const state::OutboxEntry& entry);
+  // Whether the target's due batch may be applied now; holds it (store, log) when not.
+  bool may_apply(const TargetBinding& target);
   Outcome fail(const state::OutboxEntry& entry, const connectors::Failure& failure);
+  // Not retried: the user waits in the review queue (`idbridge conflicts`).
+  Outcome to_review(const state::OutboxEntry& entry, const state::ReviewItem& item);
   int64_t backoff_ms(int attempts);
 
   state::Store& store_;

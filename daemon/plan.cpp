@@ -12,6 +12,7 @@
 
 #include "connectors/ldap/dn.h"
 #include "connectors/ldap/ldap_connector.h"
+#include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
 #include "reconcile/guards.h"
@@ -113,7 +114,8 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     ++counts.refused;
     return;
   }
-  const auto planned = plan_user(binding, *user, runtime.store->baseline(name, id));
+  const auto baseline = runtime.store->baseline(name, id);
+  const auto planned = plan_user(binding, *user, baseline, nullptr, accepted_for(*runtime.store, name, id));
   if (!planned) {
     std::cout << label << ": failed, " << planned.failure().code << ": " << planned.failure().message << "\n";
     ++counts.failed;
@@ -122,6 +124,11 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
   const UserPlan& now = planned.value();
   if (now.fingerprint != item.value("fingerprint", "")) {
     std::cout << label << ": refused, the user or the account changed since the plan was made\n";
+    ++counts.refused;
+    return;
+  }
+  if (const auto taken = taken_by_other(*runtime.store, name, *user, baseline, now)) {
+    std::cout << label << ": refused, " << taken->detail << "\n";
     ++counts.refused;
     return;
   }
@@ -202,17 +209,35 @@ int plan(const config::Config& config, const PlanRequest& request) {
   for (const auto& binding : runtime.bindings) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;
-    reconcile::TargetEntry target{name, {}, std::nullopt};
+    reconcile::TargetEntry target{name, {}, std::nullopt, {}};
     reconcile::RunCounts counts;
     const AccountReader reader = prefetch(binding, config);
     const auto baselines = runtime.store->baselines(name);
+    const auto accepted = accepted_on(*runtime.store, name);
+    for (const auto& item : runtime.store->reviews(/*include_closed=*/false, name)) {
+      target.reviews.push_back(review_entry(*runtime.store, item));
+    }
+    static const reconcile::AcceptedDivergences kNone;
     for (const auto& user : users) {
       const auto found = baselines.find(user.id);
-      const auto planned = plan_user(binding, user,
-                                     found == baselines.end() ? std::nullopt : std::optional(found->second), reader);
+      const auto acc = accepted.find(user.id);
+      const auto baseline = found == baselines.end() ? std::nullopt : std::optional(found->second);
+      const auto planned = plan_user(binding, user, baseline, reader, acc == accepted.end() ? kNone : acc->second);
       target.users.push_back(entry_for(user, planned));
       if (!planned) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
+        continue;
+      }
+      if (const auto taken = taken_by_other(*runtime.store, name, user, baseline, planned.value())) {
+        // Another user's account: nothing is done for this user until a person decides.
+        auto& e = target.users.back();
+        e.action = "skip";
+        e.conflict = true;
+        e.operations.clear();
+        const bool queued = std::any_of(target.reviews.begin(), target.reviews.end(), [&](const auto& r) {
+          return r.user_id == user.id && r.kind == taken->kind;
+        });
+        if (!queued) target.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
         continue;
       }
       const auto kind = planned.value().kind;
@@ -220,7 +245,10 @@ int plan(const config::Config& config, const PlanRequest& request) {
       counts.disables += kind == UserPlan::Kind::disable ? 1 : 0;
       counts.modifies += kind == UserPlan::Kind::update ? 1 : 0;
     }
-    target.held = reconcile::held_by_guard(counts, reconcile::GuardLimits{});
+    target.held = reconcile::held_by_guard(counts, binding.guards);
+    if (const auto hold = runtime.store->hold_of(name); !target.held && hold && !hold->approved_ms) {
+      target.held = "the daemon holds this target: " + hold->reason;
+    }
     report.targets.push_back(std::move(target));
   }
   reconcile::normalize(report);

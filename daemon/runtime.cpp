@@ -102,8 +102,12 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
     const auto& target_mapping = runtime->mappings.at(target.name);
     runtime->connectors.push_back(make_connector(target, target_mapping));
     runtime->target_names.push_back(target.name);
+    const config::Guards& g = target.guards;
     bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target),
-                        reconcile::policies_for(target_mapping)});
+                        reconcile::policies_for(target_mapping),
+                        reconcile::GuardLimits{g.max_disables, static_cast<double>(g.max_disable_percent),
+                                               g.max_modifies, static_cast<double>(g.max_modify_percent),
+                                               g.percent_floor}});
   }
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
   return runtime;

@@ -268,7 +268,8 @@ int sync_once(const config::Config& config) {
   runtime->store->enqueue_all(runtime->target_names, now_ms());
   const auto summary = runtime->worker->drain_due();
   const int64_t left = waiting(*runtime);
-  spdlog::info("sync: {} in line, {} waiting for a retry, {} dead-lettered", summary.applied, left, summary.dead);
+  spdlog::info("sync: {} in line, {} waiting (for a retry or held by a guard), {} dead-lettered, {} to review",
+               summary.applied, left, summary.dead, summary.review);
   return left == 0 && summary.dead == 0 ? 0 : 1;
 }
 

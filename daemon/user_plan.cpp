@@ -17,7 +17,8 @@ const char* to_string(UserPlan::Kind kind) {
 }
 
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
-                                       const std::optional<state::Baseline>& baseline, const AccountReader& reader) {
+                                       const std::optional<state::Baseline>& baseline, const AccountReader& reader,
+                                       const reconcile::AcceptedDivergences& accepted) {
   UserPlan plan;
   // Outside the target's scope: not ours to manage there. (Whether leaving the
   // scope should disable an account we created is the lifecycle's next step.)
@@ -54,7 +55,7 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
     return plan;
   }
-  plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies);
+  plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies, accepted);
   plan.operations = reconcile::plan(plan.decision.effective, plan.observed);
   if (!plan.observed) {
     plan.kind = UserPlan::Kind::create;
@@ -64,6 +65,28 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     plan.kind = plan.disabled ? UserPlan::Kind::disable : UserPlan::Kind::update;
   }
   return plan;
+}
+
+namespace {
+
+reconcile::AcceptedDivergences accepted_divergences(const std::vector<state::ReviewItem>& items) {
+  reconcile::AcceptedDivergences out;
+  for (const auto& item : items) out[item.attribute] = reconcile::Accepted{item.source, item.observed};
+  return out;
+}
+
+}  // namespace
+
+reconcile::AcceptedDivergences accepted_for(state::Store& store, const std::string& target, const std::string& user_id) {
+  const auto items = store.accepted(target, user_id);
+  return items.empty() ? reconcile::AcceptedDivergences{} : accepted_divergences(items.begin()->second);
+}
+
+std::unordered_map<std::string, reconcile::AcceptedDivergences> accepted_on(state::Store& store,
+                                                                            const std::string& target) {
+  std::unordered_map<std::string, reconcile::AcceptedDivergences> out;
+  for (const auto& [user_id, items] : store.accepted(target)) out.emplace(user_id, accepted_divergences(items));
+  return out;
 }
 
 }  // namespace idb::daemon

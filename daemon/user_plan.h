@@ -6,10 +6,12 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "connectors/connector.h"
 #include "mapping/mapping.h"
+#include "reconcile/guards.h"
 #include "reconcile/three_way.h"
 #include "state/store.h"
 
@@ -20,6 +22,7 @@ struct TargetBinding {
   const mapping::TargetMapping* mapping;
   reconcile::DisableMark disable;
   reconcile::Policies policies;
+  reconcile::GuardLimits guards;
 };
 
 struct UserPlan {
@@ -42,8 +45,18 @@ using AccountReader = std::function<connectors::Result<std::optional<connectors:
 
 // A Failure when the mapping cannot build the account (permanent) or the
 // target cannot be read.
+// `accepted`: the divergences of manual attributes an administrator accepted for this user.
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
                                        const std::optional<state::Baseline>& baseline,
-                                       const AccountReader& reader = nullptr);
+                                       const AccountReader& reader = nullptr,
+                                       const reconcile::AcceptedDivergences& accepted = {});
+
+// The divergences an administrator accepted ("take target" in the review
+// queue) for one user on one target, as the planner takes them.
+reconcile::AcceptedDivergences accepted_for(state::Store& store, const std::string& target, const std::string& user_id);
+
+// Every accepted divergence of one target, by user id (for a full plan).
+std::unordered_map<std::string, reconcile::AcceptedDivergences> accepted_on(state::Store& store,
+                                                                            const std::string& target);
 
 }  // namespace idb::daemon

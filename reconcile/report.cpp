@@ -69,11 +69,22 @@ std::string summary_line(const TargetEntry& t) {
   const auto counts = t.counts();
   out << "target " << t.name << ":";
   bool first = true;
-  for (const char* key : {"create", "update", "disable", "no-op", "skip", "error", "conflict"}) {
+  for (const char* key : {"create", "update", "disable", "no-op", "skip", "error", "conflict", "review"}) {
     out << (first ? " " : ", ") << counts.at(key) << " " << key;
     first = false;
   }
   if (t.held) out << "  [HELD: " << *t.held << "; nothing will be applied until approved]";
+  return out.str();
+}
+
+std::string review_line(const TargetEntry& t, const ReviewEntry& r) {
+  std::ostringstream out;
+  out << "[" << t.name << "] review #" << r.id << " (" << r.kind << ") " << r.key << "  (user " << r.user_name << ", "
+      << r.user_id << ")";
+  if (!r.attribute.empty()) {
+    out << "\n    " << r.attribute << ": target holds " << quoted(r.observed) << ", source wants " << quoted(r.source);
+  }
+  if (!r.detail.empty()) out << "\n    " << r.detail;
   return out.str();
 }
 
@@ -83,6 +94,7 @@ std::map<std::string, int64_t> TargetEntry::counts() const {
   std::map<std::string, int64_t> out;
   for (const char* a : kActions) out[a] = 0;
   out["conflict"] = 0;
+  out["review"] = static_cast<int64_t>(reviews.size());
   for (const auto& u : users) {
     ++out[u.action];
     if (u.conflict) ++out["conflict"];
@@ -92,12 +104,13 @@ std::map<std::string, int64_t> TargetEntry::counts() const {
 
 bool Report::needs_attention() const {
   return std::any_of(targets.begin(), targets.end(), [](const TargetEntry& t) {
-    return t.held || t.counts().at("conflict") > 0;
+    return t.held || !t.reviews.empty() || t.counts().at("conflict") > 0;
   });
 }
 
 void normalize(Report& report) {
   for (auto& t : report.targets) {
+    std::sort(t.reviews.begin(), t.reviews.end(), [](const ReviewEntry& a, const ReviewEntry& b) { return a.id < b.id; });
     std::sort(t.users.begin(), t.users.end(), [](const UserEntry& a, const UserEntry& b) {
       return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
     });
@@ -130,9 +143,16 @@ nlohmann::json to_json(const Report& report) {
       if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
       users.push_back(std::move(j));
     }
+    nlohmann::json reviews = nlohmann::json::array();
+    for (const auto& r : t.reviews) {
+      reviews.push_back({{"id", r.id}, {"kind", r.kind}, {"user_id", r.user_id}, {"user_name", r.user_name},
+                         {"attribute", r.attribute}, {"key", r.key}, {"source", r.source}, {"observed", r.observed},
+                         {"detail", r.detail}});
+    }
     targets.push_back({{"name", t.name},
                        {"counts", t.counts()},
                        {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
+                       {"review", std::move(reviews)},
                        {"users", std::move(users)}});
   }
   return {{"schema_version", kReportSchemaVersion},
@@ -163,7 +183,13 @@ std::string to_text(const Report& report) {
       }
     }
   }
-  if (report.needs_attention()) out << "\nNeeds attention: conflicts to review or guards holding a target.\n";
+  for (const auto& t : report.targets) {
+    for (const auto& r : t.reviews) out << "\n" << review_line(t, r) << "\n";
+  }
+  if (report.needs_attention()) {
+    out << "\nNeeds attention: conflicts to review ('idbridge conflicts list') or guards holding a target"
+           " ('idbridge approve').\n";
+  }
   return out.str();
 }
 
@@ -185,6 +211,12 @@ std::string to_html(const Report& report) {
             std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
       }
       if (u.error.empty() && u.attributes.empty()) row("", "", "", "in sync");
+    }
+    for (const auto& r : t.reviews) {
+      rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
+           << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
+           << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed)) << "</td><td>"
+           << html_escape(quoted(r.source)) << "</td><td>" << html_escape(r.kind + ": " + r.detail) << "</td></tr>\n";
     }
   }
   std::ostringstream summary;

@@ -30,11 +30,25 @@ struct UserEntry {
   std::string fingerprint;  // of the inputs it was planned from (see fingerprint.h)
 };
 
+// An open item of the review queue (`idbridge conflicts`).
+struct ReviewEntry {
+  int64_t id = 0;
+  std::string kind;  // attribute | uniqueness | ambiguous
+  std::string user_id;
+  std::string user_name;
+  std::string attribute;
+  std::string key;
+  mapping::Values source;
+  mapping::Values observed;
+  std::string detail;
+};
+
 struct TargetEntry {
   std::string name;
   std::vector<UserEntry> users;
   std::optional<std::string> held;  // the guard that holds this target, if any
-  // create/update/disable/no-op/skip/error/conflict counts (every key present).
+  std::vector<ReviewEntry> reviews;  // open review items, by id
+  // create/update/disable/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
 };
 
@@ -42,7 +56,7 @@ struct Report {
   std::string generated_at;  // RFC 3339
   std::string config;        // the config file the plan was made from
   std::vector<TargetEntry> targets;
-  // Conflicts or held guards: `idbridge plan` exits 3.
+  // Conflicts, open review items or held guards: `idbridge plan` exits 3.
   bool needs_attention() const;
 };
 

@@ -32,13 +32,17 @@ Policies policies_for(const mapping::TargetMapping& mapping) {
 namespace {
 
 // The verdict for one attribute of an existing account.
-Verdict judge(const AttributeDecision& a, bool additive) {
+Verdict judge(const AttributeDecision& a, bool additive, const Accepted* accepted) {
   const bool target_matches = same_values(a.desired, a.observed, additive);
   const bool source_changed = !a.baseline || !same_values(a.desired, *a.baseline);
   const bool target_changed = a.baseline && !same_values(*a.baseline, a.observed, additive);
   if (target_matches) return source_changed && target_changed ? Verdict::converged : Verdict::in_sync;
   // A person decides every divergence of a manual attribute; idbridge never writes one.
-  if (a.authority == Authority::manual) return Verdict::conflict;
+  if (a.authority == Authority::manual) {
+    const bool was_accepted =
+        accepted && same_values(a.desired, accepted->desired) && same_values(a.observed, accepted->observed);
+    return was_accepted ? Verdict::keep_target : Verdict::conflict;
+  }
   if (a.authority == Authority::create_only) return Verdict::keep_target;
   if (!a.baseline && !a.observed.empty()) {
     // A value we never wrote (an account found by correlation, or an
@@ -53,7 +57,8 @@ Verdict judge(const AttributeDecision& a, bool additive) {
 }  // namespace
 
 Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
-                const std::optional<Account>& observed, const Policies& policies, const PlanOptions& options) {
+                const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
+                const PlanOptions& options) {
   Decision d;
   d.effective = desired;
   for (const auto& [name, want] : desired.attributes) {
@@ -67,7 +72,8 @@ Decision decide(const mapping::Desired& desired, const std::optional<mapping::At
                                                      : Verdict::apply_source;
     } else {
       if (const auto it = observed->attributes.find(name); it != observed->attributes.end()) a.observed = it->second;
-      a.verdict = judge(a, options.additive.count(name) > 0);
+      const auto acc = accepted.find(name);
+      a.verdict = judge(a, options.additive.count(name) > 0, acc == accepted.end() ? nullptr : &acc->second);
     }
     if (a.verdict == Verdict::keep_target || a.verdict == Verdict::conflict) {
       a.result = a.observed;

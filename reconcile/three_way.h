@@ -62,9 +62,19 @@ struct Decision {
   bool conflict = false;
 };
 
+// A divergence of a `manual` attribute an administrator accepted ("take
+// target" in the review queue): while the source still wants `desired` and
+// the target still holds `observed`, the target's value stands.
+struct Accepted {
+  mapping::Values desired;
+  mapping::Values observed;
+};
+using AcceptedDivergences = std::map<std::string, Accepted, mapping::CaseInsensitiveLess>;
+
 // `baseline` is what we last wrote to this account (nullopt: never written,
 // e.g. an account found by correlation); `observed` nullopt: no account yet.
 Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
-                const std::optional<Account>& observed, const Policies& policies, const PlanOptions& options = {});
+                const std::optional<Account>& observed, const Policies& policies,
+                const AcceptedDivergences& accepted = {}, const PlanOptions& options = {});
 
 }  // namespace idb::reconcile

@@ -84,6 +84,37 @@ CREATE TABLE groups (
 );
 CREATE INDEX groups_external_id ON groups(external_id) WHERE external_id IS NOT NULL;
 )sql"},
+    // The review queue: decisions idbridge does not take alone (an attribute
+    // owned by a person, a uniqueness conflict, an ambiguous correlation),
+    // and the targets a guard holds until an administrator approves.
+    Migration{3, R"sql(
+CREATE TABLE review_items (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  target      TEXT NOT NULL,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL,            -- attribute | uniqueness | ambiguous
+  attribute   TEXT NOT NULL DEFAULT '', -- kind attribute: which one
+  account_key TEXT NOT NULL,
+  source      TEXT NOT NULL,            -- JSON array: what the source wants
+  observed    TEXT NOT NULL,            -- JSON array: what the target holds (keys of the candidates for ambiguous)
+  detail      TEXT NOT NULL,
+  opened_ms   INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  closed_ms   INTEGER,                  -- NULL while open
+  resolution  TEXT NOT NULL DEFAULT ''  -- source | target | gone
+);
+CREATE UNIQUE INDEX review_items_open ON review_items(target, user_id, kind, attribute) WHERE closed_ms IS NULL;
+CREATE INDEX review_items_accepted ON review_items(target, user_id) WHERE resolution = 'target';
+-- Who holds an account: two users must never share one.
+CREATE INDEX baselines_account_key ON baselines(target, account_key COLLATE NOCASE);
+
+CREATE TABLE guard_holds (
+  target      TEXT PRIMARY KEY,
+  reason      TEXT NOT NULL,
+  held_ms     INTEGER NOT NULL,
+  approved_ms INTEGER                   -- set by `idbridge approve`: the next drain applies the batch
+);
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

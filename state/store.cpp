@@ -462,6 +462,20 @@ std::vector<DeadLetter> Store::dead_letters(const std::string& target) {
   return letters;
 }
 
+void Store::enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  enqueue(db_, targets, now_ms, user_id);
+  tx.commit();
+}
+
+std::optional<std::string> Store::user_at_key(const std::string& target, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT user_id FROM baselines WHERE target = ?1 AND account_key = ?2 COLLATE NOCASE");
+  if (!query.bind(target, key).step()) return std::nullopt;
+  return query.text(0);
+}
+
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
   Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");

@@ -76,6 +76,30 @@ struct DeadLetter {
   int64_t failed_at_ms = 0;
 };
 
+// A decision idbridge does not take alone, waiting for `idbridge conflicts resolve`.
+struct ReviewItem {
+  int64_t id = 0;
+  std::string target;
+  std::string user_id;
+  std::string kind;             // attribute | uniqueness | ambiguous
+  std::string attribute;        // kind attribute: the attribute a person owns
+  std::string key;              // the account concerned
+  mapping::Values source;       // what the source wants
+  mapping::Values observed;     // what the target holds (ambiguous: the candidate accounts)
+  std::string detail;           // for people: both users, the target's own message
+  int64_t opened_ms = 0;
+  std::optional<int64_t> closed_ms;
+  std::string resolution;       // when closed: source | target | gone
+};
+
+// A target whose pending changes a guard holds back.
+struct GuardHold {
+  std::string target;
+  std::string reason;
+  int64_t held_ms = 0;
+  std::optional<int64_t> approved_ms;  // `idbridge approve` releases the held batch
+};
+
 class Store {
  public:
   // Opens (creating the directory and file if needed) `dir`/idbridge.db and
@@ -133,6 +157,39 @@ class Store {
   std::unordered_map<std::string, Baseline> baselines(const std::string& target);
   // Remembers what was written outside the outbox (`idbridge apply` of a saved plan).
   void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
+  // Enqueues one user again for `targets` (a resolved review item).
+  void enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms);
+  // The user whose baseline on `target` is at `key` (case-insensitive), if any.
+  std::optional<std::string> user_at_key(const std::string& target, const std::string& key);
+
+  // --- review queue (state/review_store.cpp)
+  // Opens an item, or refreshes the open one of the same (target, user, kind,
+  // attribute); returns its id.
+  int64_t open_review(const ReviewItem& item, int64_t now_ms);
+  // After a user was planned and applied on `target`: `items` are exactly its
+  // open questions now (opened or refreshed); every other open item of that
+  // user there is closed as "gone". Writes nothing when there is nothing to do.
+  void settle_reviews(const std::string& target, const std::string& user_id, const std::vector<ReviewItem>& items,
+                      int64_t now_ms);
+  std::optional<ReviewItem> review(int64_t id);
+  // Open items (closed too when asked), by id; of one target when given.
+  std::vector<ReviewItem> reviews(bool include_closed, const std::optional<std::string>& target = std::nullopt);
+  // False when the item is not open.
+  bool close_review(int64_t id, const std::string& resolution, int64_t now_ms);
+  // Attribute divergences an administrator accepted ("take target"), by user
+  // id, the latest per attribute: they are no longer conflicts while both
+  // sides keep those values.
+  std::unordered_map<std::string, std::vector<ReviewItem>> accepted(
+      const std::string& target, const std::optional<std::string>& user_id = std::nullopt);
+
+  // --- guard holds (state/review_store.cpp)
+  // Holds `target` (a new hold, or the reason refreshed; an approval stays).
+  void hold(const std::string& target, const std::string& reason, int64_t now_ms);
+  std::optional<GuardHold> hold_of(const std::string& target);
+  std::vector<GuardHold> holds();
+  // False when the target is not held.
+  bool approve(const std::string& target, int64_t now_ms);
+  void release(const std::string& target);
 
  private:
   explicit Store(sqlite3* db);

@@ -137,6 +137,43 @@ class Daemon : public ::testing::Test {
     return it == e->end() ? values.empty() : it->second == values;
   }
 
+  // Points the config at a copy of the quickstart mapping with `from` replaced by `to`.
+  void edit_mapping(const std::string& from, const std::string& to) {
+    const fs::path quickstart = fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml";
+    std::string mapping = idb::test::read_file(quickstart);
+    ASSERT_NE(mapping.find(from), std::string::npos) << from;
+    mapping.replace(mapping.find(from), from.size(), to);
+    std::ofstream(dir_ / "mapping.yaml") << mapping;
+    std::string config = idb::test::read_file(config_);
+    config.replace(config.find(quickstart.string()), quickstart.string().size(), (dir_ / "mapping.yaml").string());
+    std::ofstream(config_) << config;
+  }
+
+  void ldap_replace(const std::string& dn, const std::string& attribute, const std::string& value) {
+    std::string cmd = "printf 'dn: " + dn + "\\nchangetype: modify\\nreplace: " + attribute + "\\n" + attribute +
+                      ": " + value + "\\n' | LDAPNOINIT=1 ldapmodify -x -H " + slapd_->url() + " -D '" +
+                      slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() + " >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+
+  // Runs the binary with `args` plus --config and --state-dir; its stdout.
+  std::string output_of(std::vector<std::string> args, int expected_status) {
+    const fs::path out = dir_ / "stdout.txt";
+    args.insert(args.begin(), IDBRIDGE_BINARY);
+    for (const std::string& a : {std::string("--config"), config_.string(), std::string("--state-dir"),
+                                 (dir_ / "state").string()}) {
+      args.push_back(a);
+    }
+    std::string line;
+    for (const auto& a : args) line += "'" + a + "' ";
+    const std::string cmd = "env IDBRIDGE_SCIM_TOKEN=" + std::string(kToken) + " IDBRIDGE_LDAP_URL=" + slapd_->url() +
+                            " IDBRIDGE_LDAP_PASSWORD='" + slapd_->password() + "' " + line + ">" + out.string() +
+                            " 2>>" + log_.string();
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(WEXITSTATUS(status), expected_status) << cmd;
+    return idb::test::read_file(out);
+  }
+
   size_t people_count() { return idb::test::ldap_search(*slapd_, people_, "(uid=*)", {"uid"}).size(); }
 
   static idb::test::Slapd* slapd_;
@@ -486,6 +523,125 @@ TEST_F(Daemon, ScheduledFullSyncPutsBackATargetSideEdit) {
   // No SCIM change follows: only the schedule can find the drift.
   ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
   EXPECT_EQ(client_->Get("/metrics")->body.find("idbridge_full_syncs_total 0\n"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Daemon, ManualAttributesWaitInTheReviewQueueUntilAPersonDecides) {
+  edit_mapping("      title: title\n", "      title: {from: title, authoritative: manual}\n");
+  start_daemon();
+  create({{"userName", "m1"}, {"name", {{"givenName", "M"}, {"familyName", "One"}}}, {"title", "Engineer"}});
+  ASSERT_TRUE(eventually([&] { return people_count() == 1; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  // A manual attribute is never written by itself: the new account lacks it and a review item says why.
+  EXPECT_TRUE(has("m1", "title", {}));
+  json items = json::parse(output_of({"conflicts", "list", "--format", "json"}, 0));
+  ASSERT_EQ(items.size(), 1u) << items.dump(2);
+  EXPECT_EQ(items[0]["kind"], "attribute");
+  EXPECT_EQ(items[0]["attribute"], "title");
+  EXPECT_EQ(items[0]["user_name"], "m1");
+  EXPECT_EQ(items[0]["source"], json({"Engineer"}));
+  EXPECT_EQ(items[0]["observed"], json::array());
+  const std::string id = std::to_string(items[0]["id"].get<int64_t>());
+
+  // The plan shows the open item and exits 3; a full sync does not open a second one.
+  std::string report = output_of({"plan", "--format", "json"}, 3);
+  EXPECT_EQ(json::parse(report)["targets"][0]["review"][0]["id"], items[0]["id"]) << report;
+  output_of({"sync", "--once"}, 0);
+  EXPECT_EQ(json::parse(output_of({"conflicts", "list", "--format", "json"}, 0)).size(), 1u);
+
+  // Take source: the value is written now, the item closed, the next plan clean.
+  EXPECT_NE(output_of({"conflicts", "resolve", id, "--take", "source"}, 0).find("wrote title"), std::string::npos);
+  EXPECT_TRUE(has("m1", "title", {"Engineer"}));
+  EXPECT_EQ(output_of({"conflicts", "list", "--format", "json"}, 0), "[]\n");
+  output_of({"plan"}, 0);
+  output_of({"conflicts", "resolve", id, "--take", "source"}, 2);  // closed already
+
+  // An administrator edits it on the target: a new item; take target keeps the edit for good.
+  ldap_replace("uid=m1," + people_, "title", "Chief Engineer");
+  output_of({"sync", "--once"}, 0);
+  items = json::parse(output_of({"conflicts", "list", "--format", "json"}, 0));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["observed"], json({"Chief Engineer"}));
+  const std::string text = output_of({"conflicts", "show", std::to_string(items[0]["id"].get<int64_t>())}, 0);
+  EXPECT_NE(text.find("title: target holds [\"Chief Engineer\"], source wants [\"Engineer\"]"), std::string::npos)
+      << text;
+  output_of({"conflicts", "resolve", std::to_string(items[0]["id"].get<int64_t>()), "--take", "target"}, 0);
+  report = output_of({"plan", "--format", "json"}, 0);
+  const json user = json::parse(report)["targets"][0]["users"][0];
+  EXPECT_EQ(user["conflict"], false) << report;
+  EXPECT_EQ(user["attributes"][0]["verdict"], "keep_target") << report;
+  output_of({"sync", "--once"}, 0);
+  EXPECT_TRUE(has("m1", "title", {"Chief Engineer"}));
+  EXPECT_EQ(output_of({"conflicts", "list", "--format", "json"}, 0), "[]\n");
+  EXPECT_NE(output_of({"conflicts", "list", "--all"}, 0).find("(closed: target)"), std::string::npos);
+}
+
+TEST_F(Daemon, TwoUsersMappedToOneAccountAreAReviewItemNamingBoth) {
+  // The account key comes from the name, so two people called alike collide.
+  edit_mapping("dn: \"uid={userName},", "dn: \"cn={name.givenName} {name.familyName},");
+  start_daemon();
+  create({{"userName", "ann.lee"}, {"name", {{"givenName", "Ann"}, {"familyName", "Lee"}}}, {"title", "First"}});
+  ASSERT_TRUE(eventually([&] { return people_count() == 1; }));
+  create({{"userName", "ann.lee2"}, {"name", {{"givenName", "Ann"}, {"familyName", "Lee"}}}, {"title", "Second"}});
+  json items;
+  ASSERT_TRUE(eventually([&] {
+    items = json::parse(output_of({"conflicts", "list", "--format", "json"}, 0));
+    return items.size() == 1;
+  }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  EXPECT_EQ(items[0]["kind"], "uniqueness");
+  EXPECT_EQ(items[0]["user_name"], "ann.lee2");
+  const std::string detail = items[0]["detail"];
+  EXPECT_NE(detail.find("user ann.lee2"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("the account of user ann.lee ("), std::string::npos) << detail;
+  // The first user's account was not taken over.
+  const auto entry = idb::test::ldap_entry(*slapd_, "cn=Ann Lee," + people_);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->at("title"), idb::mapping::Values{"First"});
+
+  // The plan shows it and would do nothing for the second user; a link to the other's account is refused.
+  const json report = json::parse(output_of({"plan", "--format", "json"}, 3));
+  EXPECT_EQ(report["targets"][0]["counts"]["review"], 1);
+  const std::string id = std::to_string(items[0]["id"].get<int64_t>());
+  output_of({"conflicts", "resolve", id, "--take", "target"}, 1);
+  // Renamed at the source, the user gets an account of its own once tried again.
+  start_daemon();
+  const auto second = json::parse(client_->Get("/scim/v2/Users?filter=userName%20eq%20%22ann.lee2%22")->body);
+  replace(second["Resources"][0]["id"],
+          {{"userName", "ann.lee2"}, {"name", {{"givenName", "Ann"}, {"familyName", "Lee-Smith"}}}, {"title", "Second"}});
+  ASSERT_TRUE(eventually([&] { return people_count() == 2; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  EXPECT_EQ(output_of({"conflicts", "list", "--format", "json"}, 0), "[]\n");  // closed as gone
+}
+
+TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
+  std::string config = idb::test::read_file(config_);
+  config += "    guards: {max_modifies: 3, percent_floor: 100}\n";
+  std::ofstream(config_) << config;
+  start_daemon();
+  for (int i = 0; i < 6; ++i) create({{"userName", "g" + std::to_string(i)}, {"title", "T"}});
+  ASSERT_TRUE(eventually([&] { return people_count() == 6; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // Three drifted entries: at the limit, reverted.
+  for (int i = 0; i < 3; ++i) ldap_replace("uid=g" + std::to_string(i) + "," + people_, "title", "Edited");
+  output_of({"sync", "--once"}, 0);
+  EXPECT_TRUE(has("g0", "title", {"T"}));
+  // Four: over it. Nothing is applied, the plan says why, approve releases the batch.
+  for (int i = 0; i < 4; ++i) ldap_replace("uid=g" + std::to_string(i) + "," + people_, "title", "Edited");
+  output_of({"sync", "--once"}, 1);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(has("g" + std::to_string(i), "title", {"Edited"})) << i;
+  EXPECT_NE(idb::test::read_file(log_).find("guard holds 6 pending change(s): would modify 4 accounts"),
+            std::string::npos);
+  EXPECT_NE(output_of({"plan"}, 3).find("HELD: would modify 4 accounts, more than the limit of 3"), std::string::npos);
+  EXPECT_NE(output_of({"approve", "--target", "ldap"}, 0).find("approved the held batch"), std::string::npos);
+  output_of({"sync", "--once"}, 0);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(has("g" + std::to_string(i), "title", {"T"})) << i;
+  output_of({"approve", "--target", "ldap"}, 2);  // nothing held any more
+  output_of({"approve", "--target", "nope"}, 2);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace {
 
 Report sample() {
   Report r{"2026-11-22T00:00:00Z", "/etc/idbridge/idbridge.yaml", {}};
-  TargetEntry t{"ldap", {}, std::nullopt};
+  TargetEntry t{"ldap", {}, std::nullopt, {}};
   UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", "", {}, {}, false, "fp-2"};
   update.attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
   update.attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z<script>"}, {"Zed"}, {"Zed"}});
@@ -61,7 +61,7 @@ TEST(Report, Json) {
 
 TEST(Report, TextSaysWhatAndWhy) {
   const std::string text = to_text(sample());
-  EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 1 no-op, 0 skip, 1 error, 1 conflict"), std::string::npos)
+  EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 1 no-op, 0 skip, 1 error, 1 conflict, 0 review"), std::string::npos)
       << text;
   EXPECT_NE(text.find("    title: \"Old\" -> \"New\"   [apply_source, authority source]"), std::string::npos) << text;
   EXPECT_NE(text.find("    mail: \"b@x\" -> \"b@x\"   [conflict, authority manual; source wants \"c@x\"]"),
@@ -91,6 +91,31 @@ TEST(Guards, HoldAtTheirThresholds) {
   EXPECT_EQ(held_by_guard({100000, 0, 1001}, limits), "would modify 1001 accounts, more than the limit of 1000");
   EXPECT_EQ(held_by_guard({30, 0, 16}, limits), "would modify 16 of 30 accounts (53.3%), more than the limit of 50.0%");
   EXPECT_EQ(held_by_guard({0, 0, 0}, limits), std::nullopt);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Report, OpenReviewItemsAreCountedShownAndNeedAttention) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}};
+  t.reviews.push_back({9, "uniqueness", "id-2", "bob", "", "uid=bob,dc=x", {}, {}, "uid=bob,dc=x belongs to user amy"});
+  t.reviews.push_back({4, "attribute", "id-1", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, ""});
+  r.targets.push_back(t);
+  EXPECT_TRUE(r.needs_attention());
+  normalize(r);
+  EXPECT_EQ(r.targets[0].counts().at("review"), 2);
+  const auto j = to_json(r);
+  EXPECT_EQ(j["targets"][0]["review"][0]["id"], 4);
+  EXPECT_EQ(j["targets"][0]["review"][0]["source"], nlohmann::json({"a@x"}));
+  EXPECT_EQ(j["targets"][0]["review"][1]["detail"], "uid=bob,dc=x belongs to user amy");
+  const std::string text = to_text(r);
+  EXPECT_NE(text.find("[ldap] review #4 (attribute) uid=amy,dc=x  (user amy, id-1)\n"
+                      "    mail: target holds \"b@x\", source wants \"a@x\""),
+            std::string::npos)
+      << text;
+  EXPECT_NE(to_html(r).find("<td>review #9</td>"), std::string::npos);
 }
 
 }  // namespace

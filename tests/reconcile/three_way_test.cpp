@@ -114,6 +114,32 @@ TEST(ThreeWay, TargetOwnedValueStaysUnmanagedAfterAnEdit) {
   EXPECT_EQ(d.effective.attributes.at("cn"), Values{"edited"});
 }
 
+TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
+  Policies policies;
+  policies.fallback = Authority::manual;
+  const AcceptedDivergences accepted = {{"cn", Accepted{{"source"}, {"edited", "second"}}}};
+  const Attributes baseline = {{"cn", {"old"}}};
+  // Exactly the accepted pair (values in any order): the target's value stands, no conflict.
+  Decision d = decide(Desired{"k", {{"cn", {"source"}}}}, baseline, Account{"k", {{"cn", {"second", "edited"}}}},
+                      policies, accepted);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
+  EXPECT_FALSE(d.conflict);
+  EXPECT_EQ(d.effective.attributes.at("cn"), (Values{"second", "edited"}));
+  EXPECT_EQ(d.next_baseline.at("cn"), Values{"old"});
+  // The source moved on: a new divergence for a person to decide.
+  d = decide(Desired{"k", {{"cn", {"newer"}}}}, baseline, Account{"k", {{"cn", {"edited", "second"}}}}, policies,
+             accepted);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::conflict);
+  // The target moved on: the same.
+  d = decide(Desired{"k", {{"cn", {"source"}}}}, baseline, Account{"k", {{"cn", {"edited"}}}}, policies, accepted);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::conflict);
+  // Only manual attributes are ever held by an acceptance.
+  policies.fallback = Authority::source;
+  d = decide(Desired{"k", {{"cn", {"source"}}}}, baseline, Account{"k", {{"cn", {"edited", "second"}}}}, policies,
+             accepted);
+  EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
+}
+
 TEST(ThreeWay, AdditiveAttributesToleratePlusValues) {
   const Decision d = decide(Desired{"k", {{"objectClass", {"inetOrgPerson"}}}}, Attributes{{"objectClass", {"inetOrgPerson"}}},
                             Account{"k", {{"objectClass", {"inetOrgPerson", "extensibleObject"}}}}, Policies{});

@@ -481,4 +481,81 @@ TEST_F(state_store, BaselinesOfATargetInOneCall) {
   EXPECT_TRUE(store_->baselines("other").empty());
 }
 
+// --- review queue and guard holds
+
+ReviewItem attribute_item(const std::string& user_id, const std::string& attribute, const std::string& observed) {
+  ReviewItem item;
+  item.target = "ldap";
+  item.user_id = user_id;
+  item.kind = "attribute";
+  item.attribute = attribute;
+  item.key = "uid=" + user_id;
+  item.source = {"wanted"};
+  item.observed = {observed};
+  return item;
+}
+
+TEST_F(state_store, AnOpenReviewItemIsRefreshedNotDuplicatedAndSettledWhenGone) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  const int64_t id = store_->open_review(attribute_item("a", "title", "one"), 10);
+  EXPECT_EQ(store_->open_review(attribute_item("a", "title", "two"), 20), id);
+  store_->settle_reviews("ldap", "a", {attribute_item("a", "title", "three"), attribute_item("a", "mail", "m")}, 30);
+  auto open = store_->reviews(false);
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].id, id);
+  EXPECT_EQ(open[0].observed, (idb::mapping::Values{"three"}));
+  EXPECT_EQ(open[0].opened_ms, 10);
+  EXPECT_TRUE(store_->reviews(false, "authing").empty());
+  // mail is in line again: closed as gone, title stays open.
+  store_->settle_reviews("ldap", "a", {attribute_item("a", "title", "three")}, 40);
+  open = store_->reviews(false);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].attribute, "title");
+  const auto all = store_->reviews(true);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].resolution, "gone");
+  EXPECT_EQ(all[1].closed_ms, 40);
+}
+
+TEST_F(state_store, TheLatestAcceptedDivergencePerAttributeCounts) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("b", "bob"), kTargets, 1), WriteStatus::ok);
+  EXPECT_TRUE(store_->close_review(store_->open_review(attribute_item("a", "title", "old"), 1), "target", 2));
+  EXPECT_TRUE(store_->close_review(store_->open_review(attribute_item("a", "title", "new"), 3), "target", 4));
+  const int64_t b = store_->open_review(attribute_item("b", "title", "x"), 5);
+  EXPECT_TRUE(store_->close_review(b, "source", 6));
+  EXPECT_FALSE(store_->close_review(b, "target", 7));  // closed already
+  const auto accepted = store_->accepted("ldap");
+  ASSERT_EQ(accepted.size(), 1u);
+  ASSERT_EQ(accepted.at("a").size(), 1u);
+  EXPECT_EQ(accepted.at("a")[0].observed, (idb::mapping::Values{"new"}));
+  EXPECT_TRUE(store_->accepted("ldap", "b").empty());
+  EXPECT_EQ(store_->review(b)->resolution, "source");
+  EXPECT_FALSE(store_->review(999));
+}
+
+TEST_F(state_store, AHoldIsApprovedOnceAndReleased) {
+  EXPECT_FALSE(store_->approve("ldap", 1));  // nothing held
+  store_->hold("ldap", "would disable 60 accounts", 10);
+  store_->hold("ldap", "would disable 61 accounts", 20);
+  auto hold = store_->hold_of("ldap");
+  ASSERT_TRUE(hold);
+  EXPECT_EQ(hold->held_ms, 10);
+  EXPECT_EQ(hold->reason, "would disable 61 accounts");
+  EXPECT_FALSE(hold->approved_ms);
+  EXPECT_TRUE(store_->approve("ldap", 30));
+  store_->hold("ldap", "would disable 62 accounts", 40);  // the approval stands
+  EXPECT_EQ(store_->hold_of("ldap")->approved_ms, 30);
+  EXPECT_EQ(store_->holds().size(), 1u);
+  store_->release("ldap");
+  EXPECT_FALSE(store_->hold_of("ldap"));
+}
+
+TEST_F(state_store, TheUserAtAnAccountKeyIgnoresCase) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  store_->record_baseline("ldap", "a", Baseline{"uid=Alice,dc=x", {}});
+  EXPECT_EQ(store_->user_at_key("ldap", "UID=alice,DC=x"), "a");
+  EXPECT_FALSE(store_->user_at_key("authing", "uid=Alice,dc=x"));
+}
+
 }  // namespace idb::state

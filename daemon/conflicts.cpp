@@ -1,0 +1,231 @@
+#include "daemon/conflicts.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/review.h"
+#include "daemon/runtime.h"
+#include "daemon/user_plan.h"
+
+namespace idb::daemon {
+namespace {
+
+std::string values_text(const mapping::Values& values) {
+  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewItem& item) {
+  return {{"id", e.id},
+          {"target", item.target},
+          {"kind", e.kind},
+          {"user_id", e.user_id},
+          {"user_name", e.user_name},
+          {"attribute", e.attribute},
+          {"key", e.key},
+          {"source", e.source},
+          {"observed", e.observed},
+          {"detail", e.detail},
+          {"opened_ms", item.opened_ms},
+          {"closed_ms", item.closed_ms ? nlohmann::json(*item.closed_ms) : nlohmann::json(nullptr)},
+          {"resolution", item.resolution}};
+}
+
+const TargetBinding* binding_of(const Runtime& runtime, const std::string& name) {
+  const auto it = std::find_if(runtime.bindings.begin(), runtime.bindings.end(),
+                               [&](const TargetBinding& b) { return b.connector->name() == name; });
+  return it == runtime.bindings.end() ? nullptr : &*it;
+}
+
+// "take source" of a manual attribute: write the source's value now and
+// remember it as written.
+int take_source_value(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
+                      const state::User& user, std::ostream& out, std::ostream& err) {
+  const auto baseline = runtime.store->baseline(item.target, user.id);
+  const auto planned = plan_user(binding, user, baseline);
+  if (!planned) {
+    err << "review #" << item.id << ": cannot plan " << user.user_name << " on " << item.target << ": "
+        << planned.failure().code << ": " << planned.failure().message << "\n";
+    return 1;
+  }
+  const UserPlan& plan = planned.value();
+  const auto decided = std::find_if(plan.decision.attributes.begin(), plan.decision.attributes.end(),
+                                    [&](const reconcile::AttributeDecision& a) { return a.attribute == item.attribute; });
+  if (!plan.observed || decided == plan.decision.attributes.end() ||
+      decided->verdict != reconcile::Verdict::conflict) {
+    runtime.store->close_review(item.id, "gone", now_ms());
+    out << "review #" << item.id << ": " << item.attribute << " no longer diverges on " << item.target
+        << "; closed\n";
+    return 0;
+  }
+  reconcile::Operation op{reconcile::Operation::Kind::modify, plan.observed->key, {}, {}, {}};
+  op.changes.push_back({item.attribute,
+                        decided->desired.empty() ? reconcile::ChangeKind::remove : reconcile::ChangeKind::replace,
+                        decided->desired});
+  if (const auto status = binding.connector->apply(op); !status) {
+    err << "review #" << item.id << ": " << item.target << " refused " << item.attribute << " = "
+        << values_text(decided->desired) << ": " << status.failure().code << ": " << status.failure().message
+        << "; the item stays open\n";
+    return 1;
+  }
+  state::Baseline written = baseline.value_or(state::Baseline{plan.observed->key, {}});
+  written.key = plan.observed->key;
+  written.attributes[item.attribute] = decided->desired;
+  runtime.store->record_baseline(item.target, user.id, written);
+  runtime.store->close_review(item.id, "source", now_ms());
+  out << "review #" << item.id << ": wrote " << item.attribute << " = " << values_text(decided->desired) << " to "
+      << plan.observed->key << " on " << item.target << "; closed\n";
+  return 0;
+}
+
+// "take target" of a uniqueness conflict: the account at the key is this
+// user's. It is linked (an empty baseline: nothing written yet, so only
+// source-owned attributes will be overwritten) and the user queued again.
+int link_existing(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
+                  std::ostream& out, std::ostream& err) {
+  const auto found = binding.connector->read(item.key, binding.mapping->managed_attributes());
+  if (!found) {
+    err << "review #" << item.id << ": cannot read " << item.key << " on " << item.target << ": "
+        << found.failure().code << ": " << found.failure().message << "; the item stays open\n";
+    return 1;
+  }
+  if (!found.value()) {
+    err << "review #" << item.id << ": there is no account at " << item.key << " on " << item.target
+        << " to link; make room on the target and take source instead\n";
+    return 1;
+  }
+  if (const auto holder = runtime.store->user_at_key(item.target, item.key); holder && *holder != item.user_id) {
+    err << "review #" << item.id << ": " << item.key << " is linked to user " << *holder
+        << "; one account cannot serve two users\n";
+    return 1;
+  }
+  runtime.store->record_baseline(item.target, item.user_id, state::Baseline{found.value()->key, {}});
+  runtime.store->enqueue_user(item.user_id, {item.target}, now_ms());
+  runtime.store->close_review(item.id, "target", now_ms());
+  out << "review #" << item.id << ": linked the user to " << found.value()->key << " on " << item.target
+      << " and queued it; closed\n";
+  return 0;
+}
+
+int resolve(const config::Config& config, const state::ReviewItem& item, const std::string& take, std::ostream& out,
+            std::ostream& err) {
+  if (item.kind == "attribute" && take == "target") {
+    // Nothing to write: the target's value stands while neither side moves.
+    auto store = state::Store::open(config.state_dir);
+    store->close_review(item.id, "target", now_ms());
+    out << "review #" << item.id << ": " << item.attribute << " keeps " << values_text(item.observed) << " on "
+        << item.target << " while the source wants " << values_text(item.source) << "; closed\n";
+    return 0;
+  }
+  auto runtime = runtime_or_report(config);
+  if (!runtime) return 2;
+  const TargetBinding* binding = binding_of(*runtime, item.target);
+  if (!binding) {
+    err << "review #" << item.id << ": target " << item.target << " is not in " << config.file.string() << "\n";
+    return 2;
+  }
+  if (item.kind == "uniqueness" && take == "source") {
+    // The administrator made room on the target: try again.
+    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms());
+    runtime->store->close_review(item.id, "source", now_ms());
+    out << "review #" << item.id << ": queued the user for " << item.target
+        << " again (the daemon or 'idbridge sync --once' applies it); closed\n";
+    return 0;
+  }
+  if (item.kind == "uniqueness") return link_existing(*runtime, *binding, item, out, err);
+  const auto user = runtime->store->get_user(item.user_id, /*include_deleted=*/true);
+  if (!user) {
+    err << "review #" << item.id << ": the user " << item.user_id << " no longer exists\n";
+    return 2;
+  }
+  return take_source_value(*runtime, *binding, item, *user, out, err);
+}
+
+}  // namespace
+
+int conflicts(const config::Config& config, const ConflictsRequest& request, std::ostream& out, std::ostream& err) {
+  if (request.format != "text" && request.format != "json") {
+    err << "idbridge conflicts: unknown format '" << request.format << "' (known: text, json)\n";
+    return 2;
+  }
+  if (request.action == "list") {
+    auto store = state::Store::open(config.state_dir);
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& item : store->reviews(request.all, request.target)) {
+      const auto e = review_entry(*store, item);
+      if (request.format == "json") {
+        all.push_back(item_json(e, item));
+        continue;
+      }
+      out << "#" << e.id << "  " << item.target << "  " << e.kind << "  " << e.user_name << "  "
+          << (e.attribute.empty() ? e.key : e.attribute + " on " + e.key)
+          << (item.closed_ms ? "  (closed: " + item.resolution + ")" : "") << "\n";
+    }
+    if (request.format == "json") out << all.dump(2) << "\n";
+    return 0;
+  }
+  if (!request.id) {
+    err << "idbridge conflicts " << request.action << ": needs the item's ID\n";
+    return 2;
+  }
+  std::optional<state::ReviewItem> item;
+  {
+    auto store = state::Store::open(config.state_dir);
+    item = store->review(*request.id);
+    if (item && request.action == "show") {
+      const auto e = review_entry(*store, *item);
+      if (request.format == "json") {
+        out << item_json(e, *item).dump(2) << "\n";
+        return 0;
+      }
+      out << "review #" << e.id << " (" << e.kind << ") on " << item->target << ", "
+          << (item->closed_ms ? "closed: " + item->resolution : std::string("open")) << "\n"
+          << "  user:    " << e.user_name << " (" << e.user_id << ")\n"
+          << "  account: " << e.key << "\n";
+      if (!e.attribute.empty()) {
+        out << "  " << e.attribute << ": target holds " << values_text(e.observed) << ", source wants "
+            << values_text(e.source) << "\n";
+      }
+      out << "  " << e.detail << "\n";
+      return 0;
+    }
+  }
+  if (!item) {
+    err << "idbridge conflicts: no review item #" << *request.id << "\n";
+    return 2;
+  }
+  if (request.action != "resolve") {
+    err << "idbridge conflicts: unknown action '" << request.action << "' (known: list, show, resolve)\n";
+    return 2;
+  }
+  if (request.take != "source" && request.take != "target") {
+    err << "idbridge conflicts resolve: --take must be source or target\n";
+    return 2;
+  }
+  if (item->closed_ms) {
+    err << "review #" << item->id << " is closed already (" << item->resolution << ")\n";
+    return 2;
+  }
+  return resolve(config, *item, request.take, out, err);
+}
+
+int approve(const config::Config& config, const std::string& target, std::ostream& out, std::ostream& err) {
+  if (std::none_of(config.targets.begin(), config.targets.end(),
+                   [&](const config::Target& t) { return t.name == target; })) {
+    err << "idbridge approve: no target named '" << target << "' in " << config.file.string() << "\n";
+    return 2;
+  }
+  auto store = state::Store::open(config.state_dir);
+  const auto hold = store->hold_of(target);
+  if (!hold || !store->approve(target, now_ms())) {
+    err << "idbridge approve: no guard holds " << target << "\n";
+    return 2;
+  }
+  out << target << ": approved the held batch (" << hold->reason
+      << "); the daemon applies it at its next look (within " << OutboxWorker::kHoldRecheckMs / 1000
+      << " s), or run 'idbridge sync --once'\n";
+  return 0;
+}
+
+}  // namespace idb::daemon
