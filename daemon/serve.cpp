@@ -79,6 +79,7 @@ class DrainScheduler {
         metrics_.add("idbridge_outbox_applied_total", {}, summary.applied);
         metrics_.add("idbridge_outbox_retries_total", {}, summary.retrying);
         metrics_.add("idbridge_outbox_dead_lettered_total", {}, summary.dead);
+        metrics_.add("idbridge_outbox_to_review_total", {}, summary.review);
         if (summary.retrying || summary.dead) {
           spdlog::debug("drain: {} applied, {} retrying, {} dead", summary.applied, summary.retrying, summary.dead);
         }
@@ -128,6 +129,11 @@ void describe_metrics(Metrics& m) {
   m.describe("idbridge_outbox_pending", T::gauge, "Changes waiting in the outbox, by target.");
   m.describe("idbridge_dead_letters", T::gauge, "Changes given up on (see the dead letters), by target.");
   m.describe("idbridge_users", T::gauge, "Live users in the state store.");
+  m.describe("idbridge_outbox_to_review_total", T::counter,
+             "Outbox entries a target refused as taken, sent to the review queue instead of retried.");
+  m.describe("idbridge_review_open", T::gauge, "Open items of the review queue ('idbridge conflicts'), by target.");
+  m.describe("idbridge_guard_held", T::gauge,
+             "1 while a guard holds the target's pending changes until 'idbridge approve', by target.");
   m.describe("idbridge_build_info", T::gauge, "Always 1; the version is the label.");
 }
 
@@ -136,6 +142,9 @@ void count_state(Metrics& m, Runtime& runtime) {
   for (const auto& t : runtime.target_names) {
     m.set("idbridge_outbox_pending", {{"target", t}}, static_cast<double>(runtime.store->outbox_size(t)));
     m.set("idbridge_dead_letters", {{"target", t}}, static_cast<double>(runtime.store->dead_letters(t).size()));
+    m.set("idbridge_review_open", {{"target", t}}, static_cast<double>(runtime.store->reviews(false, t).size()));
+    const auto hold = runtime.store->hold_of(t);
+    m.set("idbridge_guard_held", {{"target", t}}, hold && !hold->approved_ms ? 1 : 0);
   }
   m.set("idbridge_users", {}, static_cast<double>(runtime.store->count_users()));
 }

@@ -492,7 +492,8 @@ TEST_F(Daemon, MetricsCountRequestsAppliedChangesAndWhatIsWaiting) {
       "idbridge_outbox_applied_total 1\n", "idbridge_outbox_pending{target=\"ldap\"} 0\n",
       "idbridge_dead_letters{target=\"ldap\"} 0\n", "idbridge_users 1\n",
       "# TYPE idbridge_outbox_applied_total counter\n", "idbridge_outbox_dead_lettered_total 0\n",
-      "idbridge_full_syncs_total 0\n"};
+      "idbridge_full_syncs_total 0\n", "idbridge_review_open{target=\"ldap\"} 0\n",
+      "idbridge_guard_held{target=\"ldap\"} 0\n"};
   std::string page;
   // A request is counted just after its answer is sent, and a drain just after
   // its last write, so the page may lag the test by a moment.
@@ -637,9 +638,21 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   EXPECT_NE(idb::test::read_file(log_).find("guard holds 6 pending change(s): would modify 4 accounts"),
             std::string::npos);
   EXPECT_NE(output_of({"plan"}, 3).find("HELD: would modify 4 accounts, more than the limit of 3"), std::string::npos);
+  // The running daemon keeps holding it, and says so in /metrics.
+  start_daemon();
+  ASSERT_TRUE(eventually([&] {
+    return client_->Get("/metrics")->body.find("idbridge_guard_held{target=\"ldap\"} 1\n") != std::string::npos;
+  }));
+  EXPECT_TRUE(has("g0", "title", {"Edited"}));
   EXPECT_NE(output_of({"approve", "--target", "ldap"}, 0).find("approved the held batch"), std::string::npos);
-  output_of({"sync", "--once"}, 0);
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(has("g" + std::to_string(i), "title", {"T"})) << i;
+  create({{"userName", "g6"}});  // any change wakes the daemon, which applies the approved batch
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(eventually([&] { return has("g" + std::to_string(i), "title", {"T"}); })) << i;
+  }
+  EXPECT_TRUE(eventually([&] {
+    return client_->Get("/metrics")->body.find("idbridge_guard_held{target=\"ldap\"} 0\n") != std::string::npos;
+  }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
   output_of({"approve", "--target", "ldap"}, 2);  // nothing held any more
   output_of({"approve", "--target", "nope"}, 2);
 }
