@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <type_traits>
@@ -64,6 +65,7 @@ struct Walker {
   Resolver resolve;
   std::vector<diag::Diagnostic> errors;
   std::map<std::string, diag::Location> target_names;
+  std::map<std::string, diag::Location> scim_urns{};  // lower-cased
 
   diag::Location at(const YAML::Mark& mark) const { return {file, mark.line + 1, mark.column + 1}; }
   diag::Location at(const YAML::Node& node) const { return at(node.Mark()); }
@@ -142,6 +144,8 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Secret& ou
 }
 
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& out);
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimAttribute& out);
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimExtension& out);
 
 template <class T>
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::vector<T>& out) {
@@ -324,12 +328,109 @@ Message readable_file(std::string_view key, const fs::path& path) {
   return "cannot read " + quote(key) + " file '" + path.string() + "': " + *content.error;
 }
 
+// RFC 7643 §2.1: ALPHA *(nameChar), nameChar = "-" / "_" / DIGIT / ALPHA.
+Message scim_attribute_name(std::string_view key, const std::string& value) {
+  auto allowed = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  if (!value.empty() && std::isalpha(static_cast<unsigned char>(value[0])) && std::all_of(value.begin(), value.end(), allowed)) {
+    return std::nullopt;
+  }
+  return quote(key) + " must start with a letter and hold only letters, digits, '_' and '-' (RFC 7643 §2.1)";
+}
+
+Message extension_urn(std::string_view key, const std::string& value) {
+  std::string lowered = value;
+  for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool shaped = lowered.starts_with("urn:") && lowered.find(':', 4) != std::string::npos && lowered.back() != ':' &&
+                     lowered.find("::") == std::string::npos;
+  if (!shaped || value.find_first_of(" \t\"/?#") != std::string::npos) {
+    return quote(key) + " must be a URN such as urn:example:params:scim:schemas:extension:acme:2.0:User";
+  }
+  for (const char* builtin : {"urn:ietf:params:scim:schemas:core:2.0:user", "urn:ietf:params:scim:schemas:core:2.0:group",
+                              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"}) {
+    if (lowered == builtin) return quote(key) + " names a schema idbridge already serves";
+  }
+  return std::nullopt;
+}
+
+// Attribute names are case-insensitive in SCIM (RFC 7643 §2.1).
+void check_unique_names(Section& s, const diag::Location& where, const std::vector<ScimAttribute>& attributes,
+                        std::string_view what) {
+  std::set<std::string> seen;
+  for (const auto& a : attributes) {
+    std::string lowered = a.name;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!seen.insert(lowered).second) s.error(where, std::string(what) + " declares '" + a.name + "' twice");
+  }
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimAttribute& out) {
+  if (!node.IsMap()) {
+    w.error(node, quote(key) + " must be a mapping");
+    return false;
+  }
+  const std::size_t errors_before = w.errors.size();
+  Section s(w, node, quote(key),
+            {"name", "type", "multi_valued", "required", "case_exact", "mutability", "returned", "description",
+             "canonical_values", "sub_attributes"});
+  s.field("name", out.name, Need::required, scim_attribute_name);
+  s.field("type", out.type, Need::optional,
+          one_of({"string", "boolean", "decimal", "integer", "dateTime", "reference", "complex"}));
+  s.field("multi_valued", out.multi_valued);
+  s.field("required", out.required);
+  s.field("case_exact", out.case_exact);
+  s.field("mutability", out.mutability, Need::optional, one_of({"readOnly", "readWrite", "immutable", "writeOnly"}));
+  s.field("returned", out.returned, Need::optional, one_of({"always", "never", "default", "request"}));
+  s.field("description", out.description);
+  s.field("canonical_values", out.canonical_values);
+  const auto subs_at = s.field("sub_attributes", out.sub_attributes);
+  if (w.errors.size() != errors_before) return false;
+  if (out.type == "complex") {
+    if (out.sub_attributes.empty()) s.error(w.at(node), quote(key) + ": a complex attribute needs 'sub_attributes'");
+    for (const auto& sub : out.sub_attributes) {
+      if (sub.type == "complex") s.error(*subs_at, quote(key) + ": sub-attribute '" + sub.name + "' cannot be complex (RFC 7643 §2.3.8)");
+    }
+    if (subs_at) check_unique_names(s, *subs_at, out.sub_attributes, quote(key));
+  } else if (subs_at) {
+    s.error(*subs_at, quote(key) + ": 'sub_attributes' are only for type complex");
+  }
+  if (!out.canonical_values.empty() && out.type != "string" && out.type != "reference") {
+    s.error(w.at(node), quote(key) + ": 'canonical_values' are only for string attributes");
+  }
+  return w.errors.size() == errors_before;
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimExtension& out) {
+  if (!node.IsMap()) {
+    w.error(node, quote(key) + " must be a mapping");
+    return false;
+  }
+  const std::size_t errors_before = w.errors.size();
+  out.location = w.at(node);
+  Section s(w, node, quote(key), {"urn", "name", "description", "resource_type", "required", "attributes"});
+  if (auto at = s.field("urn", out.urn, Need::required, extension_urn)) {
+    std::string lowered = out.urn;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (auto [first, fresh] = w.scim_urns.emplace(lowered, *at); !fresh) {
+      w.error(*at, "extension " + quote(out.urn) + " is declared twice (first at line " + std::to_string(first->second.line) + ")");
+    }
+  }
+  s.field("name", out.name);
+  s.field("description", out.description);
+  s.field("resource_type", out.resource_type, Need::optional, one_of({"User", "Group"}));
+  s.field("required", out.required);
+  if (auto at = s.field("attributes", out.attributes, Need::required, not_empty)) {
+    check_unique_names(s, *at, out.attributes, "extension " + quote(out.urn));
+  }
+  if (out.name.empty()) out.name = out.urn.substr(out.urn.rfind(':') + 1);
+  return w.errors.size() == errors_before;
+}
+
 // ---- the schema
 
 // A file setting: checked readable, kept as text for libldap.
-void file_field(Section& s, std::string_view key, std::string& out) {
+void file_field(Section& s, std::string_view key, std::string& out, Need need = Need::optional) {
   fs::path path;
-  if (s.field(key, path, Need::optional, readable_file)) out = path.string();
+  if (s.field(key, path, need, readable_file)) out = path.string();
 }
 
 void read_ldap_tuning(Section& s, LdapTarget& ldap) {
@@ -521,12 +622,18 @@ Config read_config(Walker& w, const YAML::Node& root) {
     log->field("level", c.log_level, Need::optional, one_of({"trace", "debug", "info", "warn", "error"}));
     log->field("format", c.log_format, Need::optional, one_of({"text", "json"}));
   }
-  if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes", "bulk"})) {
+  if (auto scim = top.section("scim", Need::required, {"tokens", "max_body_bytes", "bulk", "extensions", "tls"})) {
     scim->field("tokens", c.scim_tokens, Need::required, not_empty);
     scim->field("max_body_bytes", c.scim_max_body_bytes, Need::optional, positive);
     if (auto bulk = scim->section("bulk", Need::optional, {"max_operations", "max_payload_bytes"})) {
       bulk->field("max_operations", c.scim_bulk_max_operations, Need::optional, positive);
       bulk->field("max_payload_bytes", c.scim_bulk_max_payload_bytes, Need::optional, positive);
+    }
+    scim->field("extensions", c.scim_extensions);
+    if (auto tls = scim->section("tls", Need::optional, {"cert_file", "key_file", "client_ca_file"})) {
+      file_field(*tls, "cert_file", c.scim_tls_cert_file, Need::required);
+      file_field(*tls, "key_file", c.scim_tls_key_file, Need::required);
+      file_field(*tls, "client_ca_file", c.scim_tls_client_ca_file);
     }
   }
   if (auto at = top.field("mapping", c.mapping_file, Need::required, readable_file)) {

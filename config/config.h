@@ -161,6 +161,32 @@ struct Target {
   SenseCoreTarget sensecore;
 };
 
+// An attribute of a SCIM extension schema declared in the config, in RFC 7643
+// §7 terms.
+struct ScimAttribute {
+  std::string name{};
+  std::string type = "string";           // string boolean decimal integer dateTime reference complex
+  bool multi_valued = false;
+  bool required = false;
+  bool case_exact = false;
+  std::string mutability = "readWrite";  // readOnly readWrite immutable writeOnly
+  std::string returned = "default";      // always never default request
+  std::string description{};
+  std::vector<std::string> canonical_values{};  // when given, the only values accepted
+  std::vector<ScimAttribute> sub_attributes{};  // complex only
+};
+
+// An extension schema the SCIM endpoint accepts, stores and advertises (scim.extensions[]).
+struct ScimExtension {
+  std::string urn;
+  std::string name;
+  std::string description;
+  std::string resource_type = "User";  // User | Group
+  bool required = false;               // every resource of the type must carry it
+  std::vector<ScimAttribute> attributes;
+  diag::Location location;             // where it was declared
+};
+
 struct RetryPolicy {
   int64_t initial_ms = 1000;  // first retry after this, doubled each attempt
   int64_t max_ms = 300000;    // never waits longer than this between attempts
@@ -177,6 +203,10 @@ struct Config {
   int64_t scim_max_body_bytes = 1 << 20;
   int64_t scim_bulk_max_operations = 1000;       // scim.bulk.max_operations
   int64_t scim_bulk_max_payload_bytes = 1 << 20;  // scim.bulk.max_payload_bytes
+  std::vector<ScimExtension> scim_extensions;
+  std::string scim_tls_cert_file;       // scim.tls: HTTPS when set
+  std::string scim_tls_key_file;
+  std::string scim_tls_client_ca_file;  // when set, clients need a certificate this CA signed
   std::filesystem::path mapping_file;  // resolved against the config file's folder
   diag::Location mapping_location;     // where `mapping:` was written, for mapping errors
   RetryPolicy retry;

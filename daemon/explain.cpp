@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "daemon/runtime.h"
+#include "scim/custom_schema.h"
+#include "scim/resource.h"
 #include "scim/user_resource.h"
 
 namespace idb::daemon {
@@ -103,7 +105,8 @@ int explain(const config::Config& config, const ExplainRequest& request, std::os
     return 2;
   }
   // The mapping sees users as the SCIM endpoint stores them.
-  auto user = scim::normalize_user(body);
+  const scim::Catalog catalog(scim::custom_extensions(config.scim_extensions));
+  auto user = scim::normalize(catalog.users(), body);
   if (const auto* e = std::get_if<scim::Error>(&user)) {
     err << request.user_file << ": not a valid SCIM User: " << e->detail << "\n";
     return 2;

@@ -17,6 +17,8 @@
 #include "daemon/runtime.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/version.h"
+#include "scim/custom_schema.h"
+#include "scim/listener.h"
 #include "scim/server.h"
 
 namespace idb::daemon {
@@ -203,11 +205,20 @@ int serve(const config::Config& config) {
   metrics.on_scrape([&runtime](Metrics& m) { count_state(m, *runtime); });
   DrainScheduler drains(io, *runtime->worker, metrics);
 
-  httplib::Server http;
+  const scim::TlsSettings tls{config.scim_tls_cert_file, config.scim_tls_key_file, config.scim_tls_client_ca_file};
+  std::unique_ptr<httplib::Server> http_server;
+  try {
+    http_server = scim::make_http_server(tls);
+  } catch (const std::runtime_error& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+  httplib::Server& http = *http_server;
   scim::ServiceSettings settings;
   for (const auto& token : config.scim_tokens) settings.tokens.push_back(token.value);
   settings.max_body_bytes = config.scim_max_body_bytes;
   settings.bulk = {static_cast<size_t>(config.scim_bulk_max_operations), config.scim_bulk_max_payload_bytes};
+  settings.extensions = scim::custom_extensions(config.scim_extensions);
   settings.targets = runtime->target_names;
   scim::Service scim(*runtime->store, settings, [&drains] { drains.kick(); });
   scim.mount(http);
@@ -258,7 +269,7 @@ int serve(const config::Config& config) {
   WatchdogPinger watchdog(io, systemd);
   watchdog.start();
 
-  spdlog::info("idbridge serving SCIM at http://{}{}, state in {}, {} target(s)", config.listen, scim::kBasePath,
+  spdlog::info("idbridge serving SCIM at {}://{}{}, state in {}, {} target(s)", tls.enabled() ? "https" : "http", config.listen, scim::kBasePath,
                config.state_dir.string(), runtime->target_names.size());
   drains.kick();  // whatever was left in the outbox by the last run
   // The socket is bound and listening, so a client systemd lets through now is answered.

@@ -27,9 +27,10 @@ std::optional<std::string> equality_on(const Filter* f, const char* attr) {
 
 class Users final : public Collection {
  public:
-  Users(state::Store& store, std::vector<std::string> targets) : store_(store), targets_(std::move(targets)) {}
+  Users(state::Store& store, const ResourceType& type, std::vector<std::string> targets)
+      : store_(store), type_(type), targets_(std::move(targets)) {}
 
-  const ResourceType& type() const override { return user_type(); }
+  const ResourceType& type() const override { return type_; }
   bool reaches_targets() const override { return true; }
 
   std::optional<Stored> get(const std::string& id) override {
@@ -77,14 +78,15 @@ class Users final : public Collection {
   }
 
   state::Store& store_;
+  const ResourceType& type_;
   std::vector<std::string> targets_;
 };
 
 class Groups final : public Collection {
  public:
-  explicit Groups(state::Store& store) : store_(store) {}
+  Groups(state::Store& store, const ResourceType& type) : store_(store), type_(type) {}
 
-  const ResourceType& type() const override { return group_type(); }
+  const ResourceType& type() const override { return type_; }
   bool reaches_targets() const override { return false; }
 
   std::optional<Stored> get(const std::string& id) override {
@@ -136,14 +138,18 @@ class Groups final : public Collection {
   }
 
   state::Store& store_;
+  const ResourceType& type_;
 };
 
 }  // namespace
 
-std::unique_ptr<Collection> user_collection(state::Store& store, std::vector<std::string> targets) {
-  return std::make_unique<Users>(store, std::move(targets));
+std::unique_ptr<Collection> user_collection(state::Store& store, const ResourceType& type,
+                                            std::vector<std::string> targets) {
+  return std::make_unique<Users>(store, type, std::move(targets));
 }
 
-std::unique_ptr<Collection> group_collection(state::Store& store) { return std::make_unique<Groups>(store); }
+std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type) {
+  return std::make_unique<Groups>(store, type);
+}
 
 }  // namespace idb::scim

@@ -43,7 +43,9 @@ class Collection {
   virtual state::WriteStatus remove(const std::string& id, int64_t now_ms) = 0;
 };
 
-std::unique_ptr<Collection> user_collection(state::Store& store, std::vector<std::string> targets);
-std::unique_ptr<Collection> group_collection(state::Store& store);
+// `type` (from the endpoint's Catalog) must outlive the collection.
+std::unique_ptr<Collection> user_collection(state::Store& store, const ResourceType& type,
+                                            std::vector<std::string> targets);
+std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type);
 
 }  // namespace idb::scim

@@ -49,24 +49,28 @@ json service_provider_config(const Capabilities& c, const std::string& base) {
            {{"resourceType", "ServiceProviderConfig"}, {"location", base + "/ServiceProviderConfig"}}}};
 }
 
-json resource_types(const std::string& base) {
+json resource_types(const Catalog& catalog, const std::string& base) {
   json out = json::array();
-  for (const ResourceType* t : {&user_type(), &group_type()}) {
+  for (const ResourceType* t : catalog.types()) {
     out.push_back(resource_type_json(*t, base + "/ResourceTypes/" + t->name));
   }
   return list_of(std::move(out));
 }
 
-json schemas(const std::string& base) {
+json schemas(const Catalog& catalog, const std::string& base) {
   json out = json::array();
-  for (const Schema* s : {&user_schema(), &enterprise_user_schema(), &group_schema()}) {
+  for (const Schema* s : catalog.schemas()) {
     out.push_back(schema_json(*s, base + "/Schemas/" + s->id));
   }
   return list_of(std::move(out));
 }
 
-json resource_type(const std::string& base, const std::string& id) { return find_by_id(resource_types(base), id); }
+json resource_type(const Catalog& catalog, const std::string& base, const std::string& id) {
+  return find_by_id(resource_types(catalog, base), id);
+}
 
-json schema(const std::string& base, const std::string& id) { return find_by_id(schemas(base), id); }
+json schema(const Catalog& catalog, const std::string& base, const std::string& id) {
+  return find_by_id(schemas(catalog, base), id);
+}
 
 }  // namespace idb::scim

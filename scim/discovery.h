@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scim/schema.h"
+
 namespace idb::scim {
 
 struct Capabilities {
@@ -17,10 +19,10 @@ struct Capabilities {
 
 // `base` is the absolute SCIM base URL ("http://host/scim/v2").
 nlohmann::json service_provider_config(const Capabilities& capabilities, const std::string& base);
-nlohmann::json resource_types(const std::string& base);  // a ListResponse
-nlohmann::json schemas(const std::string& base);         // a ListResponse
+nlohmann::json resource_types(const Catalog& catalog, const std::string& base);  // a ListResponse
+nlohmann::json schemas(const Catalog& catalog, const std::string& base);         // a ListResponse
 // One entry of the lists above by its id, or null.
-nlohmann::json resource_type(const std::string& base, const std::string& id);
-nlohmann::json schema(const std::string& base, const std::string& id);
+nlohmann::json resource_type(const Catalog& catalog, const std::string& base, const std::string& id);
+nlohmann::json schema(const Catalog& catalog, const std::string& base, const std::string& id);
 
 }  // namespace idb::scim

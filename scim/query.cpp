@@ -147,7 +147,8 @@ bool always_returned(const AttributePath& path) {
 
 }  // namespace
 
-std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& text, const char* parameter) {
+std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& text, const char* parameter,
+                                                             const Catalog& catalog) {
   AttributeSelection out;
   size_t start = 0;
   while (start <= text.size()) {
@@ -158,7 +159,7 @@ std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& 
     item.erase(item.find_last_not_of(" \t") + 1);
     start = comma + 1;
     if (item.empty()) continue;
-    if (const Schema* ext = find_extension(user_type(), item)) {
+    if (const Schema* ext = catalog.find_extension(item)) {
       out.extensions.push_back(ext->id);
       continue;
     }
@@ -175,7 +176,8 @@ std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& 
   return out;
 }
 
-std::variant<Query, Error> parse_query(const std::map<std::string, std::string>& params, const QueryLimits& limits) {
+std::variant<Query, Error> parse_query(const std::map<std::string, std::string>& params, const QueryLimits& limits,
+                                       const Catalog& catalog) {
   Query q;
   if (const auto it = params.find("filter"); it != params.end()) {
     if (auto err = set_filter(q, it->second, limits)) return *err;
@@ -188,7 +190,7 @@ std::variant<Query, Error> parse_query(const std::map<std::string, std::string>&
   set_page(q, std::get<0>(start), std::get<0>(count), limits);
   for (auto [key, into] : {std::pair{"attributes", &q.attributes}, std::pair{"excludedAttributes", &q.excluded}}) {
     if (const auto it = params.find(key); it != params.end()) {
-      auto selection = parse_attribute_list(it->second, key);
+      auto selection = parse_attribute_list(it->second, key, catalog);
       if (auto* err = std::get_if<Error>(&selection)) return *err;
       *into = std::get<AttributeSelection>(std::move(selection));
     }
@@ -199,7 +201,7 @@ std::variant<Query, Error> parse_query(const std::map<std::string, std::string>&
   return q;
 }
 
-std::variant<Query, Error> parse_search_request(const json& body, const QueryLimits& limits) {
+std::variant<Query, Error> parse_search_request(const json& body, const QueryLimits& limits, const Catalog& catalog) {
   if (!body.is_object()) return Error{400, "invalidSyntax", "the search request must be a JSON object"};
   std::map<std::string, std::string> params;
   for (auto it = body.begin(); it != body.end(); ++it) {
@@ -230,7 +232,7 @@ std::variant<Query, Error> parse_search_request(const json& body, const QueryLim
       return invalid_value(std::string("'") + *known + "' has the wrong type");
     }
   }
-  return parse_query(params, limits);
+  return parse_query(params, limits, catalog);
 }
 
 json project(const json& resource, const AttributeSelection& attributes, const AttributeSelection& excluded) {

@@ -43,12 +43,16 @@ struct Query {
 };
 
 // From URL query parameters (GET) ...
-std::variant<Query, Error> parse_query(const std::map<std::string, std::string>& params, const QueryLimits& limits);
+// `catalog` tells which names are whole extension schemas (attributes=urn:…).
+std::variant<Query, Error> parse_query(const std::map<std::string, std::string>& params, const QueryLimits& limits,
+                                       const Catalog& catalog = Catalog::builtin());
 // ... or from a POST .search body.
-std::variant<Query, Error> parse_search_request(const nlohmann::json& body, const QueryLimits& limits);
+std::variant<Query, Error> parse_search_request(const nlohmann::json& body, const QueryLimits& limits,
+                                                const Catalog& catalog = Catalog::builtin());
 
 // attributes/excludedAttributes alone, as GET, POST and PUT on one resource accept them.
-std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& text, const char* parameter);
+std::variant<AttributeSelection, Error> parse_attribute_list(const std::string& text, const char* parameter,
+                                                             const Catalog& catalog = Catalog::builtin());
 
 // The resource with only what `attributes` asks for, or without what
 // `excluded` names; id and schemas always stay (RFC 7643 §7 "returned").

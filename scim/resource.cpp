@@ -25,12 +25,49 @@ bool kept(const Attribute& a) { return a.mutability != Mutability::read_only && 
 
 std::optional<Error> check_value(const Attribute& attr, nlohmann::json& v, const std::string& where);
 
+// xsd:dateTime as RFC 7643 §2.3.5 asks: 2026-01-31T12:00:00[.fff](Z|±hh:mm).
+bool is_date_time(std::string_view t) {
+  auto digits = [&](size_t at, size_t n) {
+    if (at + n > t.size()) return false;
+    for (size_t i = at; i < at + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(t[i]))) return false;
+    }
+    return true;
+  };
+  if (!digits(0, 4) || t.size() < 20 || t[4] != '-' || !digits(5, 2) || t[7] != '-' || !digits(8, 2) || t[10] != 'T' ||
+      !digits(11, 2) || t[13] != ':' || !digits(14, 2) || t[16] != ':' || !digits(17, 2)) {
+    return false;
+  }
+  size_t i = 19;
+  if (t[i] == '.') {
+    const size_t start = ++i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+    if (i == start) return false;
+  }
+  if (i < t.size() && t[i] == 'Z') return i + 1 == t.size();
+  return i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && digits(i + 1, 2) && t[i + 3] == ':' && digits(i + 4, 2);
+}
+
+std::optional<Error> check_canonical(const Attribute& attr, const std::string& value, const std::string& where) {
+  if (!attr.canonical_only) return std::nullopt;
+  std::string allowed;
+  for (const auto& c : attr.canonical_values) {
+    if (attr.case_exact ? c == value : iequals(c, value)) return std::nullopt;
+    allowed += (allowed.empty() ? "" : ", ") + c;
+  }
+  return invalid_value("'" + where + "' must be one of " + allowed + ", not '" + value + "'");
+}
+
 std::optional<Error> check_scalar(const Attribute& attr, nlohmann::json& v, const std::string& where) {
   switch (attr.type) {
     case Type::string:
     case Type::reference:
-    case Type::date_time:
       if (!v.is_string()) return invalid_value("'" + where + "' must be a string");
+      return check_canonical(attr, v.get_ref<const std::string&>(), where);
+    case Type::date_time:
+      if (!v.is_string() || !is_date_time(v.get_ref<const std::string&>())) {
+        return invalid_value("'" + where + "' must be a dateTime such as 2026-01-31T12:00:00Z");
+      }
       return std::nullopt;
     case Type::boolean: {
       auto b = as_boolean(v);
@@ -62,11 +99,28 @@ std::optional<Error> check_members(const std::vector<Attribute>& known, const nl
   return std::nullopt;
 }
 
+// Required attributes of `attrs` that `object` lacks (an empty string counts as missing).
+std::optional<Error> check_required(const std::vector<Attribute>& attrs, const nlohmann::json& object,
+                                    const std::string& prefix) {
+  for (const auto& attr : attrs) {
+    if (!attr.required || !kept(attr)) continue;
+    const auto found = object.find(attr.name);
+    if (found == object.end() || (found->is_string() && found->get_ref<const std::string&>().empty())) {
+      return invalid_value("'" + prefix + attr.name + "' is required" +
+                           (attr.type == Type::string ? " and must be a non-empty string" : ""));
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> check_complex(const Attribute& attr, nlohmann::json& v, const std::string& where) {
   if (v.is_string() && find_attribute(attr.sub, "value")) v = {{"value", v}};
   if (!v.is_object()) return invalid_value("'" + where + "' must be an object");
   nlohmann::json out = nlohmann::json::object();
   if (auto err = check_members(attr.sub, v, where + ".", out)) return err;
+  if (!out.empty()) {
+    if (auto err = check_required(attr.sub, out, where + ".")) return err;
+  }
   v = out.empty() ? nlohmann::json() : std::move(out);
   return std::nullopt;
 }
@@ -106,6 +160,12 @@ std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nl
           !std::all_of(it.value().begin(), it.value().end(), [](const auto& s) { return s.is_string(); })) {
         return invalid_value("'schemas' must be an array of strings");
       }
+      for (const auto& urn : it.value()) {
+        const std::string& u = urn.get_ref<const std::string&>();
+        if (!iequals(u, type.core->id) && !find_extension(type, u)) {
+          return Error{400, "invalidSyntax", "'schemas' lists '" + u + "', which is not a schema of a " + type.name};
+        }
+      }
       continue;
     }
     if (const Schema* ext = find_extension(type, it.key())) {
@@ -114,6 +174,7 @@ std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nl
       nlohmann::json checked = nlohmann::json::object();
       if (auto err = check_members(ext->attributes, it.value(), ext->id + ":", checked)) return *err;
       if (checked.empty()) continue;
+      if (auto err = check_required(ext->attributes, checked, ext->id + ":")) return *err;
       out[ext->id] = std::move(checked);
       schemas.push_back(ext->id);
       continue;
@@ -126,11 +187,10 @@ std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nl
   if (auto err = check_members(common_attributes(), core, "", out)) return *err;
   if (auto err = check_members(type.core->attributes, core, "", out)) return *err;
 
-  for (const auto& attr : type.core->attributes) {
-    if (!attr.required) continue;
-    const auto found = out.find(attr.name);
-    if (found == out.end() || (found->is_string() && found->get_ref<const std::string&>().empty())) {
-      return invalid_value("'" + attr.name + "' is required and must be a non-empty string");
+  if (auto err = check_required(type.core->attributes, out, "")) return *err;
+  for (const auto& e : type.extensions) {
+    if (e.required && !out.contains(e.schema->id)) {
+      return invalid_value("every " + type.name + " must carry the extension '" + e.schema->id + "'");
     }
   }
   out["schemas"] = std::move(schemas);

@@ -1,5 +1,7 @@
 #include "scim/schema.h"
 
+#include <stdexcept>
+
 #include "scim/ascii.h"
 
 namespace idb::scim {
@@ -142,14 +144,22 @@ const char* spelled(Enum value, const char* const (&names)[N]) {
   return names[static_cast<size_t>(value)];
 }
 
+template <class Enum, size_t N>
+std::optional<Enum> named(std::string_view name, const char* const (&names)[N]) {
+  for (size_t i = 0; i < N; ++i) {
+    if (name == names[i]) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
 nlohmann::json attribute_json(const Attribute& a) {
   nlohmann::json out = {{"name", a.name},
-                        {"type", spelled(a.type, kTypeNames)},
+                        {"type", type_name(a.type)},
                         {"multiValued", a.multi_valued},
                         {"description", a.description},
                         {"required", a.required},
-                        {"mutability", spelled(a.mutability, kMutabilityNames)},
-                        {"returned", spelled(a.returned, kReturnedNames)}};
+                        {"mutability", mutability_name(a.mutability)},
+                        {"returned", returned_name(a.returned)}};
   if (a.type != Type::complex && a.type != Type::boolean) {
     out["caseExact"] = a.case_exact;
     out["uniqueness"] = spelled(a.uniqueness, kUniquenessNames);
@@ -164,6 +174,13 @@ nlohmann::json attribute_json(const Attribute& a) {
 }
 
 }  // namespace
+
+const char* type_name(Type t) { return spelled(t, kTypeNames); }
+const char* mutability_name(Mutability m) { return spelled(m, kMutabilityNames); }
+const char* returned_name(Returned r) { return spelled(r, kReturnedNames); }
+std::optional<Type> type_named(std::string_view name) { return named<Type>(name, kTypeNames); }
+std::optional<Mutability> mutability_named(std::string_view name) { return named<Mutability>(name, kMutabilityNames); }
+std::optional<Returned> returned_named(std::string_view name) { return named<Returned>(name, kReturnedNames); }
 
 const Schema& user_schema() {
   static const Schema s = make_user();
@@ -180,15 +197,37 @@ const Schema& group_schema() {
   return s;
 }
 
-const ResourceType& user_type() {
-  static const ResourceType t{"User", "/Users", &user_schema(), {&enterprise_user_schema()}};
-  return t;
+Catalog::Catalog(std::vector<CustomExtension> extensions)
+    : users_{"User", "/Users", &user_schema(), {{&enterprise_user_schema(), false}}},
+      groups_{"Group", "/Groups", &group_schema(), {}},
+      schemas_{&user_schema(), &enterprise_user_schema(), &group_schema()} {
+  for (auto& e : extensions) {
+    ResourceType* type = iequals(e.resource_type, "User") ? &users_ : iequals(e.resource_type, "Group") ? &groups_ : nullptr;
+    if (!type) throw std::invalid_argument("extension " + e.schema.id + ": no resource type '" + e.resource_type + "'");
+    for (const Schema* known : schemas_) {
+      if (iequals(known->id, e.schema.id)) throw std::invalid_argument("schema " + e.schema.id + " is declared twice");
+    }
+    custom_.push_back(std::make_unique<Schema>(std::move(e.schema)));
+    type->extensions.push_back({custom_.back().get(), e.required});
+    schemas_.push_back(custom_.back().get());
+  }
 }
 
-const ResourceType& group_type() {
-  static const ResourceType t{"Group", "/Groups", &group_schema(), {}};
-  return t;
+const Catalog& Catalog::builtin() {
+  static const Catalog c;
+  return c;
 }
+
+const Schema* Catalog::find_extension(std::string_view urn) const {
+  for (const ResourceType* t : types()) {
+    if (const Schema* s = scim::find_extension(*t, urn)) return s;
+  }
+  return nullptr;
+}
+
+const ResourceType& user_type() { return Catalog::builtin().users(); }
+
+const ResourceType& group_type() { return Catalog::builtin().groups(); }
 
 const std::vector<Attribute>& common_attributes() {
   static const std::vector<Attribute> attrs = [] {
@@ -221,8 +260,8 @@ const Attribute* find_attribute(const std::vector<Attribute>& attrs, std::string
 }
 
 const Schema* find_extension(const ResourceType& type, std::string_view urn) {
-  for (const Schema* s : type.extensions) {
-    if (iequals(s->id, urn)) return s;
+  for (const auto& e : type.extensions) {
+    if (iequals(e.schema->id, urn)) return e.schema;
   }
   return nullptr;
 }
@@ -240,7 +279,7 @@ nlohmann::json schema_json(const Schema& schema, const std::string& location) {
 
 nlohmann::json resource_type_json(const ResourceType& type, const std::string& location) {
   nlohmann::json extensions = nlohmann::json::array();
-  for (const Schema* s : type.extensions) extensions.push_back({{"schema", s->id}, {"required", false}});
+  for (const auto& e : type.extensions) extensions.push_back({{"schema", e.schema->id}, {"required", e.required}});
   return {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:ResourceType"}},
           {"id", type.name},
           {"name", type.name},

@@ -120,11 +120,12 @@ std::optional<Error> check_if_match(const std::optional<std::string>& if_match, 
 }
 
 std::optional<std::pair<AttributeSelection, AttributeSelection>> selection_of(const httplib::Request& req,
-                                                                              httplib::Response& res) {
+                                                                              httplib::Response& res,
+                                                                              const Catalog& catalog) {
   std::pair<AttributeSelection, AttributeSelection> out;
   for (auto [key, into] : {std::pair{"attributes", &out.first}, std::pair{"excludedAttributes", &out.second}}) {
     if (!req.has_param(key)) continue;
-    auto parsed = parse_attribute_list(req.get_param_value(key), key);
+    auto parsed = parse_attribute_list(req.get_param_value(key), key, catalog);
     if (auto* err = std::get_if<Error>(&parsed)) {
       send_error(res, *err);
       return std::nullopt;
@@ -135,14 +136,16 @@ std::optional<std::pair<AttributeSelection, AttributeSelection>> selection_of(co
 }
 
 // Answers with one resource, its ETag, and the attributes the request asks for.
-void send_resource(const httplib::Request& req, httplib::Response& res, int status, const Stored& s) {
-  const auto selection = selection_of(req, res);
+void send_resource(const httplib::Request& req, httplib::Response& res, int status, const Stored& s,
+                   const Catalog& catalog) {
+  const auto selection = selection_of(req, res, catalog);
   if (!selection) return;
   res.set_header("ETag", etag(s.version));
   send(res, status, project(s.resource, selection->first, selection->second));
 }
 
-void answer(const httplib::Request& req, httplib::Response& res, std::variant<Written, Error> outcome) {
+void answer(const httplib::Request& req, httplib::Response& res, std::variant<Written, Error> outcome,
+            const Catalog& catalog) {
   if (auto* err = std::get_if<Error>(&outcome)) return send_error(res, *err);
   const Written& w = std::get<Written>(outcome);
   if (w.status == 204) {
@@ -150,7 +153,7 @@ void answer(const httplib::Request& req, httplib::Response& res, std::variant<Wr
     return;
   }
   if (w.status == 201) res.set_header("Location", w.resource.resource["meta"]["location"].get<std::string>());
-  send_resource(req, res, w.status, w.resource);
+  send_resource(req, res, w.status, w.resource, catalog);
 }
 
 // A route pattern matching `name` in any letter case: clients write
@@ -179,8 +182,9 @@ Service::Service(state::Store& store, ServiceSettings settings, OnChange on_chan
       settings_(std::move(settings)),
       on_change_(std::move(on_change)),
       clock_(std::move(clock)),
-      users_(user_collection(store, settings_.targets)),
-      groups_(group_collection(store)) {
+      catalog_(std::move(settings_.extensions)),
+      users_(user_collection(store, catalog_.users(), settings_.targets)),
+      groups_(group_collection(store, catalog_.groups())) {
   for (const auto& token : settings_.tokens) token_digests_.push_back(sha256(token));
 }
 
@@ -263,11 +267,12 @@ void Service::mount(httplib::Server& server) {
   server.Get(base + any_case("/ServiceProviderConfig"), guarded([capabilities](const auto& req, auto& res) {
                send(res, 200, service_provider_config(capabilities, base_url(req)));
              }));
-  auto discovery = [&](const std::string& path, json (*all)(const std::string&),
-                       json (*one)(const std::string&, const std::string&)) {
-    server.Get(base + any_case(path), guarded([all](const auto& req, auto& res) { send(res, 200, all(base_url(req))); }));
-    server.Get(base + any_case(path) + R"(/([^/]+))", guarded([one, path](const auto& req, auto& res) {
-                 json found = one(base_url(req), req.matches[1]);
+  auto discovery = [&](const std::string& path, json (*all)(const Catalog&, const std::string&),
+                       json (*one)(const Catalog&, const std::string&, const std::string&)) {
+    server.Get(base + any_case(path),
+               guarded([this, all](const auto& req, auto& res) { send(res, 200, all(catalog_, base_url(req))); }));
+    server.Get(base + any_case(path) + R"(/([^/]+))", guarded([this, one, path](const auto& req, auto& res) {
+                 json found = one(catalog_, base_url(req), req.matches[1]);
                  if (found.is_null()) return send_error(res, {404, "", path.substr(1) + " '" + std::string(req.matches[1]) + "' not found"});
                  send(res, 200, found);
                }));
@@ -387,23 +392,23 @@ std::optional<json> Service::parse_body(const httplib::Request& req, httplib::Re
 }
 
 void Service::create(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  if (const auto body = parse_body(req, res)) answer(req, res, create_resource(c, *body, base_url(req)));
+  if (const auto body = parse_body(req, res)) answer(req, res, create_resource(c, *body, base_url(req)), catalog_);
 }
 
 void Service::replace(Collection& c, const httplib::Request& req, httplib::Response& res) {
   if (const auto body = parse_body(req, res)) {
-    answer(req, res, replace_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)));
+    answer(req, res, replace_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), catalog_);
   }
 }
 
 void Service::patch(Collection& c, const httplib::Request& req, httplib::Response& res) {
   if (const auto body = parse_body(req, res)) {
-    answer(req, res, patch_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)));
+    answer(req, res, patch_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), catalog_);
   }
 }
 
 void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  answer(req, res, remove_resource(c, req.matches[1], if_match_of(req)));
+  answer(req, res, remove_resource(c, req.matches[1], if_match_of(req)), catalog_);
 }
 
 void Service::get(Collection& c, const httplib::Request& req, httplib::Response& res) {
@@ -414,7 +419,7 @@ void Service::get(Collection& c, const httplib::Request& req, httplib::Response&
     res.set_header("ETag", etag(s->version));
     return;
   }
-  send_resource(req, res, 200, *s);
+  send_resource(req, res, 200, *s, catalog_);
 }
 
 void Service::bulk(const httplib::Request& req, httplib::Response& res) {
@@ -447,7 +452,7 @@ BulkOutcome Service::execute(const BulkOperation& op, const std::string& base) {
 }
 
 void Service::list(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  auto query = parse_query(params_of(req), query_limits());
+  auto query = parse_query(params_of(req), query_limits(), catalog_);
   if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
   answer_query({&c}, std::get<Query>(query), res);
 }
@@ -455,7 +460,7 @@ void Service::list(Collection& c, const httplib::Request& req, httplib::Response
 void Service::search(Collection& c, const httplib::Request& req, httplib::Response& res) {
   const auto body = parse_body(req, res);
   if (!body) return;
-  auto query = parse_search_request(*body, query_limits());
+  auto query = parse_search_request(*body, query_limits(), catalog_);
   if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
   answer_query({&c}, std::get<Query>(query), res);
 }
@@ -463,7 +468,7 @@ void Service::search(Collection& c, const httplib::Request& req, httplib::Respon
 void Service::search_all(const httplib::Request& req, httplib::Response& res) {
   const auto body = parse_body(req, res);
   if (!body) return;
-  auto query = parse_search_request(*body, query_limits());
+  auto query = parse_search_request(*body, query_limits(), catalog_);
   if (auto* err = std::get_if<Error>(&query)) return send_error(res, *err);
   answer_query({users_.get(), groups_.get()}, std::get<Query>(query), res);
 }

@@ -40,6 +40,7 @@ struct ServiceSettings {
   size_t max_results = 200;          // the most resources one list response holds
   FilterLimits filter_limits;        // filter text length and nesting
   BulkLimits bulk;
+  std::vector<CustomExtension> extensions;  // configured extension schemas
 };
 
 // A write that succeeded: 201 (created), 200, or 204 (deleted: only the id is set).
@@ -104,6 +105,7 @@ class Service {
   std::vector<std::string> token_digests_;  // SHA-256 of each token, compared in constant time
   OnChange on_change_;
   Clock clock_;
+  Catalog catalog_;
   std::unique_ptr<Collection> users_, groups_;
   // A read-modify-write (PUT, PATCH, DELETE with If-Match) of one resource
   // must not interleave with another of the same resource; writes of

@@ -47,6 +47,10 @@ const std::string kTargetToPassword =
     "    url: ldap://x\n"
     "    bind_dn: cn=a\n";
 
+// scim: with extensions (lines 1-3); a case adds its extensions from line 4, then kRest.
+const std::string kScimExt = "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  extensions:\n";
+const std::string kRest = "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget;
+
 // A valid config of 11 lines; cases append from line 12.
 const std::string kMinimal = kHead + kTarget;
 
@@ -155,6 +159,52 @@ TEST_F(config_load, AcceptsOtherValidValues) {
   EXPECT_EQ(r.config->log_format, "json");
   EXPECT_EQ(r.config->retry.max_attempts, 7);
   EXPECT_EQ(r.config->full_sync_interval_s, 3600);
+}
+
+TEST_F(config_load, ScimExtensionsAndTls) {
+  write("tls/scim.pem", "cert");
+  write("tls/scim.key", "key");
+  LoadResult r = load_text(
+      "scim:\n"
+      "  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n"
+      "  tls: {cert_file: tls/scim.pem, key_file: tls/scim.key, client_ca_file: tls/scim.pem}\n"
+      "  extensions:\n"
+      "    - urn: urn:example:params:scim:schemas:extension:acme:2.0:User\n"
+      "      attributes:\n"
+      "        - {name: badge, required: true}\n"
+      "        - {name: level, type: integer, mutability: readOnly}\n"
+      "        - {name: clearance, canonical_values: [low, high]}\n"
+      "        - name: office\n"
+      "          type: complex\n"
+      "          multi_valued: true\n"
+      "          sub_attributes: [{name: building}, {name: floor, type: integer}]\n"
+      "    - {urn: 'urn:example:acme:Group', resource_type: Group, required: true, name: Team,\n"
+      "       attributes: [{name: costCode, case_exact: true, returned: always}]}\n"
+      "mapping: mappings/quickstart.yaml\n"
+      "targets:\n" + kTarget);
+  ASSERT_THAT(r.errors, IsEmpty());
+  const Config& c = *r.config;
+  EXPECT_EQ(c.scim_tls_cert_file, (dir_ / "tls/scim.pem").string());
+  EXPECT_EQ(c.scim_tls_key_file, (dir_ / "tls/scim.key").string());
+  EXPECT_EQ(c.scim_tls_client_ca_file, (dir_ / "tls/scim.pem").string());
+  ASSERT_EQ(c.scim_extensions.size(), 2u);
+  const ScimExtension& acme = c.scim_extensions[0];
+  EXPECT_EQ(acme.name, "User");  // the URN's last part when not given
+  EXPECT_EQ(acme.resource_type, "User");
+  EXPECT_FALSE(acme.required);
+  ASSERT_EQ(acme.attributes.size(), 4u);
+  EXPECT_TRUE(acme.attributes[0].required);
+  EXPECT_EQ(acme.attributes[1].type, "integer");
+  EXPECT_EQ(acme.attributes[1].mutability, "readOnly");
+  EXPECT_EQ(acme.attributes[2].canonical_values, (std::vector<std::string>{"low", "high"}));
+  EXPECT_TRUE(acme.attributes[3].multi_valued);
+  EXPECT_EQ(acme.attributes[3].sub_attributes[1].type, "integer");
+  const ScimExtension& team = c.scim_extensions[1];
+  EXPECT_EQ(team.name, "Team");
+  EXPECT_EQ(team.resource_type, "Group");
+  EXPECT_TRUE(team.required);
+  EXPECT_TRUE(team.attributes[0].case_exact);
+  EXPECT_EQ(team.attributes[0].returned, "always");
 }
 
 TEST_F(config_load, SeveralTargetsAndTokens) {
@@ -304,6 +354,31 @@ const Broken kBroken[] = {
     {"ScimBulkUnknownKey", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  bulk: {max_payload: 5}\n"
                            "mapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
      {"FILE:3:10: unknown key 'max_payload' in 'bulk' of 'scim'"}},
+    {"ScimExtensionBadUrn", kScimExt + "    - urn: acme\n      attributes: [{name: a}]\n" + kRest,
+     {"FILE:4:12: 'urn' must be a URN such as urn:example:params:scim:schemas:extension:acme:2.0:User"}},
+    {"ScimExtensionBuiltinUrn",
+     kScimExt + "    - urn: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\n      attributes: [{name: a}]\n" + kRest,
+     {"FILE:4:12: 'urn' names a schema idbridge already serves"}},
+    {"ScimExtensionTwice",
+     kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: a}]}\n    - {urn: 'urn:X:a', attributes: [{name: a}]}\n" + kRest,
+     {"FILE:5:13: extension 'urn:X:a' is declared twice (first at line 4)"}},
+    {"ScimExtensionNoAttributes", kScimExt + "    - {urn: 'urn:x:A'}\n" + kRest,
+     {"FILE:4:7: missing required key 'attributes' in 'extensions[0]'"}},
+    {"ScimAttributeBadType", kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: a, type: text}]}\n" + kRest,
+     {"FILE:4:53: 'type' must be one of string, boolean, decimal, integer, dateTime, reference, complex"}},
+    {"ScimAttributeBadName", kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: 1a}]}\n" + kRest,
+     {"FILE:4:44: 'name' must start with a letter and hold only letters, digits, '_' and '-' (RFC 7643 §2.1)"}},
+    {"ScimAttributeTwice", kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: a}, {name: A}]}\n" + kRest,
+     {"FILE:4:36: extension 'urn:x:A' declares 'A' twice"}},
+    {"ScimComplexWithoutSubs", kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: a, type: complex}]}\n" + kRest,
+     {"FILE:4:37: 'attributes[0]': a complex attribute needs 'sub_attributes'"}},
+    {"ScimSubsOnString", kScimExt + "    - {urn: 'urn:x:A', attributes: [{name: a, sub_attributes: [{name: b}]}]}\n" + kRest,
+     {"FILE:4:63: 'attributes[0]': 'sub_attributes' are only for type complex"}},
+    {"ScimTlsWithoutKey", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  tls: {cert_file: mappings/quickstart.yaml}\n" + kRest,
+     {"FILE:3:8: missing required key 'key_file' in 'tls' of 'scim'"}},
+    {"ScimTlsUnreadable",
+     "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  tls: {cert_file: nope.pem, key_file: mappings/quickstart.yaml}\n" + kRest,
+     {"FILE:3:20: cannot read 'cert_file' file 'DIR/nope.pem': No such file or directory"}},
     {"ScimTokenUnset", "scim:\n  tokens: [\"${env:NOPE}\"]\nmapping: mappings/quickstart.yaml\ntargets:\n" + kTarget,
      {"FILE:2:12: environment variable 'NOPE' is not set"}},
     {"ScimMaxBodyZero", "scim:\n  tokens: [\"${env:IDBRIDGE_SCIM_TOKEN}\"]\n  max_body_bytes: 0\n"

@@ -17,7 +17,7 @@ const json* attribute(const json& schema, const std::string& name) {
 }
 
 TEST(Discovery, SchemasSayWhatTheEndpointDoes) {
-  const json list = schemas("http://h/scim/v2");
+  const json list = schemas(Catalog::builtin(), "http://h/scim/v2");
   ASSERT_EQ(list["totalResults"], 3);
   const json& user = list["Resources"][0];
   EXPECT_EQ(user["id"], kUserSchema);
@@ -34,7 +34,7 @@ TEST(Discovery, SchemasSayWhatTheEndpointDoes) {
   EXPECT_EQ((*emails)["subAttributes"].size(), 4u);
   const json& group = list["Resources"][2];
   EXPECT_EQ((*attribute(group, "members"))["subAttributes"][0]["mutability"], "immutable");
-  EXPECT_EQ(schema("http://h/scim/v2", "urn:nope"), json());
+  EXPECT_EQ(schema(Catalog::builtin(), "http://h/scim/v2", "urn:nope"), json());
 }
 
 TEST(Discovery, ServiceProviderConfigAndResourceTypes) {
@@ -44,7 +44,7 @@ TEST(Discovery, ServiceProviderConfigAndResourceTypes) {
   EXPECT_EQ(config["filter"], json({{"supported", true}, {"maxResults", 50}}));
   EXPECT_EQ(config["sort"]["supported"], true);
   EXPECT_EQ(config["changePassword"]["supported"], false);
-  const json user = resource_type("http://h/scim/v2", "user");
+  const json user = resource_type(Catalog::builtin(), "http://h/scim/v2", "user");
   EXPECT_EQ(user["endpoint"], "/Users");
   EXPECT_EQ(user["schemaExtensions"][0], json({{"schema", kEnterpriseUserSchema}, {"required", false}}));
 }

@@ -22,14 +22,16 @@ class ScimHttp : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     store_ = idb::state::Store::open(dir_);
-    service_ = std::make_unique<idb::scim::Service>(
-        *store_, idb::scim::ServiceSettings{{"other-token", kToken}, 4096, {"ldap", "cloud"}, 2, {1000, 16}, {6, 8192}}, [this] { ++changes_; });
+    service_ = std::make_unique<idb::scim::Service>(*store_, settings(), [this] { ++changes_; });
     service_->mount(server_);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_bearer_token_auth(kToken);
+  }
+  virtual idb::scim::ServiceSettings settings() {
+    return {{"other-token", kToken}, 4096, {"ldap", "cloud"}, 2, {1000, 16}, {6, 8192}, {}};
   }
   void TearDown() override {
     server_.stop();
@@ -447,6 +449,46 @@ TEST_F(ScimHttp, BulkFailOnErrorsStopsEarly) {
   EXPECT_EQ(out["Operations"][0]["response"]["scimType"], "invalidValue");
   EXPECT_EQ(out["Operations"][1]["status"], "404");
   expect_nothing_written();
+}
+
+constexpr const char* kAcme = "urn:example:params:scim:schemas:extension:acme:2.0:User";
+
+class ScimHttpExtensions : public ScimHttp {
+ protected:
+  idb::scim::ServiceSettings settings() override {
+    auto s = ScimHttp::settings();
+    idb::scim::Schema acme{.id = kAcme, .name = "AcmeUser", .description = "", .attributes = {}};
+    acme.attributes.push_back({.name = "badge", .required = true});
+    acme.attributes.push_back({.name = "level", .type = idb::scim::Type::integer});
+    s.extensions.push_back({"User", std::move(acme), false});
+    return s;
+  }
+};
+
+TEST_F(ScimHttpExtensions, StoredReturnedFilteredAndAdvertised) {
+  const json user = created({{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User", kAcme}},
+                             {"userName", "ada"},
+                             {kAcme, {{"badge", "B-7"}, {"level", 3}}}});
+  EXPECT_EQ(user[kAcme], json({{"badge", "B-7"}, {"level", 3}}));
+  const std::string url = "/scim/v2/Users/" + user["id"].get<std::string>();
+  EXPECT_EQ(ok_json(client_->Get(url))[kAcme]["badge"], "B-7");
+  EXPECT_EQ(ok_json(find(std::string(kAcme) + ":level gt 2"))["totalResults"], 1);
+  const json only = ok_json(client_->Get(url, httplib::Params{{"attributes", kAcme}}, httplib::Headers{}));
+  EXPECT_TRUE(only.contains(kAcme));
+  EXPECT_FALSE(only.contains("userName"));
+  const json patched = ok_json(patch(url, {{{"op", "replace"}, {"path", std::string(kAcme) + ":level"}, {"value", 4}}}));
+  EXPECT_EQ(patched[kAcme]["level"], 4);
+
+  expect_error(post({{"userName", "bob"}, {kAcme, {{"level", 1}}}}), 400, "invalidValue");            // badge required
+  expect_error(post({{"userName", "bob"}, {kAcme, {{"badge", "b"}, {"level", "1"}}}}), 400, "invalidValue");
+  expect_error(post({{"userName", "bob"}, {"urn:example:unknown:2.0:User", {{"a", 1}}}}), 400, "invalidSyntax");
+  expect_error(patch(url, {{{"op", "replace"}, {"path", std::string(kAcme) + ":level"}, {"value", "high"}}}), 400,
+               "invalidValue");
+  EXPECT_EQ(store_->count_users(), 1);
+
+  EXPECT_EQ(ok_json(client_->Get("/scim/v2/Schemas"))["totalResults"], 4);
+  EXPECT_EQ(ok_json(client_->Get(std::string("/scim/v2/Schemas/") + kAcme))["attributes"][0]["name"], "badge");
+  EXPECT_EQ(ok_json(client_->Get("/scim/v2/ResourceTypes/User"))["schemaExtensions"][1]["schema"], kAcme);
 }
 
 }  // namespace

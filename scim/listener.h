@@ -1,0 +1,25 @@
+#pragma once
+// The HTTP server the SCIM endpoint (and the admin endpoints) listen with:
+// plain HTTP, or HTTPS with the configured certificate, optionally requiring
+// a client certificate signed by a configured CA.
+#include <memory>
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace idb::scim {
+
+struct TlsSettings {
+  std::string cert_file;       // PEM; empty: plain HTTP
+  std::string key_file;        // PEM, unencrypted
+  std::string client_ca_file;  // PEM; when set, a client certificate it signed is required
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// Throws std::runtime_error naming the files when the certificate, key or CA
+// cannot be loaded (or the key does not belong to the certificate).
+std::unique_ptr<httplib::Server> make_http_server(const TlsSettings& tls);
+
+}  // namespace idb::scim
