@@ -1,5 +1,9 @@
 #include "scim/collection.h"
 
+#include <functional>
+#include <set>
+#include <unordered_map>
+
 #include "scim/ascii.h"
 
 namespace idb::scim {
@@ -23,6 +27,35 @@ std::optional<std::string> equality_on(const Filter* f, const char* attr) {
     return std::nullopt;
   }
   return c.value.get<std::string>();
+}
+
+// The groups `member_id` belongs to, directly or through groups that are
+// members of groups, each once, direct ones first.
+json groups_of(const std::string& member_id,
+               const std::function<const std::vector<state::Membership>&(const std::string&)>& containing,
+               const std::string& groups_url) {
+  json out = json::array();
+  std::set<std::string> seen;
+  std::vector<std::pair<const state::Membership*, bool>> todo;
+  for (const auto& m : containing(member_id)) todo.push_back({&m, true});
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const auto [m, direct] = todo[i];
+    if (!seen.insert(m->group_id).second) continue;
+    json entry = {{"value", m->group_id}, {"display", m->group_display_name}, {"type", direct ? "direct" : "indirect"}};
+    if (!groups_url.empty()) entry["$ref"] = groups_url + m->group_id;
+    out.push_back(std::move(entry));
+    for (const auto& parent : containing(m->group_id)) todo.push_back({&parent, false});
+  }
+  return out;
+}
+
+// ".../scim/v2/Groups/" from a user's meta.location ".../scim/v2/Users/<id>".
+std::string groups_url_of(const json& user) {
+  const auto meta = user.find("meta");
+  if (meta == user.end() || !meta->contains("location")) return "";
+  const std::string location = (*meta)["location"].get<std::string>();
+  const size_t at = location.rfind("/Users/");
+  return at == std::string::npos ? "" : location.substr(0, at) + "/Groups/";
 }
 
 class Users final : public Collection {
@@ -54,6 +87,31 @@ class Users final : public Collection {
   }
 
   std::optional<Error> check_references(json&) override { return std::nullopt; }
+
+  // One query per group asked about for a single user; all memberships at
+  // once for a list.
+  void add_computed(std::vector<Stored*> resources) override {
+    std::unordered_map<std::string, std::vector<state::Membership>> by_member;
+    const bool all_loaded = resources.size() > 1;
+    if (all_loaded) {
+      for (auto& m : store_.memberships()) by_member[m.member_id].push_back(std::move(m));
+    }
+    auto containing = [&](const std::string& id) -> const std::vector<state::Membership>& {
+      auto found = by_member.find(id);
+      if (found == by_member.end()) {
+        found = by_member.emplace(id, all_loaded ? std::vector<state::Membership>{} : store_.groups_with_member(id)).first;
+      }
+      return found->second;
+    };
+    for (Stored* s : resources) {
+      json groups = groups_of(s->id, containing, groups_url_of(s->resource));
+      if (groups.empty()) {
+        s->resource.erase("groups");
+      } else {
+        s->resource["groups"] = std::move(groups);
+      }
+    }
+  }
 
   state::WriteStatus insert(const Stored& s, int64_t now_ms) override {
     return store_.insert_user(to_user(s), targets_, now_ms);
@@ -102,6 +160,8 @@ class Groups final : public Collection {
   }
 
   // Each member must be a live user or a group; its type is filled in.
+  void add_computed(std::vector<Stored*>) override {}
+
   std::optional<Error> check_references(json& resource) override {
     auto members = resource.find("members");
     if (members == resource.end()) return std::nullopt;

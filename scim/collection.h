@@ -37,6 +37,9 @@ class Collection {
   // Checks what cannot be seen in the resource alone (group members exist);
   // may complete it (a member's type).
   virtual std::optional<Error> check_references(nlohmann::json& resource) = 0;
+  // Adds what is computed rather than stored (User.groups, RFC 7643 §4.1.2)
+  // to resources about to be answered or filtered.
+  virtual void add_computed(std::vector<Stored*> resources) = 0;
 
   virtual state::WriteStatus insert(const Stored& s, int64_t now_ms) = 0;
   virtual state::WriteStatus replace(const Stored& s, int64_t now_ms) = 0;

@@ -145,9 +145,10 @@ void send_resource(const httplib::Request& req, httplib::Response& res, int stat
 }
 
 void answer(const httplib::Request& req, httplib::Response& res, std::variant<Written, Error> outcome,
-            const Catalog& catalog) {
+            Collection& c, const Catalog& catalog) {
   if (auto* err = std::get_if<Error>(&outcome)) return send_error(res, *err);
-  const Written& w = std::get<Written>(outcome);
+  Written& w = std::get<Written>(outcome);
+  if (w.status != 204) c.add_computed({&w.resource});
   if (w.status == 204) {
     res.status = 204;
     return;
@@ -392,28 +393,29 @@ std::optional<json> Service::parse_body(const httplib::Request& req, httplib::Re
 }
 
 void Service::create(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  if (const auto body = parse_body(req, res)) answer(req, res, create_resource(c, *body, base_url(req)), catalog_);
+  if (const auto body = parse_body(req, res)) answer(req, res, create_resource(c, *body, base_url(req)), c, catalog_);
 }
 
 void Service::replace(Collection& c, const httplib::Request& req, httplib::Response& res) {
   if (const auto body = parse_body(req, res)) {
-    answer(req, res, replace_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), catalog_);
+    answer(req, res, replace_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), c, catalog_);
   }
 }
 
 void Service::patch(Collection& c, const httplib::Request& req, httplib::Response& res) {
   if (const auto body = parse_body(req, res)) {
-    answer(req, res, patch_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), catalog_);
+    answer(req, res, patch_resource(c, req.matches[1], *body, if_match_of(req), base_url(req)), c, catalog_);
   }
 }
 
 void Service::remove(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  answer(req, res, remove_resource(c, req.matches[1], if_match_of(req)), catalog_);
+  answer(req, res, remove_resource(c, req.matches[1], if_match_of(req)), c, catalog_);
 }
 
 void Service::get(Collection& c, const httplib::Request& req, httplib::Response& res) {
-  const auto s = c.get(req.matches[1]);
+  auto s = c.get(req.matches[1]);
   if (!s) return send_error(res, write_conflict(state::WriteStatus::not_found));
+  c.add_computed({&*s});
   if (req.has_header("If-None-Match") && etag_listed(req.get_header_value("If-None-Match"), etag(s->version))) {
     res.status = 304;
     res.set_header("ETag", etag(s->version));
@@ -476,7 +478,11 @@ void Service::search_all(const httplib::Request& req, httplib::Response& res) {
 void Service::answer_query(const std::vector<Collection*>& collections, const Query& query, httplib::Response& res) {
   std::vector<json> resources;
   for (Collection* c : collections) {
-    for (auto& s : c->candidates(query.filter ? &*query.filter : nullptr)) resources.push_back(std::move(s.resource));
+    auto found = c->candidates(query.filter ? &*query.filter : nullptr);
+    std::vector<Stored*> all;
+    for (auto& s : found) all.push_back(&s);
+    c->add_computed(std::move(all));
+    for (auto& s : found) resources.push_back(std::move(s.resource));
   }
   send(res, 200, list_response(std::move(resources), query));
 }

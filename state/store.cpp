@@ -347,6 +347,34 @@ std::vector<Group> Store::list_groups() {
   return groups;
 }
 
+namespace {
+
+// Members stay in the group's JSON (migration 2); json_each reads them there.
+constexpr const char* kSelectMembership =
+    "SELECT json_extract(m.value, '$.value'), g.id, g.display_name FROM groups g, json_each(g.resource, '$.members') m ";
+
+std::vector<Membership> read_memberships(Statement& query) {
+  std::vector<Membership> out;
+  while (query.step()) out.push_back({query.text(0), query.text(1), query.text(2)});
+  return out;
+}
+
+}  // namespace
+
+std::vector<Membership> Store::groups_with_member(const std::string& member_id) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectMembership) +
+                           "WHERE json_extract(m.value, '$.value') = ?1 ORDER BY g.created_ms, g.rowid");
+  query.bind(member_id);
+  return read_memberships(query);
+}
+
+std::vector<Membership> Store::memberships() {
+  std::lock_guard lock(mu_);
+  Statement query(db_, std::string(kSelectMembership) + "ORDER BY g.created_ms, g.rowid");
+  return read_memberships(query);
+}
+
 void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);

@@ -50,6 +50,13 @@ struct Group {
   int64_t version = 0;
 };
 
+// A group a member belongs to directly.
+struct Membership {
+  std::string member_id;  // a user's or a group's id
+  std::string group_id;
+  std::string group_display_name;
+};
+
 // Result of a write that can collide with another live user.
 enum class WriteStatus { ok, user_name_taken, not_found };
 
@@ -132,6 +139,10 @@ class Store {
   WriteStatus delete_group(const std::string& id);                 // not_found if absent
   std::optional<Group> get_group(const std::string& id);
   std::vector<Group> list_groups();  // oldest first
+  // The groups whose members include `member_id` (directly), oldest first.
+  std::vector<Membership> groups_with_member(const std::string& member_id);
+  // Every group membership, for computing User.groups of many users at once.
+  std::vector<Membership> memberships();
 
   // --- outbox (connector side)
   // Enqueues every user, live or tombstoned, for each target (a full sync pass).

@@ -274,6 +274,38 @@ TEST_F(ScimHttp, GroupsWithMembers) {
   expect_error(client_->Get(url), 404, "");
 }
 
+TEST_F(ScimHttp, UserGroupsAreComputedFromMembership) {
+  const json ada = created({{"userName", "ada"}, {"groups", {{{"value", "forged"}}}}});  // readOnly: ignored
+  EXPECT_FALSE(ada.contains("groups"));
+  const json bob = created({{"userName", "bob"}});
+  const json ops = created({{"displayName", "Ops"}, {"members", {{{"value", ada["id"]}}}}}, "/scim/v2/Groups");
+  const json all = created({{"displayName", "All"}, {"members", {{{"value", ops["id"]}, {"type", "Group"}}, {{"value", bob["id"]}}}}},
+                           "/scim/v2/Groups");
+  const std::string ada_url = "/scim/v2/Users/" + ada["id"].get<std::string>();
+  const json got = ok_json(client_->Get(ada_url));
+  ASSERT_EQ(got["groups"].size(), 2u) << got.dump();
+  EXPECT_EQ(got["groups"][0]["value"], ops["id"]);
+  EXPECT_EQ(got["groups"][0]["display"], "Ops");
+  EXPECT_EQ(got["groups"][0]["type"], "direct");
+  EXPECT_EQ(got["groups"][0]["$ref"], ops["meta"]["location"]);
+  EXPECT_EQ(got["groups"][1]["value"], all["id"]);
+  EXPECT_EQ(got["groups"][1]["type"], "indirect");
+  EXPECT_EQ(got["meta"]["version"], ada["meta"]["version"]);  // computed, not a change of the user
+
+  const json found = ok_json(find("groups.value eq \"" + ops["id"].get<std::string>() + "\""));
+  ASSERT_EQ(found["totalResults"], 1);
+  EXPECT_EQ(found["Resources"][0]["userName"], "ada");
+  EXPECT_EQ(ok_json(find("groups[display eq \"All\" and type eq \"direct\"]"))["Resources"][0]["userName"], "bob");
+  const json listed = ok_json(client_->Get("/scim/v2/Users", httplib::Params{{"sortBy", "userName"}}, httplib::Headers{}));
+  EXPECT_EQ(listed["Resources"][1]["groups"][0]["display"], "All");
+  const json patched = ok_json(patch(ada_url, {{{"op", "replace"}, {"path", "displayName"}, {"value", "Ada"}}}));
+  EXPECT_EQ(patched["groups"].size(), 2u);
+  expect_error(patch(ada_url, {{{"op", "add"}, {"path", "groups"}, {"value", {{{"value", "x"}}}}}}), 400, "mutability");
+
+  EXPECT_EQ(client_->Delete("/scim/v2/Groups/" + ops["id"].get<std::string>())->status, 204);
+  EXPECT_FALSE(ok_json(client_->Get(ada_url)).contains("groups"));
+}
+
 TEST_F(ScimHttp, QueryParameters) {
   for (const char* name : {"carol", "Ada", "bob", "dave"}) {
     created({{"userName", name}, {"externalId", "same"}, {"emails", {{{"value", std::string(name) + "@x.example"}}}}});
