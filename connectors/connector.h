@@ -62,6 +62,19 @@ class Connector {
   // Applies one operation. Must be safe to repeat after a crash: the planner
   // re-reads before planning, so a repeated create meets an existing account.
   virtual Status apply(const reconcile::Operation& op) = 0;
+
+  // Correlation of accounts idbridge never linked: the accounts whose
+  // `attribute` holds exactly `value`. Only asked when can_find_by says the
+  // target can search by that attribute.
+  virtual bool can_find_by(const std::string& attribute) const {
+    (void)attribute;
+    return false;
+  }
+  virtual Result<std::vector<Observed>> find_by(const std::string& attribute, const std::string& value,
+                                                const std::vector<std::string>& attributes) {
+    (void)value, (void)attributes;
+    return Failure{FailureKind::permanent, "unsupported", name() + " cannot search accounts by " + attribute};
+  }
 };
 
 }  // namespace idb::connectors

@@ -83,20 +83,20 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
 // user's. It is linked (an empty baseline: nothing written yet, so only
 // source-owned attributes will be overwritten) and the user queued again.
 int link_existing(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
-                  std::ostream& out, std::ostream& err) {
-  const auto found = binding.connector->read(item.key, binding.mapping->managed_attributes());
+                  const std::string& key, std::ostream& out, std::ostream& err) {
+  const auto found = binding.connector->read(key, binding.mapping->managed_attributes());
   if (!found) {
-    err << "review #" << item.id << ": cannot read " << item.key << " on " << item.target << ": "
+    err << "review #" << item.id << ": cannot read " << key << " on " << item.target << ": "
         << found.failure().code << ": " << found.failure().message << "; the item stays open\n";
     return 1;
   }
   if (!found.value()) {
-    err << "review #" << item.id << ": there is no account at " << item.key << " on " << item.target
+    err << "review #" << item.id << ": there is no account at " << key << " on " << item.target
         << " to link; make room on the target and take source instead\n";
     return 1;
   }
-  if (const auto holder = runtime.store->user_at_key(item.target, item.key); holder && *holder != item.user_id) {
-    err << "review #" << item.id << ": " << item.key << " is linked to user " << *holder
+  if (const auto holder = runtime.store->user_at_key(item.target, key); holder && *holder != item.user_id) {
+    err << "review #" << item.id << ": " << key << " is linked to user " << *holder
         << "; one account cannot serve two users\n";
     return 1;
   }
@@ -108,8 +108,14 @@ int link_existing(Runtime& runtime, const TargetBinding& binding, const state::R
   return 0;
 }
 
-int resolve(const config::Config& config, const state::ReviewItem& item, const std::string& take, std::ostream& out,
-            std::ostream& err) {
+int resolve(const config::Config& config, const state::ReviewItem& item, const ConflictsRequest& request,
+            std::ostream& out, std::ostream& err) {
+  const std::string& take = request.take;
+  if (item.kind == "ambiguous" && take == "target" &&
+      std::find(item.observed.begin(), item.observed.end(), request.key) == item.observed.end()) {
+    err << "review #" << item.id << ": --key must name one of the candidates: " << values_text(item.observed) << "\n";
+    return 2;
+  }
   if (item.kind == "attribute" && take == "target") {
     // Nothing to write: the target's value stands while neither side moves.
     auto store = state::Store::open(config.state_dir);
@@ -125,6 +131,17 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const s
     err << "review #" << item.id << ": target " << item.target << " is not in " << config.file.string() << "\n";
     return 2;
   }
+  if (item.kind == "ambiguous" && take == "source") {
+    // A new account at the user's own key: remembered as linked there, so
+    // correlation is not asked again and the next pass creates it.
+    runtime->store->record_baseline(item.target, item.user_id, state::Baseline{item.key, {}});
+    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms());
+    runtime->store->close_review(item.id, "source", now_ms());
+    out << "review #" << item.id << ": the user gets a new account at " << item.key << " on " << item.target
+        << " (queued); closed\n";
+    return 0;
+  }
+  if (item.kind == "ambiguous") return link_existing(*runtime, *binding, item, request.key, out, err);
   if (item.kind == "uniqueness" && take == "source") {
     // The administrator made room on the target: try again.
     runtime->store->enqueue_user(item.user_id, {item.target}, now_ms());
@@ -133,7 +150,7 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const s
         << " again (the daemon or 'idbridge sync --once' applies it); closed\n";
     return 0;
   }
-  if (item.kind == "uniqueness") return link_existing(*runtime, *binding, item, out, err);
+  if (item.kind == "uniqueness") return link_existing(*runtime, *binding, item, item.key, out, err);
   const auto user = runtime->store->get_user(item.user_id, /*include_deleted=*/true);
   if (!user) {
     err << "review #" << item.id << ": the user " << item.user_id << " no longer exists\n";
@@ -207,7 +224,7 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
     err << "review #" << item->id << " is closed already (" << item->resolution << ")\n";
     return 2;
   }
-  return resolve(config, *item, request.take, out, err);
+  return resolve(config, *item, request, out, err);
 }
 
 int approve(const config::Config& config, const std::string& target, std::ostream& out, std::ostream& err) {

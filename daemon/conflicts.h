@@ -14,6 +14,7 @@ struct ConflictsRequest {
   std::string action;                 // list | show | resolve
   std::optional<int64_t> id;          // show, resolve
   std::string take;                   // resolve: source | target
+  std::string key;                    // resolve of an ambiguous correlation --take target: the account to link
   std::optional<std::string> target;  // list: only this target
   bool all = false;                   // list: closed items too
   std::string format = "text";        // list, show: text | json

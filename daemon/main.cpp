@@ -95,19 +95,21 @@ or plan file.
       {"conflicts",
        {R"(usage: idbridge conflicts list --config FILE [--target NAME] [--all] [--format text|json]
        idbridge conflicts show ID --config FILE [--format text|json]
-       idbridge conflicts resolve ID --take source|target --config FILE
+       idbridge conflicts resolve ID --take source|target [--key KEY] --config FILE
 
 The review queue: what idbridge does not decide alone. An item is a manual
 attribute that diverges from the source (kind attribute), or an account or
-value a target reports as taken (kind uniqueness, naming both users). Items
-are not retried; they wait here. 'resolve --take source' writes the source's
+value a target reports as taken (kind uniqueness, naming both users), or
+several existing accounts matching a user's correlation key (kind ambiguous).
+Items are not retried; they wait here. An ambiguous item takes target with
+--key (the candidate to link) or source (a new account is created). 'resolve --take source' writes the source's
 value (attribute) or tries the user again after room was made (uniqueness);
 '--take target' keeps the target's value while neither side changes it
 (attribute) or links the user to the account already there (uniqueness).
 The item is then closed and the next plan reflects the decision. Exit status
 0 done, 1 the target refused (the item stays open), 2 bad usage or unknown item.
 )",
-        {"--config", "--target", "--format", "--take", "--state-dir"},
+        {"--config", "--target", "--format", "--take", "--key", "--state-dir"},
         {"--all"}}},
       {"approve",
        {R"(usage: idbridge approve --target NAME --config FILE [--state-dir DIR]
@@ -263,6 +265,7 @@ int review_command(const std::string& name, const Args& args) {
     request.id = std::stoll(id);
   }
   request.take = value("--take").value_or("");
+  request.key = value("--key").value_or("");
   request.target = value("--target");
   request.format = value("--format").value_or("text");
   request.all = std::find(args.flags.begin(), args.flags.end(), "--all") != args.flags.end();

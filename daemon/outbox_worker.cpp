@@ -113,6 +113,11 @@ OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const s
   if (!planned) return fail(entry, planned.failure());
   const UserPlan& plan = planned.value();
   if (auto taken = taken_by_other(store_, entry.target, *user, baseline, plan)) return to_review(entry, *taken);
+  if (auto ambiguous = ambiguous_review(entry.target, *user, plan)) return to_review(entry, *ambiguous);
+  if (!plan.correlated_by.empty()) {
+    spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user->user_name,
+                 plan.observed->key, plan.correlated_by);
+  }
   if (plan.kind == UserPlan::Kind::skip) {
     store_.settle_reviews(entry.target, entry.user_id, {}, clock_());
     store_.complete(entry, std::nullopt);

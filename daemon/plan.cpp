@@ -31,7 +31,7 @@ std::string utc_now() {
 }
 
 reconcile::UserEntry entry_for(const state::User& user, const connectors::Result<UserPlan>& planned) {
-  reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false, ""};
+  reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false, "", ""};
   if (!planned) {
     e.error = planned.failure().code + ": " + planned.failure().message;
     return e;
@@ -42,6 +42,11 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
   e.operations = p.operations;
   e.conflict = p.decision.conflict;
   e.fingerprint = p.fingerprint;
+  if (!p.correlated_by.empty()) {
+    e.correlation = p.candidates.empty() ? "linked by " + p.correlated_by + " to " + p.observed->key
+                                         : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
+                                               p.correlated_by;
+  }
   for (const auto& a : p.decision.attributes) {
     if (a.verdict != reconcile::Verdict::in_sync) e.attributes.push_back(a);
   }
@@ -127,7 +132,9 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     ++counts.refused;
     return;
   }
-  if (const auto taken = taken_by_other(*runtime.store, name, *user, baseline, now)) {
+  auto pending = taken_by_other(*runtime.store, name, *user, baseline, now);
+  if (!pending) pending = ambiguous_review(name, *user, now);
+  if (const auto& taken = pending) {
     std::cout << label << ": refused, " << taken->detail << "\n";
     ++counts.refused;
     return;
@@ -228,7 +235,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
         continue;
       }
-      if (const auto taken = taken_by_other(*runtime.store, name, user, baseline, planned.value())) {
+      auto pending = taken_by_other(*runtime.store, name, user, baseline, planned.value());
+      if (!pending) pending = ambiguous_review(name, user, planned.value());
+      if (const auto& taken = pending) {
         // Another user's account: nothing is done for this user until a person decides.
         auto& e = target.users.back();
         e.action = "skip";

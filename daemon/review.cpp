@@ -66,6 +66,21 @@ std::optional<state::ReviewItem> taken_by_other(state::Store& store, const std::
   return item;
 }
 
+std::optional<state::ReviewItem> ambiguous_review(const std::string& target, const state::User& user,
+                                                  const UserPlan& plan) {
+  if (plan.candidates.empty()) return std::nullopt;
+  state::ReviewItem item;
+  item.target = target;
+  item.user_id = user.id;
+  item.kind = "ambiguous";
+  item.key = plan.desired.key;
+  item.observed = plan.candidates;
+  item.detail = std::to_string(plan.candidates.size()) + " accounts match " + plan.correlated_by + " of user " +
+                user.user_name + "; link one ('resolve --take target --key KEY') or create a new account"
+                " ('resolve --take source')";
+  return item;
+}
+
 reconcile::ReviewEntry review_entry(state::Store& store, const state::ReviewItem& item) {
   const auto user = store.get_user(item.user_id, /*include_deleted=*/true);
   return reconcile::ReviewEntry{item.id,        item.kind,      item.user_id,    user ? user->user_name : "",

@@ -29,6 +29,11 @@ state::ReviewItem uniqueness_review(state::Store& store, const std::string& targ
 std::optional<state::ReviewItem> taken_by_other(state::Store& store, const std::string& target, const state::User& user,
                                                 const std::optional<state::Baseline>& baseline, const UserPlan& plan);
 
+// Several accounts matched the user's correlation key: a person picks one
+// (the candidates are the item's `observed`), or has a new one created.
+std::optional<state::ReviewItem> ambiguous_review(const std::string& target, const state::User& user,
+                                                  const UserPlan& plan);
+
 // For the report: the user's name when the store still knows the user.
 reconcile::ReviewEntry review_entry(state::Store& store, const state::ReviewItem& item);
 

@@ -1,5 +1,7 @@
 #include "daemon/user_plan.h"
 
+#include <algorithm>
+
 #include "reconcile/fingerprint.h"
 #include "scim/user_resource.h"
 
@@ -45,6 +47,30 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
   if (!found.value() && baseline && baseline->key != plan.desired.key) {
     found = read(baseline->key, wanted);
     if (!found) return found.failure();
+  }
+  // Never linked and nothing at our key: an account made before idbridge may
+  // be this user's; the mapping's correlation keys, in order, find it.
+  if (!found.value() && !baseline && !plan.disabled) {
+    for (const auto& attribute : target.mapping->correlation_keys()) {
+      const auto values = plan.desired.attributes.find(attribute);
+      if (values == plan.desired.attributes.end() || values->second.empty() ||
+          !target.connector->can_find_by(attribute)) {
+        continue;
+      }
+      auto matches = target.connector->find_by(attribute, values->second.front(), wanted);
+      if (!matches) return matches.failure();
+      if (matches.value().empty()) continue;
+      plan.correlated_by = attribute + "=" + values->second.front();
+      if (matches.value().size() == 1) {
+        found = std::optional<connectors::Observed>(std::move(matches.value().front()));
+        break;
+      }
+      for (const auto& m : matches.value()) plan.candidates.push_back(m.key);
+      std::sort(plan.candidates.begin(), plan.candidates.end());
+      plan.kind = UserPlan::Kind::skip;
+      plan.fingerprint = reconcile::fingerprint(plan.desired, std::nullopt, std::nullopt);
+      return plan;
+    }
   }
   if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
 

@@ -35,6 +35,12 @@ struct UserPlan {
   reconcile::Decision decision;
   std::vector<reconcile::Operation> operations;
   std::string fingerprint;  // of desired, baseline and observed: what the decision rests on
+  // Correlation of a user never linked on this target, by the mapping's
+  // `correlate:` keys in order: the key that found the one account linked
+  // ("employeeNumber=1234"), or, when several matched, all their keys (kind
+  // skip: a person picks one in the review queue).
+  std::string correlated_by;
+  std::vector<std::string> candidates;
 };
 const char* to_string(UserPlan::Kind kind);
 

@@ -141,6 +141,7 @@ nlohmann::json to_json(const Report& report) {
                           {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
       if (!u.error.empty()) j["error"] = u.error;
       if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
+      if (!u.correlation.empty()) j["correlation"] = u.correlation;
       users.push_back(std::move(j));
     }
     nlohmann::json reviews = nlohmann::json::array();
@@ -173,6 +174,7 @@ std::string to_text(const Report& report) {
       out << "\n[" << t.name << "] " << u.action << (u.conflict ? " (CONFLICT)" : "") << " " << u.key << "  (user "
           << u.user_name << ", " << u.user_id << ")\n";
       if (!u.error.empty()) out << "    error: " << u.error << "\n";
+      if (!u.correlation.empty()) out << "    correlation: " << u.correlation << "\n";
       for (const auto& a : u.attributes) {
         out << "    " << a.attribute << ": " << quoted(a.observed) << " -> " << quoted(a.result) << "   ["
             << to_string(a.verdict) << ", authority " << to_string(a.authority);
@@ -206,6 +208,7 @@ std::string to_html(const Report& report) {
              << "</td><td>" << html_escape(why) << "</td></tr>\n";
       };
       if (!u.error.empty()) row("", "", "", "error: " + u.error);
+      if (!u.correlation.empty()) row("", "", "", "correlation: " + u.correlation);
       for (const auto& a : u.attributes) {
         row(a.attribute, quoted(a.observed), quoted(a.result),
             std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));

@@ -28,6 +28,7 @@ struct UserEntry {
   std::vector<Operation> operations;
   bool conflict = false;
   std::string fingerprint;  // of the inputs it was planned from (see fingerprint.h)
+  std::string correlation;  // how an account idbridge never linked was found, if it was
 };
 
 // An open item of the review queue (`idbridge conflicts`).

@@ -56,7 +56,8 @@ class LdapConnector final : public Connector {
   // The entries below base_dn whose `attribute` equals `value` exactly as
   // given: the value is escaped (RFC 4515), so no value can widen the search.
   Result<std::vector<Observed>> find_by(const std::string& attribute, const std::string& value,
-                                        const std::vector<std::string>& attributes);
+                                        const std::vector<std::string>& attributes) override;
+  bool can_find_by(const std::string&) const override { return true; }
 
   // Connects and binds anew, replacing any kept connection; for check/readiness.
   Status ping();

@@ -658,3 +658,86 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
 }
 
 }  // namespace
+
+namespace {
+
+json employee(const std::string& user_name, const std::string& number) {
+  return {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User",
+                       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}},
+          {"userName", user_name},
+          {"name", {{"givenName", "G"}, {"familyName", user_name}}},
+          {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", {{"employeeNumber", number}}}};
+}
+
+TEST_F(Daemon, AccountsMadeBeforeIdbridgeAreCorrelatedPlannedAppliedAndThenInLine) {
+  edit_mapping("    object_classes:", "    correlate: [employeeNumber]\n    object_classes:");
+  // The directory already holds u1's account under another name, and two accounts claiming u2's number.
+  const auto add = [&](const std::string& uid, const std::string& number) {
+    std::string cmd = "printf 'dn: uid=" + uid + "," + people_ +
+                      "\\nobjectClass: inetOrgPerson\\nuid: " + uid + "\\nsn: Old\\ncn: Old Name\\nemployeeNumber: " +
+                      number + "\\n' | LDAPNOINIT=1 ldapadd -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() +
+                      "' -y " + (slapd_->dir() / "password").string() + " >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  };
+  // Its parent may not be there yet (idbridge makes parents as it needs them): made, or already there.
+  std::string parent = "printf 'dn: " + people_ + "\\nobjectClass: organizationalUnit\\nou: people\\n' | LDAPNOINIT=1 ldapadd -x -H " +
+                       slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
+                       " >/dev/null 2>&1";
+  std::system(parent.c_str());
+  add("legacy1", "E1");
+  add("dup-a", "E2");
+  add("dup-b", "E2");
+  // The users arrive while the directory is down, so only the plan decides.
+  slapd_->stop();
+  start_daemon();
+  for (const auto& [name, number] : {std::pair{"u1", "E1"}, {"u2", "E2"}, {"u3", "E3"}}) create(employee(name, number));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  slapd_->restart();
+
+  json report = json::parse(output_of({"plan", "--format", "json", "--save", (dir_ / "plan.json").string()}, 3));
+  std::map<std::string, json> users;
+  for (const auto& u : report["targets"][0]["users"]) users[u["user_name"]] = u;
+  EXPECT_EQ(users["u1"]["action"], "update");
+  EXPECT_EQ(users["u1"]["correlation"], "linked by employeeNumber=E1 to uid=legacy1," + people_);
+  EXPECT_EQ(users["u1"]["key"], "uid=legacy1," + people_ + " -> uid=u1," + people_);
+  EXPECT_EQ(users["u1"]["operations"][0]["kind"], "rename");
+  EXPECT_EQ(users["u2"]["action"], "skip");
+  EXPECT_EQ(users["u2"]["conflict"], true);
+  EXPECT_EQ(users["u2"]["correlation"], "ambiguous: 2 accounts match employeeNumber=E2");
+  const json& review = report["targets"][0]["review"][0];
+  EXPECT_EQ(review["kind"], "ambiguous");
+  EXPECT_EQ(review["id"], 0);  // found by the plan, not queued yet
+  EXPECT_EQ(review["observed"], json({"uid=dup-a," + people_, "uid=dup-b," + people_}));
+  EXPECT_EQ(users["u3"]["action"], "create");
+
+  // Apply the reviewed plan: u1's account is renamed and taken over, u3 created, u2 left alone.
+  output_of({"apply", (dir_ / "plan.json").string()}, 0);
+  EXPECT_FALSE(entry("legacy1"));
+  EXPECT_TRUE(has("u1", "employeeNumber", {"E1"}));
+  EXPECT_TRUE(has("u1", "cn", {"G u1"}));
+  EXPECT_TRUE(has("u3", "employeeNumber", {"E3"}));
+  EXPECT_FALSE(entry("u2"));
+
+  // The daemon's pass queues the ambiguity; an administrator links one candidate.
+  output_of({"sync", "--once"}, 0);
+  const json items = json::parse(output_of({"conflicts", "list", "--format", "json"}, 0));
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["kind"], "ambiguous");
+  const std::string id = std::to_string(items[0]["id"].get<int64_t>());
+  output_of({"conflicts", "resolve", id, "--take", "target", "--key", "uid=nobody," + people_}, 2);
+  output_of({"conflicts", "resolve", id, "--take", "target", "--key", "uid=dup-b," + people_}, 0);
+  output_of({"sync", "--once"}, 0);
+  EXPECT_FALSE(entry("dup-b"));
+  EXPECT_TRUE(has("u2", "employeeNumber", {"E2"}));
+  EXPECT_TRUE(entry("dup-a"));  // not ours: left alone
+
+  // Everything in line: the next plan changes nothing.
+  report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  const json& counts = report["targets"][0]["counts"];
+  EXPECT_EQ(counts["no-op"], 3) << report.dump(2);
+  EXPECT_EQ(counts["create"], 0);
+  EXPECT_EQ(counts["update"], 0);
+  EXPECT_EQ(counts["review"], 0);
+}
+
+}  // namespace

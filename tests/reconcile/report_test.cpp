@@ -12,14 +12,14 @@ namespace {
 Report sample() {
   Report r{"2026-11-22T00:00:00Z", "/etc/idbridge/idbridge.yaml", {}};
   TargetEntry t{"ldap", {}, std::nullopt, {}};
-  UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", "", {}, {}, false, "fp-2"};
+  UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", "", {}, {}, false, "fp-2", ""};
   update.attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
   update.attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z<script>"}, {"Zed"}, {"Zed"}});
   update.operations.push_back({Operation::Kind::modify, "uid=zed,dc=x", {}, {}, {{"cn", ChangeKind::replace, {"Zed"}}}});
-  UserEntry conflict{"id-1", "amy", "uid=amy,dc=x", "no-op", "", {}, {}, true, "fp-1"};
+  UserEntry conflict{"id-1", "amy", "uid=amy,dc=x", "no-op", "", {}, {}, true, "fp-1", ""};
   conflict.attributes.push_back({"mail", Authority::manual, Verdict::conflict, Values{"a@x"}, {"b@x"}, {"c@x"}, {"b@x"}});
-  UserEntry create{"id-3", "bob", "uid=bob,dc=x", "create", "", {}, {}, false, "fp-3"};
-  UserEntry broken{"id-4", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false, ""};
+  UserEntry create{"id-3", "bob", "uid=bob,dc=x", "create", "", {}, {}, false, "fp-3", "linked by employeeNumber=7 to uid=b,dc=x"};
+  UserEntry broken{"id-4", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false, "", ""};
   t.users = {update, conflict, create, broken};
   r.targets.push_back(t);
   normalize(r);
@@ -57,6 +57,8 @@ TEST(Report, Json) {
   EXPECT_EQ(zed["fingerprint"], "fp-2");
   EXPECT_FALSE(t["users"][0].contains("fingerprint"));
   EXPECT_EQ(t["users"][0]["error"], "mapping: the account key needs userName");
+  EXPECT_EQ(t["users"][2]["correlation"], "linked by employeeNumber=7 to uid=b,dc=x");
+  EXPECT_FALSE(t["users"][0].contains("correlation"));
 }
 
 TEST(Report, TextSaysWhatAndWhy) {
