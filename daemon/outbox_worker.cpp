@@ -70,6 +70,10 @@ bool OutboxWorker::may_apply(const TargetBinding& target) {
     const auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
     if (!user) continue;
     const auto planned = plan_user(target, *user, store_.baseline(name, entry.user_id));
+    // A target that cannot be read now cannot be counted either: a new batch
+    // goes on to fail and be retried entry by entry (and is guarded then); a
+    // held one stays held.
+    if (!planned && planned.failure().kind == connectors::FailureKind::retry) return !hold;
     if (!planned) continue;  // it fails again when applied, and is counted there
     counts.disables += planned.value().kind == UserPlan::Kind::disable ? 1 : 0;
     counts.modifies += planned.value().kind == UserPlan::Kind::update ? 1 : 0;

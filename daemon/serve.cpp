@@ -145,8 +145,8 @@ void count_state(Metrics& m, Runtime& runtime) {
     m.set("idbridge_outbox_pending", {{"target", t}}, static_cast<double>(runtime.store->outbox_size(t)));
     m.set("idbridge_dead_letters", {{"target", t}}, static_cast<double>(runtime.store->dead_letters(t).size()));
     m.set("idbridge_review_open", {{"target", t}}, static_cast<double>(runtime.store->reviews(false, t).size()));
-    const auto hold = runtime.store->hold_of(t);
-    m.set("idbridge_guard_held", {{"target", t}}, hold && !hold->approved_ms ? 1 : 0);
+    // An approved batch counts as held until it is applied.
+    m.set("idbridge_guard_held", {{"target", t}}, runtime.store->hold_of(t) ? 1 : 0);
   }
   m.set("idbridge_users", {}, static_cast<double>(runtime.store->count_users()));
 }
