@@ -20,11 +20,13 @@
 #include "connectors/signing/crypto.h"
 #include "connectors/signing/eiam.h"
 #include "connectors/signing/huawei.h"
+#include "connectors/signing/jwt.h"
 #include "connectors/signing/pds.h"
 #include "connectors/signing/sensecore.h"
 #include "tests/cloud/servers/authing_server.h"
 #include "tests/cloud/servers/eiam_server.h"
 #include "tests/cloud/servers/huawei_server.h"
+#include "tests/cloud/servers/pds_app_key.h"
 #include "tests/cloud/servers/pds_server.h"
 #include "tests/cloud/servers/sensecore_server.h"
 
@@ -78,6 +80,11 @@ void signing_costs() {
     return signing::huawei::authorization("AK", c.signed_headers,
                                           signing::huawei::signature("SK", signing::huawei::string_to_sign(date, c.request)));
   });
+  // Once per token (every two hours by default), not per request.
+  signing_cost("pds JWT RS256 (per token)", [&] {
+    const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+    return *signing::jwt::sign_rs256({{"iss", "app"}, {"aud", "bj1"}, {"iat", now}}, test::cloud::kPdsAppPrivateKey);
+  });
   signing_cost("sensecore hmac-sha256", [&] {
     const signing::Headers h{{"x-date", signing::http_date(Clock::now())}};
     return signing::sensecore::authorization("AK", h, signing::sensecore::signature("SK", signing::sensecore::string_to_sign(h)));
@@ -123,7 +130,9 @@ int main(int argc, char** argv) {
   signing_costs();
 
   test::cloud::AuthingServer authing_server;
-  test::cloud::PdsServer pds_server;
+  test::cloud::PdsServerOptions pds_options;
+  pds_options.app_public_key = test::cloud::kPdsAppPublicKey;
+  test::cloud::PdsServer pds_server(pds_options);
   test::cloud::EiamServer eiam_server;
   test::cloud::HuaweiServer huawei_server;
   test::cloud::SenseCoreServer sensecore_server;
@@ -142,6 +151,11 @@ int main(int argc, char** argv) {
   p.access_key_secret = {"", "YourAccessKeySecret"};
   pds::PdsConnector pds("pds", p);
   updates("pds", pds, "E1", {{"user_name", {"bench"}}}, "nick_name", n);
+  p.auth = "token";
+  p.client_id = "pds-app-1";
+  p.private_key = {"", test::cloud::kPdsAppPrivateKey};
+  pds::PdsConnector pds_token("pds", p);
+  updates("pds/token", pds_token, "E2", {{"user_name", {"bench2"}}}, "nick_name", n);
 
   config::EiamTarget e;
   e.http = loopback(eiam_server.base_url());
@@ -161,6 +175,13 @@ int main(int argc, char** argv) {
   huawei::HuaweiConnector huawei("huawei", h);
   std::printf("(huawei: each update is list + get + PUT, since Workspace is addressed by its own id)\n");
   updates("huawei", huawei, "bench", {{"user_email", {"b@example.org"}}}, "description", n);
+  h.auth = "token";
+  h.iam_url = huawei_server.base_url();
+  h.iam_domain = "example-account";
+  h.iam_user = "idbridge";
+  h.iam_password = {"", "iam-password"};
+  huawei::HuaweiConnector huawei_token("huawei", h);
+  updates("huawei/tok", huawei_token, "bench2", {{"user_email", {"b2@example.org"}}}, "description", n);
 
   config::SenseCoreTarget c;
   c.http = loopback(sensecore_server.base_url());

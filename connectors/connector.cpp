@@ -7,6 +7,7 @@ const char* to_string(FailureKind kind) {
     case FailureKind::retry: return "retry";
     case FailureKind::conflict: return "conflict";
     case FailureKind::permanent: return "permanent";
+    case FailureKind::stop_target: return "stop_target";
   }
   return "unknown";
 }

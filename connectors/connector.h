@@ -16,6 +16,10 @@ enum class FailureKind {
   retry,      // busy, unavailable, timeout, connection lost: try again later
   conflict,   // already exists, uniqueness, non-leaf: needs a decision, not a retry loop
   permanent,  // schema/syntax violation, insufficient access: will fail the same way again
+  // The target as a whole refuses us as configured (credentials rejected, its
+  // certificate not trusted): every user would fail alike, so the target stops
+  // until its configuration is fixed; the change stays queued.
+  stop_target,
 };
 
 const char* to_string(FailureKind kind);

@@ -27,6 +27,7 @@ DrainSummary OutboxWorker::drain_due() {
   for (const auto& target : targets_) {
     if (stopping_) break;
     const std::string& name = target.connector->name();
+    if (is_stopped(name)) continue;
     if (!may_apply(target)) {
       summary.held += static_cast<int>(store_.outbox_size(name));
       continue;
@@ -42,8 +43,11 @@ DrainSummary OutboxWorker::drain_due() {
           case Outcome::retrying: ++summary.retrying; break;
           case Outcome::dead: ++summary.dead; break;
           case Outcome::review: ++summary.review; break;
+          case Outcome::stopped: ++summary.stopped; break;
         }
+        if (is_stopped(target.connector->name())) break;
       }
+      if (is_stopped(target.connector->name())) break;
     }
     // An approval releases one batch: the next one is guarded again.
     if (!stopping_ && store_.hold_of(name)) store_.release(name);
@@ -98,11 +102,22 @@ bool OutboxWorker::may_apply(const TargetBinding& target) {
 std::optional<int64_t> OutboxWorker::next_due_ms() {
   std::optional<int64_t> next;
   for (const auto& target : targets_) {
+    if (is_stopped(target.connector->name())) continue;
     auto t = store_.next_due_ms(target.connector->name());
     if (t && store_.hold_of(target.connector->name())) t = std::max(*t, clock_() + kHoldRecheckMs);
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
+}
+
+std::map<std::string, std::string> OutboxWorker::stopped() const {
+  std::lock_guard lock(stopped_mutex_);
+  return stopped_;
+}
+
+bool OutboxWorker::is_stopped(const std::string& target) const {
+  std::lock_guard lock(stopped_mutex_);
+  return stopped_.count(target) > 0;
 }
 
 OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const state::OutboxEntry& entry) {
@@ -158,6 +173,15 @@ OutboxWorker::Outcome OutboxWorker::to_review(const state::OutboxEntry& entry, c
 OutboxWorker::Outcome OutboxWorker::fail(const state::OutboxEntry& entry, const connectors::Failure& failure) {
   const int attempts = entry.attempts + 1;
   const std::string error = std::string(connectors::to_string(failure.kind)) + " " + failure.code + ": " + failure.message;
+  if (failure.kind == connectors::FailureKind::stop_target) {
+    // Not the user's fault: the entry stays as it is, due, for after the fix.
+    spdlog::error("{}: target stopped, its changes stay queued and other targets carry on; fix its configuration "
+                  "and restart idbridge: {}",
+                  entry.target, failure.code + ": " + failure.message);
+    std::lock_guard lock(stopped_mutex_);
+    stopped_.emplace(entry.target, failure.code + ": " + failure.message);
+    return Outcome::stopped;
+  }
   const bool give_up = failure.kind == connectors::FailureKind::permanent ||
                        (retry_.max_attempts > 0 && attempts >= retry_.max_attempts);
   if (give_up) {

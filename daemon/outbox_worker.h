@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +28,7 @@ struct DrainSummary {
   int dead = 0;      // entries moved to the dead letters
   int review = 0;    // entries a target refused as a uniqueness conflict: in the review queue, not retried
   int held = 0;      // entries of targets a guard holds
+  int stopped = 0;   // targets stopped by this drain (see OutboxWorker::stopped)
 };
 
 class OutboxWorker {
@@ -36,16 +39,21 @@ class OutboxWorker {
 
   // Processes every entry due now, target by target.
   DrainSummary drain_due();
-  // When the next entry of any target falls due. A held target is looked at
+  // When the next entry of any running target falls due. A held target is looked at
   // again every kHoldRecheckMs, to see an approval or a batch back in bounds.
   std::optional<int64_t> next_due_ms();
   static constexpr int64_t kHoldRecheckMs = 15000;
+  // Targets that refused us as a whole (credentials, certificate), with why.
+  // They stay stopped, their changes queued, until idbridge restarts with a
+  // fixed configuration: retrying would only hammer the API with the same
+  // refused credentials.
+  std::map<std::string, std::string> stopped() const;
   // Makes a running drain_due return after the entry it is working on
   // (thread-safe; for shutdown, the rest stays in the outbox).
   void stop() { stopping_ = true; }
 
  private:
-  enum class Outcome { applied, retrying, dead, review };
+  enum class Outcome { applied, retrying, dead, review, stopped };
   Outcome process(const TargetBinding& target, const state::OutboxEntry& entry);
   // Whether the target's due batch may be applied now; holds it (store, log) when not.
   bool may_apply(const TargetBinding& target);
@@ -53,6 +61,7 @@ class OutboxWorker {
   // Not retried: the user waits in the review queue (`idbridge conflicts`).
   Outcome to_review(const state::OutboxEntry& entry, const state::ReviewItem& item);
   int64_t backoff_ms(int attempts);
+  bool is_stopped(const std::string& target) const;
 
   state::Store& store_;
   std::vector<TargetBinding> targets_;
@@ -60,6 +69,8 @@ class OutboxWorker {
   Clock clock_;
   uint64_t jitter_state_;
   std::atomic<bool> stopping_ = false;
+  mutable std::mutex stopped_mutex_;
+  std::map<std::string, std::string> stopped_;
 };
 
 }  // namespace idb::daemon

@@ -216,7 +216,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
   for (const auto& binding : runtime.bindings) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;
-    reconcile::TargetEntry target{name, {}, std::nullopt, {}};
+    reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};
     reconcile::RunCounts counts;
     const AccountReader reader = prefetch(binding, config);
     const auto baselines = runtime.store->baselines(name);
@@ -233,6 +233,11 @@ int plan(const config::Config& config, const PlanRequest& request) {
       target.users.push_back(entry_for(user, planned));
       if (!planned) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
+        if (planned.failure().kind == connectors::FailureKind::stop_target) {
+          // Every other read would be refused alike: one is enough to say why.
+          target.stopped = planned.failure().code + ": " + planned.failure().message;
+          break;
+        }
         continue;
       }
       auto pending = taken_by_other(*runtime.store, name, user, baseline, planned.value());

@@ -74,6 +74,7 @@ std::string summary_line(const TargetEntry& t) {
     first = false;
   }
   if (t.held) out << "  [HELD: " << *t.held << "; nothing will be applied until approved]";
+  if (t.stopped) out << "  [STOPPED: " << *t.stopped << "; its other users were not read]";
   return out.str();
 }
 
@@ -154,6 +155,7 @@ nlohmann::json to_json(const Report& report) {
                        {"counts", t.counts()},
                        {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
                        {"review", std::move(reviews)},
+                       {"stopped", t.stopped ? nlohmann::json(*t.stopped) : nlohmann::json(nullptr)},
                        {"users", std::move(users)}});
   }
   return {{"schema_version", kReportSchemaVersion},

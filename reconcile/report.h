@@ -49,6 +49,7 @@ struct TargetEntry {
   std::vector<UserEntry> users;
   std::optional<std::string> held;  // the guard that holds this target, if any
   std::vector<ReviewEntry> reviews;  // open review items, by id
+  std::optional<std::string> stopped;  // why the target refused us as a whole (credentials, certificate)
   // create/update/disable/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
 };

@@ -111,14 +111,19 @@ Result<Response> Client::send(const Request& original, const Sign& sign) {
     if (!result) {
       const auto error = result.error();
       spdlog::debug("{}: {} {} -> {}", target_, request.method, request.path, describe(error));
+      const std::string what = std::string(describe(error)) + " (" + request.method + " " + request.path + ")";
+      if (error == httplib::Error::SSLServerVerification) {
+        // Not a passing fault: the peer is not who the configuration trusts.
+        return Failure{FailureKind::stop_target, "http:" + httplib::to_string(error),
+                       what + "; check the target's base_url and ca_file"};
+      }
       // Without a connection the server never saw the request, so even a create may go again.
       const bool unseen = error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout;
       if (attempt < attempts && (original.idempotent || unseen)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(wait_before(attempt, nullptr)));
         continue;
       }
-      return Failure{FailureKind::retry, "http:" + httplib::to_string(error),
-                     std::string(describe(error)) + " (" + request.method + " " + request.path + ")"};
+      return Failure{FailureKind::retry, "http:" + httplib::to_string(error), what};
     }
     Response response{result->status, {}, std::move(result->body)};
     for (const auto& [name, value] : result->headers) response.headers.emplace_back(name, value);

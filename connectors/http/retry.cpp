@@ -35,7 +35,7 @@ Failure failure_for_status(int status, const std::string& code, const std::strin
   if (retryable_status(status)) return {FailureKind::retry, label, detail};
   if (status == 409) return {FailureKind::conflict, label, detail};
   if (status == 401) {
-    return {FailureKind::permanent, label,
+    return {FailureKind::stop_target, label,
             "authentication failed (" + detail + "); check the target's access key, secret or token"};
   }
   if (status == 403) {

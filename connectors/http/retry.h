@@ -23,8 +23,9 @@ int64_t backoff_ms(int attempt, int64_t initial_ms, int64_t max_ms, uint64_t ran
 std::optional<int64_t> retry_after_ms(std::string_view value, std::chrono::system_clock::time_point now);
 
 // The failure a final error status stands for: 429/5xx retry later, 409 a
-// conflict, 401/403 a permanent authentication or permission problem (the
-// message says to check the target's credentials), other 4xx permanent.
+// conflict, 401 stops the target (its credentials are refused), 403 a permanent
+// permission problem (both messages say to check the target's credentials),
+// other 4xx permanent.
 // `code` and `message` are the API's own, parsed from its error body.
 Failure failure_for_status(int status, const std::string& code, const std::string& message);
 

@@ -49,7 +49,7 @@ Result<cloud::Token> PdsConnector::fetch_token() {
                               {"nbf", now},                 {"exp", now + 300}};
   const auto assertion = signing::jwt::sign_rs256(claims, settings_.private_key.value);
   if (!assertion) {
-    return Failure{FailureKind::permanent, "pds:token",
+    return Failure{FailureKind::stop_target, "pds:token",
                    "private_key is not a usable RSA private key (PEM); check the target's credentials"};
   }
   const std::string form = "grant_type=" + signing::uri_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +

@@ -141,14 +141,14 @@ TEST_F(AuthingTest, ManagementTokenIsRefreshedBeforeItExpires) {
   EXPECT_EQ(short_lived.tokens_issued(), 2);
 }
 
-TEST_F(AuthingTest, WrongSecretIsAPermanentAuthenticationFailure) {
+TEST_F(AuthingTest, WrongSecretStopsTheTarget) {
   for (const std::string auth : {"signature", "token"}) {
     auto s = settings(auth);
     s.access_key_secret.value = "wrong-secret";
     AuthingConnector connector("authing", s);
     auto read = connector.read("emp-1001", {"name"});
     ASSERT_FALSE(read.ok()) << auth;
-    EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+    EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
     EXPECT_EQ(read.failure().code, "authing:HTTP 401 2020");
     EXPECT_NE(read.failure().message.find("authentication failed"), std::string::npos) << read.failure().message;
     EXPECT_EQ(read.failure().message.find("wrong-secret"), std::string::npos);
@@ -165,7 +165,7 @@ TEST_F(AuthingTest, StaleDateIsRejected) {
   AuthingConnector connector("authing", s);
   auto read = connector.read("emp-1001", {"name"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_NE(read.failure().message.find("request date is too far"), std::string::npos);
 }
 

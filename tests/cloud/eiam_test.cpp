@@ -127,12 +127,12 @@ TEST_F(EiamTest, FieldLimitsAreCheckedBeforeSending) {
   EXPECT_EQ(server_.http().requests(), 0);
 }
 
-TEST_F(EiamTest, AuthenticationFailuresArePermanentAndClear) {
+TEST_F(EiamTest, AuthenticationFailuresStopTheTarget) {
   auto wrong = settings();
   wrong.access_key_secret.value = "not-the-secret";
   auto read = EiamConnector("eiam", wrong).read("E1", {"Username"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_EQ(read.failure().code, "eiam:HTTP 400 SignatureDoesNotMatch");
   EXPECT_NE(read.failure().message.find("check the target's access key"), std::string::npos);
 
@@ -141,7 +141,7 @@ TEST_F(EiamTest, AuthenticationFailuresArePermanentAndClear) {
   auto who = EiamConnector("eiam", unknown).read("E1", {"Username"});
   ASSERT_FALSE(who.ok());
   EXPECT_EQ(who.failure().code, "eiam:HTTP 404 InvalidAccessKeyId.NotFound");
-  EXPECT_EQ(who.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(who.failure().kind, FailureKind::stop_target);
 
   EiamServerOptions o = server_options();
   o.clock_offset = std::chrono::minutes(30);
@@ -152,7 +152,7 @@ TEST_F(EiamTest, AuthenticationFailuresArePermanentAndClear) {
   auto stale = EiamConnector("eiam", s).read("E1", {"Username"});
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.failure().code, "eiam:HTTP 400 InvalidTimeStamp.Expired");
-  EXPECT_EQ(stale.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(stale.failure().kind, FailureKind::stop_target);
 }
 
 TEST_F(EiamTest, TamperedQueryBodyOrUnsignedHeaderIsRejected) {

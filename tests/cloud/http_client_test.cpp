@@ -50,7 +50,7 @@ TEST(Retry, FailureClasses) {
   EXPECT_EQ(failure_for_status(503, "", "").kind, FailureKind::retry);
   EXPECT_EQ(failure_for_status(409, "AlreadyExist.User", "taken").kind, FailureKind::conflict);
   const Failure auth = failure_for_status(401, "InvalidSignature", "bad signature");
-  EXPECT_EQ(auth.kind, FailureKind::permanent);
+  EXPECT_EQ(auth.kind, FailureKind::stop_target);
   EXPECT_EQ(auth.code, "HTTP 401 InvalidSignature");
   EXPECT_NE(auth.message.find("check the target's access key"), std::string::npos);
   EXPECT_EQ(failure_for_status(403, "Forbidden", "").kind, FailureKind::permanent);

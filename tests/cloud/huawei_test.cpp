@@ -126,12 +126,12 @@ TEST_F(HuaweiTest, FieldLimitsAreCheckedBeforeSending) {
   EXPECT_EQ(server_.http().requests(), 0);
 }
 
-TEST_F(HuaweiTest, AuthenticationFailuresArePermanentAndClear) {
+TEST_F(HuaweiTest, AuthenticationFailuresStopTheTarget) {
   auto wrong = settings();
   wrong.access_key_secret.value = "not-the-secret";
   auto read = HuaweiConnector("huawei", wrong).read("li", {"user_email"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_EQ(read.failure().code, "huawei:HTTP 401 APIG.0301");
   EXPECT_NE(read.failure().message.find("signature does not match"), std::string::npos);
 
@@ -264,13 +264,13 @@ TEST_F(HuaweiTest, IamTokenIsRenewedBeforeItExpiresByIamsClock) {
   EXPECT_EQ(short_lived.tokens_issued(), 2);
 }
 
-TEST_F(HuaweiTest, RefusedIamLoginIsPermanentAndClear) {
+TEST_F(HuaweiTest, RefusedIamLoginStopsTheTarget) {
   for (auto wrong : {&config::HuaweiTarget::iam_user, &config::HuaweiTarget::iam_domain}) {
     auto s = token_settings();
     s.*wrong = "someone-else";
     auto read = HuaweiConnector("huawei", s).read("li_wei", {"user_email"});
     ASSERT_FALSE(read.ok());
-    EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+    EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
     EXPECT_EQ(read.failure().code, "huawei:iam:HTTP 401 Unauthorized");
     EXPECT_NE(read.failure().message.find("The username or password is wrong."), std::string::npos);
   }
@@ -278,7 +278,7 @@ TEST_F(HuaweiTest, RefusedIamLoginIsPermanentAndClear) {
   s.iam_password.value = "not-the-password";
   auto read = HuaweiConnector("huawei", s).read("li_wei", {"user_email"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_EQ(read.failure().message.find("not-the-password"), std::string::npos);
 
   // A token IAM never issued is refused by the gateway in Workspace's error shape.

@@ -1,5 +1,8 @@
 // The PDS connector against the faithful local PDS server.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <thread>
 
@@ -9,6 +12,7 @@
 #include "tests/cloud/harness.h"
 #include "tests/cloud/servers/pds_app_key.h"
 #include "tests/cloud/servers/pds_server.h"
+#include "tests/cloud/servers/test_ca.h"
 
 namespace idb::connectors::pds {
 namespace {
@@ -163,12 +167,12 @@ TEST_F(PdsTest, FieldLimitsAreCheckedBeforeSending) {
   EXPECT_EQ(server_.http().requests(), 0);
 }
 
-TEST_F(PdsTest, AuthenticationFailuresArePermanentAndClear) {
+TEST_F(PdsTest, AuthenticationFailuresStopTheTarget) {
   auto wrong = settings();
   wrong.access_key_secret.value = "not-the-secret";
   auto read = PdsConnector("pds", wrong).read("u1", {"nick_name"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_EQ(read.failure().code, "pds:HTTP 401 InvalidSignature");
   EXPECT_NE(read.failure().message.find("the signature does not match"), std::string::npos);
   EXPECT_NE(read.failure().message.find("check the target's access key"), std::string::npos);
@@ -348,11 +352,11 @@ TEST_F(PdsTest, BearerTokenIsRenewedBeforeItExpires) {
   EXPECT_EQ(short_lived.tokens_issued(), 2);
 }
 
-TEST_F(PdsTest, RefusedGrantsArePermanentAndClear) {
+TEST_F(PdsTest, RefusedGrantsStopTheTarget) {
   auto expect_refused = [&](const config::PdsTarget& s, const std::string& code, const std::string& text) {
     auto read = PdsConnector("pds", s).read("u1", {"nick_name"});
     ASSERT_FALSE(read.ok()) << code;
-    EXPECT_EQ(read.failure().kind, FailureKind::permanent) << code;
+    EXPECT_EQ(read.failure().kind, FailureKind::stop_target) << code;
     EXPECT_EQ(read.failure().code, code);
     EXPECT_NE(read.failure().message.find(text), std::string::npos) << read.failure().message;
   };
@@ -384,6 +388,36 @@ TEST_F(PdsTest, RefusedGrantsArePermanentAndClear) {
   EXPECT_EQ(forged->status, 401);
   EXPECT_EQ(nlohmann::json::parse(forged->body)["code"], "AccessTokenInvalid");
   EXPECT_EQ(logs_.text().find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST_F(PdsTest, HttpsVerifiesTheServerCertificate) {
+  const auto dir = std::filesystem::temp_directory_path() / ("idb-pds-tls-" + std::to_string(::getpid()));
+  const auto ca = test::cloud::make_test_ca(dir);
+  PdsServerOptions o = server_options();
+  o.tls = ca.server;
+  PdsServer secure(o);
+  secure.start();
+  ASSERT_TRUE(secure.base_url().starts_with("https://127.0.0.1:"));
+  auto s = settings();
+  s.http.base_url = secure.base_url();
+  s.http.ca_file = ca.ca_file;
+  {
+    PdsConnector trusting("pds", s);
+    ASSERT_TRUE(converge(trusting, ada(), false, kMark).status.ok());
+  }
+  EXPECT_TRUE(secure.user(ada().key));
+  const int requests = secure.http().requests();
+  for (const auto& untrusted : {ca.other_ca_file, std::filesystem::path{}}) {  // another CA; the system store
+    s.http.ca_file = untrusted;
+    auto read = PdsConnector("pds", s).read(ada().key, {"nick_name"});
+    ASSERT_FALSE(read.ok()) << untrusted;
+    EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
+    EXPECT_EQ(read.failure().code, "http:SSLServerVerification");
+    EXPECT_NE(read.failure().message.find("TLS certificate verification failed"), std::string::npos);
+    EXPECT_NE(read.failure().message.find("check the target's base_url and ca_file"), std::string::npos);
+  }
+  EXPECT_EQ(secure.http().requests(), requests);  // nothing reached the handlers unverified
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

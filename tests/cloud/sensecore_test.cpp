@@ -125,12 +125,12 @@ TEST_F(SenseCoreTest, FieldLimitsAreCheckedBeforeSending) {
   EXPECT_EQ(server_.http().requests(), 0);
 }
 
-TEST_F(SenseCoreTest, AuthenticationFailuresArePermanentAndClear) {
+TEST_F(SenseCoreTest, AuthenticationFailuresStopTheTarget) {
   auto wrong = settings();
   wrong.access_key_secret.value = "not-the-secret";
   auto read = SenseCoreConnector("sensecore", wrong).read("u", {"name"});
   ASSERT_FALSE(read.ok());
-  EXPECT_EQ(read.failure().kind, FailureKind::permanent);
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
   EXPECT_EQ(read.failure().code, "sensecore:HTTP 401 invalidAuthenticationType");
   EXPECT_NE(read.failure().message.find("signature does not match"), std::string::npos);
 

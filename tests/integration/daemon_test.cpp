@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/daemon/notify_socket.h"
+#include "tests/cloud/servers/pds_server.h"
 #include "tests/support/process.h"
 #include "tests/support/slapd.h"
 
@@ -524,6 +525,64 @@ TEST_F(Daemon, ScheduledFullSyncPutsBackATargetSideEdit) {
   // No SCIM change follows: only the schedule can find the drift.
   ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
   EXPECT_EQ(client_->Get("/metrics")->body.find("idbridge_full_syncs_total 0\n"), std::string::npos);
+}
+
+TEST_F(Daemon, RefusedCredentialsStopOnlyThatTargetOnce) {
+  // A PDS target whose secret the API refuses, beside the LDAP one.
+  idb::test::cloud::PdsServerOptions pds_options;
+  pds_options.access_key_id = "LTAI-test";
+  pds_options.access_key_secret = "the-real-secret";
+  idb::test::cloud::PdsServer pds(pds_options);
+  pds.start();
+  const std::string wrong_secret = "pds-wrong-secret-5c0d";
+  extra_env_["IDBRIDGE_PDS_SECRET"] = wrong_secret;
+  std::ofstream(config_, std::ios::app) << "  - name: pds\n"
+                                           "    type: pds\n"
+                                           "    domain_id: bj1\n"
+                                           "    base_url: " << pds.base_url() << "\n"
+                                           "    rate_limit: 0\n"
+                                           "    access_key_id: LTAI-test\n"
+                                           "    access_key_secret: ${env:IDBRIDGE_PDS_SECRET}\n";
+  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml");
+  std::string mapping((std::istreambuf_iterator<char>(in)), {});
+  mapping += "  pds:\n"
+             "    key: \"{externalId}\"\n"
+             "    attributes:\n"
+             "      nick_name: [displayName, userName]\n";
+  std::ofstream(dir_ / "mapping.yaml") << mapping;
+  std::string text = idb::test::read_file(config_);
+  const auto at = text.find("mapping: ");
+  text.replace(at, text.find('\n', at) - at, "mapping: " + (dir_ / "mapping.yaml").string());
+  std::ofstream(config_) << text;
+
+  start_daemon();
+  create(sample_user("grace.hopper"));
+  create(sample_user("alan.turing"));
+  // LDAP carries on...
+  EXPECT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}) && has("alan.turing", "cn", {"Alan Turing"}); }));
+  // ...while PDS, refused once, is asked nothing more: no retry loop against its API.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  EXPECT_EQ(pds.http().requests(), 1);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  const std::string log = idb::test::read_file(log_);
+  const std::string stopped = "pds: target stopped";
+  ASSERT_NE(log.find(stopped), std::string::npos) << log;
+  EXPECT_EQ(log.find(stopped, log.find(stopped) + 1), std::string::npos) << "logged more than once";
+  EXPECT_NE(log.find("InvalidSignature"), std::string::npos);
+  EXPECT_EQ(log.find(wrong_secret), std::string::npos);
+  EXPECT_EQ(log.find("acs LTAI-test:"), std::string::npos);  // no signature either
+
+  // The plan says the target is stopped and why, reading it once.
+  const fs::path report = dir_ / "plan.txt";
+  EXPECT_EQ(run({"plan", "--config", config_.string(), "--state-dir", (dir_ / "state").string(), "--output",
+                 report.string()}),
+            1);
+  const std::string plan = idb::test::read_file(report);
+  EXPECT_NE(plan.find("[STOPPED: pds:HTTP 401 InvalidSignature"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("check the target's access key"), std::string::npos) << plan;
+  EXPECT_EQ(pds.http().requests(), 2);
+  EXPECT_EQ(idb::test::read_file(log_).find(wrong_secret), std::string::npos);
 }
 
 }  // namespace

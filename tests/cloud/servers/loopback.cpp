@@ -16,9 +16,14 @@ void drop(httplib::Response& res) {
 
 }  // namespace
 
-Loopback::Loopback(ErrorBody error_body) : error_body_(std::move(error_body)) {
-  server_.set_keep_alive_max_count(1000);
-  server_.set_tcp_nodelay(true);
+Loopback::Loopback(ErrorBody error_body, const std::optional<Tls>& tls)
+    : error_body_(std::move(error_body)),
+      tls_(tls.has_value()),
+      server_(tls ? std::make_unique<httplib::SSLServer>(tls->cert_file.c_str(), tls->key_file.c_str())
+                  : std::make_unique<httplib::Server>()) {
+  if (!server_->is_valid()) throw std::runtime_error("cannot load the TLS certificate " + tls->cert_file);
+  server_->set_keep_alive_max_count(1000);
+  server_->set_tcp_nodelay(true);
 }
 
 Loopback::~Loopback() { stop(); }
@@ -37,25 +42,25 @@ void Loopback::route(const std::string& method, const std::string& pattern, Hand
     handler(req, res);
     if (fault && fault->kind == Fault::Kind::drop) drop(res);
   };
-  if (method == "GET") server_.Get(pattern, wrapped);
-  else if (method == "POST") server_.Post(pattern, wrapped);
-  else if (method == "PUT") server_.Put(pattern, wrapped);
-  else if (method == "PATCH") server_.Patch(pattern, wrapped);
-  else if (method == "DELETE") server_.Delete(pattern, wrapped);
+  if (method == "GET") server_->Get(pattern, wrapped);
+  else if (method == "POST") server_->Post(pattern, wrapped);
+  else if (method == "PUT") server_->Put(pattern, wrapped);
+  else if (method == "PATCH") server_->Patch(pattern, wrapped);
+  else if (method == "DELETE") server_->Delete(pattern, wrapped);
   else throw std::invalid_argument("unknown method " + method);
 }
 
 void Loopback::start() {
-  port_ = server_.bind_to_any_port("127.0.0.1");
+  port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("cannot bind a loopback port");
-  thread_ = std::thread([this] { server_.listen_after_bind(); });
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
   // listen_after_bind() sets "running" only once it is in its accept loop.
-  while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void Loopback::stop() {
   if (thread_.joinable()) {
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
 }

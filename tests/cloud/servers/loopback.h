@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,13 +35,20 @@ struct Fault {
   }
 };
 
+// A certificate and key (PEM files) to serve HTTPS with.
+struct Tls {
+  std::string cert_file;
+  std::string key_file;
+};
+
 class Loopback {
  public:
   // Builds the API's error body for an injected status (its real error shape).
   using ErrorBody = std::function<std::string(int status)>;
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
 
-  explicit Loopback(ErrorBody error_body);
+  // Plain HTTP, or HTTPS with `tls` (throws std::runtime_error when its files do not load).
+  explicit Loopback(ErrorBody error_body, const std::optional<Tls>& tls = std::nullopt);
   ~Loopback();
   Loopback(const Loopback&) = delete;
   Loopback& operator=(const Loopback&) = delete;
@@ -51,7 +59,7 @@ class Loopback {
   void stop();
 
   int port() const { return port_; }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
 
   // The next `times` matching requests get `fault`, in the order added.
   void inject(const Fault& fault, int times = 1);
@@ -61,7 +69,8 @@ class Loopback {
   std::optional<Fault> take(const std::string& path);
 
   ErrorBody error_body_;
-  httplib::Server server_;
+  bool tls_;
+  std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
   mutable std::mutex mutex_;

@@ -36,7 +36,7 @@ const std::set<std::string> kWritable{"user_id", "user_name", "nick_name", "stat
 
 }  // namespace
 
-PdsServer::PdsServer(PdsServerOptions options) : options_(std::move(options)), http_(error_body) {
+PdsServer::PdsServer(PdsServerOptions options) : options_(std::move(options)), http_(error_body, options_.tls) {
   route("/v2/user/get", &PdsServer::get);
   route("/v2/user/list", &PdsServer::list);
   route("/v2/user/search", &PdsServer::search);

@@ -38,6 +38,7 @@ struct PdsServerOptions {
   std::string client_id = "pds-app-1";   // the app allowed the JWT-bearer grant
   std::string app_public_key;            // PEM; the grant is refused without one
   std::chrono::seconds token_lifetime{7200};
+  std::optional<Tls> tls;                // HTTPS with this certificate
 };
 
 class PdsServer {
