@@ -3,6 +3,9 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
+
 namespace idb::test::cloud {
 
 Converged converge(connectors::Connector& connector, const mapping::Desired& wanted, bool disabled,
@@ -37,6 +40,15 @@ Converged converge(connectors::Connector& connector, const mapping::Desired& wan
       }
     }
     if (!failed) out.status = connectors::ok();
+  }
+  return out;
+}
+
+std::vector<int> tokens_over_half_life(const std::function<bool()>& read, const std::function<int()>& issued) {
+  std::vector<int> out;
+  for (int i = 0; i < 3; ++i) {
+    if (i == 2) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    out.push_back(read() ? issued() : -1);
   }
   return out;
 }

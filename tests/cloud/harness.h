@@ -2,9 +2,11 @@
 // What every cloud connector test shares: the daemon's read -> plan -> apply
 // loop run until the target agrees (or a failure is final), and a capture of
 // everything logged so tests can prove no secret was written.
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -24,6 +26,12 @@ struct Converged {
 // (as the outbox would), other failures end it. Never creates only to disable.
 Converged converge(connectors::Connector& connector, const mapping::Desired& desired, bool disabled,
                    const reconcile::DisableMark& mark, int max_rounds = 10);
+
+// How many tokens a server has issued after each of three reads through a
+// connector whose token lives 2 s: two reads at once (one token serves both),
+// then one after half the token's life (renewed early): {1, 1, 2} when the
+// cache works. A failed read shows as -1.
+std::vector<int> tokens_over_half_life(const std::function<bool()>& read, const std::function<int()>& issued);
 
 // Routes spdlog's default logger, at trace level, into a string while alive.
 class LogCapture {
