@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
   p.access_key_secret = {"", "YourAccessKeySecret"};
   pds::PdsConnector pds("pds", p);
   updates("pds", pds, "E1", {{"user_name", {"bench"}}}, "nick_name", n);
+  p.domain_id = "bj1";  // the assertion's audience
   p.auth = "token";
   p.client_id = "pds-app-1";
   p.private_key = {"", test::cloud::kPdsAppPrivateKey};
