@@ -22,7 +22,7 @@ struct Condition {
 };
 
 struct Rule {
-  using Source = std::variant<scim::AttributePath, Template, Values /*constants*/>;
+  using Source = std::variant<Path, Template, Values /*constants*/>;
   struct Alternative {
     Source source;
     std::string text;  // as written, for explanations
@@ -47,6 +47,7 @@ struct TargetMapping::Compiled {
   std::vector<std::string> managed;
   std::vector<std::string> correlation_keys;
   TargetSchema schema;
+  AttributeSlots slots;  // of every path in key and rules
 };
 
 }  // namespace idb::mapping

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 
 namespace idb::mapping::date {
 namespace {
@@ -116,10 +115,11 @@ bool parse_pattern(Reader& r, std::string_view pattern, Fields& f) {
 
 std::string print(std::string_view pattern, const Fields& f) {
   std::string out;
-  char buf[8];
-  auto put = [&](const char* fmt, int v) {
-    std::snprintf(buf, sizeof buf, fmt, v);
-    out += buf;
+  // Fields are in range here (years 0-9999), so zero-padded digits need no snprintf.
+  auto put = [&](int width, int v) {
+    char digits[4];
+    for (int i = width; i-- > 0; v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+    out.append(digits, static_cast<size_t>(width));
   };
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] != '%') {
@@ -127,12 +127,12 @@ std::string print(std::string_view pattern, const Fields& f) {
       continue;
     }
     switch (pattern[++i]) {
-      case 'Y': put("%04d", f.year); break;
-      case 'm': put("%02d", f.month); break;
-      case 'd': put("%02d", f.day); break;
-      case 'H': put("%02d", f.hour); break;
-      case 'M': put("%02d", f.minute); break;
-      case 'S': put("%02d", f.second); break;
+      case 'Y': put(4, f.year); break;
+      case 'm': put(2, f.month); break;
+      case 'd': put(2, f.day); break;
+      case 'H': put(2, f.hour); break;
+      case 'M': put(2, f.minute); break;
+      case 'S': put(2, f.second); break;
       case 'z': out += "+0000"; break;
       default: out += '%';
     }

@@ -149,7 +149,7 @@ class Loader {
       return std::nullopt;
     }
     auto p = std::get<scim::AttributePath>(std::move(parsed));
-    if (auto why = check_user_path(p)) {
+    if (auto why = canonicalize_user_path(p)) {
       error(inside(node, offset), context + ": " + *why);
       return std::nullopt;
     }
@@ -161,7 +161,7 @@ class Loader {
     if (!force_template && !looks_like_template(written)) {
       auto p = path(node, written, 0, context);
       if (!p) return std::nullopt;
-      return std::move(*p);
+      return Path{std::move(*p)};
     }
     auto t = parse_template(written);
     if (auto* err = std::get_if<TemplateError>(&t)) {
@@ -171,14 +171,14 @@ class Loader {
     auto& parsed = std::get<Template>(t);
     bool ok = true;
     size_t offset = 0;  // of each piece in the text as written, to point at a bad path
-    for (const auto& piece : parsed.pieces) {
+    for (auto& piece : parsed.pieces) {
       if (piece.path) {
-        const size_t open = written.find('{' + piece.path->text + '}', offset);
-        if (auto why = check_user_path(*piece.path)) {
+        const size_t open = written.find('{' + piece.path->path.text + '}', offset);
+        if (auto why = canonicalize_user_path(piece.path->path)) {
           error(inside(node, open + 1), context + ": " + *why);
           ok = false;
         }
-        offset = open + piece.path->text.size() + 2;
+        offset = open + piece.path->path.text.size() + 2;
       }
     }
     if (!ok) return std::nullopt;
@@ -205,22 +205,23 @@ class Loader {
       error(inside(node, err->offset), context + ": invalid filter: " + err->message);
       return std::nullopt;
     }
-    auto filter = std::make_shared<const Filter>(std::get<0>(std::move(parsed)));
-    if (auto why = unknown_attribute(*filter)) {
+    auto filter = std::get<0>(std::move(parsed));
+    if (auto why = canonicalize(filter)) {
       error(node.Mark(), context + ": " + *why);
       return std::nullopt;
     }
-    return Condition{std::move(filter), *written};
+    return Condition{std::make_shared<const Filter>(std::move(filter)), *written};
   }
 
   // A condition on an attribute users cannot have is a typo that would silently never (or always) hold.
   // Paths inside value filters (`emails[type eq "work"]`) are relative to their attribute and not checked.
-  static std::optional<std::string> unknown_attribute(const Filter& filter) {
+  // Known paths are respelled as the schema spells them, like rule sources.
+  static std::optional<std::string> canonicalize(Filter& filter) {
     if (filter.kind == Filter::Kind::compare || filter.kind == Filter::Kind::value_path) {
-      return check_user_path(filter.comparison.path);
+      return canonicalize_user_path(filter.comparison.path);
     }
-    for (const auto& operand : filter.operands) {
-      if (auto why = unknown_attribute(operand)) return why;
+    for (auto& operand : filter.operands) {
+      if (auto why = canonicalize(operand)) return why;
     }
     return std::nullopt;
   }
@@ -560,6 +561,23 @@ class Loader {
     }
   }
 
+  // Every path of the key and the rules gets the slot of the attribute it starts at.
+  static void assign_slots(TargetMapping::Compiled& c) {
+    auto assign = [&](Path& p) { p.slot = c.slots.add(p.path); };
+    auto assign_template = [&](Template& t) {
+      for (auto& piece : t.pieces) {
+        if (piece.path) assign(*piece.path);
+      }
+    };
+    assign_template(c.key);
+    for (auto& rule : c.rules) {
+      for (auto& alternative : rule.alternatives) {
+        if (auto* p = std::get_if<Path>(&alternative.source)) assign(*p);
+        if (auto* t = std::get_if<Template>(&alternative.source)) assign_template(*t);
+      }
+    }
+  }
+
   void target(const TargetRef& ref, const YAML::Node& node) {
     const std::string context = "target '" + ref.name + "'";
     // LDAP accounts are keyed by a DN with object classes; other targets by a plain key.
@@ -666,6 +684,7 @@ class Loader {
       return;
     }
     c->key = std::move(*key);
+    assign_slots(*c);
     if (!c->object_classes.empty()) c->managed.push_back("objectClass");
     for (const auto& r : c->rules) c->managed.push_back(r.attribute);
     result_.targets.emplace(ref.name, TargetMapping(std::move(c)));

@@ -8,10 +8,10 @@
 namespace idb::mapping {
 namespace {
 
-Values source_values(const Rule::Source& source, bool all, const nlohmann::json& user) {
+Values source_values(const Rule::Source& source, bool all, const UserView& user) {
   Values out;
-  if (const auto* path = std::get_if<scim::AttributePath>(&source)) {
-    for (const auto* v : scim::resolve(*path, user)) {
+  if (const auto* path = std::get_if<Path>(&source)) {
+    for (const auto* v : user.resolve(*path)) {
       if (auto text = scalar_text(*v)) {
         out.push_back(std::move(*text));
         if (!all) break;
@@ -34,8 +34,8 @@ void dedupe(Values& values) {
 
 // The values of one rule for `user`, or why the user cannot be mapped; records
 // each decision in `trace` when one is given.
-std::optional<std::string> evaluate(const Rule& rule, const nlohmann::json& user, Values& values, AttributeTrace* trace) {
-  if (rule.when && !scim::matches(*rule.when->filter, user)) {
+std::optional<std::string> evaluate(const Rule& rule, const UserView& user, Values& values, AttributeTrace* trace) {
+  if (rule.when && !scim::matches(*rule.when->filter, user.user())) {
     if (trace) trace->condition_met = false;
     return std::nullopt;
   }
@@ -72,8 +72,9 @@ std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const n
     if (!ex) return error;
     ex->in_scope = false;
   }
+  const UserView view(c.slots, user);
   Desired out;
-  if (auto key = render(c.key, user, c.key_escape)) {
+  if (auto key = render(c.key, view, c.key_escape)) {
     out.key = std::move(*key);
   } else {
     if (error.empty()) error = "the account key template of target '" + c.target + "' refers to an attribute this user lacks";
@@ -90,7 +91,7 @@ std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const n
       if (rule.when) trace->condition = rule.when->text;
     }
     Values values;
-    if (auto why = evaluate(rule, user, values, trace)) {
+    if (auto why = evaluate(rule, view, values, trace)) {
       if (trace) trace->error = *why;
       if (error.empty()) error = "target '" + c.target + "' attribute '" + rule.attribute + "': " + *why;
       if (!ex) return error;

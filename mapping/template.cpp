@@ -25,7 +25,7 @@ std::variant<Template, TemplateError> parse_template(std::string_view text) {
       }
       if (!literal.empty()) t.pieces.push_back({std::move(literal), std::nullopt});
       literal.clear();
-      t.pieces.push_back({"", std::get<scim::AttributePath>(std::move(path))});
+      t.pieces.push_back({"", Path{std::get<scim::AttributePath>(std::move(path))}});
       i = close;
     } else {
       literal += c;
@@ -45,7 +45,7 @@ std::optional<std::string> scalar_text(const nlohmann::json& value) {
   return std::nullopt;
 }
 
-std::optional<std::string> render(const Template& t, const nlohmann::json& user, const Escape& escape) {
+std::optional<std::string> render(const Template& t, const UserView& user, const Escape& escape) {
   std::string out;
   for (const auto& piece : t.pieces) {
     if (!piece.path) {
@@ -53,7 +53,7 @@ std::optional<std::string> render(const Template& t, const nlohmann::json& user,
       continue;
     }
     std::optional<std::string> value;
-    for (const auto* v : scim::resolve(*piece.path, user)) {
+    for (const auto* v : user.resolve(*piece.path)) {
       if ((value = scalar_text(*v))) break;
     }
     if (!value) return std::nullopt;

@@ -12,14 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scim/filter.h"
+#include "mapping/user_view.h"
 
 namespace idb::mapping {
 
 struct Template {
   struct Piece {
     std::string literal;                        // used when path is empty
-    std::optional<scim::AttributePath> path;
+    std::optional<Path> path;
   };
   std::vector<Piece> pieces;
 };
@@ -38,6 +38,6 @@ std::variant<Template, TemplateError> parse_template(std::string_view text);
 std::optional<std::string> scalar_text(const nlohmann::json& value);
 
 using Escape = std::function<std::string(std::string_view)>;
-std::optional<std::string> render(const Template& t, const nlohmann::json& user, const Escape& escape = nullptr);
+std::optional<std::string> render(const Template& t, const UserView& user, const Escape& escape = nullptr);
 
 }  // namespace idb::mapping

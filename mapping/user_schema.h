@@ -1,7 +1,8 @@
 #pragma once
-// Which attribute paths a canonical SCIM user can have: RFC 7643 §4.1 (core
-// User) and §4.3 (enterprise extension). Lets the loader reject `name.givnName`
-// before any user arrives. Other extension URNs are the deployment's own and are
+// Which attribute paths a canonical SCIM user can have, as scim/schema.h
+// describes the User resource (RFC 7643 §4.1, the enterprise extension §4.3 and
+// the common id/externalId/meta). Lets the loader reject `name.givnName` before
+// any user arrives. Other extension URNs are the deployment's own and are
 // accepted as written.
 #include <optional>
 #include <string>
@@ -11,6 +12,8 @@
 namespace idb::mapping {
 
 // An error message when `path` names an attribute the User schemas do not have.
-std::optional<std::string> check_user_path(const scim::AttributePath& path);
+// A known path is respelled as the schema spells it: stored users carry those
+// spellings, so evaluating it finds each member by exact name.
+std::optional<std::string> canonicalize_user_path(scim::AttributePath& path);
 
 }  // namespace idb::mapping

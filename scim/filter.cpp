@@ -376,6 +376,9 @@ bool matches_comparison(const Comparison& c, const nlohmann::json& resource) {
 template <typename Json>
 Json* member_of(Json& object, std::string_view name) {
   if (!object.is_object()) return nullptr;
+  // Stored resources are normalized to the schema's spellings, so the exact name
+  // usually hits in O(log n); the scan serves other spellings.
+  if (auto it = object.find(name); it != object.end()) return &it.value();
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (iequals(it.key(), name)) return &it.value();
   }
@@ -433,9 +436,13 @@ std::variant<Filter, ParseError> parse_filter(std::string_view text, const Filte
 std::vector<const nlohmann::json*> resolve(const AttributePath& path, const nlohmann::json& resource) {
   std::vector<const nlohmann::json*> out;
   const nlohmann::json* scope = path.schema.empty() ? &resource : member(resource, path.schema);
-  if (!scope) return out;
-  if (const auto* node = member(*scope, path.names.front()); node && !node->is_null()) collect(*node, path, out);
+  resolve_below(path, scope ? member(*scope, path.names.front()) : nullptr, out);
   return out;
+}
+
+void resolve_below(const AttributePath& path, const nlohmann::json* attribute, std::vector<const nlohmann::json*>& out) {
+  out.clear();
+  if (attribute && !attribute->is_null()) collect(*attribute, path, out);
 }
 
 bool matches(const Filter& filter, const nlohmann::json& resource) {

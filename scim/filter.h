@@ -59,6 +59,10 @@ std::variant<Filter, ParseError> parse_filter(std::string_view text, const Filte
 // Every value the path reaches in `resource`, in document order. Attribute
 // names match case-insensitively, as RFC 7643 §2.1 requires.
 std::vector<const nlohmann::json*> resolve(const AttributePath& path, const nlohmann::json& resource);
+// The same into `out`, given the member of the resource that names path.names[0]
+// (null when absent): for callers that look attributes up once for many paths
+// and reuse one buffer.
+void resolve_below(const AttributePath& path, const nlohmann::json* attribute, std::vector<const nlohmann::json*>& out);
 
 bool matches(const Filter& filter, const nlohmann::json& resource);
 

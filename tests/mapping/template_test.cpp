@@ -10,7 +10,12 @@ namespace {
 std::optional<std::string> run(const std::string& text, const json& user, const Escape& escape = nullptr) {
   auto t = parse_template(text);
   EXPECT_TRUE(std::holds_alternative<Template>(t)) << text;
-  return render(std::get<Template>(t), user, escape);
+  auto& parsed = std::get<Template>(t);
+  AttributeSlots slots;
+  for (auto& piece : parsed.pieces) {
+    if (piece.path) piece.path->slot = slots.add(piece.path->path);
+  }
+  return render(parsed, UserView(slots, user), escape);
 }
 
 TEST(Template, RendersWhenEveryPartHasAValue) {
