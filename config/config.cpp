@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <concepts>
 #include <cstdlib>
 #include <map>
@@ -66,6 +67,7 @@ struct Walker {
   std::vector<diag::Diagnostic> errors;
   std::map<std::string, diag::Location> target_names;
   std::map<std::string, diag::Location> scim_urns{};  // lower-cased
+  std::map<std::string, diag::Location> source_names{};
 
   diag::Location at(const YAML::Mark& mark) const { return {file, mark.line + 1, mark.column + 1}; }
   diag::Location at(const YAML::Node& node) const { return at(node.Mark()); }
@@ -146,6 +148,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Secret& ou
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& out);
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimAttribute& out);
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimExtension& out);
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimSource& out);
 
 template <class T>
 bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::vector<T>& out) {
@@ -613,9 +616,85 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
   return w.errors.size() == errors_before;
 }
 
+// scheme://host[:port] followed by the SCIM base path, if any.
+Message scim_url(std::string_view key, const std::string& value) {
+  const auto sep = value.find("://");
+  const auto slash = sep == std::string::npos ? std::string::npos : value.find('/', sep + 3);
+  if (base_url(key, value.substr(0, slash)) || value.find_first_of("?# ") != std::string::npos) {
+    return quote(key) + " must be https://HOST[:PORT]/PATH (http:// only for local servers)";
+  }
+  return std::nullopt;
+}
+
+// "90", "90s", "15m", "2h": a duration in seconds.
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, std::chrono::seconds& out) {
+  std::string text = node.IsScalar() ? node.Scalar() : "";
+  int64_t unit = 1;
+  if (!text.empty() && std::string_view("smh").find(text.back()) != std::string_view::npos) {
+    unit = text.back() == 's' ? 1 : text.back() == 'm' ? 60 : 3600;
+    text.pop_back();
+  }
+  int64_t n = 0;
+  auto [end, problem] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || problem != std::errc() || end != text.data() + text.size() || n <= 0 || n > (int64_t{1} << 32)) {
+    w.error(node, quote(key) + " must be a positive duration like 300, 90s, 15m or 2h");
+    return false;
+  }
+  out = std::chrono::seconds(n * unit);
+  return true;
+}
+
+bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimSource& out) {
+  if (!node.IsMap()) {
+    w.error(node, quote(key) + " must be a mapping");
+    return false;
+  }
+  const std::size_t errors_before = w.errors.size();
+  YAML::Node name = node["name"];
+  const std::string label = name && name.IsScalar() && !target_name("", name.Scalar()) ? "source " + quote(name.Scalar())
+                                                                                       : quote(key);
+  Section s(w, node, label, {"name", "type", "base_url", "auth", "interval", "page_size", "incremental",
+                             "deletion_guard", "tls", "timeout_ms"});
+  if (auto at = s.field("name", out.name, Need::required, target_name)) {
+    if (auto [first, fresh] = w.source_names.emplace(out.name, *at); !fresh) {
+      w.error(*at, "duplicate source name " + quote(out.name) + " (first at line " + std::to_string(first->second.line) + ")");
+    }
+  }
+  s.field("type", out.type, Need::required, one_of({"scim"}));
+  s.field("base_url", out.base_url, Need::required, scim_url);
+  if (auto auth = s.section("auth", Need::required, {"bearer", "oauth2"})) {
+    auth->field("bearer", out.bearer);
+    if (auto oauth2 = auth->section("oauth2", Need::optional, {"token_url", "client_id", "client_secret", "scope"})) {
+      oauth2->field("token_url", out.oauth2.token_url, Need::required, scim_url);
+      oauth2->field("client_id", out.oauth2.client_id, Need::required, not_empty);
+      oauth2->field("client_secret", out.oauth2.client_secret, Need::required);
+      oauth2->field("scope", out.oauth2.scope);
+    }
+    // Judged on what is written, so a bad value is not also reported as missing.
+    const YAML::Node written = node["auth"];
+    if (static_cast<bool>(written["bearer"]) == static_cast<bool>(written["oauth2"])) {
+      w.error(written, "'auth' of " + label + " needs exactly one of 'bearer' and 'oauth2'");
+    }
+  }
+  std::chrono::seconds interval{out.interval_s};
+  if (s.field("interval", interval)) out.interval_s = interval.count();
+  s.field("page_size", out.page_size, Need::optional, positive);
+  s.field("incremental", out.incremental, Need::optional, one_of({"auto", "always", "never"}));
+  if (auto guard = s.section("deletion_guard", Need::optional, {"max_count", "max_percent"})) {
+    guard->field("max_count", out.deletion_max_count, Need::optional, non_negative);
+    guard->field("max_percent", out.deletion_max_percent, Need::optional, [](std::string_view k, int v) -> Message {
+      if (v >= 0 && v <= 100) return std::nullopt;
+      return quote(k) + " must be between 0 and 100";
+    });
+  }
+  if (auto tls = s.section("tls", Need::optional, {"ca_file"})) tls->field("ca_file", out.ca_file, Need::optional, readable_file);
+  s.field("timeout_ms", out.timeout_ms, Need::optional, positive);
+  return w.errors.size() == errors_before;
+}
+
 Config read_config(Walker& w, const YAML::Node& root) {
   Config c;
-  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "full_sync", "targets"});
+  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "full_sync", "targets", "sources"});
   top.field("listen", c.listen, Need::optional, listen_address);
   top.field("state_dir", c.state_dir);
   if (auto log = top.section("log", Need::optional, {"level", "format"})) {
@@ -653,6 +732,7 @@ Config read_config(Walker& w, const YAML::Node& root) {
     full_sync->field("interval_s", c.full_sync_interval_s, Need::optional, non_negative);
   }
   top.field("targets", c.targets, Need::required, not_empty);
+  top.field("sources", c.sources);
   return c;
 }
 
@@ -722,6 +802,16 @@ std::string summarize(const Config& c) {
       << "full sync: "
       << (c.full_sync_interval_s ? "every " + std::to_string(c.full_sync_interval_s) + " s" : std::string("on demand only"))
       << "\n";
+  for (const ScimSource& s : c.sources) {
+    out << "source " << s.name << ": type " << s.type << ", " << s.base_url << ", every " << s.interval_s
+        << " s, page size " << s.page_size << ", incremental " << s.incremental << "\n"
+        << "  auth: "
+        << (s.uses_oauth2() ? "oauth2 " + s.oauth2.token_url + " client " + s.oauth2.client_id + ", secret " +
+                                  s.oauth2.client_secret.reference + " (set)"
+                            : "bearer " + s.bearer.reference + " (set)")
+        << "\n  deletion guard: at most " << s.deletion_max_count << " users or " << s.deletion_max_percent
+        << "% absent\n";
+  }
   auto http = [&](const HttpSettings& h) {
     out << "  base_url: " << h.base_url << "\n";
     if (!h.ca_file.empty()) out << "  ca_file: " << h.ca_file.string() << "\n";

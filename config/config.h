@@ -193,6 +193,30 @@ struct RetryPolicy {
   int max_attempts = 0;       // permanent failures go to dead letters at once; 0 = retry forever
 };
 
+// A SCIM 2.0 service provider idbridge polls for users (`sources:`).
+struct ScimSource {
+  std::string name;              // unique among sources; names its state and its log lines
+  std::string type = "scim";
+  std::string base_url;          // scheme://host[:port][/path], the SCIM base (…/scim/v2)
+  // Exactly one of: a static bearer token, or OAuth2 client credentials (RFC 6749 §4.4).
+  Secret bearer;
+  struct OAuth2 {
+    std::string token_url;
+    std::string client_id;
+    Secret client_secret;
+    std::string scope;           // optional
+  } oauth2;
+  bool uses_oauth2() const { return !oauth2.token_url.empty(); }
+  int64_t interval_s = 300;      // between the starts of two polls
+  int page_size = 100;           // resources per ListResponse page asked for
+  std::string incremental = "auto";  // auto (if the source filters) | always | never
+  // Over either limit, users absent from the source are not disabled and the run is held.
+  int deletion_max_count = 50;
+  int deletion_max_percent = 10;
+  std::filesystem::path ca_file{};
+  int timeout_ms = 10000;
+};
+
 struct Config {
   std::filesystem::path file;          // the file it was loaded from
   std::string listen = "127.0.0.1:8080";
@@ -214,6 +238,7 @@ struct Config {
   // on a target side are found without a SCIM change; 0 leaves it to `sync --once`.
   int64_t full_sync_interval_s = 0;
   std::vector<Target> targets;         // at least one
+  std::vector<ScimSource> sources;     // polled SCIM sources; may be none
 };
 
 // Looks up an environment variable; injected so tests need not touch the real environment.
