@@ -2,6 +2,7 @@
 // A SCIM resource checked against its schema: what a client sends (POST, PUT,
 // or the result of a PATCH) normalised to the stored form, and the
 // server-owned parts (id, meta). Pure: ids and clocks come in as arguments.
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -32,6 +33,12 @@ struct ServerFields {
 // Adds the server-owned attributes to a normalised resource of `type`.
 nlohmann::json with_server_fields(nlohmann::json resource, const ServerFields& fields,
                                   const ResourceType& type = user_type());
+
+// A new resource id: a random (version 4) UUID.
+std::string new_id();
+
+// meta.created / meta.lastModified: "2026-11-22T13:44:12.345Z".
+std::string rfc3339(std::chrono::system_clock::time_point t);
 
 // W/"<version>": the ETag of meta.version.
 std::string etag(int64_t version);

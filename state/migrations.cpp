@@ -115,6 +115,22 @@ CREATE TABLE guard_holds (
   approved_ms INTEGER                   -- set by `idbridge approve`: the next drain applies the batch
 );
 )sql"},
+    // The SCIM poller: per source, the watermark to resume from and which of
+    // our users it delivered. user_id has no foreign key: the link is written
+    // just before the user (see Store::link_polled_user).
+    Migration{4, R"sql(
+CREATE TABLE poll_sources (
+  source     TEXT PRIMARY KEY,
+  watermark  TEXT,  -- the newest meta.lastModified applied, as the source wrote it
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE poll_users (
+  source    TEXT NOT NULL,
+  remote_id TEXT NOT NULL,  -- the source's id of the user
+  user_id   TEXT NOT NULL,  -- ours
+  PRIMARY KEY (source, remote_id)
+);
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

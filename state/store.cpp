@@ -504,6 +504,45 @@ std::optional<std::string> Store::user_at_key(const std::string& target, const s
   return query.text(0);
 }
 
+std::optional<std::string> Store::poll_watermark(const std::string& source) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT watermark FROM poll_sources WHERE source = ?1");
+  if (!query.bind(source).step()) return std::nullopt;
+  return query.optional_text(0);
+}
+
+void Store::set_poll_watermark(const std::string& source, const std::string& watermark, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Statement(db_,
+            "INSERT INTO poll_sources (source, watermark, updated_ms) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT (source) DO UPDATE SET watermark = excluded.watermark, updated_ms = excluded.updated_ms")
+      .bind(source, watermark, now_ms)
+      .run();
+}
+
+std::unordered_map<std::string, std::string> Store::polled_users(const std::string& source) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT remote_id, user_id FROM poll_users WHERE source = ?1");
+  query.bind(source);
+  std::unordered_map<std::string, std::string> out;
+  while (query.step()) out.emplace(query.text(0), query.text(1));
+  return out;
+}
+
+void Store::link_polled_user(const std::string& source, const std::string& remote_id, const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  Statement(db_,
+            "INSERT INTO poll_users (source, remote_id, user_id) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT (source, remote_id) DO UPDATE SET user_id = excluded.user_id")
+      .bind(source, remote_id, user_id)
+      .run();
+}
+
+void Store::unlink_polled_user(const std::string& source, const std::string& remote_id) {
+  std::lock_guard lock(mu_);
+  Statement(db_, "DELETE FROM poll_users WHERE source = ?1 AND remote_id = ?2").bind(source, remote_id).run();
+}
+
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
   Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");

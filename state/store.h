@@ -163,6 +163,17 @@ class Store {
   void dead_letter(const OutboxEntry& entry, const std::string& error, int64_t now_ms);
   std::vector<DeadLetter> dead_letters(const std::string& target);
 
+  // --- polled SCIM sources: where the last poll got to, and which of our
+  // users each source delivered (by the source's id), to notice absences.
+  std::optional<std::string> poll_watermark(const std::string& source);
+  void set_poll_watermark(const std::string& source, const std::string& watermark, int64_t now_ms);
+  // The source's id -> our user id, for every user the source delivered and has not deleted.
+  std::unordered_map<std::string, std::string> polled_users(const std::string& source);
+  // Recorded before the user is written, so a crash between the two leaves a
+  // link to an id not yet used rather than a user no source owns.
+  void link_polled_user(const std::string& source, const std::string& remote_id, const std::string& user_id);
+  void unlink_polled_user(const std::string& source, const std::string& remote_id);
+
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
   // Every baseline of `target` by user id: one query instead of one per user for a full plan.
   std::unordered_map<std::string, Baseline> baselines(const std::string& target);
