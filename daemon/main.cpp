@@ -52,16 +52,18 @@ const std::map<std::string, Command>& commands() {
        {R"(usage: idbridge serve --config FILE [--listen HOST:PORT] [--state-dir DIR]
                      [--log-format text|json] [--log-level LEVEL]
 
-Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz and /readyz) and
-applies every accepted change to the configured targets. Stops on SIGINT/SIGTERM.
+Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz and /readyz), polls
+the configured SCIM sources on their intervals, and applies every accepted
+change to the configured targets. Stops on SIGINT/SIGTERM.
 )",
         {"--config", "--listen", "--state-dir", "--log-format", "--log-level"},
         {}}},
       {"sync",
        {R"(usage: idbridge sync --once --config FILE [--state-dir DIR] [--log-format text|json] [--log-level LEVEL]
 
-Enqueues every user in the state for every target, applies what differs, and
-exits: 0 when every target is in line, 1 when changes are still waiting.
+Polls every configured SCIM source once, enqueues every user in the state for
+every target, applies what differs, and exits: 0 when every target is in line,
+1 when changes are still waiting or a source could not be polled.
 )",
         {"--config", "--state-dir", "--log-format", "--log-level"},
         {"--once"}}},
@@ -305,6 +307,7 @@ int run(const std::string& name, const Args& args) {
   std::vector<std::string> secrets;
   for (const auto& t : config->scim_tokens) secrets.push_back(t.value);
   for (const auto& t : config->targets) secrets.push_back(t.ldap.bind_password.value);
+  for (const auto& s : config->sources) secrets.push_back(s.uses_oauth2() ? s.oauth2.client_secret.value : s.bearer.value);
   try {
     idb::logging::setup(config->log_level, idb::logging::parse_format(config->log_format), std::move(secrets));
   } catch (const std::invalid_argument& e) {

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/metrics.h"
+#include "daemon/poll.h"
 #include "daemon/runtime.h"
 #include "daemon/systemd_notify.h"
 #include "daemon/version.h"
@@ -221,6 +222,7 @@ int serve(const config::Config& config) {
   settings.extensions = scim::custom_extensions(config.scim_extensions);
   settings.targets = runtime->target_names;
   scim::Service scim(*runtime->store, settings, [&drains] { drains.kick(); });
+  PollScheduler polls(io, config, *runtime->store, runtime->target_names, [&drains] { drains.kick(); });
   scim.mount(http);
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   http.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
@@ -272,11 +274,13 @@ int serve(const config::Config& config) {
   spdlog::info("idbridge serving SCIM at {}://{}{}, state in {}, {} target(s)", tls.enabled() ? "https" : "http", config.listen, scim::kBasePath,
                config.state_dir.string(), runtime->target_names.size());
   drains.kick();  // whatever was left in the outbox by the last run
+  polls.start();
   // The socket is bound and listening, so a client systemd lets through now is answered.
   systemd.notify("READY=1\nSTATUS=serving SCIM at " + config.listen);
   io.run();
 
   http_thread.join();
+  polls.shutdown();
   drains.shutdown();
   spdlog::info("stopped; {} change(s) still waiting in the outbox", waiting(*runtime));
   return 0;
@@ -285,12 +289,13 @@ int serve(const config::Config& config) {
 int sync_once(const config::Config& config) {
   auto runtime = runtime_or_report(config);
   if (!runtime) return 2;
+  const bool polled = poll_sources_once(config, *runtime->store, runtime->target_names);
   runtime->store->enqueue_all(runtime->target_names, now_ms());
   const auto summary = runtime->worker->drain_due();
   const int64_t left = waiting(*runtime);
-  spdlog::info("sync: {} in line, {} waiting (for a retry or held by a guard), {} dead-lettered, {} to review",
-               summary.applied, left, summary.dead, summary.review);
-  return left == 0 && summary.dead == 0 ? 0 : 1;
+  spdlog::info("sync: {} in line, {} waiting (for a retry or held by a guard), {} dead-lettered, {} to review{}",
+               summary.applied, left, summary.dead, summary.review, polled ? "" : "; a source could not be polled");
+  return polled && left == 0 && summary.dead == 0 ? 0 : 1;
 }
 
 }  // namespace idb::daemon

@@ -16,7 +16,7 @@
 #include "state/store.h"
 #include "tests/cloud/harness.h"
 #include "tests/cloud/servers/loopback.h"
-#include "tests/support/process.h"
+#include "tests/poller/ref_server.h"
 
 namespace idb::scim {
 namespace {
@@ -28,64 +28,8 @@ using ::testing::Not;
 using test::cloud::Fault;
 using test::cloud::Loopback;
 
-constexpr const char* kToken = "ref-server-s3cret-token";
-
-// The reference server as a child process; users are changed through its own SCIM API.
-class RefServer {
- public:
-  RefServer(const fs::path& dir, int seed_users) : log_(dir / "ref-server.log"), requests_(dir / "ref-requests.log") {
-    port_ = test::free_port();
-    process_ = std::make_unique<test::Process>(
-        std::vector<std::string>{IDB_NODE, IDB_REF_SERVER, "--port", std::to_string(port_), "--token", kToken,
-                                 "--seed-users", std::to_string(seed_users), "--log", requests_.string()},
-        std::map<std::string, std::string>{}, log_);
-    for (int i = 0; i < 300 && test::read_file(log_).find("READY") == std::string::npos; ++i) {
-      if (!process_->running()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (test::read_file(log_).find("READY") == std::string::npos) {
-      throw std::runtime_error("the reference SCIM server did not start: " + test::read_file(log_));
-    }
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    client_->set_bearer_token_auth(kToken);
-  }
-  ~RefServer() { process_->stop(SIGTERM); }
-
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/scim/v2"; }
-  // Every request the server answered, one JSON object a line.
-  std::string requests() const { return test::read_file(requests_); }
-
-  json users() {
-    auto res = client_->Get("/scim/v2/Users?count=1000");
-    return res && res->status == 200 ? json::parse(res->body)["Resources"] : json::array();
-  }
-  std::string create(const std::string& user_name) {
-    const json body = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
-                       {"userName", user_name},
-                       {"active", true},
-                       {"name", {{"givenName", "New"}, {"familyName", user_name}}}};
-    auto res = client_->Post("/scim/v2/Users", body.dump(), "application/scim+json");
-    if (!res || res->status != 201) throw std::runtime_error("create failed: " + (res ? res->body : "no response"));
-    return json::parse(res->body)["id"];
-  }
-  void set_display_name(const std::string& id, const std::string& name) {
-    const json body = {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
-                       {"Operations", {{{"op", "replace"}, {"path", "displayName"}, {"value", name}}}}};
-    auto res = client_->Patch("/scim/v2/Users/" + id, body.dump(), "application/scim+json");
-    if (!res || res->status != 200) throw std::runtime_error("patch failed: " + (res ? res->body : "no response"));
-  }
-  void remove(const std::string& id) {
-    auto res = client_->Delete("/scim/v2/Users/" + id);
-    if (!res || res->status != 204) throw std::runtime_error("delete failed: " + (res ? res->body : "no response"));
-  }
-
- private:
-  fs::path log_, requests_;
-  int port_ = 0;
-  std::unique_ptr<test::Process> process_;
-  std::unique_ptr<httplib::Client> client_;
-};
+using test::RefServer;
+constexpr const char* kToken = test::RefServer::kToken;
 
 class PollerRef : public ::testing::Test {
  protected:
@@ -146,7 +90,7 @@ TEST_F(PollerRef, a_first_poll_loads_every_user_like_a_push_would) {
   EXPECT_EQ(store_->polled_users("hr").size(), 5u);
   EXPECT_TRUE(store_->poll_watermark("hr"));
   // Paged: 5 users at 2 a page.
-  EXPECT_THAT(ref_->requests(), HasSubstr("startIndex=5&count=2"));
+  EXPECT_TRUE(ref_->logged("startIndex=5&count=2")) << ref_->requests();
 }
 
 TEST_F(PollerRef, later_polls_ask_only_for_what_changed_since_the_watermark) {
@@ -169,7 +113,8 @@ TEST_F(PollerRef, later_polls_ask_only_for_what_changed_since_the_watermark) {
   EXPECT_EQ(ours("seed.user2@example.com")->version, 2);
   ASSERT_TRUE(ours("new.hire@example.com"));
   EXPECT_NE(store_->poll_watermark("hr"), watermark);
-  EXPECT_THAT(ref_->requests(), HasSubstr(connectors::signing::uri_encode("meta.lastModified gt \"" + *watermark + "\"")));
+  EXPECT_TRUE(ref_->logged(connectors::signing::uri_encode("meta.lastModified gt \"" + *watermark + "\"")))
+      << ref_->requests();
 
   // Nothing changed: nothing fetched, nothing written.
   const auto quiet = p->poll_once();
@@ -227,7 +172,8 @@ TEST_F(PollerRef, a_full_listing_source_finds_changes_and_deletions_too) {
   auto p = poller(s);
   ASSERT_FALSE(p->poll_once().failure);
   ref_->set_display_name(ref_->users()[0]["id"], "Full Listing");
-  ref_->remove(ref_->users()[1]["id"]);
+  const std::string leaver = ref_->users()[1]["id"];
+  ref_->remove(leaver);
   const auto summary = p->poll_once();
   EXPECT_FALSE(summary.failure);
   EXPECT_FALSE(summary.incremental);
@@ -236,6 +182,8 @@ TEST_F(PollerRef, a_full_listing_source_finds_changes_and_deletions_too) {
   EXPECT_EQ(summary.unchanged, 1);
   EXPECT_EQ(summary.deleted, 1);
   EXPECT_EQ(ours("seed.user1@example.com")->resource["displayName"], "Full Listing");
+  // Its last request confirmed the absence; none before asked with a filter.
+  ASSERT_TRUE(ref_->logged("/scim/v2/Users/" + leaver + "?attributes=id"));
   EXPECT_THAT(ref_->requests(), Not(HasSubstr("filter=")));
 }
 

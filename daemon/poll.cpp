@@ -1,0 +1,77 @@
+#include "daemon/poll.h"
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace idb::daemon {
+namespace asio = boost::asio;
+
+namespace {
+
+// A poll whose store failed under it is logged and counts as failed; the next one may fare better.
+scim::PollSummary poll_logged(scim::Poller& poller, const std::atomic<bool>* stop) {
+  try {
+    return poller.poll_once(stop);
+  } catch (const state::StoreError& e) {
+    spdlog::error("source {}: state store failed: {}", poller.name(), e.what());
+    scim::PollSummary failed;
+    failed.failure = connectors::Failure{connectors::FailureKind::retry, "state", e.what()};
+    return failed;
+  }
+}
+
+}  // namespace
+
+PollScheduler::PollScheduler(asio::io_context& io, const config::Config& config, state::Store& store,
+                             const std::vector<std::string>& targets, std::function<void()> on_change)
+    : io_(io), on_change_(std::move(on_change)) {
+  for (const auto& source : config.sources) {
+    sources_.push_back(std::make_unique<Source>(
+        Source{std::make_unique<scim::Poller>(source, store, targets), asio::system_timer(io)}));
+  }
+}
+
+PollScheduler::~PollScheduler() { shutdown(); }
+
+void PollScheduler::start() {
+  for (auto& source : sources_) asio::post(io_, [this, s = source.get()] { run(*s); });
+}
+
+void PollScheduler::shutdown() {
+  stopping_ = true;
+  for (auto& source : sources_) source->timer.cancel();
+  pool_.join();
+}
+
+void PollScheduler::run(Source& source) {
+  if (stopping_) return;
+  const auto started = std::chrono::system_clock::now();
+  asio::post(pool_, [this, &source, started] {
+    const auto summary = poll_logged(*source.poller, &stopping_);
+    asio::post(io_, [this, &source, started, summary] {
+      if (summary.changed()) on_change_();
+      if (stopping_) return;
+      auto next = started + source.poller->interval();
+      if (summary.retry_after_ms) {
+        next = std::max(next, std::chrono::system_clock::now() + std::chrono::milliseconds(*summary.retry_after_ms));
+      }
+      source.timer.expires_at(next);
+      source.timer.async_wait([this, &source](const boost::system::error_code& ec) {
+        if (!ec) run(source);
+      });
+    });
+  });
+}
+
+bool poll_sources_once(const config::Config& config, state::Store& store, const std::vector<std::string>& targets) {
+  bool ok = true;
+  for (const auto& source : config.sources) {
+    scim::Poller poller(source, store, targets);
+    ok = !poll_logged(poller, nullptr).failure && ok;
+  }
+  return ok;
+}
+
+}  // namespace idb::daemon
