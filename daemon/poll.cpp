@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "scim/custom_schema.h"
+
 namespace idb::daemon {
 namespace asio = boost::asio;
 
@@ -26,10 +28,10 @@ scim::PollSummary poll_logged(scim::Poller& poller, const std::atomic<bool>* sto
 
 PollScheduler::PollScheduler(asio::io_context& io, const config::Config& config, state::Store& store,
                              const std::vector<std::string>& targets, std::function<void()> on_change)
-    : io_(io), on_change_(std::move(on_change)) {
+    : io_(io), on_change_(std::move(on_change)), catalog_(scim::custom_extensions(config.scim_extensions)) {
   for (const auto& source : config.sources) {
     sources_.push_back(std::make_unique<Source>(
-        Source{std::make_unique<scim::Poller>(source, store, targets), asio::system_timer(io)}));
+        Source{std::make_unique<scim::Poller>(source, store, targets, catalog_), asio::system_timer(io)}));
   }
 }
 
@@ -67,8 +69,9 @@ void PollScheduler::run(Source& source) {
 
 bool poll_sources_once(const config::Config& config, state::Store& store, const std::vector<std::string>& targets) {
   bool ok = true;
+  const scim::Catalog catalog(scim::custom_extensions(config.scim_extensions));
   for (const auto& source : config.sources) {
-    scim::Poller poller(source, store, targets);
+    scim::Poller poller(source, store, targets, catalog);
     ok = !poll_logged(poller, nullptr).failure && ok;
   }
   return ok;

@@ -39,6 +39,7 @@ class PollScheduler {
 
   boost::asio::io_context& io_;
   std::function<void()> on_change_;
+  scim::Catalog catalog_;  // the config's custom extensions, as the SCIM endpoint has them
   std::vector<std::unique_ptr<Source>> sources_;
   boost::asio::thread_pool pool_{1};
   std::atomic<bool> stopping_ = false;

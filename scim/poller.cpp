@@ -57,8 +57,9 @@ struct Poller::Run {
   }
 };
 
-Poller::Poller(config::ScimSource source, state::Store& store, std::vector<std::string> targets, Clock clock)
-    : source_(std::move(source)), store_(store), clock_(std::move(clock)) {
+Poller::Poller(config::ScimSource source, state::Store& store, std::vector<std::string> targets, const Catalog& catalog,
+               Clock clock)
+    : source_(std::move(source)), store_(store), clock_(std::move(clock)), type_(catalog.users()) {
   const auto endpoint = poll::split_url(source_.base_url);
   base_path_ = endpoint.path;
   http::Options options;
@@ -76,7 +77,7 @@ Poller::Poller(config::ScimSource source, state::Store& store, std::vector<std::
                             source_.oauth2.scope},
         source_.ca_file.string(), source_.timeout_ms);
   }
-  users_ = user_collection(store_, std::move(targets));
+  users_ = user_collection(store_, type_, std::move(targets));
 }
 
 Poller::~Poller() = default;
@@ -156,7 +157,7 @@ void Poller::store(Run& run, const json& remote) {
     ++run.summary.rejected;
     spdlog::warn("source {}: user {} not stored, asked for again next poll: {}", source_.name, remote_id, why);
   };
-  auto normalized = normalize(user_type(), remote);
+  auto normalized = normalize(type_, remote);
   if (auto* err = std::get_if<Error>(&normalized)) return reject(err->detail);
   json& resource = std::get<json>(normalized);
 
@@ -166,7 +167,7 @@ void Poller::store(Run& run, const json& remote) {
   Stored s;
   state::WriteStatus status;
   if (existing) {
-    if (std::get<json>(normalize(user_type(), existing->resource)) == resource) {
+    if (std::get<json>(normalize(type_, existing->resource)) == resource) {
       ++run.summary.unchanged;
       outcome.stored = true;
       return;
@@ -174,8 +175,10 @@ void Poller::store(Run& run, const json& remote) {
     s.id = existing->id;
     s.version = existing->version + 1;
     const json& meta = existing->resource["meta"];
-    s.resource = with_server_fields(std::move(resource), {s.id, s.version, meta.value("created", rfc3339(now)),
-                                                          rfc3339(now), meta.value("location", std::string())});
+    s.resource = with_server_fields(std::move(resource),
+                                  {s.id, s.version, meta.value("created", rfc3339(now)), rfc3339(now),
+                                   meta.value("location", std::string())},
+                                  type_);
     status = users_->replace(s, epoch_ms(now));
   } else {
     // A link to an id no user has yet is one a crash left behind: use it. A
@@ -187,8 +190,9 @@ void Poller::store(Run& run, const json& remote) {
       store_.link_polled_user(source_.name, remote_id, s.id);
       run.known[remote_id] = s.id;
     }
-    s.resource = with_server_fields(std::move(resource), {s.id, s.version, rfc3339(now), rfc3339(now),
-                                                          std::string(kBasePath) + "/Users/" + s.id});
+    s.resource = with_server_fields(std::move(resource),
+                                  {s.id, s.version, rfc3339(now), rfc3339(now), std::string(kBasePath) + "/Users/" + s.id},
+                                  type_);
     status = users_->insert(s, epoch_ms(now));
   }
   if (status == state::WriteStatus::user_name_taken) {

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "connectors/http/client.h"
+#include "scim/schema.h"
 #include "state/store.h"
 
 namespace idb::scim {
@@ -46,9 +47,10 @@ class Poller {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-  // `targets`: every stored change is enqueued for each of these.
+  // `targets`: every stored change is enqueued for each of these. `catalog`
+  // (the endpoint's schemas, custom extensions included) must outlive it.
   Poller(config::ScimSource source, state::Store& store, std::vector<std::string> targets,
-         Clock clock = [] { return std::chrono::system_clock::now(); });
+         const Catalog& catalog = Catalog::builtin(), Clock clock = [] { return std::chrono::system_clock::now(); });
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
@@ -72,6 +74,7 @@ class Poller {
   config::ScimSource source_;
   state::Store& store_;
   Clock clock_;
+  const ResourceType& type_;
   std::string base_path_;
   std::unique_ptr<connectors::http::Client> client_;
   std::unique_ptr<oauth2::TokenCache> tokens_;

@@ -57,7 +57,7 @@ class PollerRef : public ::testing::Test {
     return s;
   }
   std::unique_ptr<Poller> poller(const config::ScimSource& s) {
-    return std::make_unique<Poller>(s, *store_, std::vector<std::string>{"ldap", "cloud"},
+    return std::make_unique<Poller>(s, *store_, std::vector<std::string>{"ldap", "cloud"}, Catalog::builtin(),
                                     [this] { return std::chrono::system_clock::now() + clock_offset_.load(); });
   }
 
