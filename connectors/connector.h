@@ -2,6 +2,7 @@
 // The one small interface every target sits behind (PowerDNS-backend style).
 // Expected failures are values, classified so the outbox knows what to do.
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <variant>
@@ -79,6 +80,12 @@ class Connector {
     (void)value, (void)attributes;
     return Failure{FailureKind::permanent, "unsupported", name() + " cannot search accounts by " + attribute};
   }
+  // Applies a batch: one Status per operation, in batch order. Operations on
+  // one account run in batch order, and once one fails the later ones on that
+  // account (its key, or the new key of a rename) are not applied and fail
+  // with its reason. This default applies them one at a time; a target that
+  // can keep many in flight (LDAP) does better.
+  virtual std::vector<Status> apply_all(std::span<const reconcile::Operation> ops);
 };
 
 }  // namespace idb::connectors

@@ -1,6 +1,7 @@
 #include "daemon/outbox_worker.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include <spdlog/spdlog.h>
@@ -34,20 +35,9 @@ DrainSummary OutboxWorker::drain_due() {
     }
     // Re-query after each batch: entries rescheduled into the future drop out,
     // so the loop ends even when every attempt fails.
-    for (auto due = store_.due(target.connector->name(), clock_(), kBatch); !due.empty();
-         due = store_.due(target.connector->name(), clock_(), kBatch)) {
-      for (const auto& entry : due) {
-        if (stopping_) return summary;
-        switch (process(target, entry)) {
-          case Outcome::applied: ++summary.applied; break;
-          case Outcome::retrying: ++summary.retrying; break;
-          case Outcome::dead: ++summary.dead; break;
-          case Outcome::review: ++summary.review; break;
-          case Outcome::stopped: ++summary.stopped; break;
-        }
-        if (is_stopped(target.connector->name())) break;
-      }
-      if (is_stopped(target.connector->name())) break;
+    for (auto due = store_.due(name, clock_(), kBatch); !due.empty() && !stopping_ && !is_stopped(name);
+         due = store_.due(name, clock_(), kBatch)) {
+      run_batch(target, due, summary);
     }
     // An approval releases one batch: the next one is guarded again.
     if (!stopping_ && store_.hold_of(name)) store_.release(name);
@@ -120,47 +110,94 @@ bool OutboxWorker::is_stopped(const std::string& target) const {
   return stopped_.count(target) > 0;
 }
 
-OutboxWorker::Outcome OutboxWorker::process(const TargetBinding& target, const state::OutboxEntry& entry) {
-  const auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
-  if (!user) {
-    spdlog::warn("{}: outbox entry for unknown user {} dropped", entry.target, entry.user_id);
-    store_.complete(entry, std::nullopt);
-    return Outcome::applied;
+void OutboxWorker::run_batch(const TargetBinding& target, const std::vector<state::OutboxEntry>& due,
+                             DrainSummary& summary) {
+  auto tally = [&summary](Outcome outcome) {
+    switch (outcome) {
+      case Outcome::applied: ++summary.applied; break;
+      case Outcome::retrying: ++summary.retrying; break;
+      case Outcome::dead: ++summary.dead; break;
+      case Outcome::review: ++summary.review; break;
+      case Outcome::stopped: ++summary.stopped; break;
+    }
+  };
+  // An entry with operations to apply: they are ops[first, first + count).
+  struct Planned {
+    const state::OutboxEntry& entry;
+    state::User user;
+    UserPlan plan;
+    std::size_t first, count;
+  };
+  std::vector<state::Applied> done;  // recorded together once the batch is through
+  std::vector<Planned> planned;
+  std::vector<reconcile::Operation> ops;
+  for (const auto& entry : due) {
+    auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
+    if (!user) {
+      spdlog::warn("{}: outbox entry for unknown user {} dropped", entry.target, entry.user_id);
+      done.push_back({entry, std::nullopt});
+      continue;
+    }
+    const auto baseline = store_.baseline(entry.target, entry.user_id);
+    auto result = plan_user(target, *user, baseline, nullptr, accepted_for(store_, entry.target, entry.user_id));
+    if (!result) {
+      tally(fail(entry, result.failure()));
+      if (is_stopped(entry.target)) break;
+      continue;
+    }
+    UserPlan& plan = result.value();
+    if (auto taken = taken_by_other(store_, entry.target, *user, baseline, plan)) {
+      tally(to_review(entry, *taken));
+      continue;
+    }
+    if (auto ambiguous = ambiguous_review(entry.target, *user, plan)) {
+      tally(to_review(entry, *ambiguous));
+      continue;
+    }
+    if (!plan.correlated_by.empty()) {
+      spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user->user_name,
+                   plan.observed->key, plan.correlated_by);
+    }
+    if (plan.kind == UserPlan::Kind::skip) {
+      store_.settle_reviews(entry.target, entry.user_id, {}, clock_());
+      done.push_back({entry, std::nullopt});
+      continue;
+    }
+    const std::size_t first = ops.size(), n = plan.operations.size();
+    std::copy(plan.operations.begin(), plan.operations.end(), std::back_inserter(ops));
+    planned.push_back({entry, std::move(*user), std::move(plan), first, n});
   }
-  const auto baseline = store_.baseline(entry.target, entry.user_id);
-  auto planned = plan_user(target, *user, baseline, nullptr, accepted_for(store_, entry.target, entry.user_id));
-  if (!planned) return fail(entry, planned.failure());
-  const UserPlan& plan = planned.value();
-  if (auto taken = taken_by_other(store_, entry.target, *user, baseline, plan)) return to_review(entry, *taken);
-  if (auto ambiguous = ambiguous_review(entry.target, *user, plan)) return to_review(entry, *ambiguous);
-  if (!plan.correlated_by.empty()) {
-    spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user->user_name,
-                 plan.observed->key, plan.correlated_by);
+
+  // A target that refused us as a whole gets nothing more: what was planned stays queued.
+  if (is_stopped(target.connector->name())) planned.clear(), ops.clear();
+  const auto statuses = target.connector->apply_all(ops);
+  for (const auto& [entry, user, plan, first, n] : planned) {
+    const auto begin = statuses.begin() + static_cast<std::ptrdiff_t>(first), end = begin + static_cast<std::ptrdiff_t>(n);
+    if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); }); failed != end) {
+      const connectors::Failure& failure = failed->failure();
+      if (failure.kind != connectors::FailureKind::conflict) {
+        tally(fail(entry, failure));
+      } else {
+        // Taken already: retrying cannot help, a person decides (`idbridge conflicts`).
+        const auto& op = ops[first + static_cast<std::size_t>(failed - begin)];
+        tally(to_review(entry, uniqueness_review(store_, entry.target, user, op, failure)));
+      }
+      continue;
+    }
+    if (plan.kind != UserPlan::Kind::noop) {
+      spdlog::info("{}: {} {} ({} operation{})", entry.target, to_string(plan.kind), plan.desired.key, n,
+                   n == 1 ? "" : "s");
+    }
+    const auto reviews = attribute_reviews(entry.target, entry.user_id, plan);
+    for (const auto& item : reviews) {
+      spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
+                   entry.target, item.key, item.attribute);
+    }
+    store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
+    done.push_back({entry, state::Baseline{plan.desired.key, plan.decision.next_baseline}});
   }
-  if (plan.kind == UserPlan::Kind::skip) {
-    store_.settle_reviews(entry.target, entry.user_id, {}, clock_());
-    store_.complete(entry, std::nullopt);
-    return Outcome::applied;
-  }
-  for (const auto& op : plan.operations) {
-    auto status = target.connector->apply(op);
-    if (status) continue;
-    if (status.failure().kind != connectors::FailureKind::conflict) return fail(entry, status.failure());
-    // Taken already: retrying cannot help, a person decides (`idbridge conflicts`).
-    return to_review(entry, uniqueness_review(store_, entry.target, *user, op, status.failure()));
-  }
-  if (plan.kind != UserPlan::Kind::noop) {
-    spdlog::info("{}: {} {} ({} operation{})", entry.target, to_string(plan.kind), plan.desired.key,
-                 plan.operations.size(), plan.operations.size() == 1 ? "" : "s");
-  }
-  const auto reviews = attribute_reviews(entry.target, entry.user_id, plan);
-  for (const auto& item : reviews) {
-    spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
-                 entry.target, item.key, item.attribute);
-  }
-  store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
-  store_.complete(entry, state::Baseline{plan.desired.key, plan.decision.next_baseline});
-  return Outcome::applied;
+  store_.complete_all(done);
+  summary.applied += static_cast<int>(done.size());
 }
 
 OutboxWorker::Outcome OutboxWorker::to_review(const state::OutboxEntry& entry, const state::ReviewItem& item) {

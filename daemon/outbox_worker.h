@@ -4,6 +4,12 @@
 // Working from the user's current state (not the change that enqueued it)
 // makes a replay after a crash harmless: it re-plans against what the target
 // holds and finds nothing left to do.
+//
+// Entries go in batches: every entry of a batch is planned, then all their
+// operations are handed to the connector at once (LDAP keeps many in flight),
+// then the results are recorded in one transaction. An entry is completed
+// only for the generation it was planned from, so a change arriving during
+// the batch stays due and is applied next.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -48,13 +54,14 @@ class OutboxWorker {
   // fixed configuration: retrying would only hammer the API with the same
   // refused credentials.
   std::map<std::string, std::string> stopped() const;
-  // Makes a running drain_due return after the entry it is working on
+  // Makes a running drain_due return after the batch it is working on
   // (thread-safe; for shutdown, the rest stays in the outbox).
   void stop() { stopping_ = true; }
 
  private:
   enum class Outcome { applied, retrying, dead, review, stopped };
-  Outcome process(const TargetBinding& target, const state::OutboxEntry& entry);
+  // Plans, applies and records one batch of due entries of `target`.
+  void run_batch(const TargetBinding& target, const std::vector<state::OutboxEntry>& due, DrainSummary& summary);
   // Whether the target's due batch may be applied now; holds it (store, log) when not.
   bool may_apply(const TargetBinding& target);
   Outcome fail(const state::OutboxEntry& entry, const connectors::Failure& failure);

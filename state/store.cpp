@@ -429,17 +429,23 @@ void Store::record_baseline(const std::string& target, const std::string& user_i
 }
 
 void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
+  complete_all({Applied{entry, baseline}});
+}
+
+void Store::complete_all(const std::vector<Applied>& applied) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  if (baseline) upsert_baseline(db_, entry.target, entry.user_id, *baseline);
-  Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
-      .bind(entry.target, entry.user_id, entry.generation)
-      .run();
-  // Still there: a newer change arrived while this one was applied. It stays
-  // due as enqueued, with a fresh count of attempts.
-  Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
-      .bind(entry.target, entry.user_id)
-      .run();
+  for (const auto& [entry, baseline] : applied) {
+    if (baseline) upsert_baseline(db_, entry.target, entry.user_id, *baseline);
+    Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+        .bind(entry.target, entry.user_id, entry.generation)
+        .run();
+    // Still there: a newer change arrived while this one was applied. It stays
+    // due as enqueued, with a fresh count of attempts.
+    Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
+        .bind(entry.target, entry.user_id)
+        .run();
+  }
   tx.commit();
 }
 

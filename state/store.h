@@ -75,6 +75,12 @@ struct Baseline {
   mapping::Attributes attributes;
 };
 
+// An outbox entry that was applied, with what was written (nullopt: nothing to remember).
+struct Applied {
+  OutboxEntry entry;
+  std::optional<Baseline> baseline;
+};
+
 struct DeadLetter {
   std::string target;
   std::string user_id;
@@ -156,6 +162,8 @@ class Store {
   // user was enqueued again meanwhile (generation moved on), in which case the
   // entry stays due so the newer change is applied too.
   void complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline);
+  // complete() for a whole batch in one transaction: one fsync, not one per entry.
+  void complete_all(const std::vector<Applied>& applied);
   // The attempt failed and will be retried at next_try_ms.
   void reschedule(const OutboxEntry& entry, int64_t next_try_ms, const std::string& error);
   // The attempt failed for good: move the entry to the dead letters (unless a

@@ -46,7 +46,8 @@ class LdapConnector final : public Connector {
   // on one entry run in batch order; after one fails, the later ones on that
   // entry are not sent and fail with its reason. `on_done` (optional) hears
   // of each as it finishes, one call at a time.
-  std::vector<Status> apply_all(std::span<const reconcile::Operation> ops, const OnDone& on_done = {});
+  std::vector<Status> apply_all(std::span<const reconcile::Operation> ops, const OnDone& on_done);
+  std::vector<Status> apply_all(std::span<const reconcile::Operation> ops) override { return apply_all(ops, {}); }
 
   // Every entry below `base` (subtree) matching `filter`, page by page, with
   // the listed attributes plus objectClass; `on_entry` sees each once.

@@ -3,6 +3,10 @@
 // and assertions that print the failure's code and message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -67,6 +71,32 @@ template <class T>
     return ::testing::AssertionFailure() << to_string(f.kind) << " " << f.code << ": " << f.message;
   }
   return ::testing::AssertionSuccess();
+}
+
+// The most requests slapd had started and not yet answered at once, per the
+// access log ("conn=C op=N ADD dn=..." ... "conn=C op=N RESULT ...").
+inline std::size_t most_outstanding(const std::string& log, const std::string& verb) {
+  std::regex start("conn=(\\d+) op=(\\d+) " + verb + " dn=");
+  std::regex result("conn=(\\d+) op=(\\d+) RESULT");
+  std::set<std::string> open;
+  std::size_t most = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, start)) {
+      open.insert(m[1].str() + "/" + m[2].str());
+      most = std::max(most, open.size());
+    } else if (std::regex_search(line, m, result)) {
+      open.erase(m[1].str() + "/" + m[2].str());
+    }
+  }
+  return most;
+}
+
+inline std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
 }
 
 }  // namespace idb::connectors::ldap::fixtures

@@ -22,32 +22,6 @@ using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
-// The most requests slapd had started and not yet answered at once, per the
-// access log ("conn=C op=N ADD dn=..." ... "conn=C op=N RESULT ...").
-std::size_t most_outstanding(const std::string& log, const std::string& verb) {
-  std::regex start("conn=(\\d+) op=(\\d+) " + verb + " dn=");
-  std::regex result("conn=(\\d+) op=(\\d+) RESULT");
-  std::set<std::string> open;
-  std::size_t most = 0;
-  std::istringstream lines(log);
-  for (std::string line; std::getline(lines, line);) {
-    std::smatch m;
-    if (std::regex_search(line, m, start)) {
-      open.insert(m[1].str() + "/" + m[2].str());
-      most = std::max(most, open.size());
-    } else if (std::regex_search(line, m, result)) {
-      open.erase(m[1].str() + "/" + m[2].str());
-    }
-  }
-  return most;
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 class ldap_pipeline : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { slapd_ = test::Slapd::start({.access_log = true}); }
@@ -164,7 +138,7 @@ TEST_F(ldap_pipeline, classifies_each_failure_and_holds_back_later_operations_on
   EXPECT_TRUE(failed(results[5], FailureKind::permanent, "ldap:34 invalidDNSyntax"));
   EXPECT_TRUE(succeeded(results[6]));
   EXPECT_EQ(entry(person_dn("good", parent))["description"], Values{"after"});
-  EXPECT_EQ(count(slapd_->log(), "MOD dn=\"" + person_dn("broken", parent) + "\""), 0u) << "held back, never sent";
+  EXPECT_EQ(occurrences(slapd_->log(), "MOD dn=\"" + person_dn("broken", parent) + "\""), 0u) << "held back, never sent";
 }
 
 TEST_F(ldap_pipeline, a_create_below_a_missing_ou_makes_the_ou_once) {
@@ -203,7 +177,7 @@ TEST_F(ldap_pipeline, read_all_pages_through_a_subtree_with_only_the_asked_attri
   });
   ASSERT_TRUE(succeeded(status));
   EXPECT_EQ(seen.size(), 100u);
-  EXPECT_GE(count(slapd_->log(), "SRCH base=\"" + parent + "\""), 100u / 7) << "one search request per page";
+  EXPECT_GE(occurrences(slapd_->log(), "SRCH base=\"" + parent + "\""), 100u / 7) << "one search request per page";
 }
 
 TEST_F(ldap_pipeline, read_all_of_a_missing_base_is_a_conflict) {
@@ -306,7 +280,7 @@ TEST_F(ldap_pipeline, a_server_restart_mid_batch_converges_without_applying_anyt
   std::regex mod_dn("conn=(\\d+) op=(\\d+) MOD dn=\"uid=c\\d+," + std::regex_replace(parent, std::regex("[=,]"), "\\$&") + "\"");
   std::size_t mods = std::distance(std::sregex_iterator(log.begin(), log.end(), mod_dn), std::sregex_iterator());
   EXPECT_GE(mods, static_cast<std::size_t>(n));
-  EXPECT_EQ(count(log, "RESULT tag=103 err=20"), 0u) << "no value was added twice";
+  EXPECT_EQ(occurrences(log, "RESULT tag=103 err=20"), 0u) << "no value was added twice";
 }
 
 }  // namespace

@@ -1,0 +1,205 @@
+// The daemon's outbox worker against a real slapd: due entries go to the
+// connector in pipelined batches, and the outbox's guarantees hold around
+// them (a change arriving mid-batch is applied next; a server lost mid-batch
+// converges on retry with nothing applied twice).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "connectors/ldap/ldap_connector.h"
+#include "daemon/outbox_worker.h"
+#include "tests/ldap/ldap_test_support.h"
+#include "tests/support/slapd.h"
+
+namespace idb::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using connectors::ldap::Completion;
+using connectors::ldap::LdapConnector;
+using connectors::ldap::fixtures::most_outstanding;
+using connectors::ldap::fixtures::occurrences;
+
+constexpr const char* kTarget = "ldap";
+
+// Adds of user entries (uid=...) that slapd refused as already existing.
+std::size_t refused_user_adds(const std::string& log) {
+  const std::regex add("conn=(\\d+) op=(\\d+) ADD dn=\"uid=");
+  const std::regex refused("conn=(\\d+) op=(\\d+) RESULT tag=105 err=68");
+  std::set<std::string> adds;
+  std::size_t n = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, add)) adds.insert(m[1].str() + "/" + m[2].str());
+    if (std::regex_search(line, m, refused)) n += adds.count(m[1].str() + "/" + m[2].str());
+  }
+  return n;
+}
+
+std::string people(const test::Slapd& slapd) { return "ou=people," + slapd.base_dn(); }
+
+// The LDAP connector with a hook on each finished operation of a batch: the
+// place to make things happen in the middle of one.
+class Hooked final : public connectors::Connector {
+ public:
+  explicit Hooked(LdapConnector& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  connectors::Result<std::optional<connectors::Observed>> read(const std::string& key,
+                                                               const std::vector<std::string>& attributes) override {
+    return inner_.read(key, attributes);
+  }
+  connectors::Status apply(const reconcile::Operation& op) override { return inner_.apply(op); }
+  std::vector<connectors::Status> apply_all(std::span<const reconcile::Operation> ops) override {
+    ++batches;
+    return inner_.apply_all(ops, on_done);
+  }
+  connectors::ldap::OnDone on_done;
+  int batches = 0;
+
+ private:
+  LdapConnector& inner_;
+};
+
+class outbox_worker : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    slapd_ = test::Slapd::start({.access_log = true});
+    dir_ = fs::temp_directory_path() /
+           ("idb-outbox-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    store_ = state::Store::open(dir_);
+    const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+                             "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+                             "      sn: [name.familyName, userName]\n      cn: userName\n      title: title\n";
+    auto loaded = mapping::parse(yaml, "test.yaml",
+                                 {{kTarget, "ldap", [](std::string_view v) { return connectors::ldap::escape_value(v); }}});
+    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+    mapping_ = loaded.targets.at(kTarget);
+    auto settings = test::settings_for(*slapd_);
+    settings.tuning.window = 16;
+    settings.tuning.reconnect_attempts = 60;
+    settings.tuning.backoff_initial_ms = 50;
+    settings.tuning.backoff_max_ms = 200;
+    ldap_.emplace(kTarget, settings);
+    hooked_.emplace(*ldap_);
+  }
+  void TearDown() override {
+    slapd_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  OutboxWorker worker() {
+    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_)};
+    return OutboxWorker(*store_, {binding}, config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
+  }
+
+  static state::User user(int i, const std::string& title) {
+    state::User u;
+    u.id = "id-" + std::to_string(i);
+    u.user_name = "user" + std::to_string(i);
+    u.version = 1;
+    u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
+                  {"id", u.id},
+                  {"userName", u.user_name},
+                  {"title", title},
+                  {"active", true}};
+    return u;
+  }
+
+  void insert(int n, const std::string& title = "Engineer") {
+    for (int i = 0; i < n; ++i) ASSERT_EQ(store_->insert_user(user(i, title), {kTarget}, now_), state::WriteStatus::ok);
+  }
+
+  std::vector<test::Entry> users() { return test::ldap_search(*slapd_, people(*slapd_), "(objectClass=inetOrgPerson)"); }
+
+  std::unique_ptr<test::Slapd> slapd_;
+  fs::path dir_;
+  std::unique_ptr<state::Store> store_;
+  std::optional<mapping::TargetMapping> mapping_;
+  std::optional<LdapConnector> ldap_;
+  std::optional<Hooked> hooked_;
+  int64_t now_ = 1'000'000;
+};
+
+TEST_F(outbox_worker, applies_due_entries_in_pipelined_batches_and_records_each_once) {
+  const int n = 600;
+  insert(n);
+  auto summary = worker().drain_due();
+  EXPECT_EQ(summary.applied, n);
+  EXPECT_EQ(summary.retrying + summary.dead, 0);
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+  EXPECT_EQ(users().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(store_->baselines(kTarget).size(), static_cast<std::size_t>(n));
+  EXPECT_LT(hooked_->batches, n / 100) << "one apply_all per batch of entries, not per entry";
+  EXPECT_GT(most_outstanding(slapd_->log(), "ADD"), 1u) << "operations of different users were in flight together";
+
+  // Nothing left to do: a second pass over every user plans no-ops only.
+  store_->enqueue_all({kTarget}, now_);
+  const auto adds = occurrences(slapd_->log(), " ADD dn=");
+  summary = worker().drain_due();
+  EXPECT_EQ(summary.applied, n);
+  EXPECT_EQ(occurrences(slapd_->log(), " ADD dn="), adds);
+  EXPECT_EQ(occurrences(slapd_->log(), " MOD dn="), 0u);
+}
+
+TEST_F(outbox_worker, a_change_arriving_mid_batch_is_not_lost) {
+  insert(50);
+  bool changed = false;
+  hooked_->on_done = [&](const Completion&) {
+    if (changed) return;
+    changed = true;  // a SCIM write lands while the batch is on the wire
+    auto u = user(7, "Manager");
+    u.version = 2;
+    ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  };
+  const auto summary = worker().drain_due();
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(summary.applied, 51) << "user7 was applied twice: as first seen, then as changed";
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+  auto entry = test::ldap_entry(*slapd_, "uid=user7," + people(*slapd_));
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->at("title"), mapping::Values{"Manager"});
+  EXPECT_EQ(store_->baseline(kTarget, "id-7")->attributes.at("title"), mapping::Values{"Manager"});
+}
+
+TEST_F(outbox_worker, slapd_stopped_mid_batch_converges_with_nothing_applied_twice) {
+  const int n = 600;
+  insert(n);
+  std::thread restarter;
+  int done = 0;
+  hooked_->on_done = [&](const Completion&) {
+    if (++done != 150) return;
+    slapd_->stop();
+    restarter = std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      slapd_->restart();
+    });
+  };
+  auto summary = worker().drain_due();
+  restarter.join();
+  hooked_->on_done = nullptr;
+  EXPECT_GT(summary.retrying, 0) << "the operations in flight when slapd stopped have an unknown outcome";
+  EXPECT_EQ(summary.dead, 0);
+  EXPECT_EQ(summary.applied + summary.retrying, n);
+
+  now_ += 60'000;  // past every backoff
+  summary = worker().drain_due();
+  EXPECT_EQ(summary.retrying + summary.dead, 0);
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+  EXPECT_EQ(users().size(), static_cast<std::size_t>(n));
+  // slapd's own record: an add sent again after it had been applied would
+  // have been refused as existing.
+  EXPECT_EQ(refused_user_adds(slapd_->log()), 0u) << "no add met an entry it had made before";
+}
+
+}  // namespace
+}  // namespace idb::daemon
