@@ -98,7 +98,7 @@ class outbox_worker : public ::testing::Test {
   }
 
   OutboxWorker worker() {
-    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_)};
+    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_), {}};
     return OutboxWorker(*store_, {binding}, config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
   }
 
