@@ -169,8 +169,8 @@ void OutboxWorker::run_batch(const TargetBinding& target, const std::vector<stat
   }
 
   // A target that refused us as a whole gets nothing more: what was planned stays queued.
-  if (is_stopped(target.connector->name())) planned.clear(), ops.clear();
-  const auto statuses = target.connector->apply_all(ops);
+  if (is_stopped(target.connector->name())) planned.clear();
+  const auto statuses = planned.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
   for (const auto& [entry, user, plan, first, n] : planned) {
     const auto begin = statuses.begin() + static_cast<std::ptrdiff_t>(first), end = begin + static_cast<std::ptrdiff_t>(n);
     if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); }); failed != end) {
