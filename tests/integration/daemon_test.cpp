@@ -25,15 +25,7 @@ namespace {
 
 constexpr const char* kToken = "scim-token-7f3a9c1e-never-logged";
 
-// Convergence has a deadline so a broken daemon fails the test instead of
-// hanging it; it is not a speed assertion (bench/ measures speed).
-bool eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 300; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
+using idb::test::eventually;
 
 json sample_user(const std::string& name) {
   std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "users" / (name + ".json"));

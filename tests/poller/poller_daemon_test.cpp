@@ -22,14 +22,7 @@ using idb::test::RefServer;
 
 constexpr const char* kScimToken = "scim-token-4b1d-never-logged";
 
-// A deadline so a broken daemon fails the test instead of hanging it; not a speed assertion.
-bool eventually(const std::function<bool()>& done) {
-  for (int i = 0; i < 300; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
+using idb::test::eventually;
 
 class PollerDaemon : public ::testing::Test {
  protected:

@@ -95,4 +95,12 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
+bool eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 300; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
 }  // namespace idb::test

@@ -2,6 +2,7 @@
 // A child process for tests that run the real `idbridge` binary: started with
 // its own environment, output to a log file, stopped by signal.
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ class Process {
 };
 
 std::string read_file(const std::filesystem::path& path);
+
+// Polls `done` every 50 ms until it holds, for at most 15 s. The deadline makes
+// a broken daemon fail a test instead of hanging it; it is not a speed
+// assertion (bench/ measures speed).
+bool eventually(const std::function<bool()>& done);
 
 // A port on 127.0.0.1 that was free a moment ago.
 int free_port();
