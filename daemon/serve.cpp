@@ -152,45 +152,24 @@ void count_state(Metrics& m, Runtime& runtime) {
   m.set("idbridge_users", {}, static_cast<double>(runtime.store->count_users()));
 }
 
-// Re-plans every user for every target on a fixed period, so drift on a
-// target is corrected even when the source stays quiet.
-class FullSyncTimer {
+// Runs `tick` on the io thread every `period`, the first time one period from start.
+class Periodic {
  public:
-  FullSyncTimer(asio::io_context& io, std::chrono::seconds every, std::function<void()> run)
-      : timer_(io), every_(every), run_(std::move(run)) {}
+  Periodic(asio::io_context& io, std::chrono::microseconds period, std::function<void()> tick)
+      : timer_(io), period_(period), tick_(std::move(tick)) {}
   void start() {
-    if (every_.count() == 0) return;
-    timer_.expires_after(every_);
+    timer_.expires_after(period_);
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
-      run_();
+      tick_();
       start();
     });
   }
 
  private:
   asio::steady_timer timer_;
-  std::chrono::seconds every_;
-  std::function<void()> run_;
-};
-
-// Tells systemd we are alive while the event loop turns (WatchdogSec= in the unit).
-class WatchdogPinger {
- public:
-  WatchdogPinger(asio::io_context& io, const SystemdNotifier& notifier) : timer_(io), notifier_(notifier) {}
-  void start() {
-    const auto every = notifier_.watchdog_interval();
-    if (!every) return;
-    notifier_.notify("WATCHDOG=1");
-    timer_.expires_after(*every);
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) start();
-    });
-  }
-
- private:
-  asio::steady_timer timer_;
-  const SystemdNotifier& notifier_;
+  std::chrono::microseconds period_;
+  std::function<void()> tick_;
 };
 
 }  // namespace
@@ -261,15 +240,22 @@ int serve(const config::Config& config) {
     io.stop();
   });
 
-  FullSyncTimer full_sync(io, std::chrono::seconds(config.full_sync_interval_s), [&] {
+  // Re-plans every user for every target on a fixed period, so drift on a
+  // target is corrected even when the source stays quiet.
+  Periodic full_sync(io, std::chrono::seconds(config.full_sync_interval_s), [&] {
     spdlog::info("full sync: every user re-planned for {} target(s)", runtime->target_names.size());
     metrics.add("idbridge_full_syncs_total");
     runtime->store->enqueue_all(runtime->target_names, now_ms());
     drains.kick();
   });
-  full_sync.start();
-  WatchdogPinger watchdog(io, systemd);
-  watchdog.start();
+  if (config.full_sync_interval_s > 0) full_sync.start();
+  // Tells systemd we are alive while the event loop turns (WatchdogSec= in the unit).
+  const auto ping = [&systemd] { systemd.notify("WATCHDOG=1"); };
+  Periodic watchdog(io, systemd.watchdog_interval().value_or(std::chrono::microseconds(0)), ping);
+  if (systemd.watchdog_interval()) {
+    ping();
+    watchdog.start();
+  }
 
   spdlog::info("idbridge serving SCIM at {}://{}{}, state in {}, {} target(s)", tls.enabled() ? "https" : "http", config.listen, scim::kBasePath,
                config.state_dir.string(), runtime->target_names.size());
