@@ -34,7 +34,7 @@ bool maps_status(const config::Target& target, const mapping::TargetMapping& map
 }
 
 std::unique_ptr<connectors::Connector> make_connector(const config::Target& target,
-                                                      const mapping::TargetMapping& mapping) {
+                                                      const mapping::TargetMapping& mapping, state::Store& store) {
   if (target.type == "authing") {
     return std::make_unique<connectors::authing::AuthingConnector>(target.name, target.authing,
                                                                    maps_status(target, mapping));
@@ -47,11 +47,11 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
   }
   if (target.type == "huawei") {
     return std::make_unique<connectors::huawei::HuaweiConnector>(target.name, target.huawei,
-                                                                 maps_status(target, mapping));
+                                                                 maps_status(target, mapping), &store);
   }
   if (target.type == "sensecore") {
     return std::make_unique<connectors::sensecore::SenseCoreConnector>(target.name, target.sensecore,
-                                                                       maps_status(target, mapping));
+                                                                       maps_status(target, mapping), &store);
   }
   return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
 }
@@ -100,7 +100,7 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
   auto& bindings = runtime->bindings;
   for (const auto& target : config.targets) {
     const auto& target_mapping = runtime->mappings.at(target.name);
-    runtime->connectors.push_back(make_connector(target, target_mapping));
+    runtime->connectors.push_back(make_connector(target, target_mapping, *runtime->store));
     runtime->target_names.push_back(target.name);
     const config::Guards& g = target.guards;
     bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target),

@@ -131,6 +131,16 @@ CREATE TABLE poll_users (
   PRIMARY KEY (source, remote_id)
 );
 )sql"},
+    // Cloud accounts whose API assigns its own id and has no external-id
+    // field: the id our account key last led to (Store::account_id).
+    Migration{5, R"sql(
+CREATE TABLE account_links (
+  target     TEXT NOT NULL,
+  key        TEXT NOT NULL,  -- the mapping's account key on that target
+  account_id TEXT NOT NULL,  -- the target's own id of the account
+  PRIMARY KEY (target, key)
+);
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

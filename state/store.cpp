@@ -549,6 +549,27 @@ void Store::unlink_polled_user(const std::string& source, const std::string& rem
   Statement(db_, "DELETE FROM poll_users WHERE source = ?1 AND remote_id = ?2").bind(source, remote_id).run();
 }
 
+std::optional<std::string> Store::account_id(const std::string& target, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT account_id FROM account_links WHERE target = ?1 AND key = ?2");
+  if (!query.bind(target, key).step()) return std::nullopt;
+  return query.text(0);
+}
+
+void Store::link_account(const std::string& target, const std::string& key, const std::string& account_id) {
+  std::lock_guard lock(mu_);
+  Statement(db_,
+            "INSERT INTO account_links (target, key, account_id) VALUES (?1, ?2, ?3)"
+            " ON CONFLICT (target, key) DO UPDATE SET account_id = excluded.account_id")
+      .bind(target, key, account_id)
+      .run();
+}
+
+void Store::unlink_account(const std::string& target, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement(db_, "DELETE FROM account_links WHERE target = ?1 AND key = ?2").bind(target, key).run();
+}
+
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
   Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");

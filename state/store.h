@@ -182,6 +182,12 @@ class Store {
   void link_polled_user(const std::string& source, const std::string& remote_id, const std::string& user_id);
   void unlink_polled_user(const std::string& source, const std::string& remote_id);
 
+  // --- account links: for a target that assigns its own account ids, the id
+  // our account `key` last led to (a cache of what searching by the key finds).
+  std::optional<std::string> account_id(const std::string& target, const std::string& key);
+  void link_account(const std::string& target, const std::string& key, const std::string& account_id);
+  void unlink_account(const std::string& target, const std::string& key);
+
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
   // Every baseline of `target` by user id: one query instead of one per user for a full plan.
   std::unordered_map<std::string, Baseline> baselines(const std::string& target);

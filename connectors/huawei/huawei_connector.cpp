@@ -31,9 +31,11 @@ std::optional<signing::Clock::time_point> iam_time(const nlohmann::json& token, 
 
 }  // namespace
 
-HuaweiConnector::HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped)
+HuaweiConnector::HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped,
+                                 state::Store* links)
     : CloudConnector(std::move(name), settings.http, status_mapped),
       settings_(std::move(settings)),
+      links_(links, name_),
       tokens_([this] { return fetch_token(); }) {
   if (settings_.auth == "token") {
     config::HttpSettings iam = settings_.http;
@@ -110,29 +112,34 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
                             error_of);
 }
 
-Result<std::optional<nlohmann::json>> HuaweiConnector::find(const std::string& key) {
-  // Whether user_name filters exactly is not documented: every match is checked here.
-  auto listed = call("GET", users(), {{"user_name", key}}, nullptr);
-  if (!listed) return listed.failure();
-  std::string id;
-  if (listed.value().contains("users") && listed.value()["users"].is_array()) {
-    for (const auto& user : listed.value()["users"]) {
-      if (user.is_object() && user.value("user_name", "") == key) id = user.value("id", "");
+Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
+  const auto search = [&]() -> Result<std::optional<std::string>> {
+    // Whether user_name filters exactly is not documented: every match is checked here.
+    auto listed = call("GET", users(), {{"user_name", key}}, nullptr);
+    if (!listed) return listed.failure();
+    if (listed.value().contains("users") && listed.value()["users"].is_array()) {
+      for (const auto& user : listed.value()["users"]) {
+        if (user.is_object() && user.value("user_name", "") == key) return std::optional<std::string>(user.value("id", ""));
+      }
     }
-  }
-  if (id.empty()) return std::optional<nlohmann::json>{};
-  auto detail = cloud::found(kApi, call("GET", users() + "/" + signing::uri_encode(id), {}, nullptr));
-  if (!detail || !detail.value()) return detail;
-  const nlohmann::json& answer = *detail.value();
-  if (!answer.contains("user_detail") || !answer["user_detail"].is_object()) {
-    return Failure{FailureKind::retry, "huawei:response", "the user answer has no user_detail"};
-  }
-  return std::optional<nlohmann::json>(answer["user_detail"]);
+    return std::optional<std::string>{};
+  };
+  return links_.call(kApi, key, search, by_id);
 }
+
+std::string HuaweiConnector::user_path(const std::string& id) const { return users() + "/" + signing::uri_encode(id); }
 
 Result<std::optional<Observed>> HuaweiConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_name(key)) return cloud::invalid(kApi, key, *problem);
-  return cloud::observed(find(key), key, attributes, get, {"disabled", "false", status_mapped_});
+  auto user = at(key, [&](const std::string& id) -> Result<nlohmann::json> {
+    auto answer = call("GET", user_path(id), {}, nullptr);
+    if (!answer) return answer;
+    if (!answer.value().contains("user_detail") || !answer.value()["user_detail"].is_object()) {
+      return Failure{FailureKind::retry, "huawei:response", "the user answer has no user_detail"};
+    }
+    return answer.value()["user_detail"];
+  });
+  return cloud::observed(user, key, attributes, get, {"disabled", "false", status_mapped_});
 }
 
 Status HuaweiConnector::apply(const reconcile::Operation& op) {
@@ -160,9 +167,10 @@ Status HuaweiConnector::create(const reconcile::Operation& op) {
   // instead of making a second user; the next read finds the first.
   auto created = call("POST", users(), {}, body, /*idempotent=*/false);
   if (!created) return created.failure();
-  if (disabled) {
-    auto id = created.value().value("id", "");
-    auto updated = call("PUT", users() + "/" + signing::uri_encode(id), {}, {{"disabled", true}});
+  const auto id = cloud::json_text(created.value().contains("id") ? &created.value()["id"] : nullptr);
+  if (id) links_.link(op.key, *id);
+  if (disabled && id) {
+    auto updated = call("PUT", user_path(*id), {}, {{"disabled", true}});
     if (!updated) return updated.failure();
   }
   return ok();
@@ -180,9 +188,9 @@ Status HuaweiConnector::modify(const reconcile::Operation& op) {
     }
   }
   if (body.empty()) return ok();
-  auto user = cloud::still_there(kApi, op.key, find(op.key));
-  if (!user) return user.failure();
-  return cloud::updated(kApi, call("PUT", users() + "/" + signing::uri_encode(user.value().value("id", "")), {}, body));
+  auto updated = cloud::still_there(kApi, op.key, at(op.key, [&](const std::string& id) { return call("PUT", user_path(id), {}, body); }));
+  if (!updated) return updated.failure();
+  return ok();
 }
 
 }  // namespace idb::connectors::huawei

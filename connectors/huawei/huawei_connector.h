@@ -3,10 +3,10 @@
 // with AK/SK SDK-HMAC-SHA256 or sent with an IAM user token (X-Auth-Token,
 // fetched from IAM with the password method, cached, renewed before expiry). Workspace assigns its own user id and has no
 // external-id field, so the mapping's key is the user_name (unique, not
-// updatable) and accounts are found by listing with user_name and matching
-// exactly. A disabled user gets `disabled: true`; false reads as "no mark".
-// (A state link from our user to the Workspace id would save the list call;
-// the state store has no such column yet.)
+// updatable) and an account is found by listing with user_name and matching
+// exactly, once: the id found is linked to the key in state
+// (cloud/account_links.h), so later reads and updates go straight to it.
+// A disabled user gets `disabled: true`; false reads as "no mark".
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "connectors/cloud/account_links.h"
 #include "connectors/cloud/cloud_connector.h"
 #include "connectors/cloud/token_cache.h"
 #include "connectors/http/client.h"
@@ -23,8 +24,10 @@ namespace idb::connectors::huawei {
 class HuaweiConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
-  // mapping sets `disabled` itself, so false is reported as it is.
-  HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped = false);
+  // mapping sets `disabled` itself, so false is reported as it is. `links`:
+  // where account links are kept (none: every lookup lists).
+  HuaweiConnector(std::string name, config::HuaweiTarget settings, bool status_mapped = false,
+                  state::Store* links = nullptr);
 
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
@@ -32,8 +35,9 @@ class HuaweiConnector : public cloud::CloudConnector {
  private:
   Result<nlohmann::json> call(const std::string& method, const std::string& path, signing::Params query,
                               const nlohmann::json& body, bool idempotent = true);
-  // The user_detail of the user named `key`, or nothing.
-  Result<std::optional<nlohmann::json>> find(const std::string& key);
+  // `by_id`'s answer for the user named `key` (found by its link or by listing), nothing when none is.
+  Result<std::optional<nlohmann::json>> at(const std::string& key, const cloud::AccountLinks::ById& by_id);
+  std::string user_path(const std::string& id) const;
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
   std::string users() const;  // /v2/{project_id}/users
@@ -42,6 +46,7 @@ class HuaweiConnector : public cloud::CloudConnector {
 
   config::HuaweiTarget settings_;
   std::unique_ptr<http::Client> iam_;  // token mode only
+  cloud::AccountLinks links_;
   cloud::TokenCache tokens_;
 };
 

@@ -27,8 +27,34 @@ std::string random_password() {
 
 }  // namespace
 
-SenseCoreConnector::SenseCoreConnector(std::string name, config::SenseCoreTarget settings, bool status_mapped)
-    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
+SenseCoreConnector::SenseCoreConnector(std::string name, config::SenseCoreTarget settings, bool status_mapped,
+                                       state::Store* links)
+    : CloudConnector(std::move(name), settings.http, status_mapped),
+      settings_(std::move(settings)),
+      links_(links, name_) {}
+
+cloud::StatusField SenseCoreConnector::status_field() const {
+  return {settings_.disabled_field, settings_.enabled_value, status_mapped_};
+}
+
+bool SenseCoreConnector::can_find_by(const std::string& attribute) const {
+  return attribute == "username" || attribute == "email";
+}
+
+Result<std::vector<Observed>> SenseCoreConnector::find_by(const std::string& attribute, const std::string& value,
+                                                          const std::vector<std::string>& attributes) {
+  if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
+  auto users = list(attribute, value);
+  if (!users) return users.failure();
+  std::vector<Observed> out;
+  for (const auto& user : users.value()) {
+    const std::string username = user.value("username", "");
+    if (username.empty()) continue;
+    if (auto id = cloud::json_text(user.contains("id") ? &user["id"] : nullptr)) links_.link(username, *id);
+    out.push_back(cloud::observe(username, attributes, [&](const std::string& a) { return get(user, a); }, status_field()));
+  }
+  return out;
+}
 
 Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const std::string& path,
                                                 signing::Params query, const nlohmann::json& body, bool idempotent) {
@@ -59,37 +85,50 @@ Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const
   });
 }
 
-Result<std::optional<nlohmann::json>> SenseCoreConnector::find(const std::string& key) {
+Result<std::vector<nlohmann::json>> SenseCoreConnector::list(const std::string& field, const std::string& value) {
+  std::vector<nlohmann::json> out;
   std::string token = "1";  // clients start at page "1" and follow next_page_token
   for (int page = 0; page < 1000; ++page) {
-    auto listed = call("GET", kUsers, {{"filter", "username=" + nlohmann::json(key).dump()}, {"page_size", "100"}, {"page_token", token}},
+    auto listed = call("GET", kUsers, {{"filter", field + "=" + nlohmann::json(value).dump()}, {"page_size", "100"}, {"page_token", token}},
                        nullptr);
     if (!listed) return listed.failure();
     const auto& body = listed.value();
     if (body.contains("users") && body["users"].is_array()) {
       for (const auto& user : body["users"]) {
-        if (!user.is_object() || user.value("username", "") != key) continue;
-        return cloud::found(kApi, call("GET", std::string(kUsers) + "/" + signing::uri_encode(user.value("id", "")), {}, nullptr));
+        // The filter's matching rule is INFERRED: only an exact match counts.
+        if (user.is_object() && user.contains(field) && user[field] == value) out.push_back(user);
       }
     }
     const std::string next = body.value("next_page_token", "");
     if (next.empty() || next == token) break;
     token = next;
   }
-  return std::optional<nlohmann::json>{};
+  return out;
 }
+
+Result<std::optional<nlohmann::json>> SenseCoreConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
+  const auto search = [&]() -> Result<std::optional<std::string>> {
+    auto users = list("username", key);
+    if (!users) return users.failure();
+    if (users.value().empty()) return std::optional<std::string>{};
+    return std::optional<std::string>(users.value().front().value("id", ""));
+  };
+  return links_.call(kApi, key, search, by_id);
+}
+
+std::string SenseCoreConnector::user_path(const std::string& id) { return std::string(kUsers) + "/" + signing::uri_encode(id); }
 
 Result<std::optional<Observed>> SenseCoreConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_username(key)) return cloud::invalid(kApi, key, *problem);
-  return cloud::observed(find(key), key, attributes, get,
-                         {settings_.disabled_field, settings_.enabled_value, status_mapped_});
+  auto user = at(key, [&](const std::string& id) { return call("GET", user_path(id), {}, nullptr); });
+  return cloud::observed(user, key, attributes, get, status_field());
 }
 
 Status SenseCoreConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_username(op.key)) return cloud::invalid(kApi, op.key, *problem);
   return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&]() -> Status {
                            if (auto problem = check_username(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
-                           return update(op.key, {{"username", op.new_key}});
+                           return update(op.key, {{"username", op.new_key}}, op.new_key);
                          }});
 }
 
@@ -116,16 +155,25 @@ Status SenseCoreConnector::create(const reconcile::Operation& op) {
   // instead of making a second user; the next read finds the first.
   auto created = call("POST", kUsers, {}, body, /*idempotent=*/false);
   if (!created) return created.failure();
+  if (auto id = cloud::json_text(created.value().contains("id") ? &created.value()["id"] : nullptr)) links_.link(op.key, *id);
   return ok();
 }
 
-Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& fields) {
-  auto user = cloud::still_there(kApi, key, find(key));
-  if (!user) return user.failure();
+Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& fields, const std::string& new_key) {
   std::string mask;
   for (const auto& [name, value] : fields.items()) mask += (mask.empty() ? "" : ",") + name;
-  return cloud::updated(kApi, call(settings_.update_method, std::string(kUsers) + "/" + signing::uri_encode(user.value().value("id", "")),
-                                   {{"update_mask", mask}}, fields));
+  std::string updated_id;
+  auto user = cloud::still_there(kApi, key, at(key, [&](const std::string& id) {
+                                   updated_id = id;
+                                   return call(settings_.update_method, user_path(id), {{"update_mask", mask}}, fields);
+                                 }));
+  if (!user) return user.failure();
+  // The link follows a renamed account: the id, not the old name, finds it now.
+  if (new_key != key) {
+    links_.unlink(key);
+    links_.link(new_key, updated_id);
+  }
+  return ok();
 }
 
 Status SenseCoreConnector::modify(const reconcile::Operation& op) {
@@ -143,7 +191,7 @@ Status SenseCoreConnector::modify(const reconcile::Operation& op) {
     }
   }
   if (fields.empty()) return ok();
-  return update(op.key, fields);
+  return update(op.key, fields, op.key);
 }
 
 }  // namespace idb::connectors::sensecore

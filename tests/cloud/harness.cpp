@@ -3,7 +3,11 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace idb::test::cloud {
@@ -60,5 +64,18 @@ LogCapture::LogCapture() : stream_(std::make_shared<std::ostringstream>()), prev
 }
 
 LogCapture::~LogCapture() { spdlog::set_default_logger(previous_); }
+
+TempState::TempState() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "idb-cloud-state-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot make a temporary directory");
+  dir_ = pattern;
+  store_ = state::Store::open(dir_);
+}
+
+TempState::~TempState() {
+  store_.reset();
+  std::error_code ignored;  // a leftover temporary directory is not worth failing a test for
+  std::filesystem::remove_all(dir_, ignored);
+}
 
 }  // namespace idb::test::cloud

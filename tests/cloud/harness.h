@@ -2,6 +2,7 @@
 // What every cloud connector test shares: the daemon's read -> plan -> apply
 // loop run until the target agrees (or a failure is final), and a capture of
 // everything logged so tests can prove no secret was written.
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include "connectors/connector.h"
 #include "mapping/mapping.h"
 #include "reconcile/planner.h"
+#include "state/store.h"
 
 namespace idb::test::cloud {
 
@@ -32,6 +34,18 @@ Converged converge(connectors::Connector& connector, const mapping::Desired& des
 // then one after half the token's life (renewed early): {1, 1, 2} when the
 // cache works. A failed read shows as -1.
 std::vector<int> tokens_over_half_life(const std::function<bool()>& read, const std::function<int()>& issued);
+
+// A state store in a fresh temporary directory, removed with it (account links live there).
+class TempState {
+ public:
+  TempState();
+  ~TempState();
+  state::Store& store() { return *store_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<state::Store> store_;
+};
 
 // Routes spdlog's default logger, at trace level, into a string while alive.
 class LogCapture {

@@ -16,6 +16,7 @@ using test::cloud::Fault;
 using test::cloud::HuaweiServer;
 using test::cloud::HuaweiServerOptions;
 using test::cloud::LogCapture;
+using test::cloud::TempState;
 
 const std::string kSecret = "hw-secret-2b8c41";
 const std::string kIamPassword = "iam-pass-93e7d1";
@@ -67,6 +68,36 @@ class HuaweiTest : public ::testing::Test {
   LogCapture logs_;
   HuaweiServer server_{server_options()};
 };
+
+TEST_F(HuaweiTest, LinkedAccountsAreUpdatedWithoutListing) {
+  const std::string list = "/v2/" + settings().project_id + "/users";
+  TempState state;
+  server_.seed({{"user_name", "li_wei2"}});
+  HuaweiConnector connector("huawei", settings(), false, &state.store());
+  ASSERT_TRUE(converge(connector, li(), false, kMark).status.ok());
+  const std::string id = (*server_.by_name("li_wei"))["id"];
+  EXPECT_EQ(state.store().account_id("huawei", "li_wei"), id);
+
+  const int lists_before = server_.http().requests("GET", list);
+  for (const char* text : {"one", "two", "three"}) {
+    mapping::Desired changed = li();
+    changed.attributes["description"] = {text};
+    ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  }
+  ASSERT_TRUE(converge(connector, li(), true, kMark).status.ok());  // disabled: through the link too
+  EXPECT_EQ((*server_.by_name("li_wei"))["disabled"], true);
+  EXPECT_EQ(server_.http().requests("GET", list), lists_before);
+  EXPECT_EQ(server_.http().requests("PUT", list + "/" + id), 4);
+
+  // A stale link: one search finds the account again and relinks it.
+  state.store().link_account("huawei", "li_wei", "0000");
+  const reconcile::AttributeChange description{"description", reconcile::ChangeKind::replace, {"four"}};
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::modify, "li_wei", {}, {}, {description}}).ok());
+  EXPECT_EQ((*server_.by_name("li_wei"))["description"], "four");
+  EXPECT_EQ(state.store().account_id("huawei", "li_wei"), id);
+  EXPECT_EQ(server_.http().requests("GET", list), lists_before + 1);
+  EXPECT_EQ(server_.user_count(), 2u);
+}
 
 TEST_F(HuaweiTest, RoundTripCreateUpdateReadDisableEnable) {
   // A look-alike name: the list filter is fuzzy and must not be mistaken for the user.

@@ -15,6 +15,7 @@ using test::cloud::Fault;
 using test::cloud::LogCapture;
 using test::cloud::SenseCoreServer;
 using test::cloud::SenseCoreServerOptions;
+using test::cloud::TempState;
 
 const std::string kSecret = "sc-secret-5e61d0";
 const reconcile::DisableMark kMark{"console_state", "disabled"};
@@ -88,6 +89,74 @@ TEST_F(SenseCoreTest, RoundTripCreateUpdateReadDisableEnableRename) {
   ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "zhaoliu", "zhao.liu", {}, {}}).ok());
   EXPECT_TRUE(server_.by_username("zhao.liu"));
   EXPECT_EQ(server_.user_count(), 121u);
+}
+
+TEST_F(SenseCoreTest, LinkedAccountsAreUpdatedWithoutListingAndFollowedThroughARename) {
+  constexpr const char* kList = "/iam/idp/v1/users";
+  TempState state;
+  for (int i = 0; i < 120; ++i) server_.seed({{"username", "user" + std::to_string(i)}, {"name", "x"}});
+  {
+    SenseCoreConnector connector("sensecore", settings(), false, &state.store());
+    ASSERT_TRUE(converge(connector, zhao(), false, kMark).status.ok());
+  }
+  const std::string id = (*server_.by_username("zhaoliu"))["id"];
+  EXPECT_EQ(state.store().account_id("sensecore", "zhaoliu"), id);  // linked by the create
+
+  // A new connector on the same state (a restart): three updates, not one list call.
+  SenseCoreConnector connector("sensecore", settings(), false, &state.store());
+  const int lists_before = server_.http().requests("GET", kList);
+  for (const char* name : {"Zhao 1", "Zhao 2", "Zhao 3"}) {
+    mapping::Desired changed = zhao();
+    changed.attributes["name"] = {name};
+    ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  }
+  EXPECT_EQ((*server_.by_username("zhaoliu"))["name"], "Zhao 3");
+  EXPECT_EQ(server_.http().requests("GET", kList), lists_before);
+  EXPECT_EQ(server_.http().requests("PATCH", std::string(kList) + "/" + id), 3);
+
+  // Renamed on our side: the link moves with the account, and someone else
+  // taking the old name later does not make it ours.
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "zhaoliu", "zhao.liu", {}, {}}).ok());
+  server_.seed({{"username", "zhaoliu"}, {"name", "someone else"}});
+  EXPECT_EQ(state.store().account_id("sensecore", "zhao.liu"), id);
+  EXPECT_FALSE(state.store().account_id("sensecore", "zhaoliu"));
+  auto renamed = connector.read("zhao.liu", {"name", "username"});
+  ASSERT_TRUE(renamed.ok() && renamed.value());
+  EXPECT_EQ(renamed.value()->attributes["name"], mapping::Values{"Zhao 3"});
+  EXPECT_EQ(server_.http().requests("GET", kList), lists_before);
+
+  // A stale link (the id is gone): one search finds the account again and relinks it.
+  state.store().link_account("sensecore", "zhao.liu", "gone-id");
+  auto relinked = connector.read("zhao.liu", {"name"});
+  ASSERT_TRUE(relinked.ok() && relinked.value());
+  EXPECT_EQ(relinked.value()->attributes["name"], mapping::Values{"Zhao 3"});
+  EXPECT_EQ(state.store().account_id("sensecore", "zhao.liu"), id);
+  EXPECT_GT(server_.http().requests("GET", kList), lists_before);
+  state.store().link_account("sensecore", "zhao.liu", "gone-id");
+  const reconcile::AttributeChange rename_display{"name", reconcile::ChangeKind::replace, {"Zhao 4"}};
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::modify, "zhao.liu", {}, {}, {rename_display}}).ok());
+  EXPECT_EQ((*server_.by_username("zhao.liu"))["name"], "Zhao 4");
+  EXPECT_EQ(state.store().account_id("sensecore", "zhao.liu"), id);
+  EXPECT_EQ(server_.user_count(), 122u);
+}
+
+TEST_F(SenseCoreTest, CorrelationFindsAccountsByUsernameOrEmailAndLinksThem) {
+  TempState state;
+  server_.seed({{"username", "zl"}, {"name", "Zhao"}, {"email", "zhaoliu@example.cn"}});
+  server_.seed({{"username", "zl2"}, {"name", "Zhao"}, {"email", "zhaoliu@example.cn.other"}});
+  SenseCoreConnector connector("sensecore", settings(), false, &state.store());
+  EXPECT_TRUE(connector.can_find_by("email"));
+  EXPECT_FALSE(connector.can_find_by("phone"));
+  auto found = connector.find_by("email", "zhaoliu@example.cn", {"name", "email"});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found.value().size(), 1u);  // exact matches only
+  EXPECT_EQ(found.value()[0].key, "zl");
+  EXPECT_EQ(found.value()[0].attributes["name"], mapping::Values{"Zhao"});
+  EXPECT_EQ(state.store().account_id("sensecore", "zl"), (*server_.by_username("zl"))["id"]);
+  auto none = connector.find_by("username", "nobody", {"name"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none.value().empty());
+  EXPECT_FALSE(connector.find_by("phone", "1", {"name"}).ok());
 }
 
 TEST_F(SenseCoreTest, UpdateMethodIsConfigurable) {

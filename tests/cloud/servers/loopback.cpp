@@ -1,5 +1,6 @@
 #include "tests/cloud/servers/loopback.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -30,7 +31,7 @@ Loopback::~Loopback() { stop(); }
 
 void Loopback::route(const std::string& method, const std::string& pattern, Handler handler) {
   auto wrapped = [this, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
-    const std::optional<Fault> fault = take(req.path);
+    const std::optional<Fault> fault = take(req);
     if (fault && fault->kind == Fault::Kind::status) {
       res.status = fault->status;
       if (!fault->retry_after.empty()) res.set_header("Retry-After", fault->retry_after);
@@ -72,14 +73,19 @@ void Loopback::inject(const Fault& fault, int times) {
 
 int Loopback::requests() const {
   std::lock_guard lock(mutex_);
-  return requests_;
+  return static_cast<int>(seen_.size());
 }
 
-std::optional<Fault> Loopback::take(const std::string& path) {
+int Loopback::requests(const std::string& method, const std::string& path) const {
   std::lock_guard lock(mutex_);
-  ++requests_;
+  return static_cast<int>(std::count(seen_.begin(), seen_.end(), method + " " + path));
+}
+
+std::optional<Fault> Loopback::take(const httplib::Request& request) {
+  std::lock_guard lock(mutex_);
+  seen_.push_back(request.method + " " + request.path);
   for (auto it = faults_.begin(); it != faults_.end(); ++it) {
-    if (it->path.empty() || it->path == path) {
+    if (it->path.empty() || it->path == request.path) {
       Fault fault = *it;
       faults_.erase(it);
       return fault;

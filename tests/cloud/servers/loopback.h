@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace idb::test::cloud {
 
@@ -64,9 +65,11 @@ class Loopback {
   // The next `times` matching requests get `fault`, in the order added.
   void inject(const Fault& fault, int times = 1);
   int requests() const;  // handled so far, faulty ones included
+  // How many of them were `method` on exactly `path` (no query).
+  int requests(const std::string& method, const std::string& path) const;
 
  private:
-  std::optional<Fault> take(const std::string& path);
+  std::optional<Fault> take(const httplib::Request& request);
 
   ErrorBody error_body_;
   bool tls_;
@@ -75,7 +78,7 @@ class Loopback {
   int port_ = 0;
   mutable std::mutex mutex_;
   std::deque<Fault> faults_;
-  int requests_ = 0;
+  std::vector<std::string> seen_;  // "METHOD path" of each request
 };
 
 }  // namespace idb::test::cloud

@@ -1,0 +1,48 @@
+#pragma once
+// For an API that assigns its own account ids and has no external-id field
+// (Huawei Workspace, SenseCore), which id our account key last led to, kept
+// in state so an update goes straight to the account instead of listing by
+// the key first, and a key that changes by a rename keeps its account. A link
+// only caches what a search by the key finds: a missing or stale one (the
+// API answers 404) falls back to the search, which links again.
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/connector.h"
+
+namespace idb::state {
+class Store;
+}
+
+namespace idb::connectors::cloud {
+
+class AccountLinks {
+ public:
+  // Without a store (tests, benchmarks) nothing is kept and every lookup searches.
+  AccountLinks(state::Store* store, std::string target) : store_(store), target_(std::move(target)) {}
+
+  std::optional<std::string> id_of(const std::string& key) const;
+  void link(const std::string& key, const std::string& id);
+  void unlink(const std::string& key);
+
+  // The id of the account at `key`, or nothing when there is none.
+  using Search = std::function<Result<std::optional<std::string>>()>;
+  // A call on the account with that id; the API's 404 means it is gone.
+  using ById = std::function<Result<nlohmann::json>(const std::string& id)>;
+
+  // `by_id`'s answer for the account at `key`: on the linked id, or, without a
+  // link or when the linked account is gone, on the id `search` finds (then
+  // linked). Nothing when no account is at `key`.
+  Result<std::optional<nlohmann::json>> call(std::string_view api, const std::string& key, const Search& search,
+                                             const ById& by_id);
+
+ private:
+  state::Store* store_;
+  std::string target_;
+};
+
+}  // namespace idb::connectors::cloud
