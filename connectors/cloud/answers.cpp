@@ -8,16 +8,29 @@ bool not_found(std::string_view api, const Failure& failure) {
   return failure.code.starts_with(std::string(api) + ":HTTP 404");
 }
 
+Failure whole_api_denied(Failure failure, std::string_view message) {
+  failure.kind = FailureKind::stop_target;
+  failure.message = "access denied to the whole API (" + failure.code + (message.empty() ? "" : ": ") +
+                    std::string(message) +
+                    "): the credentials lack the permission to manage users, so every user would be refused alike; "
+                    "grant it and restart idbridge";
+  return failure;
+}
+
 Result<nlohmann::json> json_answer(std::string_view api, const Result<http::Response>& response,
-                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of) {
+                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of, Forbidden forbidden) {
   if (!response) return response.failure();
   const auto& r = response.value();
   auto json = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status >= 200 && r.status < 300) return json.is_discarded() ? nlohmann::json::object() : json;
   const ErrorBody error = error_of(json);
   Failure failure = http::failure_for_status(r.status, error.code, error.message);
-  if (error.kind) failure.kind = *error.kind;
   failure.code = std::string(api) + ":" + failure.code;
+  if (error.kind) {
+    failure.kind = *error.kind;
+  } else if (r.status == 403 && forbidden == Forbidden::whole_api) {
+    failure = whole_api_denied(std::move(failure), error.message);
+  }
   return failure;
 }
 

@@ -28,10 +28,20 @@ struct ErrorBody {
   std::optional<FailureKind> kind{};
 };
 
+// What an API's HTTP 403 means: this one user is off limits to us (a
+// permanent failure for that user), or the credentials may not call the API
+// at all, so every user would fail alike (the target stops).
+enum class Forbidden { per_user, whole_api };
+
+// `failure` (a 403, `message` the API's own text) as the credentials lacking
+// permission for the whole API: stop_target, saying what to fix.
+Failure whole_api_denied(Failure failure, std::string_view message);
+
 // A 2xx answer's JSON body ({} when empty or not JSON), or the Failure its
 // status and error body mean, its code prefixed "<api>:".
 Result<nlohmann::json> json_answer(std::string_view api, const Result<http::Response>& response,
-                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of);
+                                   const std::function<ErrorBody(const nlohmann::json&)>& error_of,
+                                   Forbidden forbidden = Forbidden::per_user);
 
 // A lookup's user, nothing when the API answered 404, or the failure.
 Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<nlohmann::json>& answer);

@@ -68,6 +68,9 @@ Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::P
   if (code.starts_with("ResourceDuplicated")) failure.kind = FailureKind::conflict;
   if (code.starts_with("Throttling")) failure.kind = FailureKind::retry;
   failure.code = "eiam:HTTP " + std::to_string(r.status) + (code.empty() ? "" : " " + code);
+  // EIAM's 403 is overloaded: a duplicate (one user, above) or throttling, but
+  // Forbidden.RAM / NoPermission mean the RAM policy does not allow the action at all.
+  if (code.starts_with("Forbidden") || code.starts_with("NoPermission")) return cloud::whole_api_denied(failure, message);
   return failure;
 }
 

@@ -24,8 +24,9 @@ std::optional<int64_t> retry_after_ms(std::string_view value, std::chrono::syste
 
 // The failure a final error status stands for: 429/5xx retry later, 409 a
 // conflict, 401 stops the target (its credentials are refused), 403 a permanent
-// permission problem (both messages say to check the target's credentials),
-// other 4xx permanent.
+// permission problem (both messages say to check the target's credentials;
+// an API whose 403 refuses the whole API makes it stop the target, see
+// cloud/answers.h), other 4xx permanent.
 // `code` and `message` are the API's own, parsed from its error body.
 Failure failure_for_status(int status, const std::string& code, const std::string& message);
 

@@ -14,6 +14,9 @@ namespace idb::connectors::huawei {
 namespace {
 
 constexpr const char* kApi = "huawei";
+// IAM policies grant Workspace actions per project (the API has no per-user
+// permissions), and APIG refuses a caller without them: a 403 refuses every user.
+constexpr auto kForbidden = cloud::Forbidden::whole_api;
 
 cloud::ErrorBody error_of(const nlohmann::json& json) {
   return cloud::ErrorBody{cloud::string_member(json, {"error_code"}), cloud::string_member(json, {"error_msg"})};
@@ -102,14 +105,14 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
                               body.is_null() ? "" : body.dump(),
                               idempotent};
   if (settings_.auth != "token") {
-    return cloud::json_answer(kApi, client_.send(request, [this](http::Request& r) { sign(r); }), error_of);
+    return cloud::json_answer(kApi, client_.send(request, [this](http::Request& r) { sign(r); }), error_of, kForbidden);
   }
   return cloud::json_answer(kApi,
                             cloud::send_with_token(client_, tokens_, request,
                                                    [](http::Request& r, const cloud::Token& token) {
                                                      r.headers.emplace_back("x-auth-token", token.value);
                                                    }),
-                            error_of);
+                            error_of, kForbidden);
 }
 
 Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {

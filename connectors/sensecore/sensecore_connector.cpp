@@ -82,7 +82,10 @@ Result<nlohmann::json> SenseCoreConnector::call(const std::string& method, const
       }
     }
     return cloud::ErrorBody{reason, cloud::string_member(json, {"message"})};
-  });
+  },
+  // PERMISSION_DENIED: IAM grants user management to an access key for the
+  // whole tenant; nothing in the spec scopes it to single users.
+  cloud::Forbidden::whole_api);
 }
 
 Result<std::vector<nlohmann::json>> SenseCoreConnector::list(const std::string& field, const std::string& value) {

@@ -127,6 +127,20 @@ TEST_F(EiamTest, FieldLimitsAreCheckedBeforeSending) {
   EXPECT_EQ(server_.http().requests(), 0);
 }
 
+TEST_F(EiamTest, ARamPolicyWithoutTheActionsStopsTheTarget) {
+  EiamServerOptions o = server_options();
+  o.permitted = false;
+  EiamServer denied(o);
+  denied.start();
+  auto s = settings();
+  s.http.base_url = denied.base_url();
+  auto read = EiamConnector("eiam", s).read("E1", {"Username"});
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
+  EXPECT_EQ(read.failure().code, "eiam:HTTP 403 NoPermission");
+  EXPECT_NE(read.failure().message.find("You should be authorized by RAM"), std::string::npos) << read.failure().message;
+}
+
 TEST_F(EiamTest, AuthenticationFailuresStopTheTarget) {
   auto wrong = settings();
   wrong.access_key_secret.value = "not-the-secret";

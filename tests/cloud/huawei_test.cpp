@@ -176,6 +176,22 @@ TEST_F(HuaweiTest, AuthenticationFailuresStopTheTarget) {
   EXPECT_NE(stale.failure().message.find("too far from server time"), std::string::npos);
 }
 
+TEST_F(HuaweiTest, CredentialsWithoutPermissionStopTheTarget) {
+  HuaweiServerOptions o = server_options();
+  o.permitted = false;
+  HuaweiServer denied(o);
+  denied.start();
+  for (auto s : {settings(), token_settings()}) {
+    s.http.base_url = denied.base_url();
+    s.iam_url = denied.base_url();
+    auto read = HuaweiConnector("huawei", s).read("li_wei", {"user_email"});
+    ASSERT_FALSE(read.ok());
+    EXPECT_EQ(read.failure().kind, FailureKind::stop_target);
+    EXPECT_EQ(read.failure().code, "huawei:HTTP 403 APIG.0302");
+    EXPECT_NE(read.failure().message.find("access denied to the whole API"), std::string::npos) << read.failure().message;
+  }
+}
+
 TEST_F(HuaweiTest, TamperedBodyIsRejected) {
   http::Options o;
   o.base_url = server_.base_url();

@@ -214,6 +214,23 @@ TEST_F(SenseCoreTest, AuthenticationFailuresStopTheTarget) {
   EXPECT_NE(stale.failure().message.find("x-date is too far from server time"), std::string::npos);
 }
 
+TEST_F(SenseCoreTest, AKeyWithoutPermissionStopsTheTarget) {
+  SenseCoreServerOptions o = server_options();
+  o.permitted = false;
+  SenseCoreServer denied(o);
+  denied.start();
+  auto s = settings();
+  s.http.base_url = denied.base_url();
+  SenseCoreConnector connector("sensecore", s);
+  for (const auto& failure : {connector.read("u", {"name"}).failure(),
+                              connector.apply({reconcile::Operation::Kind::create, "u", {}, zhao().attributes, {}}).failure()}) {
+    EXPECT_EQ(failure.kind, FailureKind::stop_target);
+    EXPECT_EQ(failure.code, "sensecore:HTTP 403 permissionDenied");
+    EXPECT_NE(failure.message.find("access denied to the whole API"), std::string::npos) << failure.message;
+    EXPECT_NE(failure.message.find("the access key may not manage users"), std::string::npos) << failure.message;
+  }
+}
+
 TEST_F(SenseCoreTest, RequestTargetVariantIsVerifiedToo) {
   http::Options o;
   o.base_url = server_.base_url();

@@ -186,6 +186,9 @@ void EiamServer::apply_profile(const Params& p, Json& u) const {
 
 void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
   if (auto e = authenticate(req)) return fail(res, *e);
+  if (!options_.permitted) {
+    return fail(res, {403, "NoPermission", "You are not authorized to do this action. You should be authorized by RAM."});
+  }
   if (req.get_header_value("x-acs-version") != "2021-12-01") {
     return fail(res, {400, "InvalidVersion", "Specified parameter Version is not valid."});
   }

@@ -30,6 +30,9 @@ struct EiamServerOptions {
   std::vector<std::string> custom_fields;   // created "in the console"
   std::chrono::seconds max_skew{900};
   std::chrono::seconds clock_offset{0};
+  // Whether the RAM policy allows the EIAM actions: false answers every
+  // authenticated call 403 NoPermission.
+  bool permitted = true;
 };
 
 class EiamServer : public UserList {

@@ -170,6 +170,7 @@ std::optional<std::string> HuaweiServer::check_signature(const httplib::Request&
 
 void HuaweiServer::collection(const httplib::Request& req, httplib::Response& res) {
   if (auto refusal = authenticate(req)) return error(res, 401, refusal->first, refusal->second);
+  if (!options_.permitted) return error(res, 403, "APIG.0302", "The IAM user is not authorized to access the API.");
   std::lock_guard lock(mutex_);
   if (req.method == "GET") {
     const std::string name = req.get_param_value("user_name");
@@ -200,6 +201,7 @@ void HuaweiServer::collection(const httplib::Request& req, httplib::Response& re
 
 void HuaweiServer::item(const httplib::Request& req, httplib::Response& res) {
   if (auto refusal = authenticate(req)) return error(res, 401, refusal->first, refusal->second);
+  if (!options_.permitted) return error(res, 403, "APIG.0302", "The IAM user is not authorized to access the API.");
   std::lock_guard lock(mutex_);
   const std::string id = req.matches[1];
   auto user = std::find_if(users_.begin(), users_.end(), [&](const Json& u) { return u["id"] == id; });

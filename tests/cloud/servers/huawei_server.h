@@ -37,6 +37,9 @@ struct HuaweiServerOptions {
   std::string iam_user = "idbridge";
   std::string iam_password = "iam-password";
   std::chrono::seconds token_lifetime{24 * 3600};
+  // Whether the caller's IAM policies allow Workspace user actions: false
+  // answers every authenticated call 403 APIG.0302, as APIG does.
+  bool permitted = true;
 };
 
 class HuaweiServer : public UserList {

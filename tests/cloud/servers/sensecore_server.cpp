@@ -127,6 +127,7 @@ std::optional<std::string> SenseCoreServer::authenticate(const httplib::Request&
 
 void SenseCoreServer::collection(const httplib::Request& req, httplib::Response& res) {
   if (auto why = authenticate(req)) return error(res, 401, "Unauthenticated: " + *why, "invalidAuthenticationType");
+  if (!options_.permitted) return error(res, 403, "PermissionDenied: the access key may not manage users", "permissionDenied");
   std::lock_guard lock(mutex_);
   if (req.method == "GET") {
     // filter: field="value" (AIP-160 subset), exact.
@@ -176,6 +177,7 @@ void SenseCoreServer::collection(const httplib::Request& req, httplib::Response&
 
 void SenseCoreServer::item(const httplib::Request& req, httplib::Response& res) {
   if (auto why = authenticate(req)) return error(res, 401, "Unauthenticated: " + *why, "invalidAuthenticationType");
+  if (!options_.permitted) return error(res, 403, "PermissionDenied: the access key may not manage users", "permissionDenied");
   std::lock_guard lock(mutex_);
   const std::string id = req.matches[1];
   auto user = std::find_if(users_.begin(), users_.end(), [&](const Json& u) { return u["id"] == id; });

@@ -24,6 +24,9 @@ struct SenseCoreServerOptions {
   std::string access_key_secret = "SK_TEST";
   std::chrono::seconds max_skew{300};
   std::chrono::seconds clock_offset{0};
+  // Whether the key may manage users: false answers every authenticated call
+  // 403 PERMISSION_DENIED, as IAM does for a key without the role.
+  bool permitted = true;
 };
 
 class SenseCoreServer : public UserList {
