@@ -134,6 +134,41 @@ Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, c
   return cloud::observed(user, key, attributes, get, {"status", kActive, status_mapped_});
 }
 
+namespace {
+
+// The userIdType that addresses accounts by a mapping attribute, or "".
+std::string id_type_of(const std::string& attribute) {
+  if (attribute == "externalId") return "external_id";
+  if (attribute == "username" || attribute == "email" || attribute == "phone") return attribute;
+  return "";
+}
+
+}  // namespace
+
+bool AuthingConnector::can_find_by(const std::string& attribute) const { return !id_type_of(attribute).empty(); }
+
+Result<std::vector<Observed>> AuthingConnector::find_by(const std::string& attribute, const std::string& value,
+                                                        const std::vector<std::string>& attributes) {
+  if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
+  // Each of these fields is unique in a user pool, so get-user addresses at most one account.
+  auto user = cloud::found(kApi, call({"GET",
+                                       "/api/v3/get-user",
+                                       {{"userId", value}, {"userIdType", id_type_of(attribute)}, {"withCustomData", "true"}},
+                                       {},
+                                       "",
+                                       true}));
+  if (!user) return user.failure();
+  std::vector<Observed> out;
+  if (!user.value()) return out;
+  // An account without our key field cannot be addressed by our key, so it is
+  // not offered for linking; creating ours then meets its unique fields as a conflict.
+  const auto key = get(*user.value(), key_field(settings_.key_type));
+  if (!key) return out;
+  out.push_back(cloud::observe(*key, attributes, [&](const std::string& a) { return get(*user.value(), a); },
+                               {"status", kActive, status_mapped_}));
+  return out;
+}
+
 Status AuthingConnector::apply(const reconcile::Operation& op) {
   return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&] { return rename(op); }});
 }

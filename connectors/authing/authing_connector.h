@@ -27,6 +27,10 @@ class AuthingConnector : public cloud::CloudConnector {
 
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
+  // Correlation: get-user by username, email, phone or externalId (each unique in a pool).
+  bool can_find_by(const std::string& attribute) const override;
+  Result<std::vector<Observed>> find_by(const std::string& attribute, const std::string& value,
+                                        const std::vector<std::string>& attributes) override;
 
  private:
   // The `data` member of a successful answer, or the classified failure.

@@ -114,6 +114,31 @@ TEST_F(AuthingTest, AddressesAccountsByTheConfiguredKeyType) {
   EXPECT_FALSE(server_.find("username", "grace"));
 }
 
+TEST_F(AuthingTest, CorrelationFindsAnAccountByAUniqueFieldAndTakesItOver) {
+  server_.seed({{"externalId", "legacy-7"}, {"username", "ada"}, {"email", "ada@example.org"}, {"name", "A. L."}});
+  server_.seed({{"username", "bob"}, {"email", "bob@example.org"}});  // no externalId: not addressable by our key
+  AuthingConnector connector("authing", settings());
+  EXPECT_TRUE(connector.can_find_by("email"));
+  EXPECT_FALSE(connector.can_find_by("nickname"));
+  auto found = connector.find_by("email", "ada@example.org", {"name", "username"});
+  ASSERT_TRUE(found.ok()) << found.failure().message;
+  ASSERT_EQ(found.value().size(), 1u);
+  EXPECT_EQ(found.value()[0].key, "legacy-7");
+  EXPECT_EQ(found.value()[0].attributes["name"], mapping::Values{"A. L."});
+  auto keyless = connector.find_by("username", "bob", {"name"});
+  ASSERT_TRUE(keyless.ok());
+  EXPECT_TRUE(keyless.value().empty());
+  auto nobody = connector.find_by("email", "nobody@example.org", {"name"});
+  ASSERT_TRUE(nobody.ok());
+  EXPECT_TRUE(nobody.value().empty());
+
+  // What the planner then does with the link: rename to our key, update, no create.
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "legacy-7", "emp-1001", {}, {}}).ok());
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  EXPECT_EQ((*server_.find("externalId", "emp-1001"))["name"], "Ada Lovelace");
+  EXPECT_EQ(server_.user_count(), 2u);
+}
+
 TEST_F(AuthingTest, ManagementTokenIsCachedAndFetchedAgainWhenRevoked) {
   AuthingConnector connector("authing", settings("token"));
   ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
