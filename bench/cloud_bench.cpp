@@ -1,13 +1,18 @@
 // Cloud connector figures: signing cost per request for each scheme, and
 // updates/s (with p50/p99 latency) per connector against its faithful local
 // server on loopback, one request at a time per target (the outbox worker's
-// per-target concurrency), no rate limit.
+// per-target concurrency), no rate limit; PDS in both auth modes, Workspace
+// and SenseCore with account links kept in a state store, as the daemon does.
 //   build/bench/cloud_bench [updates per connector, default 2000]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +28,7 @@
 #include "connectors/signing/jwt.h"
 #include "connectors/signing/pds.h"
 #include "connectors/signing/sensecore.h"
+#include "state/store.h"
 #include "tests/cloud/servers/authing_server.h"
 #include "tests/cloud/servers/eiam_server.h"
 #include "tests/cloud/servers/huawei_server.h"
@@ -99,7 +105,7 @@ config::HttpSettings loopback(const std::string& url) {
 }
 
 void updates(const char* name, Connector& connector, const std::string& key, const mapping::Attributes& first,
-             const std::string& field, int n) {
+             const std::string& field, const char* requests, int n) {
   if (auto created = connector.apply({reconcile::Operation::Kind::create, key, {}, first, {}}); !created) {
     std::printf("%s: create failed: %s\n", name, created.failure().message.c_str());
     return;
@@ -119,9 +125,19 @@ void updates(const char* name, Connector& connector, const std::string& key, con
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(ms.begin(), ms.end());
-  std::printf("update %-9s %7.0f updates/s   p50 %.3f ms   p99 %.3f ms   (%d updates, 1 in flight)\n", name, n / seconds,
-              ms[ms.size() / 2], ms[ms.size() * 99 / 100], n);
+  std::printf("update %-10s %7.0f updates/s   p50 %.3f ms   p99 %.3f ms   (%d updates, 1 in flight; %s)\n", name,
+              n / seconds, ms[ms.size() / 2], ms[ms.size() * 99 / 100], n, requests);
 }
+
+// One connector's run: the account it creates, then the field each update changes.
+struct Run {
+  const char* name;
+  std::unique_ptr<Connector> connector;
+  std::string key;
+  mapping::Attributes first;
+  std::string field;
+  const char* requests;  // what one update sends, printed beside its figure
+};
 
 }  // namespace
 
@@ -137,26 +153,25 @@ int main(int argc, char** argv) {
   test::cloud::HuaweiServer huawei_server;
   test::cloud::SenseCoreServer sensecore_server;
   authing_server.start(), pds_server.start(), eiam_server.start(), huawei_server.start(), sensecore_server.start();
+  // Account links (Workspace, SenseCore) live in a state store, as in the daemon.
+  std::string state_dir = (std::filesystem::temp_directory_path() / "idb-cloud-bench-XXXXXX").string();
+  if (!mkdtemp(state_dir.data())) return 1;
+  auto store = state::Store::open(state_dir);
 
   config::AuthingTarget a;
   a.http = loopback(authing_server.base_url());
   a.access_key_id = "AK_TEST";
   a.access_key_secret = {"", "SK_TEST"};
-  authing::AuthingConnector authing("authing", a);
-  updates("authing", authing, "E1", {{"username", {"bench"}}}, "nickname", n);
 
   config::PdsTarget p;
   p.http = loopback(pds_server.base_url());
   p.access_key_id = "YourAccessKeyId";
   p.access_key_secret = {"", "YourAccessKeySecret"};
-  pds::PdsConnector pds("pds", p);
-  updates("pds", pds, "E1", {{"user_name", {"bench"}}}, "nick_name", n);
-  p.domain_id = "bj1";  // the assertion's audience
-  p.auth = "token";
-  p.client_id = "pds-app-1";
-  p.private_key = {"", test::cloud::kPdsAppPrivateKey};
-  pds::PdsConnector pds_token("pds", p);
-  updates("pds/token", pds_token, "E2", {{"user_name", {"bench2"}}}, "nick_name", n);
+  config::PdsTarget p_token = p;
+  p_token.domain_id = "bj1";  // the assertion's audience
+  p_token.auth = "token";
+  p_token.client_id = "pds-app-1";
+  p_token.private_key = {"", test::cloud::kPdsAppPrivateKey};
 
   config::EiamTarget e;
   e.http = loopback(eiam_server.base_url());
@@ -164,35 +179,43 @@ int main(int argc, char** argv) {
   e.organizational_unit_id = "ou";
   e.access_key_id = "YourAccessKeyId";
   e.access_key_secret = {"", "YourAccessKeySecret"};
-  eiam::EiamConnector eiam("eiam", e);
-  std::printf("(eiam: each update is ListUsers + GetUser + UpdateUser, since EIAM is addressed by its own UserId)\n");
-  updates("eiam", eiam, "E1", {{"Username", {"bench"}}}, "DisplayName", n);
 
   config::HuaweiTarget h;
   h.http = loopback(huawei_server.base_url());
   h.project_id = "0bec5db98280d2d02fd6c00c2de791ce";
   h.access_key_id = "AccessKey";
   h.access_key_secret = {"", "SecretKey"};
-  huawei::HuaweiConnector huawei("huawei", h);
-  std::printf("(huawei: each update is list + get + PUT, since Workspace is addressed by its own id)\n");
-  updates("huawei", huawei, "bench", {{"user_email", {"b@example.org"}}}, "description", n);
-  h.auth = "token";
-  h.iam_url = huawei_server.base_url();
-  h.iam_domain = "example-account";
-  h.iam_user = "idbridge";
-  h.iam_password = {"", "iam-password"};
-  huawei::HuaweiConnector huawei_token("huawei", h);
-  updates("huawei/tok", huawei_token, "bench2", {{"user_email", {"b2@example.org"}}}, "description", n);
+  config::HuaweiTarget h_token = h;
+  h_token.auth = "token";
+  h_token.iam_url = huawei_server.base_url();
+  h_token.iam_domain = "example-account";
+  h_token.iam_user = "idbridge";
+  h_token.iam_password = {"", "iam-password"};
 
   config::SenseCoreTarget c;
   c.http = loopback(sensecore_server.base_url());
   c.access_key_id = "AK_TEST";
   c.access_key_secret = {"", "SK_TEST"};
-  sensecore::SenseCoreConnector sensecore("sensecore", c);
-  std::printf("(sensecore: each update is list + get + PATCH, since SenseCore is addressed by its own id)\n");
-  updates("sensecore", sensecore, "bench",
-          {{"name", {"Bench"}}, {"open_api_state", {"disabled"}}, {"mfa_state", {"disabled"}},
-           {"set_password_first_login", {"true"}}},
-          "remark", n);
+
+  Run runs[] = {
+      {"authing", std::make_unique<authing::AuthingConnector>("authing", a), "E1", {{"username", {"bench"}}}, "nickname",
+       "update-user"},
+      {"pds", std::make_unique<pds::PdsConnector>("pds", p), "E1", {{"user_name", {"bench"}}}, "nick_name",
+       "/v2/user/update, acs signature"},
+      {"pds/token", std::make_unique<pds::PdsConnector>("pds", p_token), "E2", {{"user_name", {"bench2"}}}, "nick_name",
+       "/v2/user/update, cached bearer token"},
+      {"eiam", std::make_unique<eiam::EiamConnector>("eiam", e), "E1", {{"Username", {"bench"}}}, "DisplayName",
+       "ListUsers + GetUser + UpdateUser: EIAM is addressed by its own UserId"},
+      {"huawei", std::make_unique<huawei::HuaweiConnector>("huawei", h, false, store.get()), "bench",
+       {{"user_email", {"b@example.org"}}}, "description", "PUT on the linked id"},
+      {"huawei/tok", std::make_unique<huawei::HuaweiConnector>("huawei", h_token, false, store.get()), "bench2",
+       {{"user_email", {"b2@example.org"}}}, "description", "PUT on the linked id, cached IAM token"},
+      {"sensecore", std::make_unique<sensecore::SenseCoreConnector>("sensecore", c, false, store.get()), "bench",
+       {{"name", {"Bench"}}, {"open_api_state", {"disabled"}}, {"mfa_state", {"disabled"}}, {"set_password_first_login", {"true"}}},
+       "remark", "PATCH on the linked id"},
+  };
+  for (auto& run : runs) updates(run.name, *run.connector, run.key, run.first, run.field, run.requests, n);
+  store.reset();
+  std::filesystem::remove_all(state_dir);
   return 0;
 }
