@@ -123,7 +123,8 @@ void answer(const httplib::Request& req, httplib::Response& res, std::variant<Wr
             Collection& c, const Catalog& catalog) {
   if (auto* err = std::get_if<Error>(&outcome)) return send_error(res, *err);
   Written& w = std::get<Written>(outcome);
-  if (w.status != 204) c.add_computed({&w.resource});
+  // A resource just created is in no group yet: only a 200 has computed parts to add.
+  if (w.status == 200) c.add_computed({&w.resource});
   if (w.status == 204) {
     res.status = 204;
     return;

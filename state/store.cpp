@@ -163,7 +163,55 @@ OutboxEntry read_entry(Statement& row) {
   };
 }
 
+// NOMUTEX: each connection is used by one thread at a time (the writer under
+// mu_, a reader while one caller holds it), so SQLite's own mutex would only
+// be taken a second time.
+sqlite3* open_connection(const std::string& file, int flags) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(file.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw StoreError("state store: cannot open " + file + ": " + message);
+  }
+  // Other processes (an `idbridge plan` next to the daemon) may hold the lock briefly.
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
 }  // namespace
+
+class Store::Reader {
+ public:
+  Reader(Store& store, sqlite3* db) : store_(store), db_(db) {}
+  ~Reader() {
+    std::lock_guard lock(store_.readers_mu_);
+    store_.idle_readers_.push_back(db_);
+  }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+  operator sqlite3*() const { return db_; }
+
+ private:
+  Store& store_;
+  sqlite3* db_;
+};
+
+// WAL gives each read the last committed state without waiting for the
+// writer: a SCIM request reads while the previous group commit is in its
+// fsync, and the next group forms meanwhile. One connection per concurrent
+// reader, kept for the next.
+Store::Reader Store::reader() {
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      sqlite3* db = idle_readers_.back();
+      idle_readers_.pop_back();
+      return Reader(*this, db);
+    }
+  }
+  return Reader(*this, open_connection(file_, SQLITE_OPEN_READONLY));
+}
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& dir) {
   std::error_code error;
@@ -175,20 +223,10 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir) {
   if (error) throw StoreError("state store: cannot create " + dir.string() + ": " + error.message());
 
   const std::string file = (dir / "idbridge.db").string();
-  sqlite3* db = nullptr;
-  // NOMUTEX: mu_ already serialises every use of the connection, SQLite's own
-  // mutex would only be taken a second time.
-  const int rc = sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-  if (rc != SQLITE_OK) {
-    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    throw StoreError("state store: cannot open " + file + ": " + message);
-  }
-  std::unique_ptr<Store> store(new Store(db));  // closes the connection if anything below throws
+  // Closes the connection if anything below throws.
+  std::unique_ptr<Store> store(new Store(open_connection(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE), file));
+  sqlite3* db = store->db_;
 
-  // Other processes (an `idbridge plan` next to the daemon) may hold the lock briefly.
-  sqlite3_busy_timeout(db, 5000);
   if (Statement journal(db, "PRAGMA journal_mode = WAL"); !journal.step() || journal.text(0) != "wal") {
     throw StoreError("state store: " + file + " cannot use WAL journal mode (network file system?)");
   }
@@ -199,9 +237,12 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir) {
   return store;
 }
 
-Store::Store(sqlite3* db) : db_(db) {}
+Store::Store(sqlite3* db, std::string file) : db_(db), file_(std::move(file)) {}
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  for (sqlite3* reader : idle_readers_) sqlite3_close(reader);
+  sqlite3_close(db_);
+}
 
 int Store::schema_version() {
   std::lock_guard lock(mu_);
@@ -286,32 +327,32 @@ WriteStatus Store::delete_user(const std::string& id, const std::vector<std::str
 }
 
 std::optional<User> Store::get_user(const std::string& id, bool include_deleted) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE id = ?1 AND (deleted = 0 OR ?2)");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectUser) + "WHERE id = ?1 AND (deleted = 0 OR ?2)");
   return read_one_user(query.bind(id, include_deleted));
 }
 
 std::optional<User> Store::find_by_user_name(const std::string& user_name) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE user_name = ?1 COLLATE NOCASE AND deleted = 0");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectUser) + "WHERE user_name = ?1 COLLATE NOCASE AND deleted = 0");
   return read_one_user(query.bind(user_name));
 }
 
 std::vector<User> Store::find_by_external_id(const std::string& external_id) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE external_id = ?1 AND deleted = 0 ORDER BY created_ms, rowid");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectUser) + "WHERE external_id = ?1 AND deleted = 0 ORDER BY created_ms, rowid");
   return read_users(query.bind(external_id));
 }
 
 std::vector<User> Store::list_users(bool include_deleted) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectUser) + "WHERE (deleted = 0 OR ?1) ORDER BY created_ms, rowid");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectUser) + "WHERE (deleted = 0 OR ?1) ORDER BY created_ms, rowid");
   return read_users(query.bind(include_deleted));
 }
 
 int64_t Store::count_users() {
-  std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT COUNT(*) FROM users WHERE deleted = 0");
+  const Reader db = reader();
+  Statement query(db, "SELECT COUNT(*) FROM users WHERE deleted = 0");
   query.step();
   return query.int64(0);
 }
@@ -333,15 +374,15 @@ WriteStatus Store::delete_group(const std::string& id) {
 }
 
 std::optional<Group> Store::get_group(const std::string& id) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectGroup) + "WHERE id = ?1");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectGroup) + "WHERE id = ?1");
   if (!query.bind(id).step()) return std::nullopt;
   return read_group(query);
 }
 
 std::vector<Group> Store::list_groups() {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectGroup) + "ORDER BY created_ms, rowid");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectGroup) + "ORDER BY created_ms, rowid");
   std::vector<Group> groups;
   while (query.step()) groups.push_back(read_group(query));
   return groups;
@@ -362,16 +403,16 @@ std::vector<Membership> read_memberships(Statement& query) {
 }  // namespace
 
 std::vector<Membership> Store::groups_with_member(const std::string& member_id) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectMembership) +
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectMembership) +
                            "WHERE json_extract(m.value, '$.value') = ?1 ORDER BY g.created_ms, g.rowid");
   query.bind(member_id);
   return read_memberships(query);
 }
 
 std::vector<Membership> Store::memberships() {
-  std::lock_guard lock(mu_);
-  Statement query(db_, std::string(kSelectMembership) + "ORDER BY g.created_ms, g.rowid");
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectMembership) + "ORDER BY g.created_ms, g.rowid");
   return read_memberships(query);
 }
 

@@ -4,7 +4,9 @@
 // synchronous=FULL: a call that returns has committed durably, so a SCIM write
 // may be acknowledged right after it.
 //
-// Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
+// Thread-safe: one writing connection behind a mutex (SQLite serialises
+// writers anyway); the reads of users and groups run on connections of their
+// own, so they proceed while a commit waits for its fsync.
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -228,7 +230,10 @@ class Store {
   void release(const std::string& target);
 
  private:
-  explicit Store(sqlite3* db);
+  Store(sqlite3* db, std::string file);
+  // A read-only connection for one read; back to the pool when it ends.
+  class Reader;
+  Reader reader();
   // Group commit: concurrent writes share one transaction and one fsync.
   // Each runs in its own savepoint (a failed one rolls back alone) and its
   // caller returns once the shared commit is durable.
@@ -237,7 +242,10 @@ class Store {
   void commit_batch(const std::vector<PendingWrite*>& batch);
 
   sqlite3* db_;
+  std::string file_;
   std::mutex mu_;
+  std::mutex readers_mu_;
+  std::vector<sqlite3*> idle_readers_;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::vector<PendingWrite*> queue_;
