@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "scim/listener.h"
 #include "scim/server.h"
 #include "state/store.h"
 #include "tests/support/process.h"
@@ -135,9 +136,11 @@ int main(int argc, char** argv) {
   settings.tokens = {token};
   settings.targets = {"ldap"};
   idb::scim::Service service(*store, settings, [] {});
-  httplib::Server server;
+  // Set up as `idbridge serve` does.
+  const auto http = idb::scim::make_http_server({});
+  httplib::Server& server = *http;
   service.mount(server);
-  const int port = server.bind_to_any_port("127.0.0.1");
+  const int port = idb::scim::bind_listener(server, "127.0.0.1", 0);
   std::thread listener([&] { server.listen_after_bind(); });
 
   std::printf("%d clients x %d users each, POST then PATCH; state in %s (SQLite WAL, synchronous=FULL)\n", clients,

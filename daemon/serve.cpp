@@ -217,14 +217,8 @@ int serve(const config::Config& config) {
     metrics.add("idbridge_http_requests_total", {{"method", req.method}, {"code", std::to_string(res.status)}});
   });
 
-  // httplib's default also sets SO_REUSEPORT, which would let a second daemon
-  // share the port silently; a taken port must be an error.
-  http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
   const auto [host, port] = split_listen(config.listen);
-  if (!http.bind_to_port(host, port)) {
+  if (scim::bind_listener(http, host, port) < 0) {
     spdlog::error("cannot listen on {}: address in use or not available", config.listen);
     return 1;
   }

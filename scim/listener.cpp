@@ -1,8 +1,11 @@
 #include "scim/listener.h"
 
+#include <sys/socket.h>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <memory>
 #include <stdexcept>
 
 #include <httplib.h>
@@ -17,10 +20,41 @@ std::string openssl_reason() {
   return reason;
 }
 
+// httplib's defaults suit a light API, not IdPs pushing from many connections:
+// every connection holds a pool thread while it is kept alive, and is closed
+// after 5 requests, so concurrent clients reconnect in step all the time.
+constexpr size_t kThreads = 32;
+constexpr size_t kRequestsPerConnection = 1000;
+
+void tune(httplib::Server& server) {
+  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server.set_keep_alive_max_count(kRequestsPerConnection);
+}
+
 }  // namespace
 
+int bind_listener(httplib::Server& server, const std::string& host, int port) {
+  // httplib listens with a backlog of 5: clients connecting together beyond
+  // that lose their SYN and retry a second later. Listening again on the bound
+  // socket raises the backlog (Linux).
+  auto bound = std::make_shared<int>(-1);
+  server.set_socket_options([bound](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    *bound = sock;
+  });
+  const int result = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  // Should this fail, the socket keeps listening with the small backlog.
+  if (result >= 0 && *bound >= 0) ::listen(*bound, SOMAXCONN);
+  return result;
+}
+
 std::unique_ptr<httplib::Server> make_http_server(const TlsSettings& tls) {
-  if (!tls.enabled()) return std::make_unique<httplib::Server>();
+  if (!tls.enabled()) {
+    auto server = std::make_unique<httplib::Server>();
+    tune(*server);
+    return server;
+  }
   // The context is set up here rather than by httplib's file constructor,
   // which ignores a client CA file it cannot read (and would then accept any
   // client certificate, or none).
@@ -48,7 +82,10 @@ std::unique_ptr<httplib::Server> make_http_server(const TlsSettings& tls) {
     return problem.empty();
   };
   auto server = std::make_unique<httplib::SSLServer>(setup);
-  if (server->is_valid()) return server;
+  if (server->is_valid()) {
+    tune(*server);
+    return server;
+  }
   std::string files = "cert_file '" + tls.cert_file + "', key_file '" + tls.key_file + "'";
   if (!tls.client_ca_file.empty()) files += ", client_ca_file '" + tls.client_ca_file + "'";
   throw std::runtime_error("cannot set up TLS for the SCIM endpoint (" + files + "): " +

@@ -22,4 +22,10 @@ struct TlsSettings {
 // cannot be loaded (or the key does not belong to the certificate).
 std::unique_ptr<httplib::Server> make_http_server(const TlsSettings& tls);
 
+// Binds `server` to host:port (port 0: any free port) with a listen backlog
+// that holds a burst of clients connecting at once, and without SO_REUSEPORT
+// (a second daemon on a taken port must fail, not share it). Returns the
+// bound port, or -1 when the address is taken or not available.
+int bind_listener(httplib::Server& server, const std::string& host, int port);
+
 }  // namespace idb::scim
