@@ -1,8 +1,8 @@
 // Cloud connector figures: signing cost per request for each scheme, and
 // updates/s (with p50/p99 latency) per connector against its faithful local
 // server on loopback, one request at a time per target (the outbox worker's
-// per-target concurrency), no rate limit; PDS in both auth modes, Workspace
-// and SenseCore with account links kept in a state store, as the daemon does.
+// per-target concurrency), no rate limit; PDS in both auth modes, EIAM,
+// Workspace and SenseCore with account links kept in a state store, as the daemon does.
 //   build/bench/cloud_bench [updates per connector, default 2000]
 #include <unistd.h>
 
@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
   test::cloud::HuaweiServer huawei_server;
   test::cloud::SenseCoreServer sensecore_server;
   authing_server.start(), pds_server.start(), eiam_server.start(), huawei_server.start(), sensecore_server.start();
-  // Account links (Workspace, SenseCore) live in a state store, as in the daemon.
+  // Account links (EIAM, Workspace, SenseCore) live in a state store, as in the daemon.
   std::string state_dir = (std::filesystem::temp_directory_path() / "idb-cloud-bench-XXXXXX").string();
   if (!mkdtemp(state_dir.data())) return 1;
   auto store = state::Store::open(state_dir);
@@ -204,8 +204,8 @@ int main(int argc, char** argv) {
        "/v2/user/update, acs signature"},
       {"pds/token", std::make_unique<pds::PdsConnector>("pds", p_token), "E2", {{"user_name", {"bench2"}}}, "nick_name",
        "/v2/user/update, cached bearer token"},
-      {"eiam", std::make_unique<eiam::EiamConnector>("eiam", e), "E1", {{"Username", {"bench"}}}, "DisplayName",
-       "ListUsers + GetUser + UpdateUser: EIAM is addressed by its own UserId"},
+      {"eiam", std::make_unique<eiam::EiamConnector>("eiam", e, false, store.get()), "E1", {{"Username", {"bench"}}},
+       "DisplayName", "GetUser + UpdateUser on the linked UserId"},
       {"huawei", std::make_unique<huawei::HuaweiConnector>("huawei", h, false, store.get()), "bench",
        {{"user_email", {"b@example.org"}}}, "description", "PUT on the linked id"},
       {"huawei/tok", std::make_unique<huawei::HuaweiConnector>("huawei", h_token, false, store.get()), "bench2",

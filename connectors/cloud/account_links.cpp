@@ -19,17 +19,27 @@ void AccountLinks::unlink(const std::string& key) {
 }
 
 Result<std::optional<nlohmann::json>> AccountLinks::call(std::string_view api, const std::string& key,
-                                                         const Search& search, const ById& by_id) {
+                                                         const Search& search, const ById& by_id, const Gone& gone) {
+  // A refused target is never "gone": its failure goes back as it is, the link kept.
+  const auto is_gone = [&](const Failure& f) {
+    return f.kind != FailureKind::stop_target && (gone ? gone(f) : not_found(api, f));
+  };
+  const auto answer_of = [&](const std::string& id) -> Result<std::optional<nlohmann::json>> {
+    auto answer = by_id(id);
+    if (answer) return std::optional<nlohmann::json>(std::move(answer.value()));
+    if (is_gone(answer.failure())) return std::optional<nlohmann::json>{};
+    return answer.failure();
+  };
   if (auto id = id_of(key)) {
-    auto answer = by_id(*id);
-    if (answer || !not_found(api, answer.failure())) return found(api, answer);
+    auto answer = answer_of(*id);
+    if (!answer || answer.value()) return answer;
     unlink(key);  // the account went, or was never this one: search again
   }
   auto searched = search();
   if (!searched) return searched.failure();
   if (!searched.value()) return std::optional<nlohmann::json>{};
   link(key, *searched.value());
-  return found(api, by_id(*searched.value()));
+  return answer_of(*searched.value());
 }
 
 }  // namespace idb::connectors::cloud

@@ -31,14 +31,16 @@ class AccountLinks {
 
   // The id of the account at `key`, or nothing when there is none.
   using Search = std::function<Result<std::optional<std::string>>()>;
-  // A call on the account with that id; the API's 404 means it is gone.
+  // A call on the account with that id.
   using ById = std::function<Result<nlohmann::json>(const std::string& id)>;
+  // Whether a failure of `by_id` means the account is gone (default: the API's HTTP 404).
+  using Gone = std::function<bool(const Failure&)>;
 
   // `by_id`'s answer for the account at `key`: on the linked id, or, without a
   // link or when the linked account is gone, on the id `search` finds (then
   // linked). Nothing when no account is at `key`.
   Result<std::optional<nlohmann::json>> call(std::string_view api, const std::string& key, const Search& search,
-                                             const ById& by_id);
+                                             const ById& by_id, const Gone& gone = nullptr);
 
  private:
   state::Store* store_;

@@ -28,8 +28,8 @@ bool authentication_code(const std::string& code) {
 
 }  // namespace
 
-EiamConnector::EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped)
-    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)) {}
+EiamConnector::EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped, state::Store* links)
+    : CloudConnector(std::move(name), settings.http, status_mapped), settings_(std::move(settings)), links_(links, name_) {}
 
 Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::Params params, bool idempotent) {
   params.insert(params.begin(), {"InstanceId", settings_.instance_id});
@@ -74,7 +74,7 @@ Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::P
   return failure;
 }
 
-Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key) {
+Result<std::optional<std::string>> EiamConnector::search(const std::string& key) {
   auto listed = call("ListUsers", {{"UserExternalId", key}, {"PageNumber", "1"}, {"PageSize", "100"}});
   if (!listed) return listed.failure();
   std::vector<std::string> ids;
@@ -84,20 +84,26 @@ Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key
       if (user.is_object() && user.value("UserExternalId", "") == key) ids.push_back(user.value("UserId", ""));
     }
   }
-  if (ids.empty()) return std::optional<nlohmann::json>{};
+  if (ids.empty()) return std::optional<std::string>{};
   if (ids.size() > 1) {
     return Failure{FailureKind::conflict, "eiam:ambiguous",
                    "user '" + key + "': " + std::to_string(ids.size()) + " EIAM users have this UserExternalId"};
   }
-  auto got = call("GetUser", {{"UserId", ids.front()}});
-  if (!got) {
-    if (not_found(got.failure())) return std::optional<nlohmann::json>{};
-    return got.failure();
-  }
-  if (!got.value().contains("User") || !got.value()["User"].is_object()) {
-    return Failure{FailureKind::retry, "eiam:response", "GetUser answered without a User"};
-  }
-  return std::optional<nlohmann::json>(got.value()["User"]);
+  return std::optional<std::string>(ids.front());
+}
+
+Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key) {
+  return links_.call(
+      kApi, key, [&] { return search(key); },
+      [&](const std::string& id) -> Result<nlohmann::json> {
+        auto got = call("GetUser", {{"UserId", id}});
+        if (!got) return got;
+        if (!got.value().contains("User") || !got.value()["User"].is_object()) {
+          return Failure{FailureKind::retry, "eiam:response", "GetUser answered without a User"};
+        }
+        return got.value()["User"];
+      },
+      not_found);
 }
 
 Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
@@ -190,6 +196,9 @@ Status EiamConnector::create(const reconcile::Operation& op) {
   }
   auto created = call("CreateUser", std::move(params));
   if (!created) return created.failure();
+  if (auto id = cloud::json_text(created.value().contains("UserId") ? &created.value()["UserId"] : nullptr)) {
+    links_.link(op.key, *id);
+  }
   if (auto s = changed.value().find("Status"); s != changed.value().end() && s->second == "disabled") {
     auto disabled = call("DisableUser", {{"UserId", created.value().value("UserId", "")}});
     if (!disabled) return disabled.failure();

@@ -2,8 +2,9 @@
 // Alibaba Cloud IDaaS EIAM 2021-12-01 users (specs/004-aliyun-eiam.md), RPC
 // calls signed with ACS3-HMAC-SHA256. EIAM assigns its own UserId, so the
 // mapping's key is the user's UserExternalId (set at creation, searchable
-// with ListUsers): accounts are found by that search and no link table is
-// needed. CreateUser carries a ClientToken derived from the key, so a create
+// with ListUsers): an account is found by that search once, and the UserId
+// found is linked to the key in state (cloud/account_links.h), so later
+// reads and updates start with GetUser on it. CreateUser carries a ClientToken derived from the key, so a create
 // whose answer was lost is not repeated. Status goes through
 // EnableUser/DisableUser and Description through UpdateUserDescription, as
 // the API splits them. UserExternalId cannot change: a rename is permanent.
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config.h"
+#include "connectors/cloud/account_links.h"
 #include "connectors/cloud/cloud_connector.h"
 #include "connectors/http/client.h"
 
@@ -21,8 +23,10 @@ namespace idb::connectors::eiam {
 class EiamConnector : public cloud::CloudConnector {
  public:
   // Throws std::invalid_argument for a bad base URL. `status_mapped`: the
-  // mapping sets `Status` itself, so `enabled` is reported as it is.
-  EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped = false);
+  // mapping sets `Status` itself, so `enabled` is reported as it is. `links`:
+  // where account links are kept (none: every lookup lists).
+  EiamConnector(std::string name, config::EiamTarget settings, bool status_mapped = false,
+                state::Store* links = nullptr);
 
   Result<std::optional<Observed>> read(const std::string& key, const std::vector<std::string>& attributes) override;
   Status apply(const reconcile::Operation& op) override;
@@ -30,12 +34,15 @@ class EiamConnector : public cloud::CloudConnector {
  private:
   // The answer's JSON body, or the classified failure.
   Result<nlohmann::json> call(const std::string& action, signing::Params params, bool idempotent = true);
-  // The user whose UserExternalId is `key` (full GetUser view), or nothing.
+  // The UserId of the user whose UserExternalId is `key` (ListUsers), or nothing.
+  Result<std::optional<std::string>> search(const std::string& key);
+  // The user whose UserExternalId is `key` (full GetUser view, by its link or a search), or nothing.
   Result<std::optional<nlohmann::json>> find(const std::string& key);
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
 
   config::EiamTarget settings_;
+  cloud::AccountLinks links_;
 };
 
 }  // namespace idb::connectors::eiam

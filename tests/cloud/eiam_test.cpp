@@ -15,6 +15,7 @@ using test::cloud::EiamServer;
 using test::cloud::EiamServerOptions;
 using test::cloud::Fault;
 using test::cloud::LogCapture;
+using test::cloud::TempState;
 
 const std::string kSecret = "eiam-secret-93b7aa";
 const reconcile::DisableMark kMark{"Status", "disabled"};
@@ -59,6 +60,34 @@ class EiamTest : public ::testing::Test {
   LogCapture logs_;
   EiamServer server_{server_options()};
 };
+
+TEST_F(EiamTest, LinkedAccountsAreUpdatedWithoutListUsers) {
+  TempState state;
+  EiamConnector connector("eiam", settings(), false, &state.store());
+  ASSERT_TRUE(converge(connector, zhang(), false, kMark).status.ok());
+  const std::string id = (*server_.by_external_id("E2001"))["UserId"];
+  EXPECT_EQ(state.store().account_id("eiam", "E2001"), id);  // linked by the create
+
+  const int lists = server_.calls("ListUsers");
+  for (const char* name : {"Zhang 1", "Zhang 2", "Zhang 3"}) {
+    mapping::Desired changed = zhang();
+    changed.attributes["DisplayName"] = {name};
+    ASSERT_TRUE(converge(connector, changed, false, kMark).status.ok());
+  }
+  ASSERT_TRUE(converge(connector, zhang(), true, kMark).status.ok());
+  EXPECT_EQ((*server_.by_external_id("E2001"))["Status"], "disabled");
+  EXPECT_EQ(server_.calls("ListUsers"), lists);
+  EXPECT_EQ(server_.calls("UpdateUser"), 4);
+
+  // A stale link: one ListUsers finds the account again and relinks it.
+  state.store().link_account("eiam", "E2001", "user_gone");
+  auto read = connector.read("E2001", {"DisplayName"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->attributes["DisplayName"], mapping::Values{"Zhang San (张三)"});
+  EXPECT_EQ(state.store().account_id("eiam", "E2001"), id);
+  EXPECT_EQ(server_.calls("ListUsers"), lists + 1);
+  EXPECT_EQ(server_.user_count(), 1u);
+}
 
 TEST_F(EiamTest, RoundTripCreateUpdateReadDisableEnable) {
   EiamConnector connector("eiam", settings());

@@ -203,6 +203,7 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
     res.set_content(body.dump(), "application/json");
   };
   std::lock_guard lock(mutex_);
+  ++calls_[action];
   if (action == "ListUsers") {
     const int page = p.count("PageNumber") ? std::atoi(p["PageNumber"].c_str()) : 1;
     const int size = p.count("PageSize") ? std::atoi(p["PageSize"].c_str()) : 20;
@@ -275,6 +276,12 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
 
 std::optional<nlohmann::json> EiamServer::by_external_id(const std::string& external_id) const {
   return find_by("UserExternalId", external_id);
+}
+
+int EiamServer::calls(const std::string& action) const {
+  std::lock_guard lock(mutex_);
+  auto it = calls_.find(action);
+  return it == calls_.end() ? 0 : it->second;
 }
 
 void EiamServer::seed(nlohmann::json u) {

@@ -43,6 +43,8 @@ class EiamServer : public UserList {
   Loopback& http() { return http_; }
 
   std::optional<nlohmann::json> by_external_id(const std::string& external_id) const;
+  // How many authenticated calls of `action` (x-acs-action) it has answered.
+  int calls(const std::string& action) const;
   void seed(nlohmann::json user);
 
  private:
@@ -59,6 +61,7 @@ class EiamServer : public UserList {
   EiamServerOptions options_;
   std::map<std::string, std::string> client_tokens_;  // ClientToken -> UserId
   std::set<std::string> nonces_;
+  std::map<std::string, int> calls_;  // by action
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };
