@@ -550,7 +550,7 @@ void read_sensecore(Section& s, SenseCoreTarget& c) {
 
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
 std::vector<std::string_view> target_keys(const std::string& type) {
-  std::vector<std::string_view> keys{"name", "type", "guards"};
+  std::vector<std::string_view> keys{"name", "type", "guards", "delete"};
   auto add = [&](const std::vector<std::string_view>& more) { keys.insert(keys.end(), more.begin(), more.end()); };
   if (type == "authing") {
     add(kHttpKeys);
@@ -606,6 +606,10 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
     g->field("max_modifies", out.guards.max_modifies, Need::optional, non_negative);
     g->field("max_modify_percent", out.guards.max_modify_percent, Need::optional, non_negative);
     g->field("percent_floor", out.guards.percent_floor, Need::optional, non_negative);
+  }
+  if (auto d = s.section("delete", Need::optional, {"policy", "grace_days"})) {
+    d->field("policy", out.deletion.policy, Need::optional, one_of({"never", "after_delete", "after_disable"}));
+    d->field("grace_days", out.deletion.grace_days, Need::optional, non_negative);
   }
   if (out.type == "ldap") read_ldap(s, out.ldap);
   if (out.type == "authing") read_authing(s, out.authing);
@@ -821,6 +825,9 @@ std::string summarize(const Config& c) {
   };
   for (const Target& t : c.targets) {
     out << "target " << t.name << ": type " << t.type << "\n";
+    if (t.deletion.policy != "never") {
+      out << "  delete: " << t.deletion.policy << ", " << t.deletion.grace_days << " day(s) after the disable\n";
+    }
     if (t.type == "authing") {
       http(t.authing.http);
       out << "  auth: " << t.authing.auth << "\n"

@@ -149,10 +149,18 @@ struct Guards {
   int64_t percent_floor = 10;     // percentages count only from this many changes on
 };
 
+// Whether and when accounts of users who left are deleted (`delete:` of a
+// target). Accounts are disabled first; the delete follows grace_days later.
+struct Deletion {
+  std::string policy = "never";  // never | after_delete (users deleted at the source) | after_disable (any disabled)
+  int64_t grace_days = 30;
+};
+
 struct Target {
   std::string name;  // unique; the key of its mapping in the mapping file
   std::string type;  // ldap | authing | pds | eiam | huawei | sensecore
   Guards guards;
+  Deletion deletion;
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;

@@ -43,7 +43,7 @@ const TargetBinding* binding_of(const Runtime& runtime, const std::string& name)
 int take_source_value(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
                       const state::User& user, std::ostream& out, std::ostream& err) {
   const auto baseline = runtime.store->baseline(item.target, user.id);
-  const auto planned = plan_user(binding, user, baseline);
+  const auto planned = plan_user(binding, user, baseline, now_ms());
   if (!planned) {
     err << "review #" << item.id << ": cannot plan " << user.user_name << " on " << item.target << ": "
         << planned.failure().code << ": " << planned.failure().message << "\n";

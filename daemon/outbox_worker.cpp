@@ -63,14 +63,13 @@ bool OutboxWorker::may_apply(const TargetBinding& target) {
   for (const auto& entry : due) {
     const auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
     if (!user) continue;
-    const auto planned = plan_user(target, *user, store_.baseline(name, entry.user_id));
+    const auto planned = plan_user(target, *user, store_.baseline(name, entry.user_id), clock_());
     // A target that cannot be read now cannot be counted either: a new batch
     // goes on to fail and be retried entry by entry (and is guarded then); a
     // held one stays held.
     if (!planned && planned.failure().kind == connectors::FailureKind::retry) return !hold;
     if (!planned) continue;  // it fails again when applied, and is counted there
-    counts.disables += planned.value().kind == UserPlan::Kind::disable ? 1 : 0;
-    counts.modifies += planned.value().kind == UserPlan::Kind::update ? 1 : 0;
+    tally(counts, planned.value());
   }
   const auto reason = reconcile::held_by_guard(counts, limits);
   if (!reason) {
@@ -139,7 +138,8 @@ void OutboxWorker::run_batch(const TargetBinding& target, const std::vector<stat
       continue;
     }
     const auto baseline = store_.baseline(entry.target, entry.user_id);
-    auto result = plan_user(target, *user, baseline, nullptr, accepted_for(store_, entry.target, entry.user_id));
+    auto result =
+        plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, entry.target, entry.user_id));
     if (!result) {
       tally(fail(entry, result.failure()));
       if (is_stopped(entry.target)) break;
@@ -194,7 +194,10 @@ void OutboxWorker::run_batch(const TargetBinding& target, const std::vector<stat
                    entry.target, item.key, item.attribute);
     }
     store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
-    done.push_back({entry, state::Baseline{plan.desired.key, plan.decision.next_baseline}});
+    // A pending delete keeps the entry, planned again when its grace period ends.
+    const bool waits = plan.delete_due_ms && plan.kind != UserPlan::Kind::remove;
+    done.push_back({entry, plan.next_baseline(), plan.kind == UserPlan::Kind::remove,
+                    waits ? plan.delete_due_ms : std::nullopt});
   }
   store_.complete_all(done);
   summary.applied += static_cast<int>(done.size());

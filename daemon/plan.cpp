@@ -21,8 +21,8 @@
 namespace idb::daemon {
 namespace {
 
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+std::string utc(int64_t ms) {
+  const std::time_t now = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char out[32];
@@ -42,6 +42,7 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
   e.operations = p.operations;
   e.conflict = p.decision.conflict;
   e.fingerprint = p.fingerprint;
+  if (p.delete_due_ms && p.kind != UserPlan::Kind::remove) e.delete_due = utc(*p.delete_due_ms);
   if (!p.correlated_by.empty()) {
     e.correlation = p.candidates.empty() ? "linked by " + p.correlated_by + " to " + p.observed->key
                                          : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
@@ -120,7 +121,8 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     return;
   }
   const auto baseline = runtime.store->baseline(name, id);
-  const auto planned = plan_user(binding, *user, baseline, nullptr, accepted_for(*runtime.store, name, id));
+  const auto planned =
+      plan_user(binding, *user, baseline, now_ms(), nullptr, accepted_for(*runtime.store, name, id));
   if (!planned) {
     std::cout << label << ": failed, " << planned.failure().code << ": " << planned.failure().message << "\n";
     ++counts.failed;
@@ -129,6 +131,12 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
   const UserPlan& now = planned.value();
   if (now.fingerprint != item.value("fingerprint", "")) {
     std::cout << label << ": refused, the user or the account changed since the plan was made\n";
+    ++counts.refused;
+    return;
+  }
+  // Same inputs, other action: time alone moved a delete's grace period on.
+  if (to_string(now.kind) != item.value("action", "")) {
+    std::cout << label << ": refused, it would now " << to_string(now.kind) << "; make a new plan\n";
     ++counts.refused;
     return;
   }
@@ -146,7 +154,11 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
       return;
     }
   }
-  runtime.store->record_baseline(name, id, state::Baseline{now.desired.key, now.decision.next_baseline});
+  if (const auto next = now.next_baseline()) {
+    runtime.store->record_baseline(name, id, *next);
+  } else {
+    runtime.store->forget_baseline(name, id);
+  }
   std::cout << label << ": applied\n";
   ++counts.applied;
 }
@@ -210,7 +222,8 @@ int plan(const config::Config& config, const PlanRequest& request) {
     return 2;
   }
 
-  reconcile::Report report{utc_now(), config.file.string(), {}};
+  const int64_t now = now_ms();
+  reconcile::Report report{utc(now), config.file.string(), {}};
   bool read_failed = false;
   const auto users = runtime.store->list_users(/*include_deleted=*/true);
   for (const auto& binding : runtime.bindings) {
@@ -229,7 +242,8 @@ int plan(const config::Config& config, const PlanRequest& request) {
       const auto found = baselines.find(user.id);
       const auto acc = accepted.find(user.id);
       const auto baseline = found == baselines.end() ? std::nullopt : std::optional(found->second);
-      const auto planned = plan_user(binding, user, baseline, reader, acc == accepted.end() ? kNone : acc->second);
+      const auto planned =
+          plan_user(binding, user, baseline, now, reader, acc == accepted.end() ? kNone : acc->second);
       target.users.push_back(entry_for(user, planned));
       if (!planned) {
         read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
@@ -254,10 +268,8 @@ int plan(const config::Config& config, const PlanRequest& request) {
         if (!queued) target.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
         continue;
       }
-      const auto kind = planned.value().kind;
       counts.accounts += planned.value().observed ? 1 : 0;
-      counts.disables += kind == UserPlan::Kind::disable ? 1 : 0;
-      counts.modifies += kind == UserPlan::Kind::update ? 1 : 0;
+      tally(counts, planned.value());
     }
     target.held = reconcile::held_by_guard(counts, binding.guards);
     if (const auto hold = runtime.store->hold_of(name); !target.held && hold && !hold->approved_ms) {

@@ -57,6 +57,14 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
   return std::make_unique<connectors::ldap::LdapConnector>(target.name, target.ldap);
 }
 
+reconcile::DeletePolicy delete_policy(const config::Deletion& deletion) {
+  using When = reconcile::DeletePolicy::When;
+  const When when = deletion.policy == "after_delete"    ? When::after_delete
+                    : deletion.policy == "after_disable" ? When::after_disable
+                                                         : When::never;
+  return {when, deletion.grace_days * 24 * 3600 * 1000};
+}
+
 }  // namespace
 
 std::unique_ptr<Runtime> runtime_or_report(const config::Config& config) {
@@ -108,7 +116,8 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
                         reconcile::policies_for(target_mapping),
                         reconcile::GuardLimits{g.max_disables, static_cast<double>(g.max_disable_percent),
                                                g.max_modifies, static_cast<double>(g.max_modify_percent),
-                                               g.percent_floor}});
+                                               g.percent_floor},
+                        delete_policy(target.deletion)});
   }
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
   return runtime;

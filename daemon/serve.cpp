@@ -272,7 +272,9 @@ int sync_once(const config::Config& config) {
   const bool polled = poll_sources_once(config, *runtime->store, runtime->target_names);
   runtime->store->enqueue_all(runtime->target_names, now_ms());
   const auto summary = runtime->worker->drain_due();
-  const int64_t left = waiting(*runtime);
+  // Deletes waiting for their grace period are planned, not stuck.
+  int64_t left = waiting(*runtime);
+  for (const auto& t : runtime->target_names) left -= runtime->store->scheduled(t, now_ms());
   spdlog::info("sync: {} in line, {} waiting (for a retry or held by a guard), {} dead-lettered, {} to review{}",
                summary.applied, left, summary.dead, summary.review, polled ? "" : "; a source could not be polled");
   return polled && left == 0 && summary.dead == 0 ? 0 : 1;

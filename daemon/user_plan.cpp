@@ -12,6 +12,7 @@ const char* to_string(UserPlan::Kind kind) {
     case UserPlan::Kind::create: return "create";
     case UserPlan::Kind::update: return "update";
     case UserPlan::Kind::disable: return "disable";
+    case UserPlan::Kind::remove: return "delete";
     case UserPlan::Kind::noop: return "no-op";
     case UserPlan::Kind::skip: return "skip";
   }
@@ -19,7 +20,8 @@ const char* to_string(UserPlan::Kind kind) {
 }
 
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
-                                       const std::optional<state::Baseline>& baseline, const AccountReader& reader,
+                                       const std::optional<state::Baseline>& baseline, int64_t now_ms,
+                                       const AccountReader& reader,
                                        const reconcile::AcceptedDivergences& accepted) {
   UserPlan plan;
   // Outside the target's scope: not ours to manage there. (Whether leaving the
@@ -81,6 +83,20 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
     return plan;
   }
+  if (plan.disabled) {
+    plan.disabled_since_ms = baseline && baseline->disabled_ms ? *baseline->disabled_ms : now_ms;
+    // Only an account we linked is ever deleted: one merely found at our key
+    // may be someone's own, and is disabled at most.
+    if (baseline) {
+      plan.delete_due_ms = reconcile::delete_due_ms(target.deletion, user.deleted, plan.disabled, baseline->disabled_ms,
+                                                    now_ms);
+    }
+    if (plan.delete_due_ms && *plan.delete_due_ms <= now_ms) {
+      plan.kind = UserPlan::Kind::remove;
+      plan.operations.push_back({reconcile::Operation::Kind::remove, plan.observed->key, {}, {}, {}});
+      return plan;
+    }
+  }
   plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies, accepted);
   plan.operations = reconcile::plan(plan.decision.effective, plan.observed);
   if (!plan.observed) {
@@ -91,6 +107,16 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     plan.kind = plan.disabled ? UserPlan::Kind::disable : UserPlan::Kind::update;
   }
   return plan;
+}
+
+std::optional<state::Baseline> UserPlan::next_baseline() const {
+  if (kind == Kind::remove) return std::nullopt;
+  return state::Baseline{desired.key, decision.next_baseline, disabled_since_ms};
+}
+
+void tally(reconcile::RunCounts& counts, const UserPlan& plan) {
+  counts.disables += plan.kind == UserPlan::Kind::disable || plan.kind == UserPlan::Kind::remove ? 1 : 0;
+  counts.modifies += plan.kind == UserPlan::Kind::update ? 1 : 0;
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "connectors/connector.h"
 #include "mapping/mapping.h"
 #include "reconcile/guards.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/three_way.h"
 #include "state/store.h"
 
@@ -23,11 +24,13 @@ struct TargetBinding {
   reconcile::DisableMark disable;
   reconcile::Policies policies;
   reconcile::GuardLimits guards;
+  reconcile::DeletePolicy deletion{};
 };
 
 struct UserPlan {
   // skip: the user is outside the target's scope, or disabled without an account there.
-  enum class Kind { create, update, disable, noop, skip };
+  // remove: the account is deleted (the delete policy's grace period has passed).
+  enum class Kind { create, update, disable, remove, noop, skip };
   Kind kind = Kind::noop;
   bool disabled = false;                      // the user is deleted or inactive at the source
   mapping::Desired desired;                   // after the lifecycle overlay
@@ -41,6 +44,13 @@ struct UserPlan {
   // skip: a person picks one in the review queue).
   std::string correlated_by;
   std::vector<std::string> candidates;
+  // A disabled account: since when (what the baseline keeps), and when the
+  // delete policy deletes it (nullopt: never).
+  std::optional<int64_t> disabled_since_ms;
+  std::optional<int64_t> delete_due_ms;
+
+  // What to remember as last written once applied; nullopt after a delete.
+  std::optional<state::Baseline> next_baseline() const;
 };
 const char* to_string(UserPlan::Kind kind);
 
@@ -50,12 +60,15 @@ using AccountReader = std::function<connectors::Result<std::optional<connectors:
     const std::string& key, const std::vector<std::string>& attributes)>;
 
 // A Failure when the mapping cannot build the account (permanent) or the
-// target cannot be read.
+// target cannot be read. `now_ms` decides whether a pending delete is due.
 // `accepted`: the divergences of manual attributes an administrator accepted for this user.
 connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state::User& user,
-                                       const std::optional<state::Baseline>& baseline,
+                                       const std::optional<state::Baseline>& baseline, int64_t now_ms,
                                        const AccountReader& reader = nullptr,
                                        const reconcile::AcceptedDivergences& accepted = {});
+
+// Counts the plan's disables (deletes too) and updates, for the guards.
+void tally(reconcile::RunCounts& counts, const UserPlan& plan);
 
 // The divergences an administrator accepted ("take target" in the review
 // queue) for one user on one target, as the planner takes them.

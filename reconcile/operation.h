@@ -20,7 +20,8 @@ struct AttributeChange {
 };
 
 struct Operation {
-  enum class Kind { create, modify, rename };
+  // remove: delete the account at `key` (only when the target's delete policy allows).
+  enum class Kind { create, modify, rename, remove };
   Kind kind;
   std::string key;                       // account key: the DN for LDAP
   std::string new_key;                   // rename only: the DN the entry moves to

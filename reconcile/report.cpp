@@ -6,7 +6,7 @@
 namespace idb::reconcile {
 namespace {
 
-const char* const kActions[] = {"create", "update", "disable", "no-op", "skip", "error"};
+const char* const kActions[] = {"create", "update", "disable", "delete", "no-op", "skip", "error"};
 
 std::string quoted(const mapping::Values& values) {
   if (values.empty()) return "(none)";
@@ -23,6 +23,7 @@ const char* kind_name(Operation::Kind kind) {
     case Operation::Kind::create: return "create";
     case Operation::Kind::modify: return "modify";
     case Operation::Kind::rename: return "rename";
+    case Operation::Kind::remove: return "delete";
   }
   return "?";
 }
@@ -69,7 +70,7 @@ std::string summary_line(const TargetEntry& t) {
   const auto counts = t.counts();
   out << "target " << t.name << ":";
   bool first = true;
-  for (const char* key : {"create", "update", "disable", "no-op", "skip", "error", "conflict", "review"}) {
+  for (const char* key : {"create", "update", "disable", "delete", "no-op", "skip", "error", "conflict", "review"}) {
     out << (first ? " " : ", ") << counts.at(key) << " " << key;
     first = false;
   }
@@ -143,6 +144,7 @@ nlohmann::json to_json(const Report& report) {
       if (!u.error.empty()) j["error"] = u.error;
       if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
       if (!u.correlation.empty()) j["correlation"] = u.correlation;
+      if (!u.delete_due.empty()) j["delete_due"] = u.delete_due;
       users.push_back(std::move(j));
     }
     nlohmann::json reviews = nlohmann::json::array();
@@ -172,11 +174,12 @@ std::string to_text(const Report& report) {
   for (const auto& t : report.targets) out << summary_line(t) << "\n";
   for (const auto& t : report.targets) {
     for (const auto& u : t.users) {
-      if (u.action == "no-op" && !u.conflict && u.attributes.empty()) continue;
+      if (u.action == "no-op" && !u.conflict && u.attributes.empty() && u.delete_due.empty()) continue;
       out << "\n[" << t.name << "] " << u.action << (u.conflict ? " (CONFLICT)" : "") << " " << u.key << "  (user "
           << u.user_name << ", " << u.user_id << ")\n";
       if (!u.error.empty()) out << "    error: " << u.error << "\n";
       if (!u.correlation.empty()) out << "    correlation: " << u.correlation << "\n";
+      if (!u.delete_due.empty()) out << "    account delete due at " << u.delete_due << "\n";
       for (const auto& a : u.attributes) {
         out << "    " << a.attribute << ": " << quoted(a.observed) << " -> " << quoted(a.result) << "   ["
             << to_string(a.verdict) << ", authority " << to_string(a.authority);
@@ -211,6 +214,7 @@ std::string to_html(const Report& report) {
       };
       if (!u.error.empty()) row("", "", "", "error: " + u.error);
       if (!u.correlation.empty()) row("", "", "", "correlation: " + u.correlation);
+      if (!u.delete_due.empty()) row("", "", "", "account delete due at " + u.delete_due);
       for (const auto& a : u.attributes) {
         row(a.attribute, quoted(a.observed), quoted(a.result),
             std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
@@ -235,7 +239,7 @@ std::string to_html(const Report& report) {
 body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#eee;cursor:pointer;user-select:none}tr.conflict td{background:#fde2e2}
-tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2){color:#a00}input{padding:4px;width:30em}
+tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth-child(2){color:#a00}input{padding:4px;width:30em}
 </style></head><body>
 <h1>idbridge plan <small>(dry run: nothing was applied)</small></h1>
 <p>Generated )HTML" << html_escape(report.generated_at) << " from <code>" << html_escape(report.config) << R"HTML(</code></p>

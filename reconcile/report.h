@@ -22,13 +22,14 @@ struct UserEntry {
   std::string user_id;
   std::string user_name;
   std::string key;     // the account key (DN) the plan works on
-  std::string action;  // create | update | disable | no-op | skip | error
+  std::string action;  // create | update | disable | delete | no-op | skip | error
   std::string error;   // why the user could not be planned (action "error")
   std::vector<AttributeDecision> attributes;  // every attribute that is not simply in sync
   std::vector<Operation> operations;
   bool conflict = false;
   std::string fingerprint;  // of the inputs it was planned from (see fingerprint.h)
   std::string correlation;  // how an account idbridge never linked was found, if it was
+  std::string delete_due{};  // a disabled account the delete policy will delete: when (RFC 3339)
 };
 
 // An open item of the review queue (`idbridge conflicts`).
@@ -50,7 +51,7 @@ struct TargetEntry {
   std::optional<std::string> held;  // the guard that holds this target, if any
   std::vector<ReviewEntry> reviews;  // open review items, by id
   std::optional<std::string> stopped;  // why the target refused us as a whole (credentials, certificate)
-  // create/update/disable/no-op/skip/error/conflict/review counts (every key present).
+  // create/update/disable/delete/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
 };
 

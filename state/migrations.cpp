@@ -141,6 +141,10 @@ CREATE TABLE account_links (
   PRIMARY KEY (target, key)
 );
 )sql"},
+    // When an account was disabled: a delete policy's grace period counts from it.
+    Migration{6, R"sql(
+ALTER TABLE baselines ADD COLUMN disabled_ms INTEGER;  -- unix ms; NULL while the account is active
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

@@ -49,10 +49,11 @@ User read_user(Statement& row) {
   };
 }
 
-// A baseline from columns account_key, attributes starting at `first`.
+// A baseline from columns account_key, attributes, disabled_ms starting at `first`.
 Baseline read_baseline(Statement& query, int first) {
   return Baseline{.key = query.text(first),
-                  .attributes = from_json_text<mapping::Attributes>(query.text(first + 1), "baseline attributes")};
+                  .attributes = from_json_text<mapping::Attributes>(query.text(first + 1), "baseline attributes"),
+                  .disabled_ms = query.optional_int64(first + 2)};
 }
 
 std::vector<User> read_users(Statement& query) {
@@ -448,16 +449,28 @@ int64_t Store::outbox_size(const std::string& target) {
   return query.int64(0);
 }
 
+int64_t Store::scheduled(const std::string& target, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT COUNT(*) FROM outbox WHERE target = ?1 AND attempts = 0 AND next_try_ms > ?2");
+  query.bind(target, now_ms).step();
+  return query.int64(0);
+}
+
 namespace {
 
 void upsert_baseline(sqlite3* db, const std::string& target, const std::string& user_id, const Baseline& baseline) {
   const std::string attributes = to_json_text(nlohmann::json(baseline.attributes), "baseline attributes");
   Statement(db,
-            "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms) VALUES (?1, ?2, ?3, ?4, ?5)"
+            "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms, disabled_ms)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             " ON CONFLICT (target, user_id) DO UPDATE SET account_key = excluded.account_key,"
-            " attributes = excluded.attributes, written_ms = excluded.written_ms")
-      .bind(target, user_id, baseline.key, attributes, sql::wall_clock_ms())
+            " attributes = excluded.attributes, written_ms = excluded.written_ms, disabled_ms = excluded.disabled_ms")
+      .bind(target, user_id, baseline.key, attributes, sql::wall_clock_ms(), baseline.disabled_ms)
       .run();
+}
+
+void delete_baseline(sqlite3* db, const std::string& target, const std::string& user_id) {
+  Statement(db, "DELETE FROM baselines WHERE target = ?1 AND user_id = ?2").bind(target, user_id).run();
 }
 
 }  // namespace
@@ -469,6 +482,11 @@ void Store::record_baseline(const std::string& target, const std::string& user_i
   tx.commit();
 }
 
+void Store::forget_baseline(const std::string& target, const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  delete_baseline(db_, target, user_id);
+}
+
 void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
   complete_all({Applied{entry, baseline}});
 }
@@ -476,8 +494,17 @@ void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& ba
 void Store::complete_all(const std::vector<Applied>& applied) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  for (const auto& [entry, baseline] : applied) {
+  for (const auto& [entry, baseline, account_deleted, due_again_ms] : applied) {
     if (baseline) upsert_baseline(db_, entry.target, entry.user_id, *baseline);
+    if (account_deleted) delete_baseline(db_, entry.target, entry.user_id);
+    if (due_again_ms) {
+      // A newer generation is due now anyway and keeps its own time.
+      Statement(db_, "UPDATE outbox SET next_try_ms = ?4, attempts = 0, last_error = NULL"
+                     " WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+          .bind(entry.target, entry.user_id, entry.generation, *due_again_ms)
+          .run();
+      continue;
+    }
     Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
         .bind(entry.target, entry.user_id, entry.generation)
         .run();
@@ -613,14 +640,15 @@ void Store::unlink_account(const std::string& target, const std::string& key) {
 
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT account_key, attributes FROM baselines WHERE target = ?1 AND user_id = ?2");
+  Statement query(db_,
+                  "SELECT account_key, attributes, disabled_ms FROM baselines WHERE target = ?1 AND user_id = ?2");
   if (!query.bind(target, user_id).step()) return std::nullopt;
   return read_baseline(query, 0);
 }
 
 std::unordered_map<std::string, Baseline> Store::baselines(const std::string& target) {
   std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT user_id, account_key, attributes FROM baselines WHERE target = ?1");
+  Statement query(db_, "SELECT user_id, account_key, attributes, disabled_ms FROM baselines WHERE target = ?1");
   query.bind(target);
   std::unordered_map<std::string, Baseline> out;
   while (query.step()) out.emplace(query.text(0), read_baseline(query, 1));

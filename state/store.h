@@ -75,12 +75,16 @@ struct OutboxEntry {
 struct Baseline {
   std::string key;  // account key (DN) as last written
   mapping::Attributes attributes;
+  std::optional<int64_t> disabled_ms{};  // when we disabled the account (unix ms); nullopt while active
 };
 
 // An outbox entry that was applied, with what was written (nullopt: nothing to remember).
 struct Applied {
   OutboxEntry entry;
   std::optional<Baseline> baseline;
+  bool account_deleted = false;  // the account is gone: its baseline goes too
+  // Planned again at this time (unix ms) rather than done: a delete waiting for its grace period.
+  std::optional<int64_t> due_again_ms{};
 };
 
 struct DeadLetter {
@@ -160,6 +164,9 @@ class Store {
   // The earliest next_try_ms of any entry of `target`, if any.
   std::optional<int64_t> next_due_ms(const std::string& target);
   int64_t outbox_size(const std::string& target);
+  // Entries of `target` that wait for a time the plan chose (a delete after
+  // its grace period), not for a retry: attempts 0 and due after `now_ms`.
+  int64_t scheduled(const std::string& target, int64_t now_ms);
   // The entry was applied: store the baseline and remove the entry, unless the
   // user was enqueued again meanwhile (generation moved on), in which case the
   // entry stays due so the newer change is applied too.
@@ -195,6 +202,8 @@ class Store {
   std::unordered_map<std::string, Baseline> baselines(const std::string& target);
   // Remembers what was written outside the outbox (`idbridge apply` of a saved plan).
   void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
+  // The account was deleted outside the outbox: nothing of it is remembered.
+  void forget_baseline(const std::string& target, const std::string& user_id);
   // Enqueues one user again for `targets` (a resolved review item).
   void enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms);
   // The user whose baseline on `target` is at `key` (case-insensitive), if any.

@@ -76,6 +76,10 @@ Status dispatch(std::string_view api, const reconcile::Operation& op, const Hand
     case reconcile::Operation::Kind::create: return handlers.create();
     case reconcile::Operation::Kind::modify: return handlers.modify();
     case reconcile::Operation::Kind::rename: return handlers.rename();
+    case reconcile::Operation::Kind::remove:
+      if (handlers.remove) return handlers.remove();
+      return Failure{FailureKind::permanent, std::string(api) + ":unsupported",
+                     "this target cannot delete accounts ('" + op.key + "'): set its delete policy to never"};
   }
   return Failure{FailureKind::permanent, std::string(api) + ":operation", "unknown operation"};
 }

@@ -65,6 +65,7 @@ struct Handlers {
   std::function<Status()> create;
   std::function<Status()> modify;
   std::function<Status()> rename;
+  std::function<Status()> remove{};  // empty: the API has no delete call
 };
 Status dispatch(std::string_view api, const reconcile::Operation& op, const Handlers& handlers);
 

@@ -248,6 +248,10 @@ int Session::send_rename(const std::string& dn, const std::string& new_rdn, cons
                      nullptr, nullptr, &msgid);
 }
 
+int Session::send_delete(const std::string& dn, int& msgid) {
+  return ldap_delete_ext(ld_, dn.c_str(), nullptr, nullptr, &msgid);
+}
+
 int Session::receive(int msgid, int timeout_ms, Reply& reply) {
   timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   LDAPMessage* message = nullptr;

@@ -60,6 +60,7 @@ class Session {
   int send_add(const std::string& dn, const mapping::Attributes& attributes, int& msgid);
   int send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid);
   int send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior, int& msgid);
+  int send_delete(const std::string& dn, int& msgid);
   // Waits up to `timeout_ms` (0: no limit) for the reply to `msgid`, or to any
   // outstanding request when msgid is -1 (LDAP_RES_ANY). Returns LDAP_SUCCESS
   // with `reply` filled, LDAP_TIMEOUT, or the connection's failure.

@@ -137,6 +137,16 @@ TEST_F(config_load, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.targets[0].ldap.timeout_ms, 10000);
   EXPECT_EQ(c.targets[0].ldap.disable.attribute, "employeeType");
   EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
+  EXPECT_EQ(c.targets[0].deletion.policy, "never");
+  EXPECT_EQ(c.targets[0].deletion.grace_days, 30);
+}
+
+TEST_F(config_load, DeletePolicyOfATarget) {
+  LoadResult r = load_text(kMinimal + "    delete: {policy: after_delete, grace_days: 7}\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->targets[0].deletion.policy, "after_delete");
+  EXPECT_EQ(r.config->targets[0].deletion.grace_days, 7);
+  EXPECT_THAT(summarize(*r.config), HasSubstr("delete: after_delete, 7 day(s) after the disable"));
 }
 
 TEST_F(config_load, EmptySectionsKeepTheirDefaults) {
@@ -452,6 +462,10 @@ const Broken kBroken[] = {
      {"FILE:13:7: unknown key 'atribute' in 'disable' of target 'ldap' (did you mean 'attribute'?)"}},
     {"TargetDisableEmptyValue", kMinimal + "    disable: {value: \"\"}\n",
      {"FILE:12:22: 'value' must not be empty"}},
+    {"TargetDeleteUnknownPolicy", kMinimal + "    delete: {policy: always}\n",
+     {"FILE:12:22: 'policy' must be one of never, after_delete, after_disable"}},
+    {"TargetDeleteNegativeGrace", kMinimal + "    delete: {policy: after_disable, grace_days: -1}\n",
+     {"FILE:12:49: 'grace_days' must not be negative"}},
 
     // Secrets.
     {"BindPasswordInline", kHead + kTargetToPassword +

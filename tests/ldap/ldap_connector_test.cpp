@@ -121,6 +121,24 @@ TEST_F(ldap_connector, rename_moves_to_a_new_parent) {
   EXPECT_EQ(entry("uid=grace,ou=alumni,dc=example,dc=org")["cn"], Values{"grace"});
 }
 
+TEST_F(ldap_connector, delete_removes_the_entry_and_repeating_it_is_harmless) {
+  ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("hank"), person("hank")))));
+  ASSERT_TRUE(succeeded(connector_.apply(operation(Operation::Kind::remove, person_dn("hank")))));
+  EXPECT_FALSE(test::ldap_entry(*slapd_, person_dn("hank")));
+  // After a crash the outbox sends it again: the entry being gone is the goal reached.
+  EXPECT_TRUE(succeeded(connector_.apply(operation(Operation::Kind::remove, person_dn("hank")))));
+}
+
+TEST_F(ldap_connector, delete_of_an_entry_with_children_is_a_conflict_and_deletes_nothing) {
+  const std::string parent = person_dn("ivy");
+  ASSERT_TRUE(succeeded(connector_.apply(create(parent, person("ivy")))));
+  ASSERT_TRUE(succeeded(connector_.apply(create("cn=device," + parent, {{"objectClass", {"device"}}, {"cn", {"device"}}}))));
+  auto status = connector_.apply(operation(Operation::Kind::remove, parent));
+  ASSERT_TRUE(failed(status, FailureKind::conflict, "ldap:66 notAllowedOnNonLeaf"));
+  EXPECT_THAT(status.failure().message, HasSubstr("delete " + parent));
+  EXPECT_EQ(entry(parent)["uid"], Values{"ivy"});
+}
+
 TEST_F(ldap_connector, unicode_values_round_trip) {
   const std::string dn = person_dn("张伟");
   Attributes attributes = person("张伟");

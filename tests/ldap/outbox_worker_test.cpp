@@ -97,8 +97,9 @@ class outbox_worker : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  OutboxWorker worker() {
-    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_), {}};
+  OutboxWorker worker(reconcile::DeletePolicy deletion = {}) {
+    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_), {},
+                          deletion};
     return OutboxWorker(*store_, {binding}, config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
   }
 
@@ -199,6 +200,97 @@ TEST_F(outbox_worker, slapd_stopped_mid_batch_converges_with_nothing_applied_twi
   // slapd's own record: an add sent again after it had been applied would
   // have been refused as existing.
   EXPECT_EQ(refused_user_adds(slapd_->log()), 0u) << "no add met an entry it had made before";
+}
+
+}  // namespace
+}  // namespace idb::daemon
+
+namespace idb::daemon {
+namespace {
+
+constexpr int64_t kDay = 24 * 3600 * 1000LL;
+
+std::string dn_of(const test::Slapd& slapd, int i) { return "uid=user" + std::to_string(i) + "," + people(slapd); }
+
+TEST_F(outbox_worker, a_deleted_user_is_disabled_then_deleted_once_the_grace_period_has_passed) {
+  const reconcile::DeletePolicy policy{reconcile::DeletePolicy::When::after_delete, 30 * kDay};
+  insert(2);
+  ASSERT_EQ(worker(policy).drain_due().applied, 2);
+  ASSERT_EQ(store_->delete_user("id-0", {kTarget}, now_), state::WriteStatus::ok);
+  const int64_t disabled_at = now_;
+  worker(policy).drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)).value()["employeeType"], mapping::Values{"disabled"});
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, disabled_at);
+  EXPECT_EQ(store_->scheduled(kTarget, now_), 1) << "the delete waits in the outbox for its time";
+  EXPECT_EQ(store_->next_due_ms(kTarget), disabled_at + 30 * kDay);
+
+  // A day early, even with a full sync re-planning everyone: still only disabled.
+  now_ = disabled_at + 29 * kDay;
+  store_->enqueue_all({kTarget}, now_);
+  worker(policy).drain_due();
+  EXPECT_TRUE(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)));
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, disabled_at) << "the grace period does not restart";
+  EXPECT_EQ(store_->next_due_ms(kTarget), disabled_at + 30 * kDay);
+
+  now_ = disabled_at + 30 * kDay;
+  const auto summary = worker(policy).drain_due();
+  EXPECT_EQ(summary.applied, 1);
+  EXPECT_FALSE(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)));
+  EXPECT_TRUE(test::ldap_entry(*slapd_, dn_of(*slapd_, 1))) << "only the deleted user's account goes";
+  EXPECT_FALSE(store_->baseline(kTarget, "id-0"));
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+
+  // Later full syncs find nothing to do for the tombstone.
+  store_->enqueue_all({kTarget}, now_);
+  EXPECT_EQ(worker(policy).drain_due().applied, 2);
+  EXPECT_EQ(users().size(), 1u);
+}
+
+TEST_F(outbox_worker, a_user_active_again_within_the_grace_period_keeps_the_account) {
+  const reconcile::DeletePolicy policy{reconcile::DeletePolicy::When::after_disable, 7 * kDay};
+  insert(1);
+  worker(policy).drain_due();
+  auto inactive = user(0, "Engineer");
+  inactive.resource["active"] = false;
+  ASSERT_EQ(store_->replace_user(inactive, {kTarget}, now_), state::WriteStatus::ok);
+  worker(policy).drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)).value()["employeeType"], mapping::Values{"disabled"});
+
+  now_ += 3 * kDay;
+  ASSERT_EQ(store_->replace_user(user(0, "Engineer"), {kTarget}, now_), state::WriteStatus::ok);
+  worker(policy).drain_due();
+  EXPECT_EQ(store_->outbox_size(kTarget), 0) << "nothing is scheduled any more";
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, std::nullopt);
+
+  now_ += 30 * kDay;
+  store_->enqueue_all({kTarget}, now_);
+  worker(policy).drain_due();
+  const auto entry = test::ldap_entry(*slapd_, dn_of(*slapd_, 0));
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->count("employeeType"), 0u);
+}
+
+TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
+  insert(12);
+  worker().drain_due();
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(store_->delete_user("id-" + std::to_string(i), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  now_ += 3650 * kDay;
+  store_->enqueue_all({kTarget}, now_);
+  worker().drain_due();
+  EXPECT_EQ(users().size(), 12u) << "never deletes";
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+
+  // Deletes are held by the disable guard like disables are.
+  const reconcile::DeletePolicy at_once{reconcile::DeletePolicy::When::after_delete, 0};
+  TargetBinding guarded{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_),
+                        reconcile::GuardLimits{.max_disables = 1}, at_once};
+  store_->enqueue_all({kTarget}, now_);
+  OutboxWorker strict(*store_, {guarded}, config::RetryPolicy{}, [this] { return now_; });
+  strict.drain_due();
+  ASSERT_TRUE(store_->hold_of(kTarget));
+  EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable 2 accounts, more than the limit of 1");
+  EXPECT_EQ(users().size(), 12u);
 }
 
 }  // namespace

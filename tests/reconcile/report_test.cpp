@@ -63,13 +63,38 @@ TEST(Report, Json) {
 
 TEST(Report, TextSaysWhatAndWhy) {
   const std::string text = to_text(sample());
-  EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 1 no-op, 0 skip, 1 error, 1 conflict, 0 review"), std::string::npos)
+  EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 0 delete, 1 no-op, 0 skip, 1 error, 1 conflict, 0 review"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("    title: \"Old\" -> \"New\"   [apply_source, authority source]"), std::string::npos) << text;
   EXPECT_NE(text.find("    mail: \"b@x\" -> \"b@x\"   [conflict, authority manual; source wants \"c@x\"]"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("Needs attention"), std::string::npos);
+}
+
+TEST(Report, ShowsDeletesAndWhenPendingOnesBecomeDue) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  UserEntry gone{"id-1", "amy", "uid=amy,dc=x", "delete", "", {}, {}, false, "fp-1", ""};
+  gone.operations.push_back({Operation::Kind::remove, "uid=amy,dc=x", {}, {}, {}});
+  UserEntry waiting{"id-2", "bob", "uid=bob,dc=x", "no-op", "", {}, {}, false, "fp-2", ""};
+  waiting.delete_due = "2026-12-22T00:00:00Z";
+  t.users = {gone, waiting};
+  r.targets.push_back(t);
+  normalize(r);
+  EXPECT_EQ(r.targets[0].counts().at("delete"), 1);
+  const std::string text = to_text(r);
+  EXPECT_NE(text.find("0 disable, 1 delete, 1 no-op"), std::string::npos) << text;
+  EXPECT_NE(text.find("[ldap] delete uid=amy,dc=x  (user amy, id-1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("[ldap] no-op uid=bob,dc=x  (user bob, id-2)\n    account delete due at 2026-12-22T00:00:00Z"),
+            std::string::npos)
+      << text;
+  const auto j = to_json(r);
+  EXPECT_EQ(j["targets"][0]["users"][0]["operations"][0], nlohmann::json({{"kind", "delete"}, {"key", "uid=amy,dc=x"}}));
+  EXPECT_EQ(j["targets"][0]["users"][1]["delete_due"], "2026-12-22T00:00:00Z");
+  EXPECT_FALSE(j["targets"][0]["users"][0].contains("delete_due"));
+  EXPECT_NE(to_html(r).find("account delete due at 2026-12-22T00:00:00Z"), std::string::npos);
 }
 
 TEST(Report, HtmlIsSelfContainedAndEscaped) {

@@ -301,6 +301,32 @@ TEST_F(state_store, CompleteOfCurrentGenerationRemovesTheEntry) {
   EXPECT_FALSE(store_->baseline("authing", "u1"));
 }
 
+TEST_F(state_store, ADisabledAccountWaitsForItsDeleteAndTheDeleteForgetsIt) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  // Disabled at 150; the delete is due at 5000: the entry stays, planned for then.
+  store_->complete_all({Applied{entry("ldap"), Baseline{"uid=alice,dc=example", {{"uid", {"alice"}}}, 150}, false, 5000}});
+  EXPECT_EQ(store_->baseline("ldap", "u1")->disabled_ms, 150);
+  EXPECT_EQ(store_->baselines("ldap").at("u1").disabled_ms, 150);
+  EXPECT_EQ(store_->outbox_size("ldap"), 1);
+  EXPECT_EQ(store_->scheduled("ldap", 200), 1) << "waiting for a time, not for a retry";
+  EXPECT_TRUE(store_->due("ldap", 4999, 10).empty());
+  ASSERT_EQ(store_->due("ldap", 5000, 10).size(), 1u);
+
+  store_->complete_all({Applied{entry("ldap"), std::nullopt, true}});
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  EXPECT_FALSE(store_->baseline("ldap", "u1")) << "a deleted account holds no key any more";
+}
+
+TEST_F(state_store, ARetryIsNotScheduledWorkAndAnActiveBaselineHasNoDisableTime) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  store_->reschedule(entry("ldap"), 900, "busy");
+  EXPECT_EQ(store_->scheduled("ldap", 200), 0);
+  store_->record_baseline("ldap", "u1", Baseline{"k", {}});
+  EXPECT_EQ(store_->baseline("ldap", "u1")->disabled_ms, std::nullopt);
+  store_->forget_baseline("ldap", "u1");
+  EXPECT_FALSE(store_->baseline("ldap", "u1"));
+}
+
 TEST_F(state_store, CompleteOfStaleGenerationKeepsTheNewerChangeDue) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   const OutboxEntry in_flight = entry("ldap");
