@@ -170,7 +170,14 @@ Result<std::vector<Observed>> AuthingConnector::find_by(const std::string& attri
 }
 
 Status AuthingConnector::apply(const reconcile::Operation& op) {
-  return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&] { return rename(op); }});
+  return cloud::dispatch(kApi, op,
+                         {[&] { return create(op); }, [&] { return modify(op); }, [&] { return rename(op); }, [&]() -> Status {
+                            // delete-users-batch passes over ids it does not find, so a repeat after a crash succeeds.
+                            nlohmann::ordered_json body{{"userIds", {op.key}}, {"options", {{"userIdType", settings_.key_type}}}};
+                            auto data = call(json_post("/api/v3/delete-users-batch", body));
+                            if (!data) return data.failure();
+                            return ok();
+                          }});
 }
 
 Status AuthingConnector::create(const reconcile::Operation& op) {

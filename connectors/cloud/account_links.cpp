@@ -42,4 +42,12 @@ Result<std::optional<nlohmann::json>> AccountLinks::call(std::string_view api, c
   return answer_of(*searched.value());
 }
 
+Status AccountLinks::remove(std::string_view api, const std::string& key, const Search& search,
+                            const ById& delete_by_id, const Gone& gone) {
+  auto deleted = call(api, key, search, delete_by_id, gone);
+  if (!deleted) return deleted.failure();
+  unlink(key);
+  return ok();
+}
+
 }  // namespace idb::connectors::cloud

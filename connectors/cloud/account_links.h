@@ -42,6 +42,11 @@ class AccountLinks {
   Result<std::optional<nlohmann::json>> call(std::string_view api, const std::string& key, const Search& search,
                                              const ById& by_id, const Gone& gone = nullptr);
 
+  // Deletes the account at `key` with `delete_by_id`, and its link; no
+  // account there means it is gone already (a repeat after a crash), which is success.
+  Status remove(std::string_view api, const std::string& key, const Search& search, const ById& delete_by_id,
+                const Gone& gone = nullptr);
+
  private:
   state::Store* store_;
   std::string target_;

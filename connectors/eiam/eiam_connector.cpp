@@ -113,7 +113,12 @@ Result<std::optional<Observed>> EiamConnector::read(const std::string& key, cons
 Status EiamConnector::apply(const reconcile::Operation& op) {
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "an EIAM UserExternalId"); }});
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "an EIAM UserExternalId"); },
+                          [&]() -> Status {
+                            return links_.remove(
+                                kApi, op.key, [&] { return search(op.key); },
+                                [&](const std::string& id) { return call("DeleteUser", {{"UserId", id}}); }, not_found);
+                          }});
 }
 
 namespace {

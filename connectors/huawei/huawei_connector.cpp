@@ -115,19 +115,20 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
                             error_of, kForbidden);
 }
 
-Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
-  const auto search = [&]() -> Result<std::optional<std::string>> {
-    // Whether user_name filters exactly is not documented: every match is checked here.
-    auto listed = call("GET", users(), {{"user_name", key}}, nullptr);
-    if (!listed) return listed.failure();
-    if (listed.value().contains("users") && listed.value()["users"].is_array()) {
-      for (const auto& user : listed.value()["users"]) {
-        if (user.is_object() && user.value("user_name", "") == key) return std::optional<std::string>(user.value("id", ""));
-      }
+Result<std::optional<std::string>> HuaweiConnector::search(const std::string& key) {
+  // Whether user_name filters exactly is not documented: every match is checked here.
+  auto listed = call("GET", users(), {{"user_name", key}}, nullptr);
+  if (!listed) return listed.failure();
+  if (listed.value().contains("users") && listed.value()["users"].is_array()) {
+    for (const auto& user : listed.value()["users"]) {
+      if (user.is_object() && user.value("user_name", "") == key) return std::optional<std::string>(user.value("id", ""));
     }
-    return std::optional<std::string>{};
-  };
-  return links_.call(kApi, key, search, by_id);
+  }
+  return std::optional<std::string>{};
+}
+
+Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
+  return links_.call(kApi, key, [&] { return search(key); }, by_id);
 }
 
 std::string HuaweiConnector::user_path(const std::string& id) const { return users() + "/" + signing::uri_encode(id); }
@@ -149,7 +150,12 @@ Status HuaweiConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_name(op.key)) return cloud::invalid(kApi, op.key, *problem);
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a Workspace user_name"); }});
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a Workspace user_name"); },
+                          [&]() -> Status {
+                            return links_.remove(kApi, op.key, [&] { return search(op.key); }, [&](const std::string& id) {
+                              return call("DELETE", user_path(id), {}, nullptr);
+                            });
+                          }});
 }
 
 Status HuaweiConnector::create(const reconcile::Operation& op) {

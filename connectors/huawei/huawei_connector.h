@@ -35,6 +35,8 @@ class HuaweiConnector : public cloud::CloudConnector {
  private:
   Result<nlohmann::json> call(const std::string& method, const std::string& path, signing::Params query,
                               const nlohmann::json& body, bool idempotent = true);
+  // The id of the user named `key`, by listing, or nothing.
+  Result<std::optional<std::string>> search(const std::string& key);
   // `by_id`'s answer for the user named `key` (found by its link or by listing), nothing when none is.
   Result<std::optional<nlohmann::json>> at(const std::string& key, const cloud::AccountLinks::ById& by_id);
   std::string user_path(const std::string& id) const;

@@ -102,7 +102,13 @@ Status PdsConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_id(op.key)) return cloud::invalid(kApi, op.key, *problem);
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a PDS user_id"); }});
+                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a PDS user_id"); },
+                          [&]() -> Status {
+                            // A 404 means it is gone already (a repeat after a crash): done.
+                            auto deleted = cloud::found(kApi, call("DeleteUser", "/v2/user/delete", {{"user_id", op.key}}));
+                            if (!deleted) return deleted.failure();
+                            return ok();
+                          }});
 }
 
 Status PdsConnector::create(const reconcile::Operation& op) {

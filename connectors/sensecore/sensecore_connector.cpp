@@ -109,14 +109,15 @@ Result<std::vector<nlohmann::json>> SenseCoreConnector::list(const std::string& 
   return out;
 }
 
+Result<std::optional<std::string>> SenseCoreConnector::search(const std::string& key) {
+  auto users = list("username", key);
+  if (!users) return users.failure();
+  if (users.value().empty()) return std::optional<std::string>{};
+  return std::optional<std::string>(users.value().front().value("id", ""));
+}
+
 Result<std::optional<nlohmann::json>> SenseCoreConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
-  const auto search = [&]() -> Result<std::optional<std::string>> {
-    auto users = list("username", key);
-    if (!users) return users.failure();
-    if (users.value().empty()) return std::optional<std::string>{};
-    return std::optional<std::string>(users.value().front().value("id", ""));
-  };
-  return links_.call(kApi, key, search, by_id);
+  return links_.call(kApi, key, [&] { return search(key); }, by_id);
 }
 
 std::string SenseCoreConnector::user_path(const std::string& id) { return std::string(kUsers) + "/" + signing::uri_encode(id); }
@@ -132,7 +133,8 @@ Status SenseCoreConnector::apply(const reconcile::Operation& op) {
   return cloud::dispatch(kApi, op, {[&] { return create(op); }, [&] { return modify(op); }, [&]() -> Status {
                            if (auto problem = check_username(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
                            return update(op.key, {{"username", op.new_key}}, op.new_key);
-                         }});
+                         },
+                         [&] { return remove(op.key); }});
 }
 
 Status SenseCoreConnector::create(const reconcile::Operation& op) {
@@ -177,6 +179,12 @@ Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& 
     links_.link(new_key, updated_id);
   }
   return ok();
+}
+
+Status SenseCoreConnector::remove(const std::string& key) {
+  // DELETE /users/{id} is INFERRED (AIP-135); the spec documents no delete call.
+  return links_.remove(kApi, key, [&] { return search(key); },
+                       [&](const std::string& id) { return call("DELETE", user_path(id), {}, nullptr); });
 }
 
 Status SenseCoreConnector::modify(const reconcile::Operation& op) {

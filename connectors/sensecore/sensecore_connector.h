@@ -41,6 +41,8 @@ class SenseCoreConnector : public cloud::CloudConnector {
                               const nlohmann::json& body, bool idempotent = true);
   // Every user whose `field` is exactly `value`, from every page of the list.
   Result<std::vector<nlohmann::json>> list(const std::string& field, const std::string& value);
+  // The id of the user named `key`, by listing, or nothing.
+  Result<std::optional<std::string>> search(const std::string& key);
   // `by_id`'s answer for the user at `key` (found by its link or by listing), nothing when none is.
   Result<std::optional<nlohmann::json>> at(const std::string& key, const cloud::AccountLinks::ById& by_id);
   static std::string user_path(const std::string& id);
@@ -49,6 +51,7 @@ class SenseCoreConnector : public cloud::CloudConnector {
   Status update(const std::string& key, const nlohmann::json& fields, const std::string& new_key);
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
+  Status remove(const std::string& key);
 
   config::SenseCoreTarget settings_;
   cloud::AccountLinks links_;

@@ -90,6 +90,17 @@ TEST_F(AuthingTest, RoundTripCreateUpdateReadDisableEnable) {
   EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);  // nothing left to do
 }
 
+TEST_F(AuthingTest, DeleteRemovesTheAccountAndARepeatSucceeds) {
+  server_.seed({{"externalId", "someone-else"}, {"username", "bob"}});
+  AuthingConnector connector("authing", settings());
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  const reconcile::Operation remove{reconcile::Operation::Kind::remove, "emp-1001", {}, {}, {}};
+  ASSERT_TRUE(connector.apply(remove).ok());
+  EXPECT_FALSE(server_.find("externalId", "emp-1001"));
+  EXPECT_TRUE(connector.apply(remove).ok());  // gone already: a repeat after a crash
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
 TEST_F(AuthingTest, MappedStatusIsReportedAsItIs) {
   AuthingConnector connector("authing", settings(), /*status_mapped=*/true);
   mapping::Desired desired = ada();

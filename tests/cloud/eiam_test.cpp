@@ -89,6 +89,18 @@ TEST_F(EiamTest, LinkedAccountsAreUpdatedWithoutListUsers) {
   EXPECT_EQ(server_.user_count(), 1u);
 }
 
+TEST_F(EiamTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
+  TempState state;
+  EiamConnector connector("eiam", settings(), false, &state.store());
+  ASSERT_TRUE(converge(connector, zhang(), false, kMark).status.ok());
+  const reconcile::Operation remove{reconcile::Operation::Kind::remove, "E2001", {}, {}, {}};
+  ASSERT_TRUE(connector.apply(remove).ok());
+  EXPECT_FALSE(server_.by_external_id("E2001"));
+  EXPECT_FALSE(state.store().account_id("eiam", "E2001"));
+  EXPECT_TRUE(connector.apply(remove).ok());  // gone already: a repeat after a crash
+  EXPECT_EQ(server_.calls("DeleteUser"), 1);
+}
+
 TEST_F(EiamTest, RoundTripCreateUpdateReadDisableEnable) {
   EiamConnector connector("eiam", settings());
   auto created = converge(connector, zhang(), false, kMark);

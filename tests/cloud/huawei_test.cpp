@@ -99,6 +99,21 @@ TEST_F(HuaweiTest, LinkedAccountsAreUpdatedWithoutListing) {
   EXPECT_EQ(server_.user_count(), 2u);
 }
 
+TEST_F(HuaweiTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
+  TempState state;
+  server_.seed({{"user_name", "li_wei2"}});
+  HuaweiConnector connector("huawei", settings(), false, &state.store());
+  ASSERT_TRUE(converge(connector, li(), false, kMark).status.ok());
+  const std::string id = (*server_.by_name("li_wei"))["id"];
+  const reconcile::Operation remove{reconcile::Operation::Kind::remove, "li_wei", {}, {}, {}};
+  ASSERT_TRUE(connector.apply(remove).ok());
+  EXPECT_FALSE(server_.by_name("li_wei"));
+  EXPECT_FALSE(state.store().account_id("huawei", "li_wei"));
+  EXPECT_TRUE(connector.apply(remove).ok());  // gone already: a repeat after a crash
+  EXPECT_EQ(server_.http().requests("DELETE", "/v2/" + settings().project_id + "/users/" + id), 1);
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
 TEST_F(HuaweiTest, RoundTripCreateUpdateReadDisableEnable) {
   // A look-alike name: the list filter is fuzzy and must not be mistaken for the user.
   server_.seed({{"user_name", "li_wei2"}});

@@ -71,6 +71,15 @@ class PdsTest : public ::testing::Test {
   PdsServer server_{server_options()};
 };
 
+TEST_F(PdsTest, DeleteRemovesTheAccountAndARepeatSucceeds) {
+  PdsConnector connector("pds", settings());
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  const reconcile::Operation remove{reconcile::Operation::Kind::remove, ada().key, {}, {}, {}};
+  ASSERT_TRUE(connector.apply(remove).ok());
+  EXPECT_FALSE(server_.user(ada().key));
+  EXPECT_TRUE(connector.apply(remove).ok());  // gone already: a repeat after a crash
+}
+
 TEST_F(PdsTest, RoundTripCreateUpdateReadDisableEnable) {
   PdsConnector connector("pds", settings());
   ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());

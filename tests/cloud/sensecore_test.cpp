@@ -159,6 +159,21 @@ TEST_F(SenseCoreTest, CorrelationFindsAccountsByUsernameOrEmailAndLinksThem) {
   EXPECT_FALSE(connector.find_by("phone", "1", {"name"}).ok());
 }
 
+TEST_F(SenseCoreTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
+  TempState state;
+  server_.seed({{"username", "other"}, {"name", "x"}});
+  SenseCoreConnector connector("sensecore", settings(), false, &state.store());
+  ASSERT_TRUE(converge(connector, zhao(), false, kMark).status.ok());
+  const std::string id = (*server_.by_username("zhaoliu"))["id"];
+  const reconcile::Operation remove{reconcile::Operation::Kind::remove, "zhaoliu", {}, {}, {}};
+  ASSERT_TRUE(connector.apply(remove).ok());
+  EXPECT_FALSE(server_.by_username("zhaoliu"));
+  EXPECT_FALSE(state.store().account_id("sensecore", "zhaoliu"));
+  EXPECT_TRUE(connector.apply(remove).ok());  // gone already: a repeat after a crash
+  EXPECT_EQ(server_.http().requests("DELETE", "/iam/idp/v1/users/" + id), 1);
+  EXPECT_EQ(server_.user_count(), 1u);
+}
+
 TEST_F(SenseCoreTest, UpdateMethodIsConfigurable) {
   auto s = settings();
   s.update_method = "PUT";

@@ -75,7 +75,7 @@ SenseCoreServer::SenseCoreServer(SenseCoreServerOptions options) : options_(std:
   auto item = [this](const httplib::Request& q, httplib::Response& s) { this->item(q, s); };
   http_.route("GET", "/iam/idp/v1/users", collection);
   http_.route("POST", "/iam/idp/v1/users", collection);
-  for (const char* method : {"GET", "PATCH", "PUT"}) http_.route(method, "/iam/idp/v1/users/([^/]+)", item);
+  for (const char* method : {"GET", "PATCH", "PUT", "DELETE"}) http_.route(method, "/iam/idp/v1/users/([^/]+)", item);
 }
 
 std::optional<std::string> SenseCoreServer::authenticate(const httplib::Request& req) {
@@ -183,6 +183,10 @@ void SenseCoreServer::item(const httplib::Request& req, httplib::Response& res) 
   auto user = std::find_if(users_.begin(), users_.end(), [&](const Json& u) { return u["id"] == id; });
   if (user == users_.end()) return error(res, 404, "user not found", "userNotFound");
   if (req.method == "GET") return res.set_content(visible(*user).dump(), "application/json");
+  if (req.method == "DELETE") {
+    users_.erase(user);
+    return res.set_content("{}", "application/json");  // google.protobuf.Empty
+  }
   const Json body = Json::parse(req.body, nullptr, false);
   if (!body.is_object()) return error(res, 400, "body must be a User", "invalidArgument");
   const std::string mask = req.get_param_value("update_mask");

@@ -4,8 +4,9 @@
 // it names ("@request-target" = lower-case method, space, path and raw query)
 // with the date header within 5 minutes (INFERRED); keeps users in memory
 // with unique usernames; answers list (filter field="value", page_size,
-// page_token pages "1", "2", ...), get, create (POST, INFERRED) and update
-// (PATCH or PUT with update_mask; only masked paths change) in the
+// page_token pages "1", "2", ...), get, create (POST, INFERRED), update
+// (PATCH or PUT with update_mask; only masked paths change) and delete
+// (DELETE, INFERRED) in the
 // google.rpc.Status error shape. Reason strings are placeholders the spec
 // marks as such: userNotFound, userAlreadyExists.
 #include <chrono>
