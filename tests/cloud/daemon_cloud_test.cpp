@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -70,14 +71,15 @@ class CloudDaemon : public ::testing::Test {
   }
 
   void TearDown() override {
+    daemon_.reset();
     const std::string log = read_file(log_);
     for (const char* secret : {kToken, kSenseCoreSecret, kHuaweiSecret}) EXPECT_EQ(log.find(secret), std::string::npos);
     if (HasFailure()) std::cerr << "--- idbridge log ---\n" << log;
     fs::remove_all(dir_);
   }
 
-  // The config with both targets at these base URLs.
-  void write_config(const std::string& workspace_url, const std::string& sensecore_url) {
+  // The config with both targets at these base URLs; `extra` is added to each target.
+  void write_config(const std::string& workspace_url, const std::string& sensecore_url, const std::string& extra = "") {
     std::ofstream(dir_ / "idbridge.yaml") << "listen: 127.0.0.1:8080\n"
                                              "state_dir: " << (dir_ / "state").string() << "\n"
                                              "scim:\n  tokens:\n    - ${env:IDBRIDGE_SCIM_TOKEN}\n"
@@ -91,12 +93,14 @@ class CloudDaemon : public ::testing::Test {
                                              "    rate_limit: 0\n"
                                              "    access_key_id: HWAK\n"
                                              "    access_key_secret: ${env:HW_SECRET}\n"
+                                          << extra <<
                                              "  - name: sensecore\n"
                                              "    type: sensecore\n"
                                              "    base_url: " << sensecore_url << "\n"
                                              "    rate_limit: 0\n"
                                              "    access_key_id: SCAK\n"
-                                             "    access_key_secret: ${env:SC_SECRET}\n";
+                                             "    access_key_secret: ${env:SC_SECRET}\n"
+                                          << extra;
   }
 
   std::map<std::string, std::string> env() const {
@@ -110,28 +114,38 @@ class CloudDaemon : public ::testing::Test {
     return Process(args, env(), log_).wait();
   }
 
-  // Pushes users over SCIM to a daemon whose targets are unreachable, so
-  // only the plan and apply below ever touch the cloud servers.
-  void push(const std::vector<std::string>& names) {
-    const std::string nowhere = "http://127.0.0.1:" + std::to_string(free_port());
-    write_config(nowhere, nowhere);
+  // Starts `idbridge serve` with the config as it is, and a SCIM client for it.
+  void serve() {
     const int port = free_port();
-    Process daemon({IDBRIDGE_BINARY, "serve", "--config", (dir_ / "idbridge.yaml").string(), "--listen",
-                    "127.0.0.1:" + std::to_string(port)},
-                   env(), log_);
-    httplib::Client client("127.0.0.1", port);
-    client.set_bearer_token_auth(kToken);
+    daemon_ = std::make_unique<Process>(std::vector<std::string>{IDBRIDGE_BINARY, "serve", "--config",
+                                                                 (dir_ / "idbridge.yaml").string(), "--listen",
+                                                                 "127.0.0.1:" + std::to_string(port)},
+                                        env(), log_);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client_->set_bearer_token_auth(kToken);
     ASSERT_TRUE(eventually([&] {
-      auto res = client.Get("/healthz");
+      auto res = client_->Get("/healthz");
       return res && res->status == 200;
     }));
-    for (const auto& name : names) {
-      std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "users" / (name + ".json"));
-      auto res = client.Post("/scim/v2/Users", json::parse(in).dump(), "application/scim+json");
-      ASSERT_TRUE(res);
-      ASSERT_EQ(res->status, 201) << res->body;
-    }
-    EXPECT_EQ(daemon.stop(SIGTERM), 0);
+  }
+
+  // Pushes a sample user over SCIM; its id.
+  std::string push(const std::string& name) {
+    std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "users" / (name + ".json"));
+    auto res = client_->Post("/scim/v2/Users", json::parse(in).dump(), "application/scim+json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).value("id", "");
+  }
+
+  // Pushes users to a daemon whose targets are unreachable, so only the plan
+  // and apply that follow ever touch the cloud servers.
+  void push_while_unreachable(const std::vector<std::string>& names) {
+    const std::string nowhere = "http://127.0.0.1:" + std::to_string(free_port());
+    write_config(nowhere, nowhere);
+    serve();
+    for (const auto& name : names) push(name);
+    EXPECT_EQ(daemon_->stop(SIGTERM), 0);
     write_config(huawei_.base_url(), sensecore_.base_url());
   }
 
@@ -155,6 +169,8 @@ class CloudDaemon : public ::testing::Test {
   SenseCoreServer sensecore_{sensecore_options()};
   HuaweiServer huawei_{huawei_options()};
   fs::path dir_, log_;
+  std::unique_ptr<Process> daemon_;
+  std::unique_ptr<httplib::Client> client_;
 };
 
 TEST_F(CloudDaemon, PreExistingAccountsAreLinkedPlannedAppliedAndThenInLine) {
@@ -168,7 +184,7 @@ TEST_F(CloudDaemon, PreExistingAccountsAreLinkedPlannedAppliedAndThenInLine) {
                    {"mfa_state", "disabled"},
                    {"set_password_first_login", "true"}});
   huawei_.seed({{"user_name", "E1005"}, {"user_email", "li.wei@example.org"}, {"description", "old department"}});
-  push({"li.wei", "grace.hopper"});
+  push_while_unreachable({"li.wei", "grace.hopper"});
   EXPECT_EQ(sensecore_.http().requests(), 0);
   EXPECT_EQ(huawei_.http().requests(), 0);
 
@@ -213,6 +229,20 @@ TEST_F(CloudDaemon, PreExistingAccountsAreLinkedPlannedAppliedAndThenInLine) {
   }
   EXPECT_EQ(sensecore_.http().requests("GET", "/iam/idp/v1/users"), sensecore_lists);
   EXPECT_EQ(huawei_.http().requests("GET", std::string("/v2/") + kProject + "/users"), workspace_lists);
+}
+
+TEST_F(CloudDaemon, ADeletedUsersAccountsAreDeletedWhenThePolicySaysSo) {
+  write_config(huawei_.base_url(), sensecore_.base_url(), "    delete:\n      policy: after_delete\n      grace_days: 0\n");
+  serve();
+  const std::string li = push("li.wei");
+  push("grace.hopper");
+  ASSERT_TRUE(eventually([&] { return sensecore_.by_username("li.wei") && huawei_.by_name("E1005"); }));
+  ASSERT_EQ(client_->Delete("/scim/v2/Users/" + li)->status, 204);
+  // Disabled, then (no grace period) deleted, in both APIs.
+  EXPECT_TRUE(eventually([&] { return !sensecore_.by_username("li.wei") && !huawei_.by_name("E1005"); }));
+  EXPECT_TRUE(sensecore_.by_username("grace.hopper"));
+  EXPECT_TRUE(huawei_.by_name("E1002"));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
 }
 
 }  // namespace
