@@ -227,21 +227,30 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
   return resolve(config, *item, request, out, err);
 }
 
-int approve(const config::Config& config, const std::string& target, std::ostream& out, std::ostream& err) {
+int approve(const config::Config& config, const std::string& target, const std::optional<std::string>& batch,
+            std::ostream& out, std::ostream& err) {
   if (std::none_of(config.targets.begin(), config.targets.end(),
                    [&](const config::Target& t) { return t.name == target; })) {
     err << "idbridge approve: no target named '" << target << "' in " << config.file.string() << "\n";
     return 2;
   }
   auto store = state::Store::open(config.state_dir);
-  const auto hold = store->hold_of(target);
-  if (!hold || !store->approve(target, now_ms())) {
-    err << "idbridge approve: no guard holds " << target << "\n";
+  const auto approved = store->approve(target, batch, now_ms());
+  if (!approved) {
+    const auto held = store->hold_of(target);
+    if (!held) {
+      err << "idbridge approve: no guard holds " << target << "\n";
+    } else {
+      err << "idbridge approve: " << target << " now holds batch " << held->batch << ", not " << *batch
+          << " (the changes moved since): review it ('idbridge plan --target " << target << "') and approve again\n";
+    }
     return 2;
   }
-  out << target << ": approved the held batch (" << hold->reason
-      << "); the daemon applies it at its next look (within " << OutboxWorker::kHoldRecheckMs / 1000
-      << " s), or run 'idbridge sync --once'\n";
+  out << target << ": approved batch " << approved->batch << " (" << approved->updates << " update(s), "
+      << approved->disables << " disable(s), " << approved->creates << " create(s): " << approved->reason
+      << "). The daemon applies exactly these changes at its next look (within "
+      << OutboxWorker::kHoldRecheckMs / 1000
+      << " s), or run 'idbridge sync --once'; any other change is judged by the guards again.\n";
   return 0;
 }
 

@@ -24,9 +24,11 @@ struct ConflictsRequest {
 // item stays open), 2 bad request or unknown item.
 int conflicts(const config::Config& config, const ConflictsRequest& request, std::ostream& out, std::ostream& err);
 
-// Releases the batch a guard holds on `target`: the daemon (or the next
-// `sync --once`) applies it. Exit status 0, or 2 when the target is unknown
-// or not held.
-int approve(const config::Config& config, const std::string& target, std::ostream& out, std::ostream& err);
+// Approves the batch a guard holds on `target` (only if it is still `batch`
+// when given): the daemon (or the next `sync --once`) applies exactly its
+// changes. Exit status 0, or 2 when the target is unknown, not held, or holds
+// another batch.
+int approve(const config::Config& config, const std::string& target, const std::optional<std::string>& batch,
+            std::ostream& out, std::ostream& err);
 
 }  // namespace idb::daemon

@@ -32,7 +32,7 @@ commands:
   plan           dry run: report what a sync would change on each target, and why
   apply PLAN     apply exactly a plan saved by 'plan --save', refusing what changed since
   conflicts      the review queue: list, show ID, resolve ID --take source|target
-  approve        release the batch a guard holds on a target
+  approve        approve the batch of changes a guard holds on a target
   check-config   validate a config file and its mapping without touching the network
   explain        show how the mapping turns one user into each target's account
   version        print the version
@@ -114,14 +114,17 @@ The item is then closed and the next plan reflects the decision. Exit status
         {"--config", "--target", "--format", "--take", "--key", "--state-dir"},
         {"--all"}}},
       {"approve",
-       {R"(usage: idbridge approve --target NAME --config FILE [--state-dir DIR]
+       {R"(usage: idbridge approve --target NAME [--batch ID] --config FILE [--state-dir DIR]
 
-Releases the batch of changes a guard holds on target NAME (more disables or
-modifications than its 'guards:' allow). The daemon applies it at its next
-look, or the next 'idbridge sync --once' does; the batch after it is guarded
-again. Exit status 0, or 2 when NAME is unknown or not held.
+Approves the batch of changes a guard holds on target NAME (more disables or
+modifications than its 'guards:' allow), and prints its ID and counts. With
+--batch, only if the held batch is still ID (as the log, /metrics' reason or
+'idbridge plan' showed it). The daemon applies exactly those changes at its
+next look, or the next 'idbridge sync --once' does; a change that moved since,
+and anything that arrived later, is guarded again. Exit status 0, or 2 when
+NAME is unknown, not held, or holds another batch than ID.
 )",
-        {"--config", "--target", "--state-dir"},
+        {"--config", "--target", "--batch", "--state-dir"},
         {}}},
       {"check-config",
        {R"(usage: idbridge check-config FILE
@@ -241,7 +244,7 @@ int explain_command(const Args& args) {
   return idb::daemon::explain(*config, request, std::cout, std::cerr);
 }
 
-// conflicts list | show ID | resolve ID --take source|target; approve --target T.
+// conflicts list | show ID | resolve ID --take source|target; approve --target T [--batch ID].
 int review_command(const std::string& name, const Args& args) {
   const auto file = args.values.find("--config");
   const auto value = [&](const char* key) {
@@ -255,7 +258,7 @@ int review_command(const std::string& name, const Args& args) {
   }
   auto config = load_config(file->second, args);
   if (!config) return kUsage;
-  if (name == "approve") return idb::daemon::approve(*config, *value("--target"), std::cout, std::cerr);
+  if (name == "approve") return idb::daemon::approve(*config, *value("--target"), value("--batch"), std::cout, std::cerr);
   idb::daemon::ConflictsRequest request;
   request.action = args.positional[0];
   if (positional == 2) {

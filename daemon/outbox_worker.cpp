@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "daemon/review.h"
+#include "reconcile/fingerprint.h"
 
 namespace idb::daemon {
 namespace {
 
-constexpr size_t kBatch = 256;
+constexpr std::size_t kBatch = 256;
+constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
@@ -27,65 +30,151 @@ DrainSummary OutboxWorker::drain_due() {
   DrainSummary summary;
   for (const auto& target : targets_) {
     if (stopping_) break;
-    const std::string& name = target.connector->name();
-    if (is_stopped(name)) continue;
-    if (!may_apply(target)) {
-      summary.held += static_cast<int>(store_.outbox_size(name));
-      continue;
-    }
-    // Re-query after each batch: entries rescheduled into the future drop out,
-    // so the loop ends even when every attempt fails.
-    for (auto due = store_.due(name, clock_(), kBatch); !due.empty() && !stopping_ && !is_stopped(name);
-         due = store_.due(name, clock_(), kBatch)) {
-      run_batch(target, due, summary);
-    }
-    // An approval releases one batch: the next one is guarded again.
-    if (!stopping_ && store_.hold_of(name)) store_.release(name);
+    if (!is_stopped(target.connector->name())) drain_target(target, summary);
   }
   return summary;
 }
 
-bool OutboxWorker::may_apply(const TargetBinding& target) {
+void OutboxWorker::drain_target(const TargetBinding& target, DrainSummary& summary) {
   const std::string& name = target.connector->name();
-  const auto hold = store_.hold_of(name);
-  if (hold && hold->approved_ms) {
-    spdlog::warn("{}: applying the batch held by a guard ({}): approved by an administrator", name, hold->reason);
-    return true;
+  if (const auto hold = store_.hold_of(name); hold && hold->approved_ms && !apply_approved(target, *hold, summary)) {
+    return;
   }
-  const auto due = store_.due(name, clock_(), std::numeric_limits<size_t>::max());
-  const reconcile::GuardLimits& limits = target.guards;
-  const auto size = static_cast<int64_t>(due.size());
-  // Too few changes to trip any limit: not worth planning them twice.
-  if (!hold && size <= limits.max_disables && size <= limits.max_modifies && size < limits.percent_floor) return true;
+  // Each round judges everything due at once, so changes arriving meanwhile
+  // are guarded too. Entries rescheduled into the future drop out, so the
+  // loop ends even when every attempt fails.
+  for (auto due = store_.due(name, clock_(), kAll); !due.empty() && !stopping_ && !is_stopped(name);
+       due = store_.due(name, clock_(), kAll)) {
+    Planned planned = plan_due(target, due, summary);
+    if (stopping_ || is_stopped(name) || held(target, planned, summary)) return;
+    apply_changes(target, std::move(planned.changes), summary, planned.retrying);
+  }
+}
 
+bool OutboxWorker::apply_approved(const TargetBinding& target, const state::GuardHold& hold, DrainSummary& summary) {
+  const std::string& name = target.connector->name();
+  std::unordered_map<std::string, std::string> approved;  // user id -> fingerprint of the held plan
+  for (auto& change : store_.held_changes(name)) approved.emplace(change.user_id, std::move(change.fingerprint));
+  std::vector<state::OutboxEntry> due;
+  std::vector<std::string> waiting;  // approved, due again after a failed attempt
+  const int64_t now = clock_();
+  for (auto& entry : store_.due(name, std::numeric_limits<int64_t>::max(), kAll)) {
+    if (!approved.count(entry.user_id)) continue;
+    if (entry.next_try_ms <= now) {
+      due.push_back(std::move(entry));
+    } else {
+      waiting.push_back(entry.user_id);
+    }
+  }
+  Planned planned = plan_due(target, due, summary);
+  std::vector<Change> exact;
+  std::size_t moved = 0;
+  for (auto& change : planned.changes) {
+    if (change.plan.fingerprint == approved.at(change.entry.user_id)) {
+      exact.push_back(std::move(change));
+    } else {
+      ++moved;  // not what was approved: it stays due and the guards judge it again
+    }
+  }
+  spdlog::warn("{}: applying {} change(s) of batch {} held by a guard ({}): approved by an administrator{}", name,
+               exact.size(), hold.batch, hold.reason,
+               moved ? "; " + std::to_string(moved) + " changed since and are judged again" : std::string());
+  apply_changes(target, std::move(exact), summary, planned.retrying);
+  // Stopped half-way: what was applied plans as a no-op next time, the rest is still approved.
+  if (stopping_ || is_stopped(name)) return false;
+  waiting.insert(waiting.end(), planned.retrying.begin(), planned.retrying.end());
+  store_.keep_held(name, waiting);
+  return waiting.empty();
+}
+
+OutboxWorker::Planned OutboxWorker::plan_due(const TargetBinding& target, const std::vector<state::OutboxEntry>& due,
+                                             DrainSummary& summary) {
+  const std::string& name = target.connector->name();
+  Planned out;
+  for (std::size_t from = 0; from < due.size() && !stopping_ && !is_stopped(name); from += kBatch) {
+    std::vector<state::Applied> done;  // recorded together for the batch
+    for (std::size_t i = from; i < std::min(due.size(), from + kBatch); ++i) {
+      const state::OutboxEntry& entry = due[i];
+      auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
+      if (!user) {
+        spdlog::warn("{}: outbox entry for unknown user {} dropped", name, entry.user_id);
+        done.push_back({entry, std::nullopt});
+        continue;
+      }
+      const auto baseline = store_.baseline(name, entry.user_id);
+      auto result = plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, name, entry.user_id));
+      if (!result) {
+        out.unreadable |= result.failure().kind == connectors::FailureKind::retry;
+        const Outcome outcome = fail(entry, result.failure());
+        count(outcome, summary);
+        if (outcome == Outcome::retrying) out.retrying.push_back(entry.user_id);
+        if (is_stopped(name)) break;
+        continue;
+      }
+      UserPlan& plan = result.value();
+      if (auto taken = taken_by_other(store_, name, *user, baseline, plan)) {
+        count(to_review(entry, *taken), summary);
+        continue;
+      }
+      if (auto ambiguous = ambiguous_review(name, *user, plan)) {
+        count(to_review(entry, *ambiguous), summary);
+        continue;
+      }
+      if (plan.kind == UserPlan::Kind::skip) {
+        store_.settle_reviews(name, entry.user_id, {}, clock_());
+        done.push_back({entry, std::nullopt});
+      } else if (plan.operations.empty()) {
+        settle(entry, *user, plan, done);
+      } else {
+        out.changes.push_back({entry, std::move(*user), std::move(plan)});
+      }
+    }
+    store_.complete_all(done);
+    summary.applied += static_cast<int>(done.size());
+  }
+  return out;
+}
+
+bool OutboxWorker::held(const TargetBinding& target, const Planned& planned, DrainSummary& summary) {
+  const std::string& name = target.connector->name();
+  const reconcile::GuardLimits& limits = target.guards;
   reconcile::RunCounts counts;
-  counts.accounts = static_cast<int64_t>(store_.baselines(name).size());
-  for (const auto& entry : due) {
-    const auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
-    if (!user) continue;
-    const auto planned = plan_user(target, *user, store_.baseline(name, entry.user_id), clock_());
-    // A target that cannot be read now cannot be counted either: a new batch
-    // goes on to fail and be retried entry by entry (and is guarded then); a
-    // held one stays held.
-    if (!planned && planned.failure().kind == connectors::FailureKind::retry) return !hold;
-    if (!planned) continue;  // it fails again when applied, and is counted there
-    tally(counts, planned.value());
+  std::vector<state::HeldChange> changes;
+  std::vector<std::pair<std::string, std::string>> prints;
+  for (const auto& change : planned.changes) {
+    tally(counts, change.plan);
+    changes.push_back({change.entry.user_id, to_string(change.plan.kind), change.plan.fingerprint});
+    prints.emplace_back(change.entry.user_id, change.plan.fingerprint);
+  }
+  // Shares of the target count from percent_floor changes on: only then are its accounts counted.
+  if (std::max(counts.disables, counts.modifies) >= limits.percent_floor) {
+    counts.accounts = static_cast<int64_t>(store_.baselines(name).size());
   }
   const auto reason = reconcile::held_by_guard(counts, limits);
-  if (!reason) {
-    if (hold) {
-      spdlog::info("{}: the held batch is back within the guards' limits; applying it", name);
-      store_.release(name);
-    }
+  const auto hold = store_.hold_of(name);
+  // Some accounts could not be read: what was read is neither the held batch
+  // nor proof that it is back within bounds.
+  if (hold && planned.unreadable) {
+    summary.held += static_cast<int>(changes.size());
     return true;
   }
-  if (!hold || hold->reason != *reason) {
-    spdlog::warn("{}: guard holds {} pending change(s): {}; nothing is applied to this target until "
-                 "'idbridge approve --target {}'",
-                 name, due.size(), *reason, name);
+  if (!reason) {
+    if (hold) {
+      spdlog::info("{}: the changes of batch {} are back within the guards' limits; applying them", name, hold->batch);
+      store_.release(name);
+    }
+    return false;
   }
-  store_.hold(name, *reason, clock_());
-  return false;
+  const std::string batch = reconcile::batch_fingerprint(std::move(prints));
+  if (store_.hold(name, *reason, batch, changes, clock_())) {
+    const auto now_held = store_.hold_of(name);
+    spdlog::warn("{}: guard holds batch {}: {} change(s) ({} update(s), {} disable(s), {} create(s)): {}; nothing is "
+                 "applied to this target until 'idbridge approve --target {} --batch {}'",
+                 name, batch, changes.size(), now_held->updates, now_held->disables, now_held->creates, *reason, name,
+                 batch);
+  }
+  summary.held += static_cast<int>(changes.size());
+  return true;
 }
 
 std::optional<int64_t> OutboxWorker::next_due_ms() {
@@ -93,7 +182,8 @@ std::optional<int64_t> OutboxWorker::next_due_ms() {
   for (const auto& target : targets_) {
     if (is_stopped(target.connector->name())) continue;
     auto t = store_.next_due_ms(target.connector->name());
-    if (t && store_.hold_of(target.connector->name())) t = std::max(*t, clock_() + kHoldRecheckMs);
+    const auto hold = store_.hold_of(target.connector->name());
+    if (t && hold && !hold->approved_ms) t = std::max(*t, clock_() + kHoldRecheckMs);
     if (t && (!next || *t < *next)) next = t;
   }
   return next;
@@ -109,98 +199,75 @@ bool OutboxWorker::is_stopped(const std::string& target) const {
   return stopped_.count(target) > 0;
 }
 
-void OutboxWorker::run_batch(const TargetBinding& target, const std::vector<state::OutboxEntry>& due,
-                             DrainSummary& summary) {
-  auto tally = [&summary](Outcome outcome) {
-    switch (outcome) {
-      case Outcome::applied: ++summary.applied; break;
-      case Outcome::retrying: ++summary.retrying; break;
-      case Outcome::dead: ++summary.dead; break;
-      case Outcome::review: ++summary.review; break;
-      case Outcome::stopped: ++summary.stopped; break;
+void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change> changes, DrainSummary& summary,
+                                 std::vector<std::string>& retrying) {
+  const std::string& name = target.connector->name();
+  for (std::size_t from = 0; from < changes.size(); from += kBatch) {
+    // A target that refused us as a whole gets nothing more: the rest stays queued.
+    if (stopping_ || is_stopped(name)) return;
+    const std::size_t to = std::min(changes.size(), from + kBatch);
+    std::vector<reconcile::Operation> ops;
+    std::vector<std::size_t> first;  // change i has ops [first[i - from], first[i - from + 1])
+    for (std::size_t i = from; i < to; ++i) {
+      first.push_back(ops.size());
+      ops.insert(ops.end(), changes[i].plan.operations.begin(), changes[i].plan.operations.end());
     }
-  };
-  // An entry with operations to apply: they are ops[first, first + count).
-  struct Planned {
-    const state::OutboxEntry& entry;
-    state::User user;
-    UserPlan plan;
-    std::size_t first, count;
-  };
-  std::vector<state::Applied> done;  // recorded together once the batch is through
-  std::vector<Planned> planned;
-  std::vector<reconcile::Operation> ops;
-  for (const auto& entry : due) {
-    auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
-    if (!user) {
-      spdlog::warn("{}: outbox entry for unknown user {} dropped", entry.target, entry.user_id);
-      done.push_back({entry, std::nullopt});
-      continue;
-    }
-    const auto baseline = store_.baseline(entry.target, entry.user_id);
-    auto result =
-        plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, entry.target, entry.user_id));
-    if (!result) {
-      tally(fail(entry, result.failure()));
-      if (is_stopped(entry.target)) break;
-      continue;
-    }
-    UserPlan& plan = result.value();
-    if (auto taken = taken_by_other(store_, entry.target, *user, baseline, plan)) {
-      tally(to_review(entry, *taken));
-      continue;
-    }
-    if (auto ambiguous = ambiguous_review(entry.target, *user, plan)) {
-      tally(to_review(entry, *ambiguous));
-      continue;
-    }
-    if (!plan.correlated_by.empty()) {
-      spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user->user_name,
-                   plan.observed->key, plan.correlated_by);
-    }
-    if (plan.kind == UserPlan::Kind::skip) {
-      store_.settle_reviews(entry.target, entry.user_id, {}, clock_());
-      done.push_back({entry, std::nullopt});
-      continue;
-    }
-    const std::size_t first = ops.size(), n = plan.operations.size();
-    std::copy(plan.operations.begin(), plan.operations.end(), std::back_inserter(ops));
-    planned.push_back({entry, std::move(*user), std::move(plan), first, n});
-  }
-
-  // A target that refused us as a whole gets nothing more: what was planned stays queued.
-  if (is_stopped(target.connector->name())) planned.clear();
-  const auto statuses = planned.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
-  for (const auto& [entry, user, plan, first, n] : planned) {
-    const auto begin = statuses.begin() + static_cast<std::ptrdiff_t>(first), end = begin + static_cast<std::ptrdiff_t>(n);
-    if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); }); failed != end) {
-      const connectors::Failure& failure = failed->failure();
-      if (failure.kind != connectors::FailureKind::conflict) {
-        tally(fail(entry, failure));
-      } else {
-        // Taken already: retrying cannot help, a person decides (`idbridge conflicts`).
-        const auto& op = ops[first + static_cast<std::size_t>(failed - begin)];
-        tally(to_review(entry, uniqueness_review(store_, entry.target, user, op, failure)));
+    first.push_back(ops.size());
+    const auto statuses = target.connector->apply_all(ops);
+    std::vector<state::Applied> done;
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& [entry, user, plan] = changes[i];
+      const auto begin = statuses.begin() + static_cast<std::ptrdiff_t>(first[i - from]);
+      const auto end = statuses.begin() + static_cast<std::ptrdiff_t>(first[i - from + 1]);
+      if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); });
+          failed != end) {
+        const connectors::Failure& failure = failed->failure();
+        if (failure.kind != connectors::FailureKind::conflict) {
+          const Outcome outcome = fail(entry, failure);
+          count(outcome, summary);
+          if (outcome == Outcome::retrying) retrying.push_back(entry.user_id);
+        } else {
+          // Taken already: retrying cannot help, a person decides (`idbridge conflicts`).
+          const auto& op = ops[static_cast<std::size_t>(failed - statuses.begin())];
+          count(to_review(entry, uniqueness_review(store_, name, user, op, failure)), summary);
+        }
+        continue;
       }
-      continue;
+      const std::size_t n = plan.operations.size();
+      spdlog::info("{}: {} {} ({} operation{})", name, to_string(plan.kind), plan.desired.key, n, n == 1 ? "" : "s");
+      settle(entry, user, plan, done);
     }
-    if (plan.kind != UserPlan::Kind::noop) {
-      spdlog::info("{}: {} {} ({} operation{})", entry.target, to_string(plan.kind), plan.desired.key, n,
-                   n == 1 ? "" : "s");
-    }
-    const auto reviews = attribute_reviews(entry.target, entry.user_id, plan);
-    for (const auto& item : reviews) {
-      spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
-                   entry.target, item.key, item.attribute);
-    }
-    store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
-    // A pending delete keeps the entry, planned again when its grace period ends.
-    const bool waits = plan.delete_due_ms && plan.kind != UserPlan::Kind::remove;
-    done.push_back({entry, plan.next_baseline(), plan.kind == UserPlan::Kind::remove,
-                    waits ? plan.delete_due_ms : std::nullopt});
+    store_.complete_all(done);
+    summary.applied += static_cast<int>(done.size());
   }
-  store_.complete_all(done);
-  summary.applied += static_cast<int>(done.size());
+}
+
+void OutboxWorker::settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan,
+                          std::vector<state::Applied>& done) {
+  if (!plan.correlated_by.empty()) {
+    spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user.user_name,
+                 plan.observed->key, plan.correlated_by);
+  }
+  const auto reviews = attribute_reviews(entry.target, entry.user_id, plan);
+  for (const auto& item : reviews) {
+    spdlog::warn("{}: {} attribute {} diverged from the source and needs review (authority manual); left as is",
+                 entry.target, item.key, item.attribute);
+  }
+  store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
+  // A pending delete keeps the entry, planned again when its grace period ends.
+  const bool waits = plan.delete_due_ms && plan.kind != UserPlan::Kind::remove;
+  done.push_back({entry, plan.next_baseline(), plan.kind == UserPlan::Kind::remove,
+                  waits ? plan.delete_due_ms : std::nullopt});
+}
+
+void OutboxWorker::count(Outcome outcome, DrainSummary& summary) {
+  switch (outcome) {
+    case Outcome::applied: ++summary.applied; break;
+    case Outcome::retrying: ++summary.retrying; break;
+    case Outcome::dead: ++summary.dead; break;
+    case Outcome::review: ++summary.review; break;
+    case Outcome::stopped: ++summary.stopped; break;
+  }
 }
 
 OutboxWorker::Outcome OutboxWorker::to_review(const state::OutboxEntry& entry, const state::ReviewItem& item) {

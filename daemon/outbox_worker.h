@@ -5,11 +5,18 @@
 // makes a replay after a crash harmless: it re-plans against what the target
 // holds and finds nothing left to do.
 //
-// Entries go in batches: every entry of a batch is planned, then all their
-// operations are handed to the connector at once (LDAP keeps many in flight),
-// then the results are recorded in one transaction. An entry is completed
-// only for the generation it was planned from, so a change arriving during
-// the batch stays due and is applied next.
+// Everything due for a target is planned once, in batches; what needs no
+// write on the target (no-ops, review items, failures) is recorded at once.
+// The changes left are judged together by the target's guards: held (as a
+// batch an administrator approves by name), or applied in batches, all their
+// operations handed to the connector at once (LDAP keeps many in flight) and
+// the results recorded in one transaction. An entry is completed only for the
+// generation it was planned from, so a change arriving meanwhile stays due and
+// is judged and applied next.
+//
+// An approval covers exactly the changes that were held: each is planned
+// again and applied only if it rests on the same data (fingerprint); one that
+// changed since, and anything that arrived later, is judged by the guards again.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -33,7 +40,7 @@ struct DrainSummary {
   int retrying = 0;  // entries rescheduled after a failure
   int dead = 0;      // entries moved to the dead letters
   int review = 0;    // entries a target refused as a uniqueness conflict: in the review queue, not retried
-  int held = 0;      // entries of targets a guard holds
+  int held = 0;      // changes a guard holds
   int stopped = 0;   // targets stopped by this drain (see OutboxWorker::stopped)
 };
 
@@ -46,7 +53,7 @@ class OutboxWorker {
   // Processes every entry due now, target by target.
   DrainSummary drain_due();
   // When the next entry of any running target falls due. A held target is looked at
-  // again every kHoldRecheckMs, to see an approval or a batch back in bounds.
+  // again every kHoldRecheckMs, to see an approval or its changes back in bounds.
   std::optional<int64_t> next_due_ms();
   static constexpr int64_t kHoldRecheckMs = 15000;
   // Targets that refused us as a whole (credentials, certificate), with why.
@@ -60,10 +67,33 @@ class OutboxWorker {
 
  private:
   enum class Outcome { applied, retrying, dead, review, stopped };
-  // Plans, applies and records one batch of due entries of `target`.
-  void run_batch(const TargetBinding& target, const std::vector<state::OutboxEntry>& due, DrainSummary& summary);
-  // Whether the target's due batch may be applied now; holds it (store, log) when not.
-  bool may_apply(const TargetBinding& target);
+  // An entry whose plan has operations for the target.
+  struct Change {
+    state::OutboxEntry entry;
+    state::User user;
+    UserPlan plan;
+  };
+  // Due entries once planned: the changes still to apply (everything else is recorded).
+  struct Planned {
+    std::vector<Change> changes;
+    std::vector<std::string> retrying;  // users whose attempt failed and is tried again later
+    bool unreadable = false;            // some account could not be read now
+  };
+
+  void drain_target(const TargetBinding& target, DrainSummary& summary);
+  // Applies the approved changes that still plan as they were held. False
+  // while some of them wait for a retry (the hold stays, approved, for them).
+  bool apply_approved(const TargetBinding& target, const state::GuardHold& hold, DrainSummary& summary);
+  Planned plan_due(const TargetBinding& target, const std::vector<state::OutboxEntry>& due, DrainSummary& summary);
+  // Whether the guards hold these changes; holds them (store, log) when so.
+  bool held(const TargetBinding& target, const Planned& planned, DrainSummary& summary);
+  // Adds the users whose change failed and is tried again to `retrying`.
+  void apply_changes(const TargetBinding& target, std::vector<Change> changes, DrainSummary& summary,
+                     std::vector<std::string>& retrying);
+  // The entry is in line with the source: its review items settled, its baseline to record in `done`.
+  void settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan,
+              std::vector<state::Applied>& done);
+  static void count(Outcome outcome, DrainSummary& summary);
   Outcome fail(const state::OutboxEntry& entry, const connectors::Failure& failure);
   // Not retried: the user waits in the review queue (`idbridge conflicts`).
   Outcome to_review(const state::OutboxEntry& entry, const state::ReviewItem& item);

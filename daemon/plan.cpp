@@ -272,8 +272,12 @@ int plan(const config::Config& config, const PlanRequest& request) {
       tally(counts, planned.value());
     }
     target.held = reconcile::held_by_guard(counts, binding.guards);
-    if (const auto hold = runtime.store->hold_of(name); !target.held && hold && !hold->approved_ms) {
-      target.held = "the daemon holds this target: " + hold->reason;
+    // What the daemon holds is what an administrator approves: named as such.
+    if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {
+      target.held = "the daemon holds batch " + hold->batch + " (" + std::to_string(hold->updates) + " update(s), " +
+                    std::to_string(hold->disables) + " disable(s), " + std::to_string(hold->creates) +
+                    " create(s)): " + hold->reason + "; approve it with 'idbridge approve --target " + name +
+                    " --batch " + hold->batch + "'";
     }
     report.targets.push_back(std::move(target));
   }

@@ -76,4 +76,14 @@ std::string fingerprint(const mapping::Desired& desired, const std::optional<map
   return d.hex();
 }
 
+std::string batch_fingerprint(std::vector<std::pair<std::string, std::string>> items) {
+  std::sort(items.begin(), items.end());
+  Digest d;
+  for (const auto& [id, print] : items) {
+    d.text(id);
+    d.text(print);
+  }
+  return d.hex().substr(0, kBatchIdLength);
+}
+
 }  // namespace idb::reconcile

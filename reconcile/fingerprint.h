@@ -4,6 +4,8 @@
 // it when the digest moved, so a reviewed plan is applied exactly or not at all.
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mapping/mapping.h"
 #include "reconcile/planner.h"
@@ -14,5 +16,12 @@ namespace idb::reconcile {
 // order does not count as a change.
 std::string fingerprint(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
                         const std::optional<Account>& observed);
+
+// Names a batch of changes a guard holds, from each item's (user id,
+// fingerprint) in any order: the administrator approves this name, so an
+// approval covers exactly the changes that were shown. Short enough to type;
+// 48 bits tell a target's successive batches apart.
+constexpr std::size_t kBatchIdLength = 12;
+std::string batch_fingerprint(std::vector<std::pair<std::string, std::string>> items);
 
 }  // namespace idb::reconcile

@@ -145,6 +145,18 @@ CREATE TABLE account_links (
     Migration{6, R"sql(
 ALTER TABLE baselines ADD COLUMN disabled_ms INTEGER;  -- unix ms; NULL while the account is active
 )sql"},
+    // What a guard held: the changes it judged, so that an approval covers
+    // exactly those and whatever arrives later is judged again.
+    Migration{7, R"sql(
+ALTER TABLE guard_holds ADD COLUMN batch TEXT NOT NULL DEFAULT '';  -- digest of the held changes
+CREATE TABLE guard_held_changes (
+  target      TEXT NOT NULL,
+  user_id     TEXT NOT NULL,
+  kind        TEXT NOT NULL,  -- create | update | disable | delete
+  fingerprint TEXT NOT NULL,  -- of what the judged plan rested on (desired, baseline, observed)
+  PRIMARY KEY (target, user_id)
+);
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

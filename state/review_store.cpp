@@ -1,6 +1,7 @@
 // The review queue and guard holds of the Store (declared in store.h): the
 // decisions idbridge leaves to an administrator.
 #include <algorithm>
+#include <set>
 
 #include "state/sqlite.h"
 #include "state/store.h"
@@ -137,46 +138,113 @@ std::unordered_map<std::string, std::vector<ReviewItem>> Store::accepted(const s
   return out;
 }
 
-void Store::hold(const std::string& target, const std::string& reason, int64_t now_ms) {
+bool Store::hold(const std::string& target, const std::string& reason, const std::string& batch,
+                 const std::vector<HeldChange>& changes, int64_t now_ms) {
   std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  Statement current(db_, "SELECT batch FROM guard_holds WHERE target = ?1");
+  if (current.bind(target).step() && current.text(0) == batch) {
+    Statement(db_, "UPDATE guard_holds SET reason = ?2 WHERE target = ?1").bind(target, reason).run();
+    tx.commit();
+    return false;
+  }
+  // Another batch: what an administrator may have approved is not this one.
   Statement(db_,
-            "INSERT INTO guard_holds (target, reason, held_ms) VALUES (?1, ?2, ?3)"
-            " ON CONFLICT (target) DO UPDATE SET reason = excluded.reason")
-      .bind(target, reason, now_ms)
+            "INSERT INTO guard_holds (target, reason, held_ms, approved_ms, batch) VALUES (?1, ?2, ?3, NULL, ?4)"
+            " ON CONFLICT (target) DO UPDATE SET reason = excluded.reason, held_ms = excluded.held_ms,"
+            " approved_ms = NULL, batch = excluded.batch")
+      .bind(target, reason, now_ms, batch)
       .run();
+  Statement(db_, "DELETE FROM guard_held_changes WHERE target = ?1").bind(target).run();
+  for (const auto& change : changes) {
+    Statement(db_, "INSERT INTO guard_held_changes (target, user_id, kind, fingerprint) VALUES (?1, ?2, ?3, ?4)")
+        .bind(target, change.user_id, change.kind, change.fingerprint)
+        .run();
+  }
+  tx.commit();
+  return true;
 }
 
 namespace {
 
+constexpr const char* kSelectHold =
+    "SELECT target, reason, held_ms, approved_ms, batch,"
+    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'create'),"
+    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'update'),"
+    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind IN ('disable', 'delete'))"
+    " FROM guard_holds h ";
+
 GuardHold read_hold(Statement& row) {
-  return GuardHold{row.text(0), row.text(1), row.int64(2), row.optional_int64(3)};
+  return GuardHold{row.text(0), row.text(1), row.int64(2), row.optional_int64(3), row.text(4),
+                   row.int64(5), row.int64(6), row.int64(7)};
 }
 
 }  // namespace
 
 std::optional<GuardHold> Store::hold_of(const std::string& target) {
   std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT target, reason, held_ms, approved_ms FROM guard_holds WHERE target = ?1");
+  Statement query(db_, std::string(kSelectHold) + "WHERE target = ?1");
   if (!query.bind(target).step()) return std::nullopt;
   return read_hold(query);
 }
 
 std::vector<GuardHold> Store::holds() {
   std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT target, reason, held_ms, approved_ms FROM guard_holds ORDER BY target");
+  Statement query(db_, std::string(kSelectHold) + "ORDER BY target");
   std::vector<GuardHold> out;
   while (query.step()) out.push_back(read_hold(query));
   return out;
 }
 
-bool Store::approve(const std::string& target, int64_t now_ms) {
+std::vector<HeldChange> Store::held_changes(const std::string& target) {
   std::lock_guard lock(mu_);
-  return Statement(db_, "UPDATE guard_holds SET approved_ms = ?2 WHERE target = ?1").bind(target, now_ms).run() > 0;
+  Statement query(db_, "SELECT user_id, kind, fingerprint FROM guard_held_changes WHERE target = ?1 ORDER BY user_id");
+  query.bind(target);
+  std::vector<HeldChange> out;
+  while (query.step()) out.push_back({query.text(0), query.text(1), query.text(2)});
+  return out;
+}
+
+std::optional<GuardHold> Store::approve(const std::string& target, const std::optional<std::string>& batch,
+                                        int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  const int64_t changed =
+      Statement(db_, "UPDATE guard_holds SET approved_ms = ?2 WHERE target = ?1 AND (?3 IS NULL OR batch = ?3)")
+          .bind(target, now_ms, batch)
+          .run();
+  if (changed == 0) return std::nullopt;
+  Statement query(db_, std::string(kSelectHold) + "WHERE target = ?1");
+  query.bind(target).step();
+  GuardHold hold = read_hold(query);
+  tx.commit();
+  return hold;
+}
+
+void Store::keep_held(const std::string& target, const std::vector<std::string>& user_ids) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  const std::set<std::string> keep(user_ids.begin(), user_ids.end());
+  std::vector<std::string> drop;
+  Statement held(db_, "SELECT user_id FROM guard_held_changes WHERE target = ?1");
+  held.bind(target);
+  while (held.step()) {
+    if (!keep.count(held.text(0))) drop.push_back(held.text(0));
+  }
+  for (const auto& id : drop) {
+    Statement(db_, "DELETE FROM guard_held_changes WHERE target = ?1 AND user_id = ?2").bind(target, id).run();
+  }
+  Statement left(db_, "SELECT 1 FROM guard_held_changes WHERE target = ?1 LIMIT 1");
+  if (!left.bind(target).step()) Statement(db_, "DELETE FROM guard_holds WHERE target = ?1").bind(target).run();
+  tx.commit();
 }
 
 void Store::release(const std::string& target) {
   std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  Statement(db_, "DELETE FROM guard_held_changes WHERE target = ?1").bind(target).run();
   Statement(db_, "DELETE FROM guard_holds WHERE target = ?1").bind(target).run();
+  tx.commit();
 }
 
 }  // namespace idb::state

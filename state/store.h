@@ -111,12 +111,22 @@ struct ReviewItem {
   std::string resolution;       // when closed: source | target | gone
 };
 
+// One change of a batch a guard holds: the approval covers it only while
+// the user plans to exactly this again.
+struct HeldChange {
+  std::string user_id;
+  std::string kind;         // create | update | disable | delete
+  std::string fingerprint;  // of what the plan rested on (desired, baseline, observed)
+};
+
 // A target whose pending changes a guard holds back.
 struct GuardHold {
   std::string target;
   std::string reason;
   int64_t held_ms = 0;
-  std::optional<int64_t> approved_ms;  // `idbridge approve` releases the held batch
+  std::optional<int64_t> approved_ms;  // `idbridge approve`: the held changes may be applied
+  std::string batch;                   // digest of the held changes: what the administrator approves
+  int64_t creates = 0, updates = 0, disables = 0;  // disables count deletes too, as the guards do
 };
 
 class Store {
@@ -230,12 +240,21 @@ class Store {
       const std::string& target, const std::optional<std::string>& user_id = std::nullopt);
 
   // --- guard holds (state/review_store.cpp)
-  // Holds `target` (a new hold, or the reason refreshed; an approval stays).
-  void hold(const std::string& target, const std::string& reason, int64_t now_ms);
+  // Holds `changes` of `target` as batch `batch`. The batch already held only
+  // gets the reason refreshed (an approval stays); another batch replaces it,
+  // not approved. True when the batch is new.
+  bool hold(const std::string& target, const std::string& reason, const std::string& batch,
+            const std::vector<HeldChange>& changes, int64_t now_ms);
   std::optional<GuardHold> hold_of(const std::string& target);
   std::vector<GuardHold> holds();
-  // False when the target is not held.
-  bool approve(const std::string& target, int64_t now_ms);
+  std::vector<HeldChange> held_changes(const std::string& target);
+  // Approves the held batch, only if it is still `batch` when one is given.
+  // The hold as it was approved; nullopt when nothing (or another batch) is held.
+  std::optional<GuardHold> approve(const std::string& target, const std::optional<std::string>& batch,
+                                   int64_t now_ms);
+  // The approval covers only these users' changes from now on (the others
+  // were applied or changed since); the hold ends with the last of them.
+  void keep_held(const std::string& target, const std::vector<std::string>& user_ids);
   void release(const std::string& target);
 
  private:

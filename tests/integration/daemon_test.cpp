@@ -669,37 +669,87 @@ TEST_F(Daemon, TwoUsersMappedToOneAccountAreAReviewItemNamingBoth) {
   EXPECT_EQ(output_of({"conflicts", "list", "--format", "json"}, 0), "[]\n");  // closed as gone
 }
 
+// The batch a guard held, named by its last "guard holds batch ID" log line.
+std::string held_batch(const std::string& log) {
+  const std::string mark = "guard holds batch ";
+  const size_t at = log.rfind(mark);
+  return at == std::string::npos ? "" : log.substr(at + mark.size(), 12);
+}
+
 TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   std::string config = idb::test::read_file(config_);
   config += "    guards: {max_modifies: 3, percent_floor: 100}\n";
   std::ofstream(config_) << config;
+  const auto edit = [&](int i, const std::string& title) {
+    ldap_replace("uid=g" + std::to_string(i) + "," + people_, "title", title);
+  };
+  const auto title_of = [&](int i) { return entry("g" + std::to_string(i))->at("title"); };
   start_daemon();
-  for (int i = 0; i < 6; ++i) create({{"userName", "g" + std::to_string(i)}, {"title", "T"}});
-  ASSERT_TRUE(eventually([&] { return people_count() == 6; }));
+  for (int i = 0; i < 8; ++i) create({{"userName", "g" + std::to_string(i)}, {"title", "T"}});
+  ASSERT_TRUE(eventually([&] { return people_count() == 8; }));
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
 
   // Three drifted entries: at the limit, reverted.
-  for (int i = 0; i < 3; ++i) ldap_replace("uid=g" + std::to_string(i) + "," + people_, "title", "Edited");
+  for (int i = 0; i < 3; ++i) edit(i, "Edited");
   output_of({"sync", "--once"}, 0);
   EXPECT_TRUE(has("g0", "title", {"T"}));
-  // Four: over it. Nothing is applied, the plan says why, approve releases the batch.
-  for (int i = 0; i < 4; ++i) ldap_replace("uid=g" + std::to_string(i) + "," + people_, "title", "Edited");
+  // Four: over it. Nothing is applied; the log and the plan name the batch.
+  for (int i = 0; i < 4; ++i) edit(i, "Edited");
   output_of({"sync", "--once"}, 1);
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(has("g" + std::to_string(i), "title", {"Edited"})) << i;
-  EXPECT_NE(idb::test::read_file(log_).find("guard holds 6 pending change(s): would modify 4 accounts"),
+  const std::string first = held_batch(idb::test::read_file(log_));
+  ASSERT_EQ(first.size(), 12u) << idb::test::read_file(log_);
+  EXPECT_NE(idb::test::read_file(log_).find("guard holds batch " + first +
+                                            ": 4 change(s) (4 update(s), 0 disable(s), 0 create(s)): would modify 4 "
+                                            "accounts, more than the limit of 3"),
             std::string::npos);
-  EXPECT_NE(output_of({"plan"}, 3).find("HELD: would modify 4 accounts, more than the limit of 3"), std::string::npos);
+  std::string plan = output_of({"plan"}, 3);
+  EXPECT_NE(plan.find("HELD: the daemon holds batch " + first + " (4 update(s)"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("would modify 4 accounts, more than the limit of 3"), std::string::npos) << plan;
+  // Judged again unchanged, it is the same batch.
+  output_of({"sync", "--once"}, 1);
+  EXPECT_EQ(held_batch(idb::test::read_file(log_)), first);
+
+  // The batch grows after the administrator saw it: approving what was seen is refused.
+  edit(4, "Edited");
+  output_of({"sync", "--once"}, 1);
+  const std::string second = held_batch(idb::test::read_file(log_));
+  EXPECT_NE(second, first);
+  output_of({"approve", "--target", "ldap", "--batch", first}, 2);
+  EXPECT_NE(idb::test::read_file(log_).find("now holds batch " + second + ", not " + first), std::string::npos);
+  EXPECT_NE(output_of({"approve", "--target", "ldap", "--batch", second}, 0)
+                .find("approved batch " + second + " (5 update(s), 0 disable(s), 0 create(s)"),
+            std::string::npos);
+
+  // After the approval g0 is edited again and three more drift: those are not
+  // what was approved. The other four approved changes are applied; the four
+  // new ones are a new batch, held.
+  edit(0, "Edited again");
+  for (int i = 5; i < 8; ++i) edit(i, "Edited");
+  output_of({"sync", "--once"}, 1);
+  for (int i = 1; i < 5; ++i) EXPECT_EQ(title_of(i), idb::mapping::Values{"T"}) << i;
+  EXPECT_EQ(title_of(0), idb::mapping::Values{"Edited again"});
+  for (int i = 5; i < 8; ++i) EXPECT_EQ(title_of(i), idb::mapping::Values{"Edited"}) << i;
+  EXPECT_NE(idb::test::read_file(log_).find("applying 4 change(s) of batch " + second +
+                                            " held by a guard (would modify 5 accounts, more than the limit of 3): "
+                                            "approved by an administrator; 1 changed since and are judged again"),
+            std::string::npos);
+  const std::string third = held_batch(idb::test::read_file(log_));
+  EXPECT_NE(third, second);
+  EXPECT_NE(output_of({"plan"}, 3).find("HELD: the daemon holds batch " + third + " (4 update(s)"), std::string::npos);
+
   // The running daemon keeps holding it, and says so in /metrics.
   start_daemon();
   ASSERT_TRUE(eventually([&] {
     return client_->Get("/metrics")->body.find("idbridge_guard_held{target=\"ldap\"} 1\n") != std::string::npos;
   }));
-  EXPECT_TRUE(has("g0", "title", {"Edited"}));
-  EXPECT_NE(output_of({"approve", "--target", "ldap"}, 0).find("approved the held batch"), std::string::npos);
-  create({{"userName", "g6"}});  // any change wakes the daemon, which applies the approved batch
-  for (int i = 0; i < 4; ++i) {
+  EXPECT_TRUE(has("g0", "title", {"Edited again"}));
+  EXPECT_NE(output_of({"approve", "--target", "ldap"}, 0).find("approved batch " + third), std::string::npos);
+  create({{"userName", "g8"}});  // any change wakes the daemon, which applies the approved batch
+  for (int i : {0, 5, 6, 7}) {
     EXPECT_TRUE(eventually([&] { return has("g" + std::to_string(i), "title", {"T"}); })) << i;
   }
+  // An approved batch counts as held until it is applied.
   EXPECT_TRUE(eventually([&] {
     return client_->Get("/metrics")->body.find("idbridge_guard_held{target=\"ldap\"} 0\n") != std::string::npos;
   }));

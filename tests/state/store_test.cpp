@@ -560,21 +560,55 @@ TEST_F(state_store, TheLatestAcceptedDivergencePerAttributeCounts) {
   EXPECT_FALSE(store_->review(999));
 }
 
-TEST_F(state_store, AHoldIsApprovedOnceAndReleased) {
-  EXPECT_FALSE(store_->approve("ldap", 1));  // nothing held
-  store_->hold("ldap", "would disable 60 accounts", 10);
-  store_->hold("ldap", "would disable 61 accounts", 20);
+TEST_F(state_store, AnApprovalCoversExactlyTheHeldBatch) {
+  EXPECT_FALSE(store_->approve("ldap", std::nullopt, 1));  // nothing held
+  const std::vector<HeldChange> first = {{"a", "update", "fa"}, {"b", "disable", "fb"}, {"c", "create", "fc"}};
+  EXPECT_TRUE(store_->hold("ldap", "would disable 60 accounts", "batch1", first, 10));
+  EXPECT_FALSE(store_->hold("ldap", "would disable 61 accounts", "batch1", first, 20));  // the same batch
   auto hold = store_->hold_of("ldap");
   ASSERT_TRUE(hold);
   EXPECT_EQ(hold->held_ms, 10);
   EXPECT_EQ(hold->reason, "would disable 61 accounts");
+  EXPECT_EQ(hold->batch, "batch1");
+  EXPECT_EQ(hold->creates, 1);
+  EXPECT_EQ(hold->updates, 1);
+  EXPECT_EQ(hold->disables, 1);
   EXPECT_FALSE(hold->approved_ms);
-  EXPECT_TRUE(store_->approve("ldap", 30));
-  store_->hold("ldap", "would disable 62 accounts", 40);  // the approval stands
+
+  EXPECT_FALSE(store_->approve("ldap", "batch0", 25));  // not the batch held
+  EXPECT_FALSE(store_->hold_of("ldap")->approved_ms);
+  const auto approved = store_->approve("ldap", "batch1", 30);
+  ASSERT_TRUE(approved);
+  EXPECT_EQ(approved->approved_ms, 30);
+  EXPECT_EQ(approved->updates, 1);
+  EXPECT_FALSE(store_->hold("ldap", "would disable 62 accounts", "batch1", first, 40));  // the approval stands
   EXPECT_EQ(store_->hold_of("ldap")->approved_ms, 30);
+
+  // Other changes are another batch: held again, not approved.
+  EXPECT_TRUE(store_->hold("ldap", "would modify 5 accounts", "batch2", {{"a", "update", "fa2"}}, 50));
+  hold = store_->hold_of("ldap");
+  EXPECT_FALSE(hold->approved_ms);
+  EXPECT_EQ(hold->batch, "batch2");
+  EXPECT_EQ(hold->held_ms, 50);
+  EXPECT_EQ(hold->updates + hold->disables + hold->creates, 1);
+  ASSERT_EQ(store_->held_changes("ldap").size(), 1u);
+  EXPECT_EQ(store_->held_changes("ldap")[0].fingerprint, "fa2");
+
+  // The approval narrows as its changes are applied; the hold ends with the last.
+  store_->hold("ldap", "would disable 60 accounts", "batch1", first, 60);
+  ASSERT_TRUE(store_->approve("ldap", std::nullopt, 70));
+  store_->keep_held("ldap", {"b", "not-held"});
+  ASSERT_EQ(store_->held_changes("ldap").size(), 1u);
+  EXPECT_EQ(store_->held_changes("ldap")[0].user_id, "b");
+  EXPECT_EQ(store_->hold_of("ldap")->approved_ms, 70);
+  store_->keep_held("ldap", {});
+  EXPECT_FALSE(store_->hold_of("ldap"));
+
+  store_->hold("ldap", "would disable 60 accounts", "batch1", first, 80);
   EXPECT_EQ(store_->holds().size(), 1u);
   store_->release("ldap");
   EXPECT_FALSE(store_->hold_of("ldap"));
+  EXPECT_TRUE(store_->held_changes("ldap").empty());
 }
 
 TEST_F(state_store, TheUserAtAnAccountKeyIgnoresCase) {
