@@ -618,4 +618,19 @@ TEST_F(state_store, TheUserAtAnAccountKeyIgnoresCase) {
   EXPECT_FALSE(store_->user_at_key("authing", "uid=Alice,dc=x"));
 }
 
+TEST_F(state_store, AccountLinksArePerTargetAndKeyExactAndDurable) {
+  EXPECT_FALSE(store_->account_id("sensecore", "li.wei"));
+  store_->link_account("sensecore", "li.wei", "id-1");
+  store_->link_account("workspace", "li.wei", "id-9");
+  store_->link_account("sensecore", "li.wei", "id-2");  // relinked: the newest wins
+  reopen();
+  EXPECT_EQ(store_->account_id("sensecore", "li.wei"), "id-2");
+  EXPECT_EQ(store_->account_id("workspace", "li.wei"), "id-9");
+  EXPECT_FALSE(store_->account_id("sensecore", "Li.Wei"));  // cloud keys are exact
+  store_->unlink_account("sensecore", "li.wei");
+  EXPECT_FALSE(store_->account_id("sensecore", "li.wei"));
+  EXPECT_EQ(store_->account_id("workspace", "li.wei"), "id-9");
+  store_->unlink_account("sensecore", "nobody");  // nothing to forget: no error
+}
+
 }  // namespace idb::state
