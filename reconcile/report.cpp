@@ -202,10 +202,12 @@ std::string to_text(const Report& report) {
 
 std::string to_html(const Report& report) {
   std::ostringstream rows;
+  int row_count = 0;  // the page's self-check compares it with what the browser rendered
   for (const auto& t : report.targets) {
     for (const auto& u : t.users) {
       auto row = [&](const std::string& attr, const std::string& before, const std::string& after,
                      const std::string& why) {
+        ++row_count;
         rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
              << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
              << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
@@ -222,6 +224,7 @@ std::string to_html(const Report& report) {
       if (u.error.empty() && u.attributes.empty()) row("", "", "", "in sync");
     }
     for (const auto& r : t.reviews) {
+      ++row_count;
       rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
            << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed)) << "</td><td>"
@@ -246,7 +249,7 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 <ul id="summary">
 )HTML" << summary.str() << R"HTML(</ul>
 <p><input id="filter" type="search" placeholder="Filter rows (any column)"></p>
-<table id="plan"><thead><tr><th>Target</th><th>Action</th><th>User</th><th>Key</th><th>Attribute</th><th>Before</th><th>After</th><th>Why</th></tr></thead>
+<table id="plan" data-rows=")HTML" << row_count << R"HTML("><thead><tr><th>Target</th><th>Action</th><th>User</th><th>Key</th><th>Attribute</th><th>Before</th><th>After</th><th>Why</th></tr></thead>
 <tbody>
 )HTML" << rows.str() << R"HTML(</tbody></table>
 <script>
@@ -264,6 +267,38 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
       asc=!asc;rows.forEach(function(r){body.appendChild(r);});
     });
   });
+  // Opened as report.html#selftest (the headless browser test does), the page
+  // checks that its table renders, sorts and filters, and appends its verdict
+  // as a pre element with the id selftest.
+  if(location.hash!=='#selftest')return;
+  var out=document.createElement('pre');out.id='selftest';
+  try{
+    var fail=function(m){throw new Error(m);},heads=table.tHead.rows[0].cells;
+    var rows=Array.prototype.slice.call(body.rows),n=rows.length,want=+table.getAttribute('data-rows');
+    var shown=function(r){return r.getClientRects().length>0&&r.getBoundingClientRect().height>0;};
+    if(n!==want)fail('the table has '+n+' rows, the report '+want);
+    rows.forEach(function(r,k){
+      if(r.cells.length!==heads.length)fail('row '+k+' has '+r.cells.length+' cells, not '+heads.length);
+      if(!shown(r))fail('row '+k+' is not rendered');
+    });
+    var column=function(i){return Array.prototype.map.call(body.rows,function(r){return r.cells[i].textContent;});};
+    var user=2,up,down;
+    heads[user].click();up=column(user);
+    if(up.join('\n')!==up.slice().sort().join('\n'))fail('a click on User does not sort ascending: '+up.join(', '));
+    heads[user].click();down=column(user);
+    if(down.join('\n')!==up.slice().reverse().join('\n'))fail('a second click does not sort descending: '+down.join(', '));
+    var filter=document.getElementById('filter'),term=up[0].toLowerCase(),visible=0;
+    filter.value=term;filter.dispatchEvent(new Event('input'));
+    rows.forEach(function(r){
+      var match=r.textContent.toLowerCase().indexOf(term)>=0;
+      if(match!==shown(r))fail('filter "'+term+'": row "'+r.textContent+'" is '+(match?'hidden':'shown'));
+      visible+=match?1:0;
+    });
+    filter.value='';filter.dispatchEvent(new Event('input'));
+    if(!rows.every(shown))fail('clearing the filter does not show every row again');
+    out.textContent='PASS: '+n+' rows rendered; sorted by User both ways; filter "'+term+'" shows '+visible+' of '+n;
+  }catch(e){out.textContent='FAIL: '+e.message;}
+  document.body.appendChild(out);
 })();
 </script>
 </body></html>
