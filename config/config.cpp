@@ -469,9 +469,14 @@ void read_ldap(Section& s, LdapTarget& ldap) {
   s.field("bind_password", ldap.bind_password, credentials);
   s.field("base_dn", ldap.base_dn, Need::required, not_empty);
   s.field("timeout_ms", ldap.timeout_ms, Need::optional, positive);
-  if (auto disable = s.section("disable", Need::optional, {"attribute", "value"})) {
-    disable->field("attribute", ldap.disable.attribute, Need::optional, not_empty);
+  if (auto disable = s.section("disable", Need::optional, {"attribute", "value", "move_to"})) {
+    const auto attribute = disable->field("attribute", ldap.disable.attribute, Need::optional, not_empty);
     disable->field("value", ldap.disable.value, Need::optional, not_empty);
+    // With a move the place is the mark: an attribute is set too only when asked for.
+    if (disable->field("move_to", ldap.disable.move_to, Need::optional, not_empty) && !attribute) {
+      ldap.disable.attribute.clear();
+      ldap.disable.value.clear();
+    }
   }
 }
 
@@ -789,6 +794,16 @@ LoadResult load(const fs::path& file, const EnvLookup& env) {
   return result;
 }
 
+namespace {
+
+std::string disable_text(const DisableRule& rule) {
+  std::string out = rule.attribute.empty() ? "" : rule.attribute + "=" + rule.value;
+  if (!rule.move_to.empty()) out += (out.empty() ? "" : ", ") + std::string("moved to ") + rule.move_to;
+  return out;
+}
+
+}  // namespace
+
 std::string summarize(const Config& c) {
   std::ostringstream out;
   std::vector<std::string> tokens;
@@ -888,7 +903,7 @@ std::string summarize(const Config& c) {
         << "  bind_password: " << t.ldap.bind_password.reference << " (set)\n"
         << "  base_dn: " << t.ldap.base_dn << "\n"
         << "  timeout: " << t.ldap.timeout_ms << " ms\n"
-        << "  disable: " << t.ldap.disable.attribute << "=" << t.ldap.disable.value << "\n"
+        << "  disable: " << disable_text(t.ldap.disable) << "\n"
         << "  window: " << t.ldap.tuning.window << " x " << t.ldap.tuning.connections << " connection(s), page size "
         << t.ldap.tuning.page_size << "\n";
     if (!t.ldap.tuning.ca_file.empty() || t.ldap.tuning.start_tls || t.ldap.tuning.sasl_external) {

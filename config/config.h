@@ -22,10 +22,12 @@ struct Secret {
 
 // How a disabled (SCIM active:false or deleted) user is marked on an LDAP
 // target: the attribute is set to the value, and removed again (or set back
-// to its mapped value) when the user is active.
+// to its mapped value) when the user is active; and/or the entry moves below
+// `move_to` (keeping its RDN), and back when the user is active.
 struct DisableRule {
   std::string attribute;
   std::string value;
+  std::string move_to{};  // a DN; empty: the entry stays where it is
 };
 
 // LDAP throughput, paging, reconnection and transport security. Defaults

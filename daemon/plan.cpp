@@ -63,7 +63,8 @@ AccountReader prefetch(const TargetBinding& binding, const config::Config& confi
                                    [&](const config::Target& t) { return t.name == binding.connector->name(); });
   if (!ldap || target == config.targets.end()) return nullptr;
   std::vector<std::string> attributes = binding.mapping->managed_attributes();
-  attributes.push_back(binding.disable.attribute);
+  if (!binding.disable.attribute.empty()) attributes.push_back(binding.disable.attribute);
+  const auto base = connectors::ldap::parse_dn(target->ldap.base_dn);
   auto accounts = std::make_shared<std::unordered_map<std::string, mapping::Attributes>>();
   const auto status = ldap->read_all(target->ldap.base_dn, "(objectClass=*)", attributes,
                                      [&](connectors::ldap::ObservedEntry&& e) {
@@ -77,10 +78,11 @@ AccountReader prefetch(const TargetBinding& binding, const config::Config& confi
                  status.failure().message);
     return nullptr;
   }
-  return [accounts, &binding](const std::string& key, const std::vector<std::string>& attrs)
+  return [accounts, base, &binding](const std::string& key, const std::vector<std::string>& attrs)
              -> connectors::Result<std::optional<connectors::Observed>> {
     const auto dn = connectors::ldap::parse_dn(key);
-    if (!dn) return binding.connector->read(key, attrs);  // let the target word the error
+    // Outside the subtree read (a disabled OU elsewhere): asked one by one.
+    if (!dn || !base || !connectors::ldap::within(dn.value(), base.value())) return binding.connector->read(key, attrs);
     const auto it = accounts->find(connectors::ldap::normalize(dn.value()));
     if (it == accounts->end()) return std::optional<connectors::Observed>();
     // Keyed as asked, like a read: the server's own spelling of the DN is no rename.

@@ -23,7 +23,10 @@ reconcile::DisableMark disable_mark(const config::Target& target) {
   if (target.type == "eiam") return {"Status", "disabled"};
   if (target.type == "huawei") return {"disabled", "true"};
   if (target.type == "sensecore") return {target.sensecore.disabled_field, target.sensecore.disabled_value};
-  return {target.ldap.disable.attribute, target.ldap.disable.value};
+  const std::string& move_to = target.ldap.disable.move_to;
+  if (move_to.empty()) return {target.ldap.disable.attribute, target.ldap.disable.value};
+  return {target.ldap.disable.attribute, target.ldap.disable.value,
+          [move_to](const std::string& dn) { return connectors::ldap::moved_below(dn, move_to); }};
 }
 
 // Cloud accounts carry their lifecycle in a status field; when the mapping

@@ -32,8 +32,9 @@ void diff(const std::string& name, const Values& desired, const Values& observed
 
 mapping::Desired apply_lifecycle(mapping::Desired desired, bool disabled, const DisableMark& mark) {
   if (disabled) {
-    desired.attributes[mark.attribute] = {mark.value};
-  } else if (!desired.attributes.count(mark.attribute)) {
+    if (!mark.attribute.empty()) desired.attributes[mark.attribute] = {mark.value};
+    if (mark.relocate) desired.key = mark.relocate(desired.key);
+  } else if (!mark.attribute.empty() && !desired.attributes.count(mark.attribute)) {
     desired.attributes[mark.attribute] = {};
   }
   return desired;

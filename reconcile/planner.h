@@ -4,6 +4,7 @@
 //
 // The walking skeleton plans two-way (desired vs observed); the baseline
 // (what we last wrote) joins in for three-way conflict detection next.
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,14 +22,18 @@ struct Account {
   mapping::Attributes attributes;
 };
 
-// How a disabled user's account is marked on the target.
+// How a disabled user's account is marked on the target: an attribute set to
+// a value (none when `attribute` is empty), and/or a new key for the account
+// (LDAP: the same RDN below a "disabled" OU).
 struct DisableMark {
   std::string attribute;
   std::string value;
+  std::function<std::string(const std::string& key)> relocate{};
 };
 
-// Overlays the lifecycle on a mapped account: a disabled user gets the mark;
-// an active one has it removed, unless the mapping itself manages that attribute.
+// Overlays the lifecycle on a mapped account: a disabled user gets the mark
+// (and is relocated); an active one has it removed, unless the mapping itself
+// manages that attribute, and keeps its mapped key.
 mapping::Desired apply_lifecycle(mapping::Desired desired, bool disabled, const DisableMark& mark);
 
 struct PlanOptions {

@@ -185,4 +185,10 @@ bool within(const Dn& dn, const Dn& base) {
   return true;
 }
 
+std::string moved_below(const std::string& dn, const std::string& parent) {
+  const auto parsed = parse_dn(dn);
+  if (!parsed || parsed.value().empty()) return dn;
+  return str(parsed.value().rdns.front()) + "," + parent;
+}
+
 }  // namespace idb::connectors::ldap

@@ -46,6 +46,10 @@ Result<Dn> parse_dn(std::string_view text);
 // what the cn/ou/uid/dc matching rules we meet do for ASCII text.
 std::string normalize(const Dn& dn);
 
+// Where `dn` lands when moved below `parent`: its first RDN, then `parent`. A
+// DN that does not parse comes back as it is (the target names the problem).
+std::string moved_below(const std::string& dn, const std::string& parent);
+
 // True when `dn` is `base` or lies below it.
 bool within(const Dn& dn, const Dn& base);
 

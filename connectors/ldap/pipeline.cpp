@@ -74,14 +74,38 @@ Result<Prepared> prepare(const Operation& op) {
   return p;
 }
 
+// A rename as modrdn takes it: the new RDN, and the new superior only when the parent changes.
+struct Modrdn {
+  std::string new_rdn, new_superior;
+};
+
+Modrdn modrdn(const Prepared& p) {
+  Dn new_parent = p.new_dn.parent();
+  bool moves = normalize(new_parent) != normalize(p.dn.parent());
+  return {str(p.new_dn.rdns.front()), moves ? new_parent.str() : std::string()};
+}
+
+// A rename into an ou=... that does not exist yet (a "disabled" OU on first
+// use): the OU is made, as for an add, and the rename tried again. When the
+// parent was there all along, the entry itself is missing: `failure` stands.
+Status rename_with_parents(Session& session, const Operation& op, const Prepared& p, const Dn& base,
+                           Failure failure) {
+  const Dn parent = p.new_dn.parent();
+  if (!add_with_parents(session, parent, organizational_unit(parent), base)) return failure;
+  const auto [new_rdn, new_superior] = modrdn(p);
+  if (int rc = session.rename(op.key, new_rdn, new_superior); rc != LDAP_SUCCESS) {
+    return session.failure(rc, describe(op));
+  }
+  return ok();
+}
+
 int send(Session& session, const Operation& op, const Prepared& p, int& msgid) {
   switch (op.kind) {
     case Operation::Kind::create: return session.send_add(op.key, op.attributes, msgid);
     case Operation::Kind::modify: return session.send_modify(op.key, op.changes, msgid);
     case Operation::Kind::rename: {
-      Dn new_parent = p.new_dn.parent();
-      bool moves = normalize(new_parent) != normalize(p.dn.parent());
-      return session.send_rename(op.key, str(p.new_dn.rdns.front()), moves ? new_parent.str() : std::string(), msgid);
+      const auto [new_rdn, new_superior] = modrdn(p);
+      return session.send_rename(op.key, new_rdn, new_superior, msgid);
     }
     case Operation::Kind::remove: return session.send_delete(op.key, msgid);
   }
@@ -189,6 +213,9 @@ class LaneRun {
       // Rare (a new ou), so done synchronously; later operations on this
       // entry wait for it because it is still the one in their way.
       status = add_with_parents(*lane_.session, flight.prepared.dn, op.attributes, lane_.base);
+    } else if (reply.code == LDAP_NO_SUCH_OBJECT && op.kind == Operation::Kind::rename &&
+               creatable_parent(flight.prepared.new_dn.parent(), lane_.base)) {
+      status = rename_with_parents(*lane_.session, op, flight.prepared, lane_.base, status.failure());
     }
     if (status) {
       finish(flight.index, std::move(status), flight.sent);

@@ -141,6 +141,18 @@ TEST_F(config_load, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.targets[0].deletion.grace_days, 30);
 }
 
+TEST_F(config_load, DisableByMoveSetsNoAttributeUnlessAsked) {
+  LoadResult moved = load_text(kMinimal + "    disable: {move_to: \"ou=disabled,dc=example,dc=org\"}\n");
+  ASSERT_THAT(moved.errors, IsEmpty());
+  EXPECT_EQ(moved.config->targets[0].ldap.disable.move_to, "ou=disabled,dc=example,dc=org");
+  EXPECT_EQ(moved.config->targets[0].ldap.disable.attribute, "");
+  EXPECT_THAT(summarize(*moved.config), HasSubstr("disable: moved to ou=disabled,dc=example,dc=org"));
+  LoadResult both = load_text(kMinimal + "    disable: {attribute: description, value: gone, move_to: \"ou=old,dc=x\"}\n");
+  ASSERT_THAT(both.errors, IsEmpty());
+  EXPECT_EQ(both.config->targets[0].ldap.disable.attribute, "description");
+  EXPECT_EQ(both.config->targets[0].ldap.disable.move_to, "ou=old,dc=x");
+}
+
 TEST_F(config_load, DeletePolicyOfATarget) {
   LoadResult r = load_text(kMinimal + "    delete: {policy: after_delete, grace_days: 7}\n");
   ASSERT_THAT(r.errors, IsEmpty());

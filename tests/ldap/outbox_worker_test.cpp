@@ -97,9 +97,9 @@ class outbox_worker : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  OutboxWorker worker(reconcile::DeletePolicy deletion = {}) {
-    TargetBinding binding{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_), {},
-                          deletion};
+  OutboxWorker worker(reconcile::DeletePolicy deletion = {},
+                      reconcile::DisableMark mark = {"employeeType", "disabled"}) {
+    TargetBinding binding{&*hooked_, &*mapping_, std::move(mark), reconcile::policies_for(*mapping_), {}, deletion};
     return OutboxWorker(*store_, {binding}, config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
   }
 
@@ -291,6 +291,38 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   ASSERT_TRUE(store_->hold_of(kTarget));
   EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable 2 accounts, more than the limit of 1");
   EXPECT_EQ(users().size(), 12u);
+}
+
+TEST_F(outbox_worker, disabling_by_move_puts_the_entry_below_the_disabled_ou_and_back) {
+  const std::string disabled_ou = "ou=disabled," + slapd_->base_dn();
+  const reconcile::DisableMark move{"", "", [&](const std::string& dn) {
+                                      return connectors::ldap::moved_below(dn, disabled_ou);
+                                    }};
+  const std::string moved = "uid=user0," + disabled_ou;
+  insert(2);
+  worker({}, move).drain_due();
+  auto inactive = user(0, "Engineer");
+  inactive.resource["active"] = false;
+  ASSERT_EQ(store_->replace_user(inactive, {kTarget}, now_), state::WriteStatus::ok);
+
+  EXPECT_EQ(worker({}, move).drain_due().applied, 1);
+  EXPECT_FALSE(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)));
+  const auto there = test::ldap_entry(*slapd_, moved);
+  ASSERT_TRUE(there) << "moved (the disabled OU made on first use)";
+  EXPECT_EQ(there->count("employeeType"), 0u) << "the place is the mark";
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->key, moved);
+  store_->enqueue_all({kTarget}, now_);
+  worker({}, move).drain_due();
+  EXPECT_TRUE(test::ldap_entry(*slapd_, moved)) << "a full sync leaves it there";
+
+  ASSERT_EQ(store_->replace_user(user(0, "Lead"), {kTarget}, now_), state::WriteStatus::ok);
+  worker({}, move).drain_due();
+  EXPECT_FALSE(test::ldap_entry(*slapd_, moved));
+  const auto back = test::ldap_entry(*slapd_, dn_of(*slapd_, 0));
+  ASSERT_TRUE(back) << "moved back when active again";
+  EXPECT_EQ(back->at("title"), mapping::Values{"Lead"});
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->key, dn_of(*slapd_, 0));
+  EXPECT_EQ(users().size(), 2u) << "no twin";
 }
 
 }  // namespace
