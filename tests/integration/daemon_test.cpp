@@ -257,6 +257,60 @@ TEST_F(Daemon, NothingIsLostOrDuplicatedAcrossOutagesAndRestarts) {
   EXPECT_EQ(json::parse(list->body)["totalResults"], 30);
 }
 
+TEST_F(Daemon, AChangedUserNameRenamesTheEntryAndTheNextPlanIsANoOp) {
+  start_daemon();
+  const std::string id = create({{"userName", "ren.old"}, {"name", {{"givenName", "Ren"}, {"familyName", "Old"}}}});
+  ASSERT_TRUE(eventually([&] { return entry("ren.old").has_value(); }));
+  replace(id, {{"userName", "ren.new"}, {"name", {{"givenName", "Ren"}, {"familyName", "New"}}}});
+  ASSERT_TRUE(eventually([&] { return has("ren.new", "sn", {"New"}); })) << idb::test::read_file(log_);
+  EXPECT_FALSE(entry("ren.old")) << "renamed (modrdn), not created again";
+  EXPECT_TRUE(has("ren.new", "uid", {"ren.new"})) << "the old RDN value goes with the rename";
+  EXPECT_EQ(people_count(), 1u) << "no twin";
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // The baseline followed the entry: the next plan has nothing to do.
+  const json report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  const auto& t = report["targets"][0];
+  EXPECT_EQ(t["counts"]["no-op"], 1) << report.dump(2);
+  EXPECT_EQ(t["users"][0]["key"], "uid=ren.new," + people_);
+  EXPECT_EQ(t["users"][0]["operations"], json::array());
+}
+
+TEST_F(Daemon, ADeletedUsersAccountIsDisabledThenDeletedWhenItsGracePeriodEnds) {
+  start_daemon();
+  const std::string id = create(sample_user("grace.hopper"));
+  ASSERT_TRUE(eventually([&] { return entry("grace.hopper").has_value(); }));
+  ASSERT_EQ(client_->Delete("/scim/v2/Users/" + id)->status, 204);
+  ASSERT_TRUE(eventually([&] { return has("grace.hopper", "employeeType", {"disabled"}); }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // The quickstart deletes 30 days after the disable: the plan says when.
+  json report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  json user = report["targets"][0]["users"][0];
+  EXPECT_EQ(user["action"], "no-op") << report.dump(2);
+  ASSERT_TRUE(user.contains("delete_due")) << report.dump(2);
+  EXPECT_GT(user["delete_due"].get<std::string>(), report["generated_at"].get<std::string>());
+  EXPECT_NE(output_of({"plan"}, 0).find("account delete due at " + user["delete_due"].get<std::string>()),
+            std::string::npos);
+  output_of({"sync", "--once"}, 0);  // exit 0: a delete waiting for its time is not stuck work
+  EXPECT_TRUE(entry("grace.hopper"));
+
+  // With no grace period left the plan deletes it, and applying does.
+  std::string config = idb::test::read_file(config_);
+  config.replace(config.find("grace_days: 30"), 14, "grace_days: 0");
+  std::ofstream(config_) << config;
+  report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  user = report["targets"][0]["users"][0];
+  EXPECT_EQ(user["action"], "delete") << report.dump(2);
+  EXPECT_EQ(user["operations"], json::array({{{"kind", "delete"}, {"key", "uid=grace.hopper," + people_}}}));
+  EXPECT_EQ(report["targets"][0]["counts"]["delete"], 1);
+  EXPECT_TRUE(entry("grace.hopper")) << "a plan applies nothing";
+  output_of({"sync", "--once"}, 0);
+  EXPECT_FALSE(entry("grace.hopper"));
+  report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(report["targets"][0]["users"][0]["action"], "skip") << report.dump(2);
+}
+
 TEST_F(Daemon, SyncOncePushesEverythingAndReportsByExitStatus) {
   slapd_->stop();
   start_daemon();

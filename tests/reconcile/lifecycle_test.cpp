@@ -17,6 +17,8 @@ struct Case {
   std::optional<int64_t> due;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class DeleteDue : public testing::TestWithParam<Case> {};
 
 TEST_P(DeleteDue, FollowsThePolicyAndTheGracePeriod) {
