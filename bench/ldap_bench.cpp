@@ -3,8 +3,10 @@
 //   (a) add N users, (b) replace 3 attributes on each, (c) paged read of the
 //   subtree plus a diff against the desired state (expects no changes).
 // Absolute numbers drift between runs on shared machines; compare rows of
-// one run. Usage: ldap_bench [--users N] [--window W] [--connections C]
-//                  [--page-size P] [--read-rounds R] [--durable] [--sequential]
+// one run. Each size runs on a fresh slapd and ends with the ratios.
+// Usage: ldap_bench [--users N[,N...]] [--window W] [--connections C]
+//                   [--page-size P] [--read-rounds R] [--durable] [--sequential]
+// The default sizes are the issue's: 10000,100000.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -36,7 +38,8 @@ const std::vector<std::string> kAttributes{"objectClass", "uid",   "cn",    "sn"
 const std::vector<std::string> kChanged{"mail", "title", "telephoneNumber"};
 
 struct Options {
-  std::size_t users = 10000;
+  std::vector<std::size_t> sizes{10000, 100000};
+  std::size_t users = 0;  // the size being run
   std::size_t window = 64;
   std::size_t connections = 1;
   bool durable = false;
@@ -131,7 +134,16 @@ void print(const char* phase, const char* client, const Figures& f) {
   std::fflush(stdout);
 }
 
-void report(const char* phase, const char* client, std::size_t ops, Sample& s) { print(phase, client, figures(ops, s)); }
+Figures report(const char* phase, const char* client, std::size_t ops, Sample& s) {
+  Figures f = figures(ops, s);
+  print(phase, client, f);
+  return f;
+}
+
+// ops/s of `ours` over `floor`'s (writes), or seconds (reads): what the targets compare.
+void verdict(const char* what, double ratio, const char* target) {
+  std::printf("  %-52s %5.2fx  (target %s)\n", what, ratio, target);
+}
 
 void must(const connectors::Status& status, const std::string& what) {
   if (!status) throw std::runtime_error(what + ": " + status.failure().code + " " + status.failure().message);
@@ -264,20 +276,25 @@ void run(const Options& o) {
   std::printf("%-14s %-24s %8s %8s %10s %9s %9s %11s %9s\n", "phase", "client", "ops", "seconds", "ops/s",
               "p50_us", "p99_us", "cpu_us/op", "rss_MB");
 
+  double write_ratio[2] = {0, 0};
+  double peak_rss_mb = 0;
   for (int generation : {0, 1}) {
     const char* phase = generation == 0 ? "(a) add" : "(b) modify x3";
+    Figures floor, ours;
     {
       auto ops = raw_ops(o, "raw", generation);
       Sample s = begin();
       raw.run(ops, o.window, s.latency);
-      report(phase, "raw libldap", ops.size(), s);
+      floor = report(phase, "raw libldap", ops.size(), s);
     }
     {
       auto ops = connector_ops(o, "conn", generation);
       Sample s = begin();
       pipelined_writes(connector, ops, s);
-      report(phase, "connector apply_all()", ops.size(), s);
+      ours = report(phase, "connector apply_all()", ops.size(), s);
     }
+    write_ratio[generation] = floor.seconds / ours.seconds;
+    peak_rss_mb = std::max(peak_rss_mb, ours.rss_mb);
     if (o.sequential) {
       auto ops = connector_ops(o, "seq", generation);
       Sample s = begin();
@@ -305,6 +322,13 @@ void run(const Options& o) {
     }
   }
   for (std::size_t k = 0; k < readers.size(); ++k) print(phase, readers[k].first, *best[k]);
+  peak_rss_mb = std::max(peak_rss_mb, best[2]->rss_mb);
+  std::printf("%zu users:\n", o.users);
+  verdict("(a) add: connector ops/s / raw libldap ops/s", write_ratio[0], ">= 0.9");
+  verdict("(b) modify x3: connector ops/s / raw libldap ops/s", write_ratio[1], ">= 0.9");
+  verdict("(c) read+diff: connector seconds / ldapsearch seconds", best[2]->seconds / best[0]->seconds, "<= 1.5");
+  std::printf("  %-52s %5.1f MB (target <= 300)\n", "peak RSS of the connector phases", peak_rss_mb);
+  std::fflush(stdout);
   if (o.sequential) {
     Sample s = begin();
     sequential_read_and_diff(connector, o, s);
@@ -320,7 +344,16 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(std::string(name) + " needs a number");
       return static_cast<std::size_t>(std::stoul(argv[++i]));
     };
-    if (arg == "--users") o.users = number("--users");
+    if (arg == "--users") {
+      if (i + 1 >= argc) throw std::invalid_argument("--users needs a number or a list like 10000,100000");
+      o.sizes.clear();
+      std::string list = argv[++i];
+      for (std::size_t at = 0; at <= list.size();) {
+        const std::size_t comma = std::min(list.find(',', at), list.size());
+        o.sizes.push_back(static_cast<std::size_t>(std::stoul(list.substr(at, comma - at))));
+        at = comma + 1;
+      }
+    }
     else if (arg == "--window") o.window = number("--window");
     else if (arg == "--connections") o.connections = number("--connections");
     else if (arg == "--page-size") o.page_size = static_cast<int>(number("--page-size"));
@@ -329,7 +362,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--sequential") o.sequential = true;
     else throw std::invalid_argument("unknown argument '" + arg + "'; see the comment at the top of ldap_bench.cpp");
   }
-  if (o.users == 0 || o.window == 0 || o.connections == 0 || o.page_size <= 0 || o.read_rounds <= 0) throw std::invalid_argument("counts must be positive");
+  if (std::find(o.sizes.begin(), o.sizes.end(), 0u) != o.sizes.end() || o.window == 0 || o.connections == 0 || o.page_size <= 0 || o.read_rounds <= 0) throw std::invalid_argument("counts must be positive");
   return o;
 }
 
@@ -338,7 +371,11 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
-    idb::bench::run(idb::bench::parse(argc, argv));
+    auto options = idb::bench::parse(argc, argv);
+    for (std::size_t users : options.sizes) {
+      options.users = users;
+      idb::bench::run(options);
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "ldap_bench: " << e.what() << "\n";

@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
   const auto& counts = report["targets"][0]["counts"];
 
   std::printf("users: %d\n", users);
-  std::printf("initial sync (sync --once, one user at a time): %.2f s, %.0f users/s\n", sync.seconds,
+  std::printf("initial sync (sync --once: outbox batches of 256 users, pipelined): %.2f s, %.0f users/s\n", sync.seconds,
               users / sync.seconds);
   std::printf("plan (full dry run, JSON report): %.2f s, %.0f users/s, peak RSS %.1f MB, exit %d, no-op %d\n",
               plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
