@@ -70,7 +70,6 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
       for (const auto& m : matches.value()) plan.candidates.push_back(m.key);
       std::sort(plan.candidates.begin(), plan.candidates.end());
       plan.kind = UserPlan::Kind::skip;
-      plan.fingerprint = reconcile::fingerprint(plan.desired, std::nullopt, std::nullopt);
       return plan;
     }
   }
@@ -78,7 +77,9 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
 
   const std::optional<mapping::Attributes> last_written =
       baseline ? std::optional<mapping::Attributes>(baseline->attributes) : std::nullopt;
-  plan.fingerprint = reconcile::fingerprint(plan.desired, last_written, plan.observed);
+  // Only operations are ever applied later (a saved plan, a held change) and
+  // checked against it; hashing every no-op of a full plan cost a quarter of it.
+  const auto rests_on = [&] { return reconcile::fingerprint(plan.desired, last_written, plan.observed); };
   if (!plan.observed && plan.disabled) {
     plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
     return plan;
@@ -94,6 +95,7 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     if (plan.delete_due_ms && *plan.delete_due_ms <= now_ms) {
       plan.kind = UserPlan::Kind::remove;
       plan.operations.push_back({reconcile::Operation::Kind::remove, plan.observed->key, {}, {}, {}});
+      plan.fingerprint = rests_on();
       return plan;
     }
   }
@@ -106,6 +108,7 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
   } else {
     plan.kind = plan.disabled ? UserPlan::Kind::disable : UserPlan::Kind::update;
   }
+  if (!plan.operations.empty()) plan.fingerprint = rests_on();
   return plan;
 }
 

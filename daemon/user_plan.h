@@ -37,7 +37,9 @@ struct UserPlan {
   std::optional<reconcile::Account> observed;  // the account as found (nullopt: none)
   reconcile::Decision decision;
   std::vector<reconcile::Operation> operations;
-  std::string fingerprint;  // of desired, baseline and observed: what the decision rests on
+  // Of desired, baseline and observed (what the decision rests on), when
+  // there are operations: what a saved plan or a held change is checked against.
+  std::string fingerprint;
   // Correlation of a user never linked on this target, by the mapping's
   // `correlate:` keys in order: the key that found the one account linked
   // ("employeeNumber=1234"), or, when several matched, all their keys (kind
