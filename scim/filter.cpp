@@ -392,6 +392,7 @@ const nlohmann::json* member(const nlohmann::json& object, std::string_view name
 nlohmann::json* member(nlohmann::json& object, std::string_view name) { return member_of(object, name); }
 
 bool case_exact(const AttributePath& path) {
+  if (path.case_exact) return *path.case_exact;
   const std::string& last = path.names.back();
   return iequals(last, "id") || iequals(last, "externalId") || iequals(last, "$ref") ||
          (path.names.size() == 2 && iequals(path.names[0], "meta") && iequals(last, "version"));

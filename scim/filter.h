@@ -3,6 +3,7 @@
 // values and evaluated against a resource. Pure: no I/O.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -20,6 +21,9 @@ struct AttributePath {
   std::vector<std::string> names;  // attr, then sub-attribute if any
   std::shared_ptr<const Filter> value_filter;  // applies to the elements of names[0]
   std::string text;                // as written, for messages
+  // RFC 7643 caseExact of the attribute compared, from its schema
+  // (bind_schema); unset, the name decides (see case_exact below).
+  std::optional<bool> case_exact;
 };
 
 enum class CompareOp { eq, ne, co, sw, ew, gt, ge, lt, le, pr };
@@ -70,7 +74,9 @@ bool matches(const Filter& filter, const nlohmann::json& resource);
 const nlohmann::json* member(const nlohmann::json& object, std::string_view name);
 nlohmann::json* member(nlohmann::json& object, std::string_view name);
 
-// Whether values of the attribute at `path` compare case-sensitively (RFC 7643 caseExact).
+// Whether values of the attribute at `path` compare case-sensitively (RFC 7643
+// caseExact): as its schema says when the path was bound to one, else true
+// only for id, externalId, $ref and meta.version.
 bool case_exact(const AttributePath& path);
 
 // Orders two attribute values as a SCIM filter or sortBy does: numbers

@@ -5,6 +5,7 @@
 
 #include "scim/ascii.h"
 #include "scim/filter.h"
+#include "scim/filter_schema.h"
 
 namespace idb::scim {
 namespace {
@@ -40,6 +41,7 @@ std::variant<Target, Error> resolve_target(const ResourceType& type, const std::
     return invalid_path("path '" + text + "': " + err->message + " at offset " + std::to_string(err->offset));
   }
   auto& path = std::get<AttributePath>(parsed);
+  bind_schema(path, {&type});
   if (!path.schema.empty()) {
     t.extension = find_extension(type, path.schema);
     if (!t.extension) return invalid_path("path '" + text + "': unknown schema '" + path.schema + "'");

@@ -5,6 +5,7 @@
 #include <climits>
 
 #include "scim/ascii.h"
+#include "scim/filter_schema.h"
 
 namespace idb::scim {
 namespace {
@@ -13,16 +14,17 @@ using json = nlohmann::json;
 
 Error invalid_value(const std::string& detail) { return {400, "invalidValue", detail}; }
 
-std::optional<Error> set_filter(Query& q, const std::string& text, const QueryLimits& limits) {
+std::optional<Error> set_filter(Query& q, const std::string& text, const QueryLimits& limits, const Catalog& catalog) {
   auto parsed = parse_filter(text, limits.filter);
   if (auto* err = std::get_if<ParseError>(&parsed)) {
     return Error{400, "invalidFilter", "filter: " + err->message + " at offset " + std::to_string(err->offset)};
   }
   q.filter = std::get<Filter>(std::move(parsed));
+  bind_schema(*q.filter, catalog.types());
   return std::nullopt;
 }
 
-std::optional<Error> set_sort(Query& q, const std::string& by, const std::string& order) {
+std::optional<Error> set_sort(Query& q, const std::string& by, const std::string& order, const Catalog& catalog) {
   if (!by.empty()) {
     auto parsed = parse_path(by);
     if (auto* err = std::get_if<ParseError>(&parsed)) {
@@ -30,6 +32,7 @@ std::optional<Error> set_sort(Query& q, const std::string& by, const std::string
     }
     if (std::get<AttributePath>(parsed).value_filter) return invalid_value("sortBy: a value filter is not allowed");
     q.sort_by = std::get<AttributePath>(std::move(parsed));
+    bind_schema(*q.sort_by, catalog.types());
   }
   if (order.empty() || iequals(order, "ascending")) {
     q.descending = false;
@@ -180,9 +183,9 @@ std::variant<Query, Error> parse_query(const std::map<std::string, std::string>&
                                        const Catalog& catalog) {
   Query q;
   if (const auto it = params.find("filter"); it != params.end()) {
-    if (auto err = set_filter(q, it->second, limits)) return *err;
+    if (auto err = set_filter(q, it->second, limits, catalog)) return *err;
   }
-  if (auto err = set_sort(q, param(params, "sortBy"), param(params, "sortOrder"))) return *err;
+  if (auto err = set_sort(q, param(params, "sortBy"), param(params, "sortOrder"), catalog)) return *err;
   auto start = integer_param(params, "startIndex");
   if (auto* err = std::get_if<Error>(&start)) return *err;
   auto count = integer_param(params, "count");

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "scim/ascii.h"
+#include "scim/filter.h"
 
 namespace idb::scim {
 namespace {
@@ -151,7 +152,45 @@ std::optional<Error> check_value(const Attribute& attr, nlohmann::json& v, const
   return std::nullopt;
 }
 
+std::optional<Error> keep_immutable_in(const std::vector<Attribute>& attrs, const nlohmann::json& before,
+                                       nlohmann::json& after, Omitted omitted, const std::string& prefix) {
+  for (const Attribute& a : attrs) {
+    const nlohmann::json* was = member(before, a.name);
+    if (!was || was->is_null()) continue;
+    const nlohmann::json* now = member(after, a.name);
+    if (a.mutability == Mutability::immutable) {
+      if (!now && omitted == Omitted::keep) {
+        after[a.name] = *was;
+      } else if (!now || *now != *was) {
+        return Error{400, "mutability", "'" + prefix + a.name + "' is immutable: once set, it cannot change"};
+      }
+    } else if (a.type == Type::complex && !a.multi_valued && was->is_object()) {
+      nlohmann::json inner = now && now->is_object() ? *now : nlohmann::json::object();
+      if (auto err = keep_immutable_in(a.sub, *was, inner, omitted, prefix + a.name + ".")) return err;
+      if (!inner.empty()) after[a.name] = std::move(inner);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+std::optional<Error> keep_immutable(const ResourceType& type, const nlohmann::json& before, nlohmann::json& after,
+                                    Omitted omitted) {
+  if (auto err = keep_immutable_in(type.core->attributes, before, after, omitted, "")) return err;
+  for (const auto& e : type.extensions) {
+    const nlohmann::json* was = member(before, e.schema->id);
+    if (!was || !was->is_object()) continue;
+    const nlohmann::json* now = member(after, e.schema->id);
+    nlohmann::json inner = now && now->is_object() ? *now : nlohmann::json::object();
+    if (auto err = keep_immutable_in(e.schema->attributes, *was, inner, omitted, e.schema->id + ":")) return err;
+    if (inner.empty()) continue;
+    after[e.schema->id] = std::move(inner);
+    nlohmann::json& schemas = after["schemas"];
+    if (std::find(schemas.begin(), schemas.end(), e.schema->id) == schemas.end()) schemas.push_back(e.schema->id);
+  }
+  return std::nullopt;
+}
 
 std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nlohmann::json& body) {
   if (!body.is_object()) return Error{400, "invalidSyntax", "the request body must be a JSON object"};

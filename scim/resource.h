@@ -4,6 +4,7 @@
 // server-owned parts (id, meta). Pure: ids and clocks come in as arguments.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -22,6 +23,18 @@ namespace idb::scim {
 // `schemas` listing what is used. An unknown extension URN is refused: its
 // data could not be kept.
 std::variant<nlohmann::json, Error> normalize(const ResourceType& type, const nlohmann::json& body);
+
+// What a PUT that leaves out an immutable attribute means: the stored value
+// stays. A PATCH that removes one changes it.
+enum class Omitted { keep, refuse };
+
+// RFC 7643 §2.2 immutable: a value, once set, never changes. `after` is the
+// new version of `before` (both normalised, of `type`); an omitted immutable
+// value is carried over into it or refused, as `omitted` says, and any other
+// change is refused (400 mutability). Covers configured extensions, and the
+// sub-attributes of single-valued complex attributes.
+std::optional<Error> keep_immutable(const ResourceType& type, const nlohmann::json& before, nlohmann::json& after,
+                                    Omitted omitted);
 
 struct ServerFields {
   std::string id;

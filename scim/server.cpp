@@ -286,7 +286,9 @@ Service::Outcome Service::replace_resource(Collection& c, const std::string& id,
   const auto existing = c.get(id);
   if (!existing) return write_conflict(state::WriteStatus::not_found);
   if (auto err = check_if_match(if_match, existing->version)) return *err;
-  return write_new_version(c, *existing, std::get<json>(std::move(normalized)), "replaced", base);
+  json& resource = std::get<json>(normalized);
+  if (auto err = keep_immutable(c.type(), existing->resource, resource, Omitted::keep)) return *err;
+  return write_new_version(c, *existing, std::move(resource), "replaced", base);
 }
 
 Service::Outcome Service::patch_resource(Collection& c, const std::string& id, const json& body,
@@ -299,11 +301,11 @@ Service::Outcome Service::patch_resource(Collection& c, const std::string& id, c
   if (auto* err = std::get_if<Error>(&patched)) return *err;
   auto normalized = normalize(c.type(), std::get<json>(patched));
   if (auto* err = std::get_if<Error>(&normalized)) return *err;
+  json& resource = std::get<json>(normalized);
   // A PATCH that changes nothing (IdPs resend what they sent) writes nothing.
-  if (std::get<json>(normalized) == std::get<json>(normalize(c.type(), existing->resource))) {
-    return Written{200, *existing};
-  }
-  return write_new_version(c, *existing, std::get<json>(std::move(normalized)), "patched", base);
+  if (resource == std::get<json>(normalize(c.type(), existing->resource))) return Written{200, *existing};
+  if (auto err = keep_immutable(c.type(), existing->resource, resource, Omitted::refuse)) return *err;
+  return write_new_version(c, *existing, std::move(resource), "patched", base);
 }
 
 Service::Outcome Service::write_new_version(Collection& c, const Stored& existing, json resource, const char* verb,

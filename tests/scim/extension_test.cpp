@@ -6,6 +6,7 @@
 #include "scim/custom_schema.h"
 #include "scim/discovery.h"
 #include "scim/patch.h"
+#include "scim/filter_schema.h"
 #include "scim/query.h"
 #include "scim/resource.h"
 
@@ -31,6 +32,8 @@ std::vector<config::ScimExtension> declared() {
       {.name = "office", .type = "complex", .sub_attributes = {{.name = "building", .required = true}, {.name = "floor", .type = "integer"}}},
       {.name = "score", .type = "decimal", .mutability = "readOnly"},
       {.name = "vip", .type = "boolean"},
+      {.name = "employeeCode", .case_exact = true, .mutability = "immutable"},
+      {.name = "card", .type = "complex", .sub_attributes = {{.name = "serial", .mutability = "immutable"}, {.name = "color"}}},
   };
   config::ScimExtension team;
   team.urn = kTeam;
@@ -179,6 +182,70 @@ TEST_F(Extensions, FilteredAndMappedByUrnPath) {
   const auto& attrs = std::get<mapping::Desired>(desired).attributes;
   EXPECT_EQ(attrs.at("badge"), mapping::Values{"B-7"});
   EXPECT_EQ(attrs.at("tags"), (mapping::Values{"x", "y"}));
+}
+
+TEST_F(Extensions, CaseExactDecidesHowFiltersAndSortsCompare) {
+  const json stored = std::get<json>(normalize(users, user({{"badge", "B-7"}, {"employeeCode", "Ab-1"}})));
+  auto matched = [&](const std::string& text) {
+    auto query = parse_query({{"filter", text}}, {}, catalog);
+    EXPECT_TRUE(std::holds_alternative<Query>(query)) << text;
+    return matches(*std::get<Query>(query).filter, stored);
+  };
+  EXPECT_TRUE(matched(std::string(kAcme) + ":badge eq \"b-7\""));  // caseExact false
+  EXPECT_TRUE(matched(std::string(kAcme) + ":employeeCode eq \"Ab-1\""));
+  EXPECT_FALSE(matched(std::string(kAcme) + ":employeeCode eq \"ab-1\""));  // caseExact true
+  EXPECT_FALSE(matched(std::string(kAcme) + ":employeeCode sw \"AB\""));
+  EXPECT_TRUE(matched("not (" + std::string(kAcme) + ":employeeCode eq \"AB-1\")"));
+  // The core schemas decide too: manager.value is caseExact, userName is not.
+  const json managed = {{"userName", "Ada"}, {kEnterpriseUserSchema, {{"manager", {{"value", "Id-9"}}}}}};
+  auto by_manager = [&](const std::string& id) {
+    auto query = parse_query({{"filter", std::string(kEnterpriseUserSchema) + ":manager.value eq \"" + id + "\""}}, {}, catalog);
+    return matches(*std::get<Query>(query).filter, managed);
+  };
+  EXPECT_TRUE(by_manager("Id-9"));
+  EXPECT_FALSE(by_manager("id-9"));
+
+  // sortBy follows caseExact: "B" < "a" byte-wise, "a" < "B" folded.
+  std::vector<json> two = {std::get<json>(normalize(users, user({{"badge", "x"}, {"employeeCode", "a"}}))),
+                           std::get<json>(normalize(users, user({{"badge", "B"}, {"employeeCode", "B"}})))};
+  auto first_sorted_by = [&](const std::string& attr) {
+    auto query = parse_query({{"sortBy", std::string(kAcme) + ":" + attr}}, {}, catalog);
+    return list_response(two, std::get<Query>(query))["Resources"][0][kAcme]["employeeCode"];
+  };
+  EXPECT_EQ(first_sorted_by("employeeCode"), "B");
+  EXPECT_EQ(first_sorted_by("badge"), "B");  // "B" < "x" either way
+}
+
+TEST_F(Extensions, ImmutableValuesAreSetOnceAndKept) {
+  const json stored = std::get<json>(normalize(users, user({{"badge", "b"}, {"employeeCode", "E1"}, {"card", {{"serial", "S1"}, {"color", "red"}}}})));
+  auto after = [&](json update, Omitted omitted) -> std::variant<json, Error> {
+    json next = std::get<json>(normalize(users, update));
+    if (auto err = keep_immutable(users, stored, next, omitted)) return *err;
+    return next;
+  };
+  // Unchanged, or another attribute changed: fine.
+  EXPECT_TRUE(std::holds_alternative<json>(after(user({{"badge", "c"}, {"employeeCode", "E1"}, {"card", {{"serial", "S1"}}}}), Omitted::refuse)));
+  // Changed, at the top or in a complex attribute: 400 mutability.
+  for (const json& changed : {json{{"badge", "b"}, {"employeeCode", "E2"}, {"card", {{"serial", "S1"}}}},
+                              json{{"badge", "b"}, {"employeeCode", "e1"}, {"card", {{"serial", "S1"}}}},
+                              json{{"badge", "b"}, {"employeeCode", "E1"}, {"card", {{"serial", "S2"}}}}}) {
+    auto out = after(user(changed), Omitted::keep);
+    ASSERT_TRUE(std::holds_alternative<Error>(out)) << changed.dump();
+    EXPECT_EQ(std::get<Error>(out).status, 400);
+    EXPECT_EQ(std::get<Error>(out).scim_type, "mutability");
+  }
+  // A PUT that leaves them out keeps them; a PATCH that removed them is refused.
+  auto kept = after({{"userName", "ada"}}, Omitted::keep);
+  ASSERT_TRUE(std::holds_alternative<json>(kept));
+  EXPECT_EQ(std::get<json>(kept)[kAcme], json({{"employeeCode", "E1"}, {"card", {{"serial", "S1"}}}}));
+  EXPECT_EQ(std::get<json>(kept)["schemas"], json({kUserSchema, kAcme}));
+  auto removed = after(user({{"badge", "b"}, {"card", {{"serial", "S1"}}}}), Omitted::refuse);
+  ASSERT_TRUE(std::holds_alternative<Error>(removed));
+  EXPECT_NE(std::get<Error>(removed).detail.find("employeeCode' is immutable"), std::string::npos);
+  // Not set before: may be set now.
+  const json unset = std::get<json>(normalize(users, user({{"badge", "b"}})));
+  json first = std::get<json>(normalize(users, user({{"badge", "b"}, {"employeeCode", "E9"}})));
+  EXPECT_FALSE(keep_immutable(users, unset, first, Omitted::refuse));
 }
 
 }  // namespace

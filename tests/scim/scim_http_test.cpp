@@ -492,6 +492,7 @@ class ScimHttpExtensions : public ScimHttp {
     idb::scim::Schema acme{.id = kAcme, .name = "AcmeUser", .description = "", .attributes = {}};
     acme.attributes.push_back({.name = "badge", .required = true});
     acme.attributes.push_back({.name = "level", .type = idb::scim::Type::integer});
+    acme.attributes.push_back({.name = "employeeCode", .case_exact = true, .mutability = idb::scim::Mutability::immutable});
     s.extensions.push_back({"User", std::move(acme), false});
     return s;
   }
@@ -521,6 +522,37 @@ TEST_F(ScimHttpExtensions, StoredReturnedFilteredAndAdvertised) {
   EXPECT_EQ(ok_json(client_->Get("/scim/v2/Schemas"))["totalResults"], 4);
   EXPECT_EQ(ok_json(client_->Get(std::string("/scim/v2/Schemas/") + kAcme))["attributes"][0]["name"], "badge");
   EXPECT_EQ(ok_json(client_->Get("/scim/v2/ResourceTypes/User"))["schemaExtensions"][1]["schema"], kAcme);
+}
+
+TEST_F(ScimHttpExtensions, ImmutableIsSetOnceAndCaseExactFiltersExactly) {
+  const json body = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User", kAcme}},
+                     {"userName", "ada"},
+                     {kAcme, {{"badge", "B-7"}, {"employeeCode", "Ec-1"}}}};
+  const json user = created(body);
+  const std::string url = "/scim/v2/Users/" + user["id"].get<std::string>();
+  const std::string code = std::string(kAcme) + ":employeeCode";
+  EXPECT_EQ(ok_json(find(code + " eq \"Ec-1\""))["totalResults"], 1);
+  EXPECT_EQ(ok_json(find(code + " eq \"ec-1\""))["totalResults"], 0);
+  EXPECT_EQ(ok_json(find(std::string(kAcme) + ":badge eq \"b-7\""))["totalResults"], 1);
+
+  json changed = body;
+  changed[kAcme]["employeeCode"] = "Ec-2";
+  expect_error(client_->Put(url, changed.dump(), "application/scim+json"), 400, "mutability");
+  expect_error(patch(url, {{{"op", "replace"}, {"path", code}, {"value", "Ec-2"}}}), 400, "mutability");
+  expect_error(patch(url, {{{"op", "remove"}, {"path", code}}}), 400, "mutability");
+  // A PUT that leaves it out keeps it; resending the same value is no change.
+  json without = body;
+  without[kAcme].erase("employeeCode");
+  without["displayName"] = "Ada";
+  const json put = ok_json(client_->Put(url, without.dump(), "application/scim+json"));
+  EXPECT_EQ(put[kAcme]["employeeCode"], "Ec-1");
+  EXPECT_EQ(put["displayName"], "Ada");
+  EXPECT_EQ(ok_json(patch(url, {{{"op", "replace"}, {"path", code}, {"value", "Ec-1"}}}))[kAcme]["employeeCode"], "Ec-1");
+  // Never set: a PATCH may set it, once.
+  const json bob = created({{"userName", "bob"}, {kAcme, {{"badge", "B-8"}}}});
+  const std::string bob_url = "/scim/v2/Users/" + bob["id"].get<std::string>();
+  EXPECT_EQ(ok_json(patch(bob_url, {{{"op", "add"}, {"path", code}, {"value", "Ec-9"}}}))[kAcme]["employeeCode"], "Ec-9");
+  expect_error(patch(bob_url, {{{"op", "add"}, {"path", code}, {"value", "Ec-10"}}}), 400, "mutability");
 }
 
 }  // namespace
