@@ -1,10 +1,12 @@
 #include "scim/collection.h"
 
+#include <chrono>
 #include <functional>
 #include <set>
 #include <unordered_map>
 
 #include "scim/ascii.h"
+#include "scim/resource.h"
 
 namespace idb::scim {
 namespace {
@@ -124,7 +126,15 @@ class Users final : public Collection {
   }
 
  private:
-  static Stored to_stored(state::User u) { return {std::move(u.id), u.version, std::move(u.resource)}; }
+  // meta.version and meta.lastModified as the columns have them: a group
+  // membership change makes a new version of the user without rewriting it.
+  static Stored to_stored(state::User u) {
+    if (auto meta = u.resource.find("meta"); meta != u.resource.end() && meta->is_object()) {
+      (*meta)["version"] = etag(u.version);
+      (*meta)["lastModified"] = rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(u.updated_ms)));
+    }
+    return {std::move(u.id), u.version, std::move(u.resource)};
+  }
   static state::User to_user(const Stored& s) {
     state::User u;
     u.id = s.id;
@@ -183,7 +193,7 @@ class Groups final : public Collection {
   state::WriteStatus replace(const Stored& s, int64_t now_ms) override {
     return store_.replace_group(to_group(s), now_ms);
   }
-  state::WriteStatus remove(const std::string& id, int64_t) override { return store_.delete_group(id); }
+  state::WriteStatus remove(const std::string& id, int64_t now_ms) override { return store_.delete_group(id, now_ms); }
 
  private:
   static Stored to_stored(state::Group g) { return {std::move(g.id), g.version, std::move(g.resource)}; }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
+#include <iterator>
 #include <limits>
+#include <set>
 
 #include "state/migrations.h"
 #include "state/sqlite.h"
@@ -36,7 +39,8 @@ T from_json_text(const std::string& text, std::string_view what) {
   }
 }
 
-constexpr const char* kSelectUser = "SELECT id, user_name, external_id, resource, version, deleted FROM users ";
+constexpr const char* kSelectUser =
+    "SELECT id, user_name, external_id, resource, version, deleted, updated_ms FROM users ";
 
 User read_user(Statement& row) {
   return User{
@@ -46,6 +50,7 @@ User read_user(Statement& row) {
       .resource = from_json_text<nlohmann::json>(row.text(3), "user resource"),
       .version = row.int64(4),
       .deleted = row.int64(5) != 0,
+      .updated_ms = row.int64(6),
   };
 }
 
@@ -115,8 +120,10 @@ WriteStatus write_user(sqlite3* db, const User& user, const std::vector<std::str
   Statement(db, write == Write::insert
                     ? "INSERT INTO users (id, user_name, external_id, resource, version, deleted, created_ms, updated_ms)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6)"
-                    : "UPDATE users SET user_name = ?2, external_id = ?3, resource = ?4, version = ?5, updated_ms = ?6"
-                      " WHERE id = ?1")
+                    // A group write may have made a new version since the caller read
+                    // the user: versions only grow, so no two representations share one.
+                    : "UPDATE users SET user_name = ?2, external_id = ?3, resource = ?4, version = MAX(?5, version + 1),"
+                      " updated_ms = ?6 WHERE id = ?1")
       .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
       .run();
   enqueue(db, targets, now_ms, user.id);
@@ -136,21 +143,62 @@ Group read_group(Statement& row) {
   };
 }
 
-WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write write) {
-  const std::string resource = to_json_text(group.resource, "group resource");
+// The live users `group_id` holds, directly or through the groups it holds.
+std::set<std::string> users_under(sqlite3* db, const std::string& group_id) {
+  Statement query(db,
+                  "WITH RECURSIVE held(id) AS ("
+                  " SELECT json_extract(m.value, '$.value') FROM groups g, json_each(g.resource, '$.members') m"
+                  " WHERE g.id = ?1"
+                  " UNION SELECT json_extract(m.value, '$.value') FROM held JOIN groups g ON g.id = held.id,"
+                  " json_each(g.resource, '$.members') m)"
+                  " SELECT users.id FROM held JOIN users ON users.id = held.id WHERE users.deleted = 0");
+  query.bind(group_id);
+  std::set<std::string> out;
+  while (query.step()) out.insert(query.text(0));
+  return out;
+}
+
+// Runs `write` on group `group_id` and makes a new version of every user whose
+// User.groups it changes: those it adds or removes, and all it holds when the
+// group's name (their groups[].display) changes or the group goes.
+WriteStatus write_group_of_users(sqlite3* db, const std::string& group_id, int64_t now_ms, bool renamed,
+                                 const std::function<WriteStatus()>& write) {
   Transaction tx(db);
-  if (write == Write::replace && !Statement(db, "SELECT 1 FROM groups WHERE id = ?1").bind(group.id).step()) {
-    return WriteStatus::not_found;
+  const std::set<std::string> before = users_under(db, group_id);
+  if (const WriteStatus status = write(); status != WriteStatus::ok) return status;
+  const std::set<std::string> after = users_under(db, group_id);
+  std::set<std::string> changed;
+  if (renamed) {
+    std::set_union(before.begin(), before.end(), after.begin(), after.end(), std::inserter(changed, changed.end()));
+  } else {
+    std::set_symmetric_difference(before.begin(), before.end(), after.begin(), after.end(),
+                                  std::inserter(changed, changed.end()));
   }
-  Statement(db, write == Write::insert
-                    ? "INSERT INTO groups (id, display_name, external_id, resource, version, created_ms, updated_ms)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
-                    : "UPDATE groups SET display_name = ?2, external_id = ?3, resource = ?4, version = ?5,"
-                      " updated_ms = ?6 WHERE id = ?1")
-      .bind(group.id, group.display_name, group.external_id, resource, group.version, now_ms)
-      .run();
+  for (const std::string& id : changed) {
+    Statement(db, "UPDATE users SET version = version + 1, updated_ms = ?2 WHERE id = ?1").bind(id, now_ms).run();
+  }
   tx.commit();
   return WriteStatus::ok;
+}
+
+WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write write) {
+  const std::string resource = to_json_text(group.resource, "group resource");
+  std::optional<std::string> old_name;
+  if (write == Write::replace) {
+    Statement query(db, "SELECT display_name FROM groups WHERE id = ?1");
+    if (!query.bind(group.id).step()) return WriteStatus::not_found;
+    old_name = query.text(0);
+  }
+  return write_group_of_users(db, group.id, now_ms, old_name && *old_name != group.display_name, [&] {
+    Statement(db, write == Write::insert
+                      ? "INSERT INTO groups (id, display_name, external_id, resource, version, created_ms, updated_ms)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+                      : "UPDATE groups SET display_name = ?2, external_id = ?3, resource = ?4, version = ?5,"
+                        " updated_ms = ?6 WHERE id = ?1")
+        .bind(group.id, group.display_name, group.external_id, resource, group.version, now_ms)
+        .run();
+    return WriteStatus::ok;
+  });
 }
 
 OutboxEntry read_entry(Statement& row) {
@@ -368,10 +416,12 @@ WriteStatus Store::replace_group(const Group& group, int64_t now_ms) {
   return write_group(db_, group, now_ms, Write::replace);
 }
 
-WriteStatus Store::delete_group(const std::string& id) {
+WriteStatus Store::delete_group(const std::string& id, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return Statement(db_, "DELETE FROM groups WHERE id = ?1").bind(id).run() == 0 ? WriteStatus::not_found
-                                                                                 : WriteStatus::ok;
+  return write_group_of_users(db_, id, now_ms, /*renamed=*/true, [&] {
+    return Statement(db_, "DELETE FROM groups WHERE id = ?1").bind(id).run() == 0 ? WriteStatus::not_found
+                                                                                   : WriteStatus::ok;
+  });
 }
 
 std::optional<Group> Store::get_group(const std::string& id) {

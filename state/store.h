@@ -41,6 +41,7 @@ struct User {
   nlohmann::json resource;                 // the full SCIM resource, meta included
   int64_t version = 0;                     // bumped by every write, feeds meta.version
   bool deleted = false;                    // tombstone: kept so targets can disable the account
+  int64_t updated_ms = 0;                  // the last write, feeds meta.lastModified
 };
 
 // A SCIM group. Groups are hard-deleted: nothing downstream refers to them yet.
@@ -155,10 +156,13 @@ class Store {
   std::vector<User> list_users(bool include_deleted = false);
   int64_t count_users();           // live users
 
-  // --- groups (SCIM side); not enqueued for the targets.
+  // --- groups (SCIM side); not enqueued for the targets. A user's groups
+  // are part of the user (User.groups): each write also counts as a new
+  // version (version, updated_ms) of every live user whose groups it changes,
+  // directly or through nested groups, so their ETags move.
   WriteStatus insert_group(const Group& group, int64_t now_ms);
   WriteStatus replace_group(const Group& group, int64_t now_ms);  // not_found if absent
-  WriteStatus delete_group(const std::string& id);                 // not_found if absent
+  WriteStatus delete_group(const std::string& id, int64_t now_ms);  // not_found if absent
   std::optional<Group> get_group(const std::string& id);
   std::vector<Group> list_groups();  // oldest first
   // The groups whose members include `member_id` (directly), oldest first.

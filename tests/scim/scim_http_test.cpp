@@ -290,7 +290,6 @@ TEST_F(ScimHttp, UserGroupsAreComputedFromMembership) {
   EXPECT_EQ(got["groups"][0]["$ref"], ops["meta"]["location"]);
   EXPECT_EQ(got["groups"][1]["value"], all["id"]);
   EXPECT_EQ(got["groups"][1]["type"], "indirect");
-  EXPECT_EQ(got["meta"]["version"], ada["meta"]["version"]);  // computed, not a change of the user
 
   const json found = ok_json(find("groups.value eq \"" + ops["id"].get<std::string>() + "\""));
   ASSERT_EQ(found["totalResults"], 1);
@@ -481,6 +480,56 @@ TEST_F(ScimHttp, BulkFailOnErrorsStopsEarly) {
   EXPECT_EQ(out["Operations"][0]["response"]["scimType"], "invalidValue");
   EXPECT_EQ(out["Operations"][1]["status"], "404");
   expect_nothing_written();
+}
+
+// User.groups is part of the user: a membership change is a new version of
+// every user it reaches, and conditional requests see it.
+TEST_F(ScimHttp, MembershipChangesMakeANewVersionOfTheUser) {
+  const json ada = created({{"userName", "ada"}});
+  const json bob = created({{"userName", "bob"}});
+  const std::string ada_url = "/scim/v2/Users/" + ada["id"].get<std::string>();
+  const std::string bob_url = "/scim/v2/Users/" + bob["id"].get<std::string>();
+  auto version_of = [&](const std::string& url) {
+    auto res = client_->Get(url);
+    const json body = ok_json(res);
+    EXPECT_EQ(res->get_header_value("ETag"), body["meta"]["version"]);
+    return body["meta"]["version"].get<std::string>();
+  };
+  const std::string v1 = ada["meta"]["version"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // lastModified counts milliseconds
+
+  const json ops = created({{"displayName", "Ops"}, {"members", {{{"value", ada["id"]}}}}}, "/scim/v2/Groups");
+  const json joined = ok_json(client_->Get(ada_url));
+  const std::string v2 = joined["meta"]["version"];
+  EXPECT_NE(v2, v1);
+  EXPECT_GT(joined["meta"]["lastModified"].get<std::string>(), ada["meta"]["lastModified"].get<std::string>());
+  EXPECT_EQ(client_->Get(ada_url, httplib::Headers{{"If-None-Match", v1}})->status, 200);
+  EXPECT_EQ(client_->Get(ada_url, httplib::Headers{{"If-None-Match", v2}})->status, 304);
+  expect_error(patch(ada_url, {{{"op", "replace"}, {"path", "displayName"}, {"value", "A"}}}, {{"If-Match", v1}}), 412, "");
+
+  // Through a nested group, and by a rename of the group (groups[].display).
+  const std::string ops_url = "/scim/v2/Groups/" + ops["id"].get<std::string>();
+  const json all = created({{"displayName", "All"}, {"members", {{{"value", ops["id"]}, {"type", "Group"}}}}}, "/scim/v2/Groups");
+  const std::string v3 = version_of(ada_url);
+  EXPECT_NE(v3, v2);
+  ok_json(patch(ops_url, {{{"op", "replace"}, {"path", "displayName"}, {"value", "Operations"}}}));
+  const std::string v4 = version_of(ada_url);
+  EXPECT_NE(v4, v3);
+  // A change of the group that no user sees (its externalId) is not a new version of them.
+  ok_json(patch(ops_url, {{{"op", "replace"}, {"path", "externalId"}, {"value", "ext-ops"}}}));
+  EXPECT_EQ(version_of(ada_url), v4);
+  // Leaving, and the group going, are new versions too; the user's own write counts on from there.
+  ok_json(patch(ops_url, {{{"op", "remove"}, {"path", "members[value eq \"" + ada["id"].get<std::string>() + "\"]"}}}));
+  const std::string v5 = version_of(ada_url);
+  EXPECT_NE(v5, v4);
+  EXPECT_FALSE(ok_json(client_->Get(ada_url)).contains("groups"));
+  const json renamed = ok_json(patch(ada_url, {{{"op", "replace"}, {"path", "displayName"}, {"value", "Ada"}}}, {{"If-Match", v5}}));
+  EXPECT_EQ(renamed["meta"]["version"], "W/\"6\"");
+  EXPECT_EQ(version_of(bob_url), bob["meta"]["version"]);  // never a member
+  const json member = created({{"displayName", "Solo"}, {"members", {{{"value", bob["id"]}}}}}, "/scim/v2/Groups");
+  const std::string b2 = version_of(bob_url);
+  EXPECT_EQ(client_->Delete("/scim/v2/Groups/" + member["id"].get<std::string>())->status, 204);
+  EXPECT_NE(version_of(bob_url), b2);
 }
 
 constexpr const char* kAcme = "urn:example:params:scim:schemas:extension:acme:2.0:User";

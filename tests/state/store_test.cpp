@@ -187,6 +187,40 @@ TEST_F(state_store, ReplaceUpdatesTheUserAndChecksOthers) {
   EXPECT_EQ(store_->get_user("u1")->user_name, "ALICE");
 }
 
+// A group write is a new version of the users whose groups it changes; a
+// user's own write read before it still lands on a version of its own.
+TEST_F(state_store, GroupWritesMakeNewVersionsOfTheUsersTheyReach) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 100), WriteStatus::ok);
+  auto group = [](const std::string& id, const std::string& name, const std::vector<std::string>& members) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& m : members) list.push_back({{"value", m}});
+    return Group{.id = id, .display_name = name, .external_id = std::nullopt,
+                 .resource = {{"displayName", name}, {"members", list}}, .version = 1};
+  };
+  ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1"}), 200), WriteStatus::ok);
+  EXPECT_EQ(store_->get_user("u1")->version, 2);
+  EXPECT_EQ(store_->get_user("u1")->updated_ms, 200);
+  EXPECT_EQ(store_->get_user("u2")->version, 1);
+  ASSERT_EQ(store_->insert_group(group("g2", "All", {"g1"}), 300), WriteStatus::ok);  // nested
+  EXPECT_EQ(store_->get_user("u1")->version, 3);
+  // u1 as read at version 3, written after the group changed it again.
+  ASSERT_EQ(store_->replace_group(group("g1", "Ops", {"u1", "u2"}), 400), WriteStatus::ok);
+  EXPECT_EQ(store_->get_user("u1")->version, 3) << "still a member: its groups did not change";
+  EXPECT_EQ(store_->get_user("u2")->version, 2);
+  ASSERT_EQ(store_->replace_group(group("g1", "Operations", {"u1", "u2"}), 500), WriteStatus::ok);  // renamed
+  EXPECT_EQ(store_->get_user("u1")->version, 4);
+  User stale = make_user("u1", "alice");
+  stale.version = 4;  // read at 3
+  ASSERT_EQ(store_->replace_user(stale, kTargets, 600), WriteStatus::ok);
+  EXPECT_EQ(store_->get_user("u1")->version, 5) << "versions only grow";
+  ASSERT_EQ(store_->delete_group("g1", 700), WriteStatus::ok);
+  EXPECT_EQ(store_->get_user("u1")->version, 6);
+  EXPECT_EQ(store_->get_user("u2")->version, 4);
+  EXPECT_EQ(store_->delete_group("g1", 800), WriteStatus::not_found);
+  EXPECT_EQ(store_->get_user("u2")->version, 4);
+}
+
 TEST_F(state_store, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
   EXPECT_EQ(store_->replace_user(make_user("ghost", "ghost"), kTargets, 100), WriteStatus::not_found);
   EXPECT_EQ(store_->delete_user("ghost", kTargets, 100), WriteStatus::not_found);
