@@ -26,9 +26,36 @@ scim::PollSummary poll_logged(scim::Poller& poller, const std::atomic<bool>* sto
 
 }  // namespace
 
+void describe_poll_metrics(Metrics& m) {
+  using T = Metrics::Type;
+  m.describe("idbridge_source_polls_total", T::counter, "Polls of a SCIM source run to their end or to a failure, by source.");
+  m.describe("idbridge_source_poll_errors_total", T::counter,
+             "Polls of a SCIM source that failed (unreachable, refused, 5xx, 429, state store), by source.");
+  m.describe("idbridge_source_users_total", T::counter,
+             "Users a poll received (seen) and what it did with them: created, updated, unchanged, rejected, deleted.");
+  m.describe("idbridge_source_last_success_timestamp_seconds", T::gauge,
+             "When the last poll of the source succeeded (Unix time), by source.");
+}
+
+void count_poll(Metrics& m, const std::string& source, const scim::PollSummary& summary,
+                std::chrono::system_clock::time_point finished) {
+  m.add("idbridge_source_polls_total", {{"source", source}});
+  const std::pair<const char*, int64_t> outcomes[] = {{"seen", summary.fetched},       {"created", summary.created},
+                                                      {"updated", summary.updated},    {"unchanged", summary.unchanged},
+                                                      {"rejected", summary.rejected},  {"deleted", summary.deleted}};
+  for (const auto& [outcome, count] : outcomes) {
+    m.add("idbridge_source_users_total", {{"outcome", outcome}, {"source", source}}, static_cast<double>(count));
+  }
+  // Added even when zero, so the sample exists before the first failure.
+  m.add("idbridge_source_poll_errors_total", {{"source", source}}, summary.failure ? 1 : 0);
+  if (summary.failure) return;
+  m.set("idbridge_source_last_success_timestamp_seconds", {{"source", source}},
+        std::chrono::duration<double>(finished.time_since_epoch()).count());
+}
+
 PollScheduler::PollScheduler(asio::io_context& io, const config::Config& config, state::Store& store,
-                             const std::vector<std::string>& targets, std::function<void()> on_change)
-    : io_(io), on_change_(std::move(on_change)), catalog_(scim::custom_extensions(config.scim_extensions)) {
+                             const std::vector<std::string>& targets, Metrics& metrics, std::function<void()> on_change)
+    : io_(io), metrics_(metrics), on_change_(std::move(on_change)), catalog_(scim::custom_extensions(config.scim_extensions)) {
   for (const auto& source : config.sources) {
     sources_.push_back(std::make_unique<Source>(
         Source{std::make_unique<scim::Poller>(source, store, targets, catalog_), asio::system_timer(io)}));
@@ -52,7 +79,8 @@ void PollScheduler::run(Source& source) {
   const auto started = std::chrono::system_clock::now();
   asio::post(pool_, [this, &source, started] {
     const auto summary = poll_logged(*source.poller, &stopping_);
-    asio::post(io_, [this, &source, started, summary] {
+    asio::post(io_, [this, &source, started, summary, finished = std::chrono::system_clock::now()] {
+      count_poll(metrics_, source.poller->name(), summary, finished);
       if (summary.changed()) on_change_();
       if (stopping_) return;
       auto next = started + source.poller->interval();

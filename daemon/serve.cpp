@@ -181,6 +181,7 @@ int serve(const config::Config& config) {
   asio::io_context io;
   Metrics metrics;
   describe_metrics(metrics);
+  describe_poll_metrics(metrics);
   metrics.set("idbridge_build_info", {{"version", kVersion}}, 1);
   metrics.on_scrape([&runtime](Metrics& m) { count_state(m, *runtime); });
   DrainScheduler drains(io, *runtime->worker, metrics);
@@ -201,7 +202,7 @@ int serve(const config::Config& config) {
   settings.extensions = scim::custom_extensions(config.scim_extensions);
   settings.targets = runtime->target_names;
   scim::Service scim(*runtime->store, settings, [&drains] { drains.kick(); });
-  PollScheduler polls(io, config, *runtime->store, runtime->target_names, [&drains] { drains.kick(); });
+  PollScheduler polls(io, config, *runtime->store, runtime->target_names, metrics, [&drains] { drains.kick(); });
   scim.mount(http);
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   http.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {

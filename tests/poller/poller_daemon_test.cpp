@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "tests/poller/ref_server.h"
 #include "tests/support/process.h"
@@ -120,9 +121,21 @@ TEST_F(PollerDaemon, sync_once_fails_when_the_source_cannot_be_polled) {
 TEST_F(PollerDaemon, serve_polls_on_the_interval_and_disables_who_left) {
   ref_ = std::make_unique<RefServer>(dir_, 3);
   write_config(ref_->url());
-  daemon_ = std::make_unique<Process>(args({"serve", "--listen", "127.0.0.1:" + std::to_string(idb::test::free_port())}),
-                                      env(), log_);
+  const int port = idb::test::free_port();
+  daemon_ = std::make_unique<Process>(args({"serve", "--listen", "127.0.0.1:" + std::to_string(port)}), env(), log_);
   ASSERT_TRUE(eventually([&] { return people_count() == 3; }));
+  // Scraped as Prometheus would: the first poll saw and created the three.
+  httplib::Client admin("127.0.0.1", port);
+  const auto metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  for (const char* sample : {"idbridge_source_users_total{outcome=\"seen\",source=\"hr\"} 3",
+                             "idbridge_source_users_total{outcome=\"created\",source=\"hr\"} 3",
+                             "idbridge_source_poll_errors_total{source=\"hr\"} 0"}) {
+    EXPECT_NE(metrics->body.find(sample), std::string::npos) << sample << " in\n" << metrics->body;
+  }
+  EXPECT_NE(metrics->body.find("idbridge_source_polls_total{source=\"hr\"} "), std::string::npos);
+  EXPECT_NE(metrics->body.find("idbridge_source_last_success_timestamp_seconds{source=\"hr\"} 1"), std::string::npos)
+      << "a Unix time in seconds";
 
   ref_->create("new.hire@example.com");
   ref_->remove(ref_->users()[0]["id"]);
