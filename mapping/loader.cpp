@@ -245,8 +245,15 @@ class Loader {
     return out;
   }
 
-  // A two-column CSV next to the mapping file: value,replacement.
-  std::optional<std::map<std::string, std::string>> csv_table(const YAML::Node& node, const std::string& context) {
+  // Which columns of a lookup CSV hold the value and its replacement: by the
+  // header's names when `key`/`value` are given, else the only two columns.
+  struct Columns {
+    std::optional<std::string> key, value;  // header names; both or neither
+  };
+
+  // A CSV next to the mapping file: value,replacement rows, or any columns under a header row.
+  std::optional<std::map<std::string, std::string>> csv_table(const YAML::Node& node, const Columns& columns,
+                                                              const std::string& context) {
     auto name = scalar(node, context + ": 'file'");
     if (!name) return std::nullopt;
     const auto file = std::filesystem::path(file_).parent_path() / *name;
@@ -257,21 +264,46 @@ class Loader {
     }
     std::ostringstream content;
     content << in.rdbuf();
-    auto rows = csv::parse(content.str());
-    if (auto* e = std::get_if<csv::Error>(&rows)) {
+    auto parsed = csv::parse(content.str());
+    if (auto* e = std::get_if<csv::Error>(&parsed)) {
       error(node.Mark(), context + ": " + file.string() + ":" + std::to_string(e->line) + ": " + e->message);
       return std::nullopt;
     }
+    auto& rows = std::get<std::vector<csv::Row>>(parsed);
+    size_t from = 0, to = 1, width = 2;
+    std::string shape = "2 fields (value,replacement)";
+    if (columns.key) {
+      if (rows.empty()) {
+        error(node.Mark(), context + ": " + file.string() + " has no header row naming its columns");
+        return std::nullopt;
+      }
+      const auto& header = rows.front().fields;
+      auto column = [&](const std::string& what, const std::string& wanted) -> std::optional<size_t> {
+        const auto it = std::find(header.begin(), header.end(), wanted);
+        if (it != header.end()) return static_cast<size_t>(it - header.begin());
+        std::string names;
+        for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
+        error(node.Mark(), context + ": " + what + " column '" + wanted + "' is not in the header of " + file.string() +
+                               " (columns: " + names + ")");
+        return std::nullopt;
+      };
+      const auto k = column("'key'", *columns.key);
+      const auto v = column("'value'", *columns.value);
+      if (!k || !v) return std::nullopt;
+      from = *k, to = *v, width = header.size();
+      shape = std::to_string(width) + " fields, as its header";
+      rows.erase(rows.begin());
+    }
     std::map<std::string, std::string> out;
-    for (const auto& row : std::get<std::vector<csv::Row>>(rows)) {
+    for (const auto& row : rows) {
       const std::string where = file.string() + ":" + std::to_string(row.line) + ": ";
-      if (row.fields.size() != 2) {
-        error(node.Mark(), context + ": " + where + "a lookup row has 2 fields (value,replacement), this one has " +
+      if (row.fields.size() != width) {
+        error(node.Mark(), context + ": " + where + "a lookup row has " + shape + ", this one has " +
                                std::to_string(row.fields.size()));
         return std::nullopt;
       }
-      if (!out.emplace(row.fields[0], row.fields[1]).second) {
-        error(node.Mark(), context + ": " + where + "'" + row.fields[0] + "' is in the table twice");
+      if (!out.emplace(row.fields[from], row.fields[to]).second) {
+        error(node.Mark(), context + ": " + where + "'" + row.fields[from] + "' is in the table twice");
         return std::nullopt;
       }
     }
@@ -279,13 +311,25 @@ class Loader {
   }
 
   std::optional<Transform> lookup(const YAML::Node& node, const std::string& context) {
-    auto keys = keyed(node, context + ": 'lookup'", {"table", "file", "default", "missing"});
+    auto keys = keyed(node, context + ": 'lookup'", {"table", "file", "key", "value", "default", "missing"});
     if (!keys) return std::nullopt;
     if (keys->count("table") + keys->count("file") != 1) {
       error(node.Mark(), context + ": 'lookup' needs exactly one of 'table' or 'file'");
       return std::nullopt;
     }
-    auto entries = keys->count("table") ? table(keys->at("table"), context) : csv_table(keys->at("file"), context);
+    Columns columns;
+    if (keys->count("key") || keys->count("value")) {
+      if (!keys->count("file") || !keys->count("key") || !keys->count("value")) {
+        error(node.Mark(), context + ": 'key' and 'value' name the columns of a lookup 'file'; give both");
+        return std::nullopt;
+      }
+      if (!(columns.key = scalar(keys->at("key"), context + ": 'key'")) ||
+          !(columns.value = scalar(keys->at("value"), context + ": 'value'"))) {
+        return std::nullopt;
+      }
+    }
+    auto entries =
+        keys->count("table") ? table(keys->at("table"), context) : csv_table(keys->at("file"), columns, context);
     if (!entries) return std::nullopt;
     std::optional<std::string> fallback;
     if (keys->count("default") && !(fallback = scalar(keys->at("default"), context + ": 'default'"))) return std::nullopt;

@@ -125,6 +125,48 @@ TEST(Transforms, LookupFileIsReadRelativeToTheMappingAtLoadTime) {
             Expected(Values{"Cost \"centre\" 9, north"}));
 }
 
+TEST(Transforms, LookupFileColumnsAreChosenByTheirHeaderNames) {
+  const std::string dir = std::string(IDB_SOURCE_DIR) + "/tests/mapping/data/";
+  const std::string dept = "{from: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', ";
+  EXPECT_EQ(map_one(dept + "transform: [{lookup: {file: departments_by_code.csv, key: name_zh, value: name_en}}]}",
+                    kUser, dir + "m.yaml"),
+            Expected(Values{"Research & Development"}));
+  EXPECT_EQ(map_one(dept + "transform: [{lookup: {file: departments_by_code.csv, key: name_zh, value: code}}]}",
+                    kUser, dir + "m.yaml"),
+            Expected(Values{"D01"}));
+  // The header is not a row of the table.
+  EXPECT_EQ(map_one("{value: name_zh, transform: [{lookup: {file: departments_by_code.csv, key: name_zh, value: code, "
+                    "missing: keep}}]}",
+                    kUser, dir + "m.yaml"),
+            Expected(Values{"name_zh"}));
+}
+
+TEST(Transforms, LookupFileColumnErrorsNameTheFileTheColumnAndWhatThereIs) {
+  const std::string dir = std::string(IDB_SOURCE_DIR) + "/tests/mapping/data/";
+  const auto errors = [&](const std::string& lookup) {
+    return errors_of(one_rule("{from: userName, transform: [{lookup: {" + lookup + "}}]}"), kCloud, dir + "m.yaml");
+  };
+  const std::string rule = dir + "m.yaml:5:57: target 't' attribute 'out': ";
+  EXPECT_EQ(errors("file: departments_by_code.csv, key: name, value: code"),
+            std::vector<std::string>{rule + "'key' column 'name' is not in the header of " + dir +
+                                     "departments_by_code.csv (columns: code, name_zh, name_en, cost_center)"});
+  EXPECT_EQ(errors("file: departments_by_code.csv, key: code, value: ''"),
+            std::vector<std::string>{rule + "'value' column '' is not in the header of " + dir +
+                                     "departments_by_code.csv (columns: code, name_zh, name_en, cost_center)"});
+  EXPECT_EQ(errors("file: short_row.csv, key: code, value: name"),
+            std::vector<std::string>{rule + dir + "short_row.csv:3: a lookup row has 2 fields, as its header, this one has 1"});
+  EXPECT_EQ(errors("file: duplicate_code.csv, key: code, value: name"),
+            std::vector<std::string>{rule + dir + "duplicate_code.csv:3: 'D01' is in the table twice"});
+  EXPECT_EQ(errors("file: empty.csv, key: code, value: name"),
+            std::vector<std::string>{rule + dir + "empty.csv has no header row naming its columns"});
+  const std::string both = dir + "m.yaml:5:50: target 't' attribute 'out': 'key' and 'value' name the columns of a "
+                                 "lookup 'file'; give both";
+  EXPECT_EQ(errors("file: departments_by_code.csv, key: code"), std::vector<std::string>{both});
+  EXPECT_EQ(errors("table: {a: b}, key: code, value: name"), std::vector<std::string>{both});
+  EXPECT_EQ(errors("file: departments_by_code.csv, key: [code], value: name"),
+            std::vector<std::string>{dir + "m.yaml:5:87: target 't' attribute 'out': 'key' must be a string"});
+}
+
 TEST(Transforms, DatesConvertToUtcWithoutTheClock) {
   run_cases({
       {"{from: meta.created, transform: [{date: {from: iso8601, to: '%Y%m%d%H%M%SZ'}}]}", Values{"20240301003000Z"}},
