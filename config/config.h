@@ -18,6 +18,7 @@ namespace idb::config {
 struct Secret {
   std::string reference;
   std::string value;
+  bool operator==(const Secret&) const = default;
 };
 
 // How a disabled (SCIM active:false or deleted) user is marked on an LDAP
@@ -28,6 +29,7 @@ struct DisableRule {
   std::string attribute;
   std::string value;
   std::string move_to{};  // a DN; empty: the entry stays where it is
+  bool operator==(const DisableRule&) const = default;
 };
 
 // LDAP throughput, paging, reconnection and transport security. Defaults
@@ -56,6 +58,7 @@ struct LdapTuning {
   std::string client_cert_file;
   std::string client_key_file;
   bool sasl_external = false;
+  bool operator==(const LdapTuning&) const = default;
 };
 
 struct LdapTarget {
@@ -66,6 +69,7 @@ struct LdapTarget {
   int timeout_ms = 10000;
   DisableRule disable{"employeeType", "disabled"};
   LdapTuning tuning;
+  bool operator==(const LdapTarget&) const = default;
 };
 
 // What every cloud target shares: where its API is and how hard to press it.
@@ -76,6 +80,7 @@ struct HttpSettings {
   int connect_timeout_ms = 5000;
   int rate_limit = 10;          // requests per second; 0 = unlimited
   int max_attempts = 3;         // per request within one outbox attempt
+  bool operator==(const HttpSettings&) const = default;
 };
 
 // Authing Management API v3 (specs/001-authing.md).
@@ -89,6 +94,7 @@ struct AuthingTarget {
   // API codes that mean "already taken" (a conflict, not a retry): the spec found none
   // documented, so this is INFERRED and configurable; 2026 is what the local server uses.
   std::vector<int> conflict_api_codes{2026};
+  bool operator==(const AuthingTarget&) const = default;
 };
 
 // Alibaba Cloud PDS 2022-03-01 (specs/002-aliyun-pds.md).
@@ -100,6 +106,7 @@ struct PdsTarget {
   Secret access_key_secret;              // signature
   std::string client_id;                 // token: the PDS app's App ID
   Secret private_key;                    // token: the app's RSA private key (PEM) that signs the assertion
+  bool operator==(const PdsTarget&) const = default;
 };
 
 // Alibaba Cloud IDaaS EIAM 2021-12-01 (specs/004-aliyun-eiam.md).
@@ -110,6 +117,7 @@ struct EiamTarget {
   std::string organizational_unit_id;    // the primary OU new users are created in
   std::string access_key_id;
   Secret access_key_secret;
+  bool operator==(const EiamTarget&) const = default;
 };
 
 // Huawei Cloud Workspace v2 (specs/003-huawei-workspace.md), AK/SK signed or
@@ -125,6 +133,7 @@ struct HuaweiTarget {
   std::string iam_domain;                // token: the account (domain) name
   std::string iam_user;                  // token: an IAM user of that account
   Secret iam_password;                   // token
+  bool operator==(const HuaweiTarget&) const = default;
 };
 
 // SenseCore IAM IdP service (specs/000-sensecore-iam.md). Much of its update
@@ -139,6 +148,7 @@ struct SenseCoreTarget {
   std::string disabled_field = "console_state";
   std::string disabled_value = "disabled";
   std::string enabled_value = "enabled";
+  bool operator==(const SenseCoreTarget&) const = default;
 };
 
 // Mass-change guards (`guards:` of a target): a batch that would disable or
@@ -149,6 +159,7 @@ struct Guards {
   int64_t max_modifies = 1000;
   int max_modify_percent = 50;
   int64_t percent_floor = 10;     // percentages count only from this many changes on
+  bool operator==(const Guards&) const = default;
 };
 
 // Whether and when accounts of users who left are deleted (`delete:` of a
@@ -156,6 +167,7 @@ struct Guards {
 struct Deletion {
   std::string policy = "never";  // never | after_delete (users deleted at the source) | after_disable (any disabled)
   int64_t grace_days = 30;
+  bool operator==(const Deletion&) const = default;
 };
 
 struct Target {
@@ -169,6 +181,7 @@ struct Target {
   EiamTarget eiam;
   HuaweiTarget huawei;
   SenseCoreTarget sensecore;
+  bool operator==(const Target&) const = default;
 };
 
 // An attribute of a SCIM extension schema declared in the config, in RFC 7643
@@ -184,6 +197,7 @@ struct ScimAttribute {
   std::string description{};
   std::vector<std::string> canonical_values{};  // when given, the only values accepted
   std::vector<ScimAttribute> sub_attributes{};  // complex only
+  bool operator==(const ScimAttribute&) const = default;
 };
 
 // An extension schema the SCIM endpoint accepts, stores and advertises (scim.extensions[]).
@@ -195,12 +209,18 @@ struct ScimExtension {
   bool required = false;               // every resource of the type must carry it
   std::vector<ScimAttribute> attributes;
   diag::Location location;             // where it was declared
+  // Where it was declared is not part of what it is.
+  bool operator==(const ScimExtension& o) const {
+    return urn == o.urn && name == o.name && description == o.description && resource_type == o.resource_type &&
+           required == o.required && attributes == o.attributes;
+  }
 };
 
 struct RetryPolicy {
   int64_t initial_ms = 1000;  // first retry after this, doubled each attempt
   int64_t max_ms = 300000;    // never waits longer than this between attempts
   int max_attempts = 0;       // permanent failures go to dead letters at once; 0 = retry forever
+  bool operator==(const RetryPolicy&) const = default;
 };
 
 // A SCIM 2.0 service provider idbridge polls for users (`sources:`).
@@ -215,6 +235,7 @@ struct ScimSource {
     std::string client_id;
     Secret client_secret;
     std::string scope;           // optional
+    bool operator==(const OAuth2&) const = default;
   } oauth2;
   bool uses_oauth2() const { return !oauth2.token_url.empty(); }
   int64_t interval_s = 300;      // between the starts of two polls
@@ -225,6 +246,7 @@ struct ScimSource {
   int deletion_max_percent = 10;
   std::filesystem::path ca_file{};
   int timeout_ms = 10000;
+  bool operator==(const ScimSource&) const = default;
 };
 
 struct Config {

@@ -33,9 +33,9 @@ nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewIte
 }
 
 const TargetBinding* binding_of(const Runtime& runtime, const std::string& name) {
-  const auto it = std::find_if(runtime.bindings.begin(), runtime.bindings.end(),
+  const auto it = std::find_if(runtime.targets->bindings.begin(), runtime.targets->bindings.end(),
                                [&](const TargetBinding& b) { return b.connector->name() == name; });
-  return it == runtime.bindings.end() ? nullptr : &*it;
+  return it == runtime.targets->bindings.end() ? nullptr : &*it;
 }
 
 // "take source" of a manual attribute: write the source's value now and

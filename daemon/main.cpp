@@ -54,7 +54,9 @@ const std::map<std::string, Command>& commands() {
 
 Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz and /readyz), polls
 the configured SCIM sources on their intervals, and applies every accepted
-change to the configured targets. Stops on SIGINT/SIGTERM.
+change to the configured targets. Stops on SIGINT/SIGTERM. SIGHUP reloads the
+mapping file and the targets' guards (other changes are logged and wait for a
+restart; a config or mapping with errors is logged and the running one kept).
 )",
         {"--config", "--listen", "--state-dir", "--log-format", "--log-level"},
         {}}},
@@ -191,17 +193,23 @@ std::optional<Args> parse_args(const Command& cmd, int argc, char** argv) {
   return args;
 }
 
-// Loads the config, applies command-line overrides, prints every error.
-std::optional<idb::config::Config> load_config(const std::string& file, const Args& args) {
+// Loads the config and applies the command-line overrides.
+idb::config::LoadResult load_with_overrides(const std::string& file, const Args& args) {
   auto loaded = idb::config::load(file);
-  for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
-  if (!loaded.config) return std::nullopt;
-  auto config = std::move(*loaded.config);
+  if (!loaded.config) return loaded;
+  auto& config = *loaded.config;
   if (auto it = args.values.find("--listen"); it != args.values.end()) config.listen = it->second;
   if (auto it = args.values.find("--state-dir"); it != args.values.end()) config.state_dir = it->second;
   if (auto it = args.values.find("--log-format"); it != args.values.end()) config.log_format = it->second;
   if (auto it = args.values.find("--log-level"); it != args.values.end()) config.log_level = it->second;
-  return config;
+  return loaded;
+}
+
+// The same, printing every error.
+std::optional<idb::config::Config> load_config(const std::string& file, const Args& args) {
+  auto loaded = load_with_overrides(file, args);
+  for (const auto& e : loaded.errors) std::cerr << e.to_string() << "\n";
+  return std::move(loaded.config);
 }
 
 idb::daemon::PlanRequest plan_request(const Args& args) {
@@ -323,7 +331,8 @@ int run(const std::string& name, const Args& args) {
       const bool approve = std::find(args.flags.begin(), args.flags.end(), "--approve") != args.flags.end();
       return idb::daemon::apply(*config, {args.positional[0], approve});
     }
-    return name == "serve" ? idb::daemon::serve(*config) : idb::daemon::sync_once(*config);
+    if (name == "serve") return idb::daemon::serve(*config, [&] { return load_with_overrides(file->second, args); });
+    return idb::daemon::sync_once(*config);
   } catch (const idb::state::StoreError& e) {
     spdlog::error("state store: {}", e.what());
     return kFailure;

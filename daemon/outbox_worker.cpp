@@ -18,7 +18,7 @@ constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 
 }  // namespace
 
-OutboxWorker::OutboxWorker(state::Store& store, std::vector<TargetBinding> targets, config::RetryPolicy retry,
+OutboxWorker::OutboxWorker(state::Store& store, Bindings targets, config::RetryPolicy retry,
                            Clock clock)
     : store_(store),
       targets_(std::move(targets)),
@@ -28,7 +28,8 @@ OutboxWorker::OutboxWorker(state::Store& store, std::vector<TargetBinding> targe
 
 DrainSummary OutboxWorker::drain_due() {
   DrainSummary summary;
-  for (const auto& target : targets_) {
+  const Bindings targets = targets_.load();
+  for (const auto& target : *targets) {
     if (stopping_) break;
     if (!is_stopped(target.connector->name())) drain_target(target, summary);
   }
@@ -179,7 +180,8 @@ bool OutboxWorker::held(const TargetBinding& target, const Planned& planned, Dra
 
 std::optional<int64_t> OutboxWorker::next_due_ms() {
   std::optional<int64_t> next;
-  for (const auto& target : targets_) {
+  const Bindings targets = targets_.load();
+  for (const auto& target : *targets) {
     if (is_stopped(target.connector->name())) continue;
     auto t = store_.next_due_ms(target.connector->name());
     const auto hold = store_.hold_of(target.connector->name());

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,8 +48,18 @@ struct DrainSummary {
 class OutboxWorker {
  public:
   using Clock = std::function<int64_t()>;  // unix epoch milliseconds
+  // Shared with whatever owns the connectors and mappings they point to.
+  using Bindings = std::shared_ptr<const std::vector<TargetBinding>>;
 
-  OutboxWorker(state::Store& store, std::vector<TargetBinding> targets, config::RetryPolicy retry, Clock clock);
+  OutboxWorker(state::Store& store, Bindings targets, config::RetryPolicy retry, Clock clock);
+  // Bindings whose connectors and mappings the caller keeps alive.
+  OutboxWorker(state::Store& store, std::vector<TargetBinding> targets, config::RetryPolicy retry, Clock clock)
+      : OutboxWorker(store, std::make_shared<const std::vector<TargetBinding>>(std::move(targets)), retry,
+                     std::move(clock)) {}
+
+  // Thread-safe (a reload): the next drain works with `targets`; a running one
+  // finishes with those it started with. Same targets, by name and order.
+  void replace_targets(Bindings targets) { targets_.store(std::move(targets)); }
 
   // Processes every entry due now, target by target.
   DrainSummary drain_due();
@@ -101,7 +112,7 @@ class OutboxWorker {
   bool is_stopped(const std::string& target) const;
 
   state::Store& store_;
-  std::vector<TargetBinding> targets_;
+  std::atomic<Bindings> targets_;
   config::RetryPolicy retry_;
   Clock clock_;
   uint64_t jitter_state_;

@@ -99,7 +99,7 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 }
 
 const TargetBinding* binding_named(const Runtime& runtime, const std::string& name) {
-  for (const auto& b : runtime.bindings) {
+  for (const auto& b : runtime.targets->bindings) {
     if (b.connector->name() == name) return &b;
   }
   return nullptr;
@@ -228,7 +228,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
   reconcile::Report report{utc(now), config.file.string(), {}};
   bool read_failed = false;
   const auto users = runtime.store->list_users(/*include_deleted=*/true);
-  for (const auto& binding : runtime.bindings) {
+  for (const auto& binding : runtime.targets->bindings) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};

@@ -102,27 +102,38 @@ mapping::LoadResult load_mapping(const config::Config& config) {
   return result;
 }
 
+std::shared_ptr<const Targets> build_targets(const config::Config& config,
+                                             std::map<std::string, mapping::TargetMapping> mappings,
+                                             state::Store& store) {
+  auto targets = std::make_shared<Targets>();
+  targets->mappings = std::move(mappings);
+  for (const auto& target : config.targets) {
+    const auto& target_mapping = targets->mappings.at(target.name);
+    targets->connectors.push_back(make_connector(target, target_mapping, store));
+    const config::Guards& g = target.guards;
+    targets->bindings.push_back({targets->connectors.back().get(), &target_mapping, disable_mark(target),
+                                 reconcile::policies_for(target_mapping),
+                                 reconcile::GuardLimits{g.max_disables, static_cast<double>(g.max_disable_percent),
+                                                        g.max_modifies, static_cast<double>(g.max_modify_percent),
+                                                        g.percent_floor},
+                                 delete_policy(target.deletion)});
+  }
+  return targets;
+}
+
+OutboxWorker::Bindings bindings_of(std::shared_ptr<const Targets> targets) {
+  const auto* bindings = &targets->bindings;
+  return {std::move(targets), bindings};
+}
+
 std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runtime(const config::Config& config) {
   auto runtime = std::make_unique<Runtime>();
   auto mapping = load_mapping(config);
   if (!mapping.errors.empty()) return std::move(mapping.errors);
-  runtime->mappings = std::move(mapping.targets);
   runtime->store = state::Store::open(config.state_dir);
-
-  auto& bindings = runtime->bindings;
-  for (const auto& target : config.targets) {
-    const auto& target_mapping = runtime->mappings.at(target.name);
-    runtime->connectors.push_back(make_connector(target, target_mapping, *runtime->store));
-    runtime->target_names.push_back(target.name);
-    const config::Guards& g = target.guards;
-    bindings.push_back({runtime->connectors.back().get(), &target_mapping, disable_mark(target),
-                        reconcile::policies_for(target_mapping),
-                        reconcile::GuardLimits{g.max_disables, static_cast<double>(g.max_disable_percent),
-                                               g.max_modifies, static_cast<double>(g.max_modify_percent),
-                                               g.percent_floor},
-                        delete_policy(target.deletion)});
-  }
-  runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings, config.retry, now_ms);
+  runtime->targets = build_targets(config, std::move(mapping.targets), *runtime->store);
+  for (const auto& target : config.targets) runtime->target_names.push_back(target.name);
+  runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings_of(runtime->targets), config.retry, now_ms);
   return runtime;
 }
 

@@ -18,11 +18,25 @@ namespace idb::daemon {
 // Compiles the mapping file named by the config against its targets.
 mapping::LoadResult load_mapping(const config::Config& config);
 
-struct Runtime {
+// The compiled mappings with one connector per target, bound together: what a
+// reload replaces as one piece. Immutable once built; whoever holds it (a
+// running drain) keeps using it while a reload installs the next one.
+struct Targets {
   std::map<std::string, mapping::TargetMapping> mappings;
-  std::unique_ptr<state::Store> store;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
   std::vector<TargetBinding> bindings;  // one per target, in config order
+};
+
+// Binds `mappings` (compiled for config.targets) to new connectors keeping their state in `store`.
+std::shared_ptr<const Targets> build_targets(const config::Config& config,
+                                             std::map<std::string, mapping::TargetMapping> mappings,
+                                             state::Store& store);
+// The bindings of `targets`, sharing its ownership (as OutboxWorker takes them).
+OutboxWorker::Bindings bindings_of(std::shared_ptr<const Targets> targets);
+
+struct Runtime {
+  std::unique_ptr<state::Store> store;  // first: the connectors keep state in it, so it outlives them
+  std::shared_ptr<const Targets> targets;  // the rules now in force (a reload replaces them, see daemon/reload.h)
   std::unique_ptr<OutboxWorker> worker;
   std::vector<std::string> target_names;
 };

@@ -1,6 +1,7 @@
 #include "daemon/serve.h"
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -174,7 +175,7 @@ class Periodic {
 
 }  // namespace
 
-int serve(const config::Config& config) {
+int serve(const config::Config& config, const ConfigSource& reload_source) {
   auto runtime = runtime_or_report(config);
   if (!runtime) return 2;
 
@@ -235,13 +236,30 @@ int serve(const config::Config& config) {
     io.stop();
   });
 
+  const auto replan_all = [&] {
+    runtime->store->enqueue_all(runtime->target_names, now_ms());
+    drains.kick();
+  };
+  // SIGHUP (systemctl reload) installs new rules, which may give any user new values.
+  config::Config running = config;
+  asio::signal_set hangups(io, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      systemd.notify("RELOADING=1");
+      if (reload(reload_source, running, *runtime)) replan_all();
+      systemd.notify("READY=1");
+      await_hangup();
+    });
+  };
+  await_hangup();
+
   // Re-plans every user for every target on a fixed period, so drift on a
   // target is corrected even when the source stays quiet.
   Periodic full_sync(io, std::chrono::seconds(config.full_sync_interval_s), [&] {
     spdlog::info("full sync: every user re-planned for {} target(s)", runtime->target_names.size());
     metrics.add("idbridge_full_syncs_total");
-    runtime->store->enqueue_all(runtime->target_names, now_ms());
-    drains.kick();
+    replan_all();
   });
   if (config.full_sync_interval_s > 0) full_sync.start();
   // Tells systemd we are alive while the event loop turns (WatchdogSec= in the unit).

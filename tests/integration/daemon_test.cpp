@@ -573,6 +573,46 @@ TEST_F(Daemon, ScheduledFullSyncPutsBackATargetSideEdit) {
   EXPECT_EQ(client_->Get("/metrics")->body.find("idbridge_full_syncs_total 0\n"), std::string::npos);
 }
 
+TEST_F(Daemon, SighupAppliesANewMappingToEveryUserAndKeepsTheRunningOneWhenTheNewIsBroken) {
+  edit_mapping("o: {value: Example Org}", "o: {value: Example Org}");  // a mapping file of the test's own
+  const fs::path mapping = dir_ / "mapping.yaml";
+  const std::string original = idb::test::read_file(mapping);
+  start_daemon();
+  create(sample_user("ada.lovelace"));
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "o", {"Example Org"}); }));
+
+  // New rules, and a key only a restart applies.
+  std::string renamed = original;
+  renamed.replace(renamed.find("Example Org"), 11, "Example Corp");
+  std::ofstream(mapping) << renamed;
+  std::string config = idb::test::read_file(config_);
+  config.replace(config.find("initial_ms: 100"), 15, "initial_ms: 200");
+  std::ofstream(config_) << config;
+  ASSERT_TRUE(daemon_->signal(SIGHUP));
+  // The user is re-planned with the new rules though nothing changed at the source.
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "o", {"Example Corp"}); }));
+  EXPECT_NE(idb::test::read_file(log_).find("reload: 'retry' changed; not applied until idbridge restarts"),
+            std::string::npos);
+
+  // A broken mapping: the error is logged where it is, and the running rules stay.
+  std::string broken = renamed;
+  broken.replace(broken.find("title: title"), 12, "title: {from: title, transform: [shout]}");
+  std::ofstream(mapping) << broken;
+  ASSERT_TRUE(daemon_->signal(SIGHUP));
+  const std::string at = mapping.string() + ":";
+  ASSERT_TRUE(eventually([&] {
+    return idb::test::read_file(log_).find("reload: the mapping has errors; the running rules are kept") !=
+           std::string::npos;
+  }));
+  const std::string log = idb::test::read_file(log_);
+  const size_t error = log.find("reload: " + at);
+  ASSERT_NE(error, std::string::npos) << log;
+  EXPECT_NE(log.find("unknown transform 'shout'", error), std::string::npos) << log.substr(error, 300);
+  create(sample_user("grace.hopper"));
+  ASSERT_TRUE(eventually([&] { return has("grace.hopper", "o", {"Example Corp"}); }));
+  EXPECT_TRUE(daemon_->running());
+}
+
 TEST_F(Daemon, RefusedCredentialsStopOnlyThatTargetOnce) {
   // A PDS target whose secret the API refuses, beside the LDAP one.
   idb::test::cloud::PdsServerOptions pds_options;

@@ -55,6 +55,8 @@ bool Process::running() {
   return true;
 }
 
+bool Process::signal(int signal) { return running() && ::kill(pid_, signal) == 0; }
+
 int Process::stop(int signal) {
   if (!running()) return status_;
   ::kill(pid_, signal);

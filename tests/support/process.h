@@ -20,6 +20,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
+  // Sends `signal` and returns at once (e.g. SIGHUP); false when it has exited.
+  bool signal(int signal);
   // Sends `signal`, waits (bounded), returns the exit status (128+N when killed by signal N).
   int stop(int signal);
   // Waits for the process to exit by itself (killing it after 60 s); returns its exit status.
