@@ -1,6 +1,10 @@
 #include "state/sqlite.h"
 
 #include <chrono>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "state/store.h"
 
@@ -23,13 +27,77 @@ int64_t wall_clock_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+// Prepared statements not in use, by connection and SQL text. Each connection
+// is used by one thread at a time, but several connections share the table.
+struct Idle {
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> by_sql;
+  size_t count = 0;
+};
+std::mutex idle_mu;
+std::unordered_map<sqlite3*, Idle> idle_statements;
+
+// Statements built from data would fill the cache without end; the fixed
+// SQL of the store is far fewer.
+constexpr size_t kMaxIdlePerConnection = 256;
+
+}  // namespace
+
+void cache_statements(sqlite3* db) {
+  std::lock_guard lock(idle_mu);
+  idle_statements.try_emplace(db);
+}
+
+void close(sqlite3* db) {
+  if (!db) return;
+  {
+    std::lock_guard lock(idle_mu);
+    if (auto found = idle_statements.find(db); found != idle_statements.end()) {
+      for (auto& [sql, statements] : found->second.by_sql) {
+        for (sqlite3_stmt* stmt : statements) sqlite3_finalize(stmt);
+      }
+      idle_statements.erase(found);
+    }
+  }
+  sqlite3_close(db);
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+  {
+    std::lock_guard lock(idle_mu);
+    if (auto found = idle_statements.find(db); found != idle_statements.end()) {
+      cache_key_ = sql;
+      if (auto same = found->second.by_sql.find(cache_key_);
+          same != found->second.by_sql.end() && !same->second.empty()) {
+        stmt_ = same->second.back();
+        same->second.pop_back();
+        --found->second.count;
+        return;
+      }
+    }
+  }
+  // PERSISTENT: kept for reuse, which SQLite then allocates for.
+  const unsigned flags = cache_key_.empty() ? 0 : SQLITE_PREPARE_PERSISTENT;
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &stmt_, nullptr) != SQLITE_OK) {
     sql::fail(db, "prepare " + std::string(sql));
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  if (!cache_key_.empty() && stmt_) {
+    // Reset ends a step left midway (an exception) and releases its read lock.
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    std::lock_guard lock(idle_mu);
+    if (auto found = idle_statements.find(db_); found != idle_statements.end() && found->second.count < kMaxIdlePerConnection) {
+      found->second.by_sql[cache_key_].push_back(stmt_);
+      ++found->second.count;
+      return;
+    }
+  }
+  sqlite3_finalize(stmt_);
+}
 
 void Statement::fail(std::string_view action) {
   sql::fail(db_, std::string(action) + " " + sqlite3_sql(stmt_));
