@@ -9,6 +9,7 @@
 #include "mapping/compiled.h"
 #include "mapping/csv.h"
 #include "mapping/mapping.h"
+#include "mapping/never_true.h"
 #include "mapping/user_schema.h"
 
 namespace idb::mapping {
@@ -211,6 +212,19 @@ class Loader {
       return std::nullopt;
     }
     return Condition{std::make_shared<const Filter>(std::move(filter)), *written};
+  }
+
+  // A condition no user can meet (alone, or within the target's scope) is a
+  // mistake, not a rule that silently never applies.
+  void check_reachable(const YAML::Node& node, const Condition& condition, const std::optional<Condition>& scope,
+                       const std::string& context) {
+    if (auto why = never_true({condition.filter.get()})) {
+      error(node.Mark(), context + ": can never be true: " + *why);
+    } else if (scope) {
+      if (auto within = never_true({scope->filter.get(), condition.filter.get()})) {
+        error(node.Mark(), context + ": can never be true for a user in the target's scope (" + scope->text + "): " + *within);
+      }
+    }
   }
 
   // A condition on an attribute users cannot have is a typo that would silently never (or always) hold.
@@ -659,6 +673,7 @@ class Loader {
     }
     if (parts.count("object_classes")) string_list(parts.at("object_classes"), context + ": 'object_classes'", c->object_classes);
     if (parts.count("scope")) c->scope = condition(parts.at("scope"), context + " scope");
+    if (c->scope) check_reachable(parts.at("scope"), *c->scope, std::nullopt, context + " scope");
     std::map<std::string, YAML::Node, CaseInsensitiveLess> schema_nodes;
     if (parts.count("schema")) {
       const YAML::Node& s = parts.at("schema");
@@ -693,6 +708,7 @@ class Loader {
           const std::string where = context + " attribute '" + name + "'";
           Rule r = rule(name, attr.first, attr.second, where);
           if (auto l = c->schema.find(name); l != c->schema.end()) r.limits = &l->second;
+          if (r.when) check_reachable(attr.second["when"], *r.when, c->scope, where + " 'when'");
           check_limits(r, attr.first, where);
           c->rules.push_back(std::move(r));
         }

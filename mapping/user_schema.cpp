@@ -2,8 +2,6 @@
 
 #include <vector>
 
-#include "scim/schema.h"
-
 namespace idb::mapping {
 namespace {
 
@@ -13,23 +11,30 @@ std::string known(const std::vector<scim::Attribute>& attributes) {
   return out;
 }
 
+// The schema's attribute `path` starts at (null when unknown) and where it was looked for;
+// nullopt for a deployment's own extension.
+struct Found {
+  const scim::Attribute* attribute;
+  const scim::Schema* extension;
+};
+std::optional<Found> top_attribute(const scim::AttributePath& path) {
+  if (path.schema.empty()) return Found{scim::find_core_attribute(scim::user_type(), path.names[0]), nullptr};
+  const scim::Schema* extension = scim::find_extension(scim::user_type(), path.schema);
+  if (!extension) return std::nullopt;
+  return Found{scim::find_attribute(extension->attributes, path.names[0]), extension};
+}
+
 }  // namespace
 
 std::optional<std::string> canonicalize_user_path(scim::AttributePath& path) {
-  const scim::Attribute* attribute = nullptr;
-  std::string where = "the SCIM User schema";
-  if (path.schema.empty()) {
-    attribute = scim::find_core_attribute(scim::user_type(), path.names[0]);
-  } else {
-    const scim::Schema* extension = scim::find_extension(scim::user_type(), path.schema);
-    if (!extension) return std::nullopt;
-    path.schema = extension->id;
-    attribute = scim::find_attribute(extension->attributes, path.names[0]);
-    where = "the enterprise User extension";
-  }
+  const auto found = top_attribute(path);
+  if (!found) return std::nullopt;
+  const scim::Attribute* attribute = found->attribute;
+  if (found->extension) path.schema = found->extension->id;
   if (!attribute) {
-    return "unknown attribute '" + path.names[0] + "' in " + where +
-           (path.schema.empty() ? " (an attribute of your own needs its extension URN)" : "");
+    return "unknown attribute '" + path.names[0] + "' in " +
+           (path.schema.empty() ? "the SCIM User schema (an attribute of your own needs its extension URN)"
+                                : "the enterprise User extension");
   }
   path.names[0] = attribute->name;
   if (path.names.size() == 1) return std::nullopt;
@@ -39,6 +44,16 @@ std::optional<std::string> canonicalize_user_path(scim::AttributePath& path) {
   }
   if (attribute->sub.empty()) return "'" + attribute->name + "' has no sub-attributes";
   return "'" + attribute->name + "' has no sub-attribute '" + path.names[1] + "' (known: " + known(attribute->sub) + ")";
+}
+
+std::optional<PathShape> user_path_shape(const scim::AttributePath& path) {
+  const auto found = top_attribute(path);
+  if (!found || !found->attribute) return std::nullopt;
+  const scim::Attribute* attribute = found->attribute;
+  if (path.names.size() == 1) return PathShape{attribute->type, attribute->multi_valued};
+  const scim::Attribute* sub = scim::find_attribute(attribute->sub, path.names[1]);
+  if (!sub) return std::nullopt;
+  return PathShape{sub->type, attribute->multi_valued || sub->multi_valued};
 }
 
 }  // namespace idb::mapping

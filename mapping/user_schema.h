@@ -8,6 +8,7 @@
 #include <string>
 
 #include "scim/filter.h"
+#include "scim/schema.h"
 
 namespace idb::mapping {
 
@@ -15,5 +16,13 @@ namespace idb::mapping {
 // A known path is respelled as the schema spells it: stored users carry those
 // spellings, so evaluating it finds each member by exact name.
 std::optional<std::string> canonicalize_user_path(scim::AttributePath& path);
+
+// What the schema says of the values a canonical `path` reaches; nullopt for
+// a deployment's own extension (or a path the schema does not have).
+struct PathShape {
+  scim::Type type;
+  bool multi_valued;  // the attribute, or the complex one above it, holds several
+};
+std::optional<PathShape> user_path_shape(const scim::AttributePath& path);
 
 }  // namespace idb::mapping

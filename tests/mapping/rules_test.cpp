@@ -238,4 +238,88 @@ TEST(Rules, ExplainTellsWhereEveryValueCameFrom) {
   EXPECT_EQ(out.attributes.size(), 4u);  // still shows what would be written
 }
 
+TEST(Rules, ConditionsThatCanNeverHoldAreLoadErrors) {
+  const auto when = [](const std::string& filter) {
+    return errors_of("targets:\n  t:\n    key: k\n    attributes:\n      a: {value: x, when: '" + filter + "'}\n");
+  };
+  const std::string at = "m.yaml:5:27: target 't' attribute 'a' 'when': can never be true: ";
+  struct Case {
+    std::string filter;
+    std::string why;  // empty: some user meets it
+  } cases[] = {
+      {"active eq true and active eq false", "'active eq true' and 'active eq false' cannot both hold"},
+      {R"f(userType eq "A" and not (userType eq "A"))f",
+       R"f('userType eq "A"' and 'not (userType eq "A")' cannot both hold)f"},
+      {"title pr and not (title pr)", "'title pr' and 'not (title pr)' cannot both hold"},
+      {R"f(not (title pr) and title sw "Dr")f", R"f('not (title pr)' and 'title sw "Dr"' cannot both hold)f"},
+      {R"f(userType eq "a" and userType ne "A")f", R"f('userType eq "a"' and 'userType ne "A"' cannot both hold)f"},
+      {R"f(name.givenName eq "Ann" and name.givenName eq "Bo")f",
+       R"f('name.givenName eq "Ann"' and 'name.givenName eq "Bo"' cannot both hold)f"},
+      {R"f(not (userType ne "x" or title pr) and title eq "y")f",
+       R"f('not (title pr)' and 'title eq "y"' cannot both hold)f"},
+      {R"f(active eq "yes")f", R"f('active eq "yes"' never holds: 'active' is a boolean, "yes" is not)f"},
+      {"userName eq 5", "'userName eq 5' never holds: 'userName' is a string, 5 is not"},
+      {"active gt false", "'active gt false' never holds: a boolean has no order"},
+      {R"f(active eq 1 or userName eq true)f",
+       "'active eq 1' never holds: 'active' is a boolean, 1 is not; 'userName eq true' never holds: 'userName' is a "
+       "string, true is not"},
+      // Some user meets these.
+      {R"f(emails.value eq "a@x" and emails.value eq "b@x")f", ""},  // several emails
+      {R"f(emails[type eq "work"] and emails[type eq "home"])f", ""},
+      {R"f(userType eq "A" or userType eq "B")f", ""},
+      {"not (active eq true) and not (active eq false)", ""},  // active absent
+      {R"f(userType ne "A" and userType ne "B")f", ""},
+      {R"f(name.givenName eq "Ann" and name.familyName eq "Bo")f", ""},
+      {R"f(urn:example:params:1.0:User:level eq 1 and urn:example:params:1.0:User:level eq 2)f", ""},  // not known
+      {R"f(meta.lastModified gt "2024-01-01T00:00:00Z" and active eq true)f", ""},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(when(c.filter), c.why.empty() ? std::vector<std::string>{} : std::vector<std::string>{at + c.why})
+        << c.filter;
+  }
+}
+
+TEST(Rules, AConditionOutsideItsTargetsScopeAndAnEmptyScopeAreLoadErrors) {
+  EXPECT_EQ(errors_of("targets:\n  t:\n    key: k\n    scope: 'userType eq \"Employee\"'\n    attributes:\n"
+                      "      a: {value: x, when: 'userType eq \"Contractor\" and active eq true'}\n"
+                      "      b: {value: y, when: 'userType eq \"employee\"'}\n"),
+            std::vector<std::string>{
+                "m.yaml:6:27: target 't' attribute 'a' 'when': can never be true for a user in the target's scope "
+                "(userType eq \"Employee\"): 'userType eq \"Employee\"' and 'userType eq \"Contractor\"' cannot both "
+                "hold"});
+  EXPECT_EQ(errors_of("targets:\n  t:\n    key: k\n    scope: 'active eq true and not (active pr)'\n    attributes: {}\n"),
+            std::vector<std::string>{"m.yaml:4:12: target 't' scope: can never be true: 'active eq true' and "
+                                     "'not (active pr)' cannot both hold"});
+}
+
+TEST(Rules, GroupMembershipsAreAValueSource) {
+  // User.groups as the SCIM endpoint computes it from Group membership (direct and inherited).
+  const json member = json::parse(R"({"userName": "ann", "groups": [
+    {"value": "g1", "display": "Admins", "type": "direct"},
+    {"value": "g2", "display": "Engineering", "type": "indirect"}]})");
+  const json loner = json::parse(R"({"userName": "bo"})");
+  const auto m = load_one(R"(targets:
+  t:
+    key: "{userName}"
+    attributes:
+      memberOf: {from: groups.display, all: true}
+      firstGroup: groups.display
+      admin: {value: "yes", when: 'groups[display eq "Admins"]'}
+      adminGroupId: 'groups[display eq "Admins"].value'
+      direct: {from: 'groups[type eq "direct"].display', all: true}
+      teams: {from: groups.display, all: true, transform: [lower, {join: ";"}]}
+)");
+  const auto a = std::get<Desired>(m.apply(member));
+  EXPECT_EQ(a.attributes.at("memberOf"), (Values{"Admins", "Engineering"}));
+  EXPECT_EQ(a.attributes.at("firstGroup"), Values{"Admins"});
+  EXPECT_EQ(a.attributes.at("admin"), Values{"yes"});
+  EXPECT_EQ(a.attributes.at("adminGroupId"), Values{"g1"});
+  EXPECT_EQ(a.attributes.at("direct"), Values{"Admins"});
+  EXPECT_EQ(a.attributes.at("teams"), Values{"admins;engineering"});
+  const auto b = std::get<Desired>(m.apply(loner));  // in no group: every one of them must be absent
+  for (const char* attribute : {"memberOf", "firstGroup", "admin", "adminGroupId", "direct", "teams"}) {
+    EXPECT_EQ(b.attributes.at(attribute), Values{}) << attribute;
+  }
+}
+
 }  // namespace

@@ -297,4 +297,36 @@ TEST(Transforms, LookupFileErrorsNameTheFileAndLine) {
                                      "duplicate.csv:5: 'Sales' is in the table twice"});
 }
 
+TEST(Transforms, UnicodeComesThroughEveryTransformWholeCodePointsIntact) {
+  // Combining marks (e + U+0301), an emoji with a skin-tone modifier, Hebrew (RTL), Chinese.
+  const json user = json::parse(R"({"userName": "u", "nickName": "e\u0301cole", "displayName": "Zoë Ünal",
+    "title": "שלום עולם", "name": {"givenName": "👍🏽Ann", "familyName": "欧阳"},
+    "emails": [{"value": "甲@例子.中国"}, {"value": "乙@例子.中国"}]})");
+  run_cases(
+      {
+          {"{from: nickName, transform: [upper]}", Values{"E\u0301COLE"}},
+          {"{from: nickName, transform: [{truncate: 2}]}", Values{"e\u0301"}},
+          // Code points, not graphemes: the mark is a code point of its own.
+          {"{from: nickName, transform: [{truncate: 1}]}", Values{"e"}},
+          {"{from: nickName, transform: [{substring: {start: 1, length: 1}}]}", Values{"\u0301"}},
+          {"{from: name.givenName, transform: [{truncate: 1}]}", Values{"👍"}},
+          {"{from: name.givenName, transform: [{truncate: 2}, upper]}", Values{"👍🏽"}},
+          {"{from: name.givenName, transform: [lower]}", Values{"👍🏽ann"}},
+          {"{from: name.givenName, transform: [{replace: {pattern: '^.', with: X}}]}", Values{"X🏽Ann"}},
+          {"{from: displayName, transform: [lower]}", Values{"zoë Ünal"}},  // ASCII letters only
+          {"{from: displayName, transform: [upper]}", Values{"ZOë ÜNAL"}},
+          {"{from: title, transform: [{replace: {pattern: 'ו', with: o}}]}", Values{"שלoם עoלם"}},
+          {"{from: title, transform: [{split: ' '}, {truncate: 3}]}", Values{"שלו", "עול"}},
+          {"{from: title, transform: [{split: ' '}, {join: '、'}]}", Values{"שלום、עולם"}},
+          {"{from: name.familyName, transform: [{substring: {start: 1, length: 5}}]}", Values{"阳"}},
+          {"{from: name.familyName, transform: [sha256]}",
+           Values{"1340558609b818387d21eb2f9a0045bd589bc00fe8fe2a82780bd644b51c6445"}},
+          {"{from: name.familyName, transform: [{lookup: {table: {欧阳: Ouyang}}}]}", Values{"Ouyang"}},
+          {"{from: name.middleName, transform: [{default: 无}]}", Values{"无"}},
+          {"{from: emails.value, all: true, transform: [{join: '；'}]}", Values{"甲@例子.中国；乙@例子.中国"}},
+          {"{template: '{name.familyName}·{name.givenName}', transform: [{truncate: 4}]}", Values{"欧阳·👍"}},
+      },
+      user);
+}
+
 }  // namespace
