@@ -112,6 +112,23 @@ TEST_F(PollerDaemon, sync_once_polls_the_source_before_it_pushes) {
   EXPECT_EQ(user->at("mail"), idb::mapping::Values{"seed.user2@example.com"});
 }
 
+// examples/hr-poll.yaml as shipped, its environment pointed at the reference
+// server and slapd: the example cannot rot.
+TEST_F(PollerDaemon, the_shipped_example_polls_into_ldap) {
+  ref_ = std::make_unique<RefServer>(dir_, 2);
+  auto environment = env();
+  environment["IDBRIDGE_HR_SCIM_URL"] = ref_->url();
+  environment["IDBRIDGE_HR_SCIM_TOKEN"] = RefServer::kToken;
+  const fs::path example = fs::path(IDB_SOURCE_DIR) / "examples/hr-poll.yaml";
+  EXPECT_EQ(Process({IDBRIDGE_BINARY, "check-config", example.string()}, environment, log_).wait(), 0);
+  EXPECT_EQ(Process({IDBRIDGE_BINARY, "sync", "--once", "--config", example.string(), "--state-dir", (dir_ / "state").string()},
+                    environment, log_)
+                .wait(),
+            0);
+  EXPECT_EQ(people_count(), 2u);
+  EXPECT_TRUE(entry("seed.user1@example.com"));
+}
+
 TEST_F(PollerDaemon, sync_once_fails_when_the_source_cannot_be_polled) {
   write_config("http://127.0.0.1:" + std::to_string(idb::test::free_port()) + "/scim/v2");
   EXPECT_EQ(Process(args({"sync", "--once"}), env(), log_).wait(), 1);
