@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/group_sync.h"
 #include "daemon/review.h"
 #include "reconcile/fingerprint.h"
 
@@ -15,6 +16,13 @@ namespace {
 
 constexpr std::size_t kBatch = 256;
 constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
+
+// What the SCIM groups are now: their ids and versions.
+std::string groups_version(state::Store& store) {
+  std::string out;
+  for (const auto& g : store.list_groups()) out += g.id + ":" + std::to_string(g.version) + ";";
+  return out;
+}
 
 }  // namespace
 
@@ -31,9 +39,21 @@ DrainSummary OutboxWorker::drain_due() {
   const Bindings targets = targets_.load();
   for (const auto& target : *targets) {
     if (stopping_) break;
-    if (!is_stopped(target.connector->name())) drain_target(target, summary);
+    if (is_stopped(target.connector->name())) continue;
+    const int applied_before = summary.applied;
+    drain_target(target, summary);
+    if (target.mapping->groups()) sync_groups_of(target, summary.applied > applied_before);
   }
   return summary;
+}
+
+void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_changed) {
+  const std::string& name = target.connector->name();
+  if (stopping_ || is_stopped(name)) return;
+  // Group entries follow the groups and the accounts of their members.
+  const std::string version = groups_version(store_);
+  if (!accounts_changed && groups_synced_[name] == version) return;
+  if (sync_groups(target, store_).failed == 0) groups_synced_[name] = version;
 }
 
 void OutboxWorker::drain_target(const TargetBinding& target, DrainSummary& summary) {

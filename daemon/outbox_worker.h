@@ -110,6 +110,8 @@ class OutboxWorker {
   Outcome to_review(const state::OutboxEntry& entry, const state::ReviewItem& item);
   int64_t backoff_ms(int attempts);
   bool is_stopped(const std::string& target) const;
+  // Syncs the target's group entries when the groups or (`accounts_changed`) their members' accounts moved.
+  void sync_groups_of(const TargetBinding& target, bool accounts_changed);
 
   state::Store& store_;
   std::atomic<Bindings> targets_;
@@ -119,6 +121,8 @@ class OutboxWorker {
   std::atomic<bool> stopping_ = false;
   mutable std::mutex stopped_mutex_;
   std::map<std::string, std::string> stopped_;
+  // Per target with a group mapping: the SCIM groups (ids, versions) its group entries were last synced from.
+  std::map<std::string, std::string> groups_synced_;
 };
 
 }  // namespace idb::daemon

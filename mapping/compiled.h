@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "mapping/group_mapping.h"
 #include "mapping/mapping.h"
 #include "mapping/transforms.h"
 #include "scim/filter.h"
@@ -48,6 +49,7 @@ struct TargetMapping::Compiled {
   std::vector<std::string> correlation_keys;
   TargetSchema schema;
   AttributeSlots slots;  // of every path in key and rules
+  std::optional<GroupMapping> groups;  // LDAP `groups:`
 };
 
 }  // namespace idb::mapping

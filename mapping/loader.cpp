@@ -641,7 +641,7 @@ class Loader {
     // LDAP accounts are keyed by a DN with object classes; other targets by a plain key.
     const bool ldap = ref.type == "ldap";
     const std::string key_name = ldap ? "dn" : "key";
-    const std::string known = ldap ? "dn, object_classes, scope, correlate, schema, attributes"
+    const std::string known = ldap ? "dn, object_classes, scope, correlate, schema, attributes, groups"
                                    : "key, scope, correlate, schema, attributes";
     if (!node.IsMap()) {
       error(node.Mark(), context + " must be a mapping with '" + key_name + "' and 'attributes'");
@@ -655,7 +655,7 @@ class Loader {
     std::map<std::string, YAML::Node> parts;
     for (const auto& entry : node) {
       const std::string k = text(entry.first);
-      if (k == key_name || (k == "object_classes" && ldap) || k == "scope" || k == "correlate" || k == "schema" ||
+      if (k == key_name || ((k == "object_classes" || k == "groups") && ldap) || k == "scope" || k == "correlate" || k == "schema" ||
           k == "attributes") {
         parts.emplace(k, entry.second);
       } else {
@@ -674,6 +674,9 @@ class Loader {
     if (parts.count("object_classes")) string_list(parts.at("object_classes"), context + ": 'object_classes'", c->object_classes);
     if (parts.count("scope")) c->scope = condition(parts.at("scope"), context + " scope");
     if (c->scope) check_reachable(parts.at("scope"), *c->scope, std::nullopt, context + " scope");
+    if (parts.count("groups")) {
+      c->groups = parse_group_mapping(parts.at("groups"), file_, context, ref.key_escape, result_.errors);
+    }
     std::map<std::string, YAML::Node, CaseInsensitiveLess> schema_nodes;
     if (parts.count("schema")) {
       const YAML::Node& s = parts.at("schema");

@@ -139,6 +139,7 @@ const std::vector<std::string>& TargetMapping::managed_attributes() const { retu
 const std::string& TargetMapping::target() const { return compiled_->target; }
 const std::vector<std::string>& TargetMapping::correlation_keys() const { return compiled_->correlation_keys; }
 const TargetSchema& TargetMapping::schema() const { return compiled_->schema; }
+const GroupMapping* TargetMapping::groups() const { return compiled_->groups ? &*compiled_->groups : nullptr; }
 
 Authority TargetMapping::authority(std::string_view attribute) const {
   for (const auto& rule : compiled_->rules) {

@@ -80,6 +80,8 @@ struct Explanation {
   std::string error;      // what apply() reports for this user, empty when it maps
 };
 
+struct GroupMapping;  // mapping/group_mapping.h
+
 class TargetMapping {
  public:
   struct Compiled;  // defined in mapping/compiled.h
@@ -103,6 +105,8 @@ class TargetMapping {
   // Target attributes whose mapped values identify an existing account, in the order to try them.
   const std::vector<std::string>& correlation_keys() const;
   const TargetSchema& schema() const;
+  // How SCIM groups become entries on this (LDAP) target; null when the mapping has no `groups:`.
+  const GroupMapping* groups() const;
 
  private:
   std::shared_ptr<const Compiled> compiled_;

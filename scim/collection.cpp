@@ -155,7 +155,8 @@ class Groups final : public Collection {
   Groups(state::Store& store, const ResourceType& type) : store_(store), type_(type) {}
 
   const ResourceType& type() const override { return type_; }
-  bool reaches_targets() const override { return false; }
+  // Not enqueued (no user changed), but announced: LDAP group entries follow groups.
+  bool reaches_targets() const override { return true; }
 
   std::optional<Stored> get(const std::string& id) override {
     auto group = store_.get_group(id);

@@ -59,9 +59,11 @@ class Hooked final : public connectors::Connector {
   connectors::Status apply(const reconcile::Operation& op) override { return inner_.apply(op); }
   std::vector<connectors::Status> apply_all(std::span<const reconcile::Operation> ops) override {
     ++batches;
+    if (on_batch) on_batch(ops);
     return inner_.apply_all(ops, on_done);
   }
   connectors::ldap::OnDone on_done;
+  std::function<void(std::span<const reconcile::Operation>)> on_batch;
   int batches = 0;
 
  private:
@@ -79,10 +81,7 @@ class outbox_worker : public ::testing::Test {
     const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
                              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
                              "      sn: [name.familyName, userName]\n      cn: userName\n      title: title\n";
-    auto loaded = mapping::parse(yaml, "test.yaml",
-                                 {{kTarget, "ldap", [](std::string_view v) { return connectors::ldap::escape_value(v); }}});
-    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
-    mapping_ = loaded.targets.at(kTarget);
+    use_mapping(yaml);
     auto settings = test::settings_for(*slapd_);
     settings.tuning.window = 16;
     settings.tuning.reconnect_attempts = 60;
@@ -95,6 +94,14 @@ class outbox_worker : public ::testing::Test {
     slapd_.reset();
     store_.reset();
     fs::remove_all(dir_);
+  }
+
+  // The workers made from now on map users with `yaml`.
+  void use_mapping(const std::string& yaml) {
+    auto loaded = mapping::parse(yaml, "test.yaml",
+                                 {{kTarget, "ldap", [](std::string_view v) { return connectors::ldap::escape_value(v); }}});
+    ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+    mapping_ = loaded.targets.at(kTarget);
   }
 
   OutboxWorker worker(reconcile::DeletePolicy deletion = {},
@@ -323,6 +330,73 @@ TEST_F(outbox_worker, disabling_by_move_puts_the_entry_below_the_disabled_ou_and
   EXPECT_EQ(back->at("title"), mapping::Values{"Lead"});
   EXPECT_EQ(store_->baseline(kTarget, "id-0")->key, dn_of(*slapd_, 0));
   EXPECT_EQ(users().size(), 2u) << "no twin";
+}
+
+TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_changes) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+                           "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+                           "      sn: userName\n      cn: userName\n"
+                           "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n";
+  use_mapping(yaml);
+  ASSERT_TRUE(mapping_->groups());
+  insert(3);
+  auto group = [&](std::vector<int> members) {
+    state::Group g{"g-1", "Eng, R&D", std::nullopt, {{"id", "g-1"}, {"displayName", "Eng, R&D"}}, 1};
+    g.resource["members"] = nlohmann::json::array();
+    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
+    return g;
+  };
+  ASSERT_EQ(store_->insert_group(group({0, 1}), now_), state::WriteStatus::ok);
+  std::vector<reconcile::Operation> sent;
+  hooked_->on_batch = [&](std::span<const reconcile::Operation> ops) { sent.assign(ops.begin(), ops.end()); };
+
+  worker().drain_due();
+  const std::string dn = "cn=Eng\\, R&D," + groups_ou;
+  auto entry = test::ldap_entry(*slapd_, dn);
+  ASSERT_TRUE(entry) << "created, with the ou made on first use";
+  EXPECT_EQ(entry->at("member"), (mapping::Values{dn_of(*slapd_, 0), dn_of(*slapd_, 1)}));
+  EXPECT_EQ(entry->at("cn"), mapping::Values{"Eng, R&D"});
+
+  // One member leaves: exactly one value is deleted, nothing else is sent.
+  ASSERT_EQ(store_->replace_group(group({0, 2}), now_), state::WriteStatus::ok);
+  sent.clear();
+  worker().drain_due();
+  const std::vector<reconcile::Operation> expected{
+      {reconcile::Operation::Kind::modify, dn, {}, {}, {{"member", reconcile::ChangeKind::remove, {dn_of(*slapd_, 1)}},
+                                                        {"member", reconcile::ChangeKind::add, {dn_of(*slapd_, 2)}}}}};
+  EXPECT_EQ(sent, expected);
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), (mapping::Values{dn_of(*slapd_, 0), dn_of(*slapd_, 2)}));
+
+  // A disabled user leaves its groups; with nothing changed, nothing is sent.
+  auto inactive = user(2, "Engineer");
+  inactive.resource["active"] = false;
+  ASSERT_EQ(store_->replace_user(inactive, {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), mapping::Values{dn_of(*slapd_, 0)});
+  sent.clear();
+  store_->enqueue_all({kTarget}, now_);
+  worker().drain_due();
+  for (const auto& op : sent) EXPECT_NE(op.key, dn) << "the group is in line: no change sent";
+}
+
+TEST_F(outbox_worker, posix_groups_list_member_uids) {
+  const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+                           "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+                           "      sn: userName\n      cn: userName\n"
+                           "    groups:\n      dn: \"cn={displayName},ou=groups," + slapd_->base_dn() +
+                           "\"\n      object_classes: [posixGroup]\n      member_attribute: memberUid\n"
+                           "      attributes: {gidNumber: \"{externalId}\"}\n";
+  use_mapping(yaml);
+  insert(2);
+  state::Group g{"g-2", "ops", "5001", {{"id", "g-2"}, {"displayName", "ops"}, {"externalId", "5001"}}, 1};
+  g.resource["members"] = {{{"value", "id-1"}, {"type", "User"}}};
+  ASSERT_EQ(store_->insert_group(g, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  const auto entry = test::ldap_entry(*slapd_, "cn=ops,ou=groups," + slapd_->base_dn());
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->at("memberUid"), mapping::Values{"user1"});
+  EXPECT_EQ(entry->at("gidNumber"), mapping::Values{"5001"});
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "mapping/group_mapping.h"
 #include "mapping/mapping.h"
 
 #include <fstream>
@@ -102,10 +103,36 @@ TEST(Mapping, EveryLoadErrorIsLocated) {
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: [title, {b: c}]\n",
        {"m.yaml:5:21: target 'ldap' attribute 'mail': expected a SCIM attribute path or a template"}},
       {"targets:\n  ldap:\n    dn: x\n    colour: red\n    attributes: []\n",
-       {"m.yaml:4:5: target 'ldap': unknown key 'colour' (known: dn, object_classes, scope, correlate, schema, attributes)",
+       {"m.yaml:4:5: target 'ldap': unknown key 'colour' (known: dn, object_classes, scope, correlate, schema, attributes, groups)",
         "m.yaml:5:17: target 'ldap': 'attributes' must be a mapping from target attribute to rule"}},
   };
   for (const auto& c : cases) EXPECT_EQ(errors_of(c.yaml), c.errors) << c.yaml;
+}
+
+TEST(Mapping, LdapGroupsAreMappedAndCheckedWhereWritten) {
+  auto loaded = parse("targets:\n  ldap:\n    dn: \"uid={userName},dc=x\"\n    attributes: {uid: userName}\n"
+                      "    groups:\n      dn: \"cn={displayName},ou=groups,dc=x\"\n      member_attribute: memberUid\n"
+                      "      object_classes: [posixGroup]\n      attributes: {gidNumber: externalId}\n",
+                      "m.yaml", kTargets);
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+  const GroupMapping* groups = loaded.targets.at("ldap").groups();
+  ASSERT_TRUE(groups);
+  EXPECT_EQ(groups->member_value, "uid") << "memberUid names members by uid unless told";
+  EXPECT_TRUE(groups->may_be_empty());
+  const json group{{"displayName", "R&D, EU"}, {"externalId", "5001"}};
+  EXPECT_EQ(groups->render_dn(group), "cn=R&D\\, EU,ou=groups,dc=x");
+  EXPECT_EQ(groups->render_attributes(group), (Attributes{{"gidNumber", {"5001"}}}));
+  EXPECT_EQ(groups->render_dn(json{{"id", "g"}}), std::nullopt);
+
+  EXPECT_EQ(errors_of("targets:\n  ldap:\n    dn: x\n    attributes: {}\n    groups:\n      member: x\n"),
+            (std::vector<std::string>{
+                "m.yaml:6:7: target 'ldap' groups: unknown key 'member' (known: dn, object_classes, member_attribute, "
+                "member_value, attributes)",
+                "m.yaml:6:7: target 'ldap' groups: missing required key 'dn'"}));
+  EXPECT_EQ(errors_of("targets:\n  authing:\n    key: x\n    attributes: {}\n    groups: {dn: x}\n",
+                      {{"authing", "authing", nullptr}}),
+            (std::vector<std::string>{"m.yaml:5:5: target 'authing': unknown key 'groups' (known: key, scope, correlate, "
+                                      "schema, attributes)"}));
 }
 
 TEST(Mapping, NonLdapTargetsUseAPlainKey) {
