@@ -8,6 +8,7 @@
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
+#include "state/user_groups.h"
 
 namespace idb::daemon {
 namespace {
@@ -151,11 +152,12 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
     return 0;
   }
   if (item.kind == "uniqueness") return link_existing(*runtime, *binding, item, item.key, out, err);
-  const auto user = runtime->store->get_user(item.user_id, /*include_deleted=*/true);
+  auto user = runtime->store->get_user(item.user_id, /*include_deleted=*/true);
   if (!user) {
     err << "review #" << item.id << ": the user " << item.user_id << " no longer exists\n";
     return 2;
   }
+  state::UserGroups(*runtime->store, /*many=*/false).add_to(user->id, user->resource);
   return take_source_value(*runtime, *binding, item, *user, out, err);
 }
 

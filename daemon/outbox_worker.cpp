@@ -10,6 +10,7 @@
 #include "daemon/group_sync.h"
 #include "daemon/review.h"
 #include "reconcile/fingerprint.h"
+#include "state/user_groups.h"
 
 namespace idb::daemon {
 namespace {
@@ -112,6 +113,8 @@ OutboxWorker::Planned OutboxWorker::plan_due(const TargetBinding& target, const 
                                              DrainSummary& summary) {
   const std::string& name = target.connector->name();
   Planned out;
+  // Mappings read User.groups; a full resync loads every membership once.
+  state::UserGroups groups(store_, due.size() > 1);
   for (std::size_t from = 0; from < due.size() && !stopping_ && !is_stopped(name); from += kBatch) {
     std::vector<state::Applied> done;  // recorded together for the batch
     for (std::size_t i = from; i < std::min(due.size(), from + kBatch); ++i) {
@@ -122,6 +125,7 @@ OutboxWorker::Planned OutboxWorker::plan_due(const TargetBinding& target, const 
         done.push_back({entry, std::nullopt});
         continue;
       }
+      groups.add_to(user->id, user->resource);
       const auto baseline = store_.baseline(name, entry.user_id);
       auto result = plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, name, entry.user_id));
       if (!result) {

@@ -17,6 +17,7 @@
 #include "daemon/user_plan.h"
 #include "reconcile/guards.h"
 #include "reconcile/report.h"
+#include "state/user_groups.h"
 
 namespace idb::daemon {
 namespace {
@@ -116,12 +117,13 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
   const std::string id = item.value("user_id", "");
   const std::string label = "[" + name + "] " + item.value("action", "?") + " " + item.value("key", "") + " (user " +
                             item.value("user_name", id) + ")";
-  const auto user = runtime.store->get_user(id, /*include_deleted=*/true);
+  auto user = runtime.store->get_user(id, /*include_deleted=*/true);
   if (!user) {
     std::cout << label << ": refused, the user no longer exists\n";
     ++counts.refused;
     return;
   }
+  state::UserGroups(*runtime.store, /*many=*/false).add_to(user->id, user->resource);
   const auto baseline = runtime.store->baseline(name, id);
   const auto planned =
       plan_user(binding, *user, baseline, now_ms(), nullptr, accepted_for(*runtime.store, name, id));
@@ -227,7 +229,10 @@ int plan(const config::Config& config, const PlanRequest& request) {
   const int64_t now = now_ms();
   reconcile::Report report{utc(now), config.file.string(), {}};
   bool read_failed = false;
-  const auto users = runtime.store->list_users(/*include_deleted=*/true);
+  auto users = runtime.store->list_users(/*include_deleted=*/true);
+  // Mappings read User.groups: every membership is loaded once for the plan.
+  state::UserGroups groups(*runtime.store, /*many=*/true);
+  for (auto& user : users) groups.add_to(user.id, user.resource);
   for (const auto& binding : runtime.targets->bindings) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;

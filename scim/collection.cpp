@@ -1,12 +1,10 @@
 #include "scim/collection.h"
 
 #include <chrono>
-#include <functional>
-#include <set>
-#include <unordered_map>
 
 #include "scim/ascii.h"
 #include "scim/resource.h"
+#include "state/user_groups.h"
 
 namespace idb::scim {
 namespace {
@@ -29,26 +27,6 @@ std::optional<std::string> equality_on(const Filter* f, const char* attr) {
     return std::nullopt;
   }
   return c.value.get<std::string>();
-}
-
-// The groups `member_id` belongs to, directly or through groups that are
-// members of groups, each once, direct ones first.
-json groups_of(const std::string& member_id,
-               const std::function<const std::vector<state::Membership>&(const std::string&)>& containing,
-               const std::string& groups_url) {
-  json out = json::array();
-  std::set<std::string> seen;
-  std::vector<std::pair<const state::Membership*, bool>> todo;
-  for (const auto& m : containing(member_id)) todo.push_back({&m, true});
-  for (size_t i = 0; i < todo.size(); ++i) {
-    const auto [m, direct] = todo[i];
-    if (!seen.insert(m->group_id).second) continue;
-    json entry = {{"value", m->group_id}, {"display", m->group_display_name}, {"type", direct ? "direct" : "indirect"}};
-    if (!groups_url.empty()) entry["$ref"] = groups_url + m->group_id;
-    out.push_back(std::move(entry));
-    for (const auto& parent : containing(m->group_id)) todo.push_back({&parent, false});
-  }
-  return out;
 }
 
 // ".../scim/v2/Groups/" from a user's meta.location ".../scim/v2/Users/<id>".
@@ -93,26 +71,8 @@ class Users final : public Collection {
   // One query per group asked about for a single user; all memberships at
   // once for a list.
   void add_computed(std::vector<Stored*> resources) override {
-    std::unordered_map<std::string, std::vector<state::Membership>> by_member;
-    const bool all_loaded = resources.size() > 1;
-    if (all_loaded) {
-      for (auto& m : store_.memberships()) by_member[m.member_id].push_back(std::move(m));
-    }
-    auto containing = [&](const std::string& id) -> const std::vector<state::Membership>& {
-      auto found = by_member.find(id);
-      if (found == by_member.end()) {
-        found = by_member.emplace(id, all_loaded ? std::vector<state::Membership>{} : store_.groups_with_member(id)).first;
-      }
-      return found->second;
-    };
-    for (Stored* s : resources) {
-      json groups = groups_of(s->id, containing, groups_url_of(s->resource));
-      if (groups.empty()) {
-        s->resource.erase("groups");
-      } else {
-        s->resource["groups"] = std::move(groups);
-      }
-    }
+    state::UserGroups groups(store_, resources.size() > 1);
+    for (Stored* s : resources) groups.add_to(s->id, s->resource, groups_url_of(s->resource));
   }
 
   state::WriteStatus insert(const Stored& s, int64_t now_ms) override {
@@ -152,10 +112,11 @@ class Users final : public Collection {
 
 class Groups final : public Collection {
  public:
-  Groups(state::Store& store, const ResourceType& type) : store_(store), type_(type) {}
+  Groups(state::Store& store, const ResourceType& type, std::vector<std::string> targets)
+      : store_(store), type_(type), targets_(std::move(targets)) {}
 
   const ResourceType& type() const override { return type_; }
-  // Not enqueued (no user changed), but announced: LDAP group entries follow groups.
+  // The members whose groups change are enqueued, and LDAP group entries follow groups.
   bool reaches_targets() const override { return true; }
 
   std::optional<Stored> get(const std::string& id) override {
@@ -190,11 +151,15 @@ class Groups final : public Collection {
     return std::nullopt;
   }
 
-  state::WriteStatus insert(const Stored& s, int64_t now_ms) override { return store_.insert_group(to_group(s), now_ms); }
-  state::WriteStatus replace(const Stored& s, int64_t now_ms) override {
-    return store_.replace_group(to_group(s), now_ms);
+  state::WriteStatus insert(const Stored& s, int64_t now_ms) override {
+    return store_.insert_group(to_group(s), targets_, now_ms);
   }
-  state::WriteStatus remove(const std::string& id, int64_t now_ms) override { return store_.delete_group(id, now_ms); }
+  state::WriteStatus replace(const Stored& s, int64_t now_ms) override {
+    return store_.replace_group(to_group(s), targets_, now_ms);
+  }
+  state::WriteStatus remove(const std::string& id, int64_t now_ms) override {
+    return store_.delete_group(id, targets_, now_ms);
+  }
 
  private:
   static Stored to_stored(state::Group g) { return {std::move(g.id), g.version, std::move(g.resource)}; }
@@ -210,6 +175,7 @@ class Groups final : public Collection {
 
   state::Store& store_;
   const ResourceType& type_;
+  std::vector<std::string> targets_;
 };
 
 }  // namespace
@@ -219,8 +185,9 @@ std::unique_ptr<Collection> user_collection(state::Store& store, const ResourceT
   return std::make_unique<Users>(store, type, std::move(targets));
 }
 
-std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type) {
-  return std::make_unique<Groups>(store, type);
+std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type,
+                                             std::vector<std::string> targets) {
+  return std::make_unique<Groups>(store, type, std::move(targets));
 }
 
 }  // namespace idb::scim

@@ -46,9 +46,12 @@ class Collection {
   virtual state::WriteStatus remove(const std::string& id, int64_t now_ms) = 0;
 };
 
-// `type` (from the endpoint's Catalog) must outlive the collection.
+// `type` (from the endpoint's Catalog) must outlive the collection. Each
+// write enqueues the users it changes (a group's: those whose groups it
+// changes) for every target in `targets`.
 std::unique_ptr<Collection> user_collection(state::Store& store, const ResourceType& type,
                                             std::vector<std::string> targets);
-std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type);
+std::unique_ptr<Collection> group_collection(state::Store& store, const ResourceType& type,
+                                             std::vector<std::string> targets);
 
 }  // namespace idb::scim

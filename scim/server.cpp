@@ -161,7 +161,7 @@ Service::Service(state::Store& store, ServiceSettings settings, OnChange on_chan
       clock_(std::move(clock)),
       catalog_(std::move(settings_.extensions)),
       users_(user_collection(store, catalog_.users(), settings_.targets)),
-      groups_(group_collection(store, catalog_.groups())) {
+      groups_(group_collection(store, catalog_.groups(), settings_.targets)) {
   for (const auto& token : settings_.tokens) token_digests_.push_back(sha256(token));
 }
 

@@ -160,10 +160,11 @@ std::set<std::string> users_under(sqlite3* db, const std::string& group_id) {
 }
 
 // Runs `write` on group `group_id` and makes a new version of every user whose
-// User.groups it changes: those it adds or removes, and all it holds when the
-// group's name (their groups[].display) changes or the group goes.
-WriteStatus write_group_of_users(sqlite3* db, const std::string& group_id, int64_t now_ms, bool renamed,
-                                 const std::function<WriteStatus()>& write) {
+// User.groups it changes, enqueued for `targets`: those it adds or removes,
+// and all it holds when the group's name (their groups[].display) changes or
+// the group goes.
+WriteStatus write_group_of_users(sqlite3* db, const std::string& group_id, const std::vector<std::string>& targets,
+                                 int64_t now_ms, bool renamed, const std::function<WriteStatus()>& write) {
   Transaction tx(db);
   const std::set<std::string> before = users_under(db, group_id);
   if (const WriteStatus status = write(); status != WriteStatus::ok) return status;
@@ -177,12 +178,14 @@ WriteStatus write_group_of_users(sqlite3* db, const std::string& group_id, int64
   }
   for (const std::string& id : changed) {
     Statement(db, "UPDATE users SET version = version + 1, updated_ms = ?2 WHERE id = ?1").bind(id, now_ms).run();
+    enqueue(db, targets, now_ms, id);
   }
   tx.commit();
   return WriteStatus::ok;
 }
 
-WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write write) {
+WriteStatus write_group(sqlite3* db, const Group& group, const std::vector<std::string>& targets, int64_t now_ms,
+                        Write write) {
   const std::string resource = to_json_text(group.resource, "group resource");
   std::optional<std::string> old_name;
   if (write == Write::replace) {
@@ -190,7 +193,7 @@ WriteStatus write_group(sqlite3* db, const Group& group, int64_t now_ms, Write w
     if (!query.bind(group.id).step()) return WriteStatus::not_found;
     old_name = query.text(0);
   }
-  return write_group_of_users(db, group.id, now_ms, old_name && *old_name != group.display_name, [&] {
+  return write_group_of_users(db, group.id, targets, now_ms, old_name && *old_name != group.display_name, [&] {
     Statement(db, write == Write::insert
                       ? "INSERT INTO groups (id, display_name, external_id, resource, version, created_ms, updated_ms)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
@@ -408,19 +411,19 @@ int64_t Store::count_users() {
   return query.int64(0);
 }
 
-WriteStatus Store::insert_group(const Group& group, int64_t now_ms) {
+WriteStatus Store::insert_group(const Group& group, const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return write_group(db_, group, now_ms, Write::insert);
+  return write_group(db_, group, targets, now_ms, Write::insert);
 }
 
-WriteStatus Store::replace_group(const Group& group, int64_t now_ms) {
+WriteStatus Store::replace_group(const Group& group, const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return write_group(db_, group, now_ms, Write::replace);
+  return write_group(db_, group, targets, now_ms, Write::replace);
 }
 
-WriteStatus Store::delete_group(const std::string& id, int64_t now_ms) {
+WriteStatus Store::delete_group(const std::string& id, const std::vector<std::string>& targets, int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return write_group_of_users(db_, id, now_ms, /*renamed=*/true, [&] {
+  return write_group_of_users(db_, id, targets, now_ms, /*renamed=*/true, [&] {
     return Statement(db_, "DELETE FROM groups WHERE id = ?1").bind(id).run() == 0 ? WriteStatus::not_found
                                                                                    : WriteStatus::ok;
   });

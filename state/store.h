@@ -156,13 +156,16 @@ class Store {
   std::vector<User> list_users(bool include_deleted = false);
   int64_t count_users();           // live users
 
-  // --- groups (SCIM side); not enqueued for the targets. A user's groups
-  // are part of the user (User.groups): each write also counts as a new
+  // --- groups (SCIM side). A user's groups are part of the user
+  // (User.groups, which mappings read): each write also counts as a new
   // version (version, updated_ms) of every live user whose groups it changes,
-  // directly or through nested groups, so their ETags move.
-  WriteStatus insert_group(const Group& group, int64_t now_ms);
-  WriteStatus replace_group(const Group& group, int64_t now_ms);  // not_found if absent
-  WriteStatus delete_group(const std::string& id, int64_t now_ms);  // not_found if absent
+  // directly or through nested groups, so their ETags move, and enqueues
+  // those users for every target in `targets` in the same transaction.
+  WriteStatus insert_group(const Group& group, const std::vector<std::string>& targets, int64_t now_ms);
+  WriteStatus replace_group(const Group& group, const std::vector<std::string>& targets,
+                            int64_t now_ms);  // not_found if absent
+  WriteStatus delete_group(const std::string& id, const std::vector<std::string>& targets,
+                           int64_t now_ms);  // not_found if absent
   std::optional<Group> get_group(const std::string& id);
   std::vector<Group> list_groups();  // oldest first
   // The groups whose members include `member_id` (directly), oldest first.

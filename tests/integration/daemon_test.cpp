@@ -2,6 +2,7 @@
 // restarts of either side.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -274,6 +275,57 @@ TEST_F(Daemon, AChangedUserNameRenamesTheEntryAndTheNextPlanIsANoOp) {
   EXPECT_EQ(t["counts"]["no-op"], 1) << report.dump(2);
   EXPECT_EQ(t["users"][0]["key"], "uid=ren.new," + people_);
   EXPECT_EQ(t["users"][0]["operations"], json::array());
+}
+
+// Rules read User.groups as the SCIM endpoint computes it: a Group write
+// re-plans the users whose groups it changes, and plan sees the same groups.
+TEST_F(Daemon, GroupMembershipsReachTheMappingAndFollowGroupWrites) {
+  edit_mapping("      o: {value: Example Org}\n",
+               "      o: {value: Example Org}\n"
+               "      businessCategory: {from: groups.display, all: true}\n"
+               "      description: {value: administrator, when: 'groups[display eq \"Admins\"]'}\n");
+  start_daemon();
+  const std::string ada = create(sample_user("ada.lovelace"));
+  create(sample_user("li.wei"));
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "cn", {"Ada Lovelace"}); }));
+  EXPECT_TRUE(has("ada.lovelace", "businessCategory", {}));
+  EXPECT_TRUE(has("ada.lovelace", "description", {}));
+
+  auto post_group = [&](const json& group) {
+    auto res = client_->Post("/scim/v2/Groups", group.dump(), "application/scim+json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).value("id", "");
+  };
+  const std::string admins = post_group({{"displayName", "Admins"}, {"members", {{{"value", ada}}}}});
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "businessCategory", {"Admins"}); }))
+      << idb::test::read_file(log_);
+  EXPECT_TRUE(has("ada.lovelace", "description", {"administrator"}));
+  // Through a nested group: Engineering holds Admins, so ada is in it too.
+  post_group({{"displayName", "Engineering"}, {"members", {{{"value", admins}}}}});
+  ASSERT_TRUE(eventually([&] {
+    const auto e = entry("ada.lovelace");
+    auto values = e && e->count("businessCategory") ? e->at("businessCategory") : idb::mapping::Values{};
+    std::sort(values.begin(), values.end());
+    return values == idb::mapping::Values{"Admins", "Engineering"};
+  }));
+  EXPECT_TRUE(has("li.wei", "businessCategory", {})) << "in no group";
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // A plan computes the same groups: nothing to do.
+  const json report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 2) << report.dump(2);
+
+  // Leaving Admins (a PATCH of the group) takes both values away.
+  start_daemon();
+  const json leave = {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
+                      {"Operations", {{{"op", "remove"}, {"path", "members[value eq \"" + ada + "\"]"}}}}};
+  auto res = client_->Patch("/scim/v2/Groups/" + admins, leave.dump(), "application/scim+json");
+  ASSERT_TRUE(res);
+  ASSERT_TRUE(res->status == 200 || res->status == 204) << res->body;
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "businessCategory", {}); })) << idb::test::read_file(log_);
+  EXPECT_TRUE(has("ada.lovelace", "description", {}));
+  EXPECT_TRUE(has("ada.lovelace", "cn", {"Ada Lovelace"}));
 }
 
 TEST_F(Daemon, ADeletedUsersAccountIsDisabledThenDeletedWhenItsGracePeriodEnds) {

@@ -347,7 +347,7 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
     for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
     return g;
   };
-  ASSERT_EQ(store_->insert_group(group({0, 1}), now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group({0, 1}), {kTarget}, now_), state::WriteStatus::ok);
   std::vector<reconcile::Operation> sent;
   hooked_->on_batch = [&](std::span<const reconcile::Operation> ops) { sent.assign(ops.begin(), ops.end()); };
 
@@ -359,7 +359,7 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
   EXPECT_EQ(entry->at("cn"), mapping::Values{"Eng, R&D"});
 
   // One member leaves: exactly one value is deleted, nothing else is sent.
-  ASSERT_EQ(store_->replace_group(group({0, 2}), now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->replace_group(group({0, 2}), {kTarget}, now_), state::WriteStatus::ok);
   sent.clear();
   worker().drain_due();
   const std::vector<reconcile::Operation> expected{
@@ -391,7 +391,7 @@ TEST_F(outbox_worker, posix_groups_list_member_uids) {
   insert(2);
   state::Group g{"g-2", "ops", "5001", {{"id", "g-2"}, {"displayName", "ops"}, {"externalId", "5001"}}, 1};
   g.resource["members"] = {{{"value", "id-1"}, {"type", "User"}}};
-  ASSERT_EQ(store_->insert_group(g, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(g, {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   const auto entry = test::ldap_entry(*slapd_, "cn=ops,ou=groups," + slapd_->base_dn());
   ASSERT_TRUE(entry);

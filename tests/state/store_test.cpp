@@ -187,38 +187,81 @@ TEST_F(state_store, ReplaceUpdatesTheUserAndChecksOthers) {
   EXPECT_EQ(store_->get_user("u1")->user_name, "ALICE");
 }
 
+// A group holding `members` (ids of users or groups).
+Group group(const std::string& id, const std::string& name, const std::vector<std::string>& members) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& m : members) list.push_back({{"value", m}});
+  return Group{.id = id, .display_name = name, .external_id = std::nullopt,
+               .resource = {{"displayName", name}, {"members", list}}, .version = 1};
+}
+
 // A group write is a new version of the users whose groups it changes; a
 // user's own write read before it still lands on a version of its own.
 TEST_F(state_store, GroupWritesMakeNewVersionsOfTheUsersTheyReach) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
   ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 100), WriteStatus::ok);
-  auto group = [](const std::string& id, const std::string& name, const std::vector<std::string>& members) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& m : members) list.push_back({{"value", m}});
-    return Group{.id = id, .display_name = name, .external_id = std::nullopt,
-                 .resource = {{"displayName", name}, {"members", list}}, .version = 1};
-  };
-  ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1"}), 200), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1"}), kTargets, 200), WriteStatus::ok);
   EXPECT_EQ(store_->get_user("u1")->version, 2);
   EXPECT_EQ(store_->get_user("u1")->updated_ms, 200);
   EXPECT_EQ(store_->get_user("u2")->version, 1);
-  ASSERT_EQ(store_->insert_group(group("g2", "All", {"g1"}), 300), WriteStatus::ok);  // nested
+  ASSERT_EQ(store_->insert_group(group("g2", "All", {"g1"}), kTargets, 300), WriteStatus::ok);  // nested
   EXPECT_EQ(store_->get_user("u1")->version, 3);
   // u1 as read at version 3, written after the group changed it again.
-  ASSERT_EQ(store_->replace_group(group("g1", "Ops", {"u1", "u2"}), 400), WriteStatus::ok);
+  ASSERT_EQ(store_->replace_group(group("g1", "Ops", {"u1", "u2"}), kTargets, 400), WriteStatus::ok);
   EXPECT_EQ(store_->get_user("u1")->version, 3) << "still a member: its groups did not change";
   EXPECT_EQ(store_->get_user("u2")->version, 2);
-  ASSERT_EQ(store_->replace_group(group("g1", "Operations", {"u1", "u2"}), 500), WriteStatus::ok);  // renamed
+  ASSERT_EQ(store_->replace_group(group("g1", "Operations", {"u1", "u2"}), kTargets, 500), WriteStatus::ok);  // renamed
   EXPECT_EQ(store_->get_user("u1")->version, 4);
   User stale = make_user("u1", "alice");
   stale.version = 4;  // read at 3
   ASSERT_EQ(store_->replace_user(stale, kTargets, 600), WriteStatus::ok);
   EXPECT_EQ(store_->get_user("u1")->version, 5) << "versions only grow";
-  ASSERT_EQ(store_->delete_group("g1", 700), WriteStatus::ok);
+  ASSERT_EQ(store_->delete_group("g1", kTargets, 700), WriteStatus::ok);
   EXPECT_EQ(store_->get_user("u1")->version, 6);
   EXPECT_EQ(store_->get_user("u2")->version, 4);
-  EXPECT_EQ(store_->delete_group("g1", 800), WriteStatus::not_found);
+  EXPECT_EQ(store_->delete_group("g1", kTargets, 800), WriteStatus::not_found);
   EXPECT_EQ(store_->get_user("u2")->version, 4);
+}
+
+// Mappings read User.groups, so a group write that changes a user's groups is
+// a change to that user for the targets, enqueued with the write itself.
+TEST_F(state_store, GroupWritesEnqueueTheUsersWhoseGroupsChange) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("u2", "bob"), kTargets, 100), WriteStatus::ok);
+  for (const auto& target : kTargets) {
+    for (const auto& e : store_->due(target, INT64_MAX, 10)) store_->complete(e, std::nullopt);
+  }
+  const std::vector<std::string> ldap_only{"ldap"};
+  ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1"}), ldap_only, 200), WriteStatus::ok);
+  OutboxEntry e = entry("ldap");
+  EXPECT_EQ(e.user_id, "u1");
+  EXPECT_EQ(e.generation, 1);
+  EXPECT_EQ(e.next_try_ms, 200);
+  EXPECT_EQ(store_->outbox_size("authing"), 0) << "only the targets named";
+
+  ASSERT_EQ(store_->replace_group(group("g1", "Ops", {"u1"}), ldap_only, 300), WriteStatus::ok);
+  EXPECT_EQ(entry("ldap").generation, 1) << "same members, same name: no user changed";
+
+  ASSERT_EQ(store_->insert_group(group("g2", "All", {"g1"}), ldap_only, 400), WriteStatus::ok);  // nested
+  EXPECT_EQ(entry("ldap").generation, 2) << "u1 is now in All through Ops";
+
+  store_->complete(entry("ldap"), std::nullopt);
+  ASSERT_EQ(store_->replace_group(group("g1", "Ops", {"u2"}), ldap_only, 500), WriteStatus::ok);
+  auto both = store_->due("ldap", INT64_MAX, 10);
+  ASSERT_EQ(both.size(), 2u) << "u1 left, u2 joined";
+  EXPECT_EQ(both[0].user_id, "u1");
+  EXPECT_EQ(both[1].user_id, "u2");
+  for (const auto& done : both) store_->complete(done, std::nullopt);
+
+  // Renaming changes every member's groups[].display.
+  ASSERT_EQ(store_->replace_group(group("g2", "Everyone", {"g1"}), ldap_only, 600), WriteStatus::ok);
+  EXPECT_EQ(entry("ldap").user_id, "u2");
+  store_->complete(entry("ldap"), std::nullopt);
+
+  EXPECT_EQ(store_->delete_group("ghost", ldap_only, 700), WriteStatus::not_found);
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+  ASSERT_EQ(store_->delete_group("g1", ldap_only, 800), WriteStatus::ok);
+  EXPECT_EQ(entry("ldap").user_id, "u2");
 }
 
 TEST_F(state_store, ReplaceOrDeleteOfMissingOrDeletedUserIsNotFound) {
