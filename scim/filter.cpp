@@ -414,8 +414,18 @@ int compare_values(const nlohmann::json& a, const nlohmann::json& b, bool exact,
     if (const auto dx = date_time(x)) {
       if (const auto dy = date_time(y)) return *dx < *dy ? -1 : *dx > *dy;
     }
-    const int c = exact ? x.compare(y) : lower(x).compare(lower(y));
-    return c < 0 ? -1 : c > 0;
+    if (exact) {
+      const int c = x.compare(y);
+      return c < 0 ? -1 : c > 0;
+    }
+    // Folded byte by byte rather than comparing lowered copies: value filters
+    // (`emails[type eq "work"]`) compare once per element per user.
+    const auto [ix, iy] = std::mismatch(x.begin(), x.end(), y.begin(), y.end(), [](unsigned char p, unsigned char q) {
+      return fold(p) == fold(q);
+    });
+    if (ix == x.end()) return iy == y.end() ? 0 : -1;
+    if (iy == y.end()) return 1;
+    return fold(static_cast<unsigned char>(*ix)) < fold(static_cast<unsigned char>(*iy)) ? -1 : 1;
   }
   if (a.is_boolean() && b.is_boolean()) return static_cast<int>(a.get<bool>()) - static_cast<int>(b.get<bool>());
   if (a.is_null() && b.is_null()) return 0;
