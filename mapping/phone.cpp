@@ -22,7 +22,8 @@ bool separator(char c) { return c == ' ' || c == '-' || c == '.' || c == '(' || 
 }  // namespace
 
 const Region* find_region(std::string_view iso) {
-  const std::string upper = utf8::ascii_upper(iso);
+  std::string upper(iso);
+  utf8::ascii_upper(upper);
   for (const auto& r : kRegions) {
     if (r.iso == upper) return &r;
   }

@@ -7,6 +7,7 @@
 #include "mapping/date.h"
 #include "mapping/phone.h"
 #include "mapping/utf8.h"
+#include "scim/ascii.h"
 
 namespace idb::mapping {
 namespace {
@@ -26,6 +27,13 @@ std::function<std::optional<std::string>(Values&)> each(F f) {
 
 std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
+// Shrinks `v` to `part`, a view into it, without a new allocation.
+void keep_only(std::string& v, std::string_view part) {
+  const size_t begin = static_cast<size_t>(part.data() - v.data());
+  v.erase(begin + part.size());
+  v.erase(0, begin);
+}
+
 }  // namespace
 
 std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& values) {
@@ -37,7 +45,7 @@ std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& 
 
 Transform lower() {
   return {"lower", each([](std::string& v) -> std::optional<std::string> {
-            v = utf8::ascii_lower(v);
+            utf8::ascii_lower(v);
             return std::nullopt;
           }),
           std::nullopt};
@@ -45,7 +53,7 @@ Transform lower() {
 
 Transform upper() {
   return {"upper", each([](std::string& v) -> std::optional<std::string> {
-            v = utf8::ascii_upper(v);
+            utf8::ascii_upper(v);
             return std::nullopt;
           }),
           std::nullopt};
@@ -53,7 +61,7 @@ Transform upper() {
 
 Transform trim() {
   return {"trim", each([](std::string& v) -> std::optional<std::string> {
-            v = std::string(utf8::trim(v));
+            keep_only(v, utf8::trim(v));
             return std::nullopt;
           }),
           std::nullopt};
@@ -129,7 +137,7 @@ Transform join(const std::string& separator) {
 Transform substring(size_t start, size_t length) {
   return {"substring " + std::to_string(start) + ", " + std::to_string(length),
           each([start, length](std::string& v) -> std::optional<std::string> {
-            v = std::string(utf8::substr(v, start, length));
+            keep_only(v, utf8::substr(v, start, length));
             return std::nullopt;
           }),
           std::nullopt};
@@ -137,7 +145,7 @@ Transform substring(size_t start, size_t length) {
 
 Transform truncate(size_t max) {
   return {"truncate " + std::to_string(max), each([max](std::string& v) -> std::optional<std::string> {
-            v = std::string(utf8::substr(v, 0, max));
+            keep_only(v, utf8::substr(v, 0, max));
             return std::nullopt;
           }),
           std::nullopt};
@@ -212,9 +220,8 @@ Made phone_e164(const std::string& default_region) {
 Transform boolean(const std::string& if_true, const std::string& if_false) {
   return {"boolean " + quoted(if_true) + "/" + quoted(if_false),
           each([if_true, if_false](std::string& v) -> std::optional<std::string> {
-            const std::string folded = utf8::ascii_lower(v);
-            if (folded == "true") v = if_true;
-            else if (folded == "false") v = if_false;
+            if (scim::iequals(v, "true")) v = if_true;
+            else if (scim::iequals(v, "false")) v = if_false;
             else return quoted(v) + " is not a boolean (true or false)";
             return std::nullopt;
           }),

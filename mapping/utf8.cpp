@@ -71,20 +71,16 @@ std::string narrow(std::wstring_view w) {
   return out;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
+void ascii_lower(std::string& s) {
+  for (auto& c : s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  return out;
 }
 
-std::string ascii_upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
+void ascii_upper(std::string& s) {
+  for (auto& c : s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
-  return out;
 }
 
 std::string_view trim(std::string_view s) {

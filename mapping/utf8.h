@@ -21,8 +21,9 @@ std::string narrow(std::wstring_view text);
 // ASCII letters changed, every other byte (so all non-ASCII characters) left as is:
 // locale-independent and byte-safe. Full Unicode case mapping is deliberately not
 // attempted: it depends on language (Turkish dotless i) and would change lengths.
-std::string ascii_lower(std::string_view text);
-std::string ascii_upper(std::string_view text);
+// In place: mapping changes every user's values, and a copy per value per step showed in profiles.
+void ascii_lower(std::string& text);
+void ascii_upper(std::string& text);
 
 // Removes leading and trailing white space: ASCII space, tab, CR, LF, VT, FF,
 // U+00A0 NO-BREAK SPACE, U+2000..U+200A, U+202F, U+205F, U+3000 IDEOGRAPHIC SPACE, U+FEFF.
