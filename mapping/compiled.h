@@ -45,6 +45,7 @@ struct TargetMapping::Compiled {
   Values object_classes;
   std::optional<Condition> scope;
   std::vector<Rule> rules;
+  std::vector<size_t> output_order;  // indices of rules, sorted as Attributes sorts their attributes
   std::vector<std::string> managed;
   std::vector<std::string> correlation_keys;
   TargetSchema schema;

@@ -1,6 +1,8 @@
 // The mapping file's YAML -> compiled target mappings, with every mistake
 // reported as FILE:LINE:COL and the rule it is in.
+#include <algorithm>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -750,6 +752,10 @@ class Loader {
     assign_slots(*c);
     if (!c->object_classes.empty()) c->managed.push_back("objectClass");
     for (const auto& r : c->rules) c->managed.push_back(r.attribute);
+    c->output_order.resize(c->rules.size());
+    std::iota(c->output_order.begin(), c->output_order.end(), size_t{0});
+    std::sort(c->output_order.begin(), c->output_order.end(),
+              [&](size_t a, size_t b) { return CaseInsensitiveLess{}(c->rules[a].attribute, c->rules[b].attribute); });
     result_.targets.emplace(ref.name, TargetMapping(std::move(c)));
   }
 

@@ -80,8 +80,9 @@ std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const n
     if (error.empty()) error = "the account key template of target '" + c.target + "' refers to an attribute this user lacks";
     if (!ex) return error;
   }
-  if (!c.object_classes.empty()) out.attributes["objectClass"] = c.object_classes;
-  for (const auto& rule : c.rules) {
+  std::vector<Values> found(c.rules.size());
+  for (size_t r = 0; r < c.rules.size(); ++r) {
+    const Rule& rule = c.rules[r];
     AttributeTrace* trace = nullptr;
     if (ex) {
       trace = &ex->attributes.emplace_back();
@@ -90,15 +91,20 @@ std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const n
       trace->authority = rule.authority;
       if (rule.when) trace->condition = rule.when->text;
     }
-    Values values;
+    Values& values = found[r];
     if (auto why = evaluate(rule, view, values, trace)) {
       if (trace) trace->error = *why;
       if (error.empty()) error = "target '" + c.target + "' attribute '" + rule.attribute + "': " + *why;
       if (!ex) return error;
     }
     if (trace) trace->values = values;
-    out.attributes[rule.attribute] = std::move(values);
   }
+  // Rules run in the order written (the first error is the one reported) but
+  // enter the map in its own order, so each insertion lands at the end without a tree walk.
+  for (const size_t r : c.output_order) {
+    out.attributes.emplace_hint(out.attributes.end(), c.rules[r].attribute, std::move(found[r]));
+  }
+  if (!c.object_classes.empty()) out.attributes.emplace("objectClass", c.object_classes);
   if (ex) {
     ex->key = out.key;
     ex->error = error;
