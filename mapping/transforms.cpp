@@ -1,5 +1,6 @@
 #include "mapping/transforms.h"
 
+#include <algorithm>
 #include <regex>
 
 #include <openssl/evp.h>
@@ -32,6 +33,10 @@ void keep_only(std::string& v, std::string_view part) {
   const size_t begin = static_cast<size_t>(part.data() - v.data());
   v.erase(begin + part.size());
   v.erase(0, begin);
+}
+
+bool ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 }  // namespace
@@ -88,15 +93,32 @@ Made replace(const std::string& pattern, const std::string& with) {
   } catch (const std::regex_error& e) {
     return "invalid regular expression " + quoted(pattern) + ": " + e.what();
   }
+  // Most values and patterns are ASCII, where bytes are code points and a byte regex
+  // matches exactly as the wide one does, without widening and narrowing each value;
+  // libstdc++ also caches a byte class's answers, where it asks the wide locale per
+  // character (most of the cost of `\D` on an employee number). \u and \x escapes
+  // can name code points a byte cannot hold, so such patterns keep the wide form only.
+  std::shared_ptr<const std::regex> narrow;
+  if (ascii(pattern) && pattern.find("\\u") == std::string::npos && pattern.find("\\x") == std::string::npos) {
+    try {
+      narrow = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error&) {
+      // The wide form compiled, so it alone serves.
+    }
+  }
   return Transform{"replace " + quoted(pattern) + " with " + quoted(with),
-                   each([re, with = utf8::widen(with)](std::string& v) -> std::optional<std::string> {
+                   each([re, narrow, with, wide_with = utf8::widen(with)](std::string& v) -> std::optional<std::string> {
                      // libstdc++'s regex recurses per character: a long enough value overflows the stack.
                      constexpr size_t kMaxLength = 2048;
                      if (const size_t n = utf8::length(v); n > kMaxLength) {
                        return "the value is " + std::to_string(n) + " characters long; replace handles at most " +
                               std::to_string(kMaxLength);
                      }
-                     v = utf8::narrow(std::regex_replace(utf8::widen(v), *re, with));
+                     if (narrow && ascii(v)) {
+                       v = std::regex_replace(v, *narrow, with);
+                     } else {
+                       v = utf8::narrow(std::regex_replace(utf8::widen(v), *re, wide_with));
+                     }
                      return std::nullopt;
                    }),
                    std::nullopt};

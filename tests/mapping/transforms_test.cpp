@@ -69,6 +69,9 @@ TEST(Transforms, ReplaceIsARegexOverWholeCharacters) {
       {R"({from: nickName, transform: [{replace: {pattern: '[^A-Za-z-]', with: '_'}}]})", Values{"_SA-_milie"}},
       {R"({from: title, transform: [{replace: {pattern: '[\u0600-\u06FF]{2}$', with: '…'}}]})", Values{"مهن…"}},
       {R"({from: userName, transform: [{replace: {pattern: '.*', with: ''}}]})", Values{}},  // emptied: no value
+      // ASCII values match with a byte regex, others with the wide one: one pattern, same answers.
+      {R"({from: userName, transform: [{replace: {pattern: '[^A-Za-z-]', with: '_'}}]})", Values{"Li_Wei"}},
+      {R"({from: userName, transform: [{replace: {pattern: '[\x2E]', with: ' '}}]})", Values{"Li Wei"}},
   });
   // Long values are refused rather than risk the regex engine's recursion.
   run_cases({{R"({from: userName, transform: [{replace: {pattern: '^[^b]*$', with: 'x'}}]})", Values{"x"}}},
