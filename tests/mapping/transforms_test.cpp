@@ -93,6 +93,16 @@ TEST(Transforms, SplitJoinAndMultiValuedInput) {
       {"{from: 'emails[type eq \"other\"].value', all: true}", Values{}},  // "" and absent are both no value
       {"{from: 'emails[type eq \"fax\"].value', all: true, transform: [{join: ','}]}", Values{}},
   });
+  // A value repeated is written once, first occurrence first, however many values there are.
+  run_cases({
+                {"{from: 'urn:example:hr:1.0:User:tags', transform: [{split: ','}]}", (Values{"b", "a", "c"})},
+            },
+            {{"urn:example:hr:1.0:User", {{"tags", "b,a,b,c,a"}}}});
+  run_cases({
+                {"{from: 'urn:example:hr:1.0:User:tags', transform: [{split: ','}]}",
+                 (Values{"9", "1", "2", "3", "4", "5", "6", "7", "8", "0"})},
+            },
+            {{"urn:example:hr:1.0:User", {{"tags", "9,1,2,9,3,4,5,1,6,7,8,0,0,9"}}}});
 }
 
 TEST(Transforms, DefaultFillsOnlyWhenThereIsNoValue) {
