@@ -4,6 +4,7 @@
 #include <ctime>
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <unordered_map>
@@ -91,11 +92,17 @@ AccountReader prefetch(const TargetBinding& binding, const config::Config& confi
   };
 }
 
-bool write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
+// Rendered straight into the file (stdout when none): never a second copy
+// of a 100k-user report in memory.
+bool write_report(const std::optional<std::filesystem::path>& path, const std::function<void(std::ostream&)>& render) {
+  if (!path) {
+    render(std::cout);
+    return static_cast<bool>(std::cout.flush());
+  }
+  std::ofstream out(*path, std::ios::binary | std::ios::trunc);
+  if (out) render(out);
   if (out.flush()) return true;
-  std::cerr << "idbridge plan: cannot write " << path.string() << "\n";
+  std::cerr << "idbridge plan: cannot write " << path->string() << "\n";
   return false;
 }
 
@@ -229,26 +236,30 @@ int plan(const config::Config& config, const PlanRequest& request) {
   const int64_t now = now_ms();
   reconcile::Report report{utc(now), config.file.string(), {}};
   bool read_failed = false;
-  auto users = runtime.store->list_users(/*include_deleted=*/true);
   // Mappings read User.groups: every membership is loaded once for the plan.
   state::UserGroups groups(*runtime.store, /*many=*/true);
-  for (auto& user : users) groups.add_to(user.id, user.resource);
   for (const auto& binding : runtime.targets->bindings) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};
     reconcile::RunCounts counts;
     const AccountReader reader = prefetch(binding, config);
-    const auto baselines = runtime.store->baselines(name);
+    auto baselines = runtime.store->baselines(name);
     const auto accepted = accepted_on(*runtime.store, name);
     for (const auto& item : runtime.store->reviews(/*include_closed=*/false, name)) {
       target.reviews.push_back(review_entry(*runtime.store, item));
     }
     static const reconcile::AcceptedDivergences kNone;
-    for (const auto& user : users) {
-      const auto found = baselines.find(user.id);
+    // One user at a time from the store: only the report's entries are kept.
+    bool stopped = false;
+    runtime.store->for_each_user(/*include_deleted=*/true, [&](state::User&& user) {
+      if (stopped) return;
+      groups.add_to(user.id, user.resource);
+      // A user is planned once per target: its baseline is let go once used,
+      // so the report grows as the baselines shrink.
+      auto found = baselines.extract(user.id);
       const auto acc = accepted.find(user.id);
-      const auto baseline = found == baselines.end() ? std::nullopt : std::optional(found->second);
+      const auto baseline = found.empty() ? std::nullopt : std::optional(std::move(found.mapped()));
       const auto planned =
           plan_user(binding, user, baseline, now, reader, acc == accepted.end() ? kNone : acc->second);
       target.users.push_back(entry_for(user, planned));
@@ -257,9 +268,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
         if (planned.failure().kind == connectors::FailureKind::stop_target) {
           // Every other read would be refused alike: one is enough to say why.
           target.stopped = planned.failure().code + ": " + planned.failure().message;
-          break;
+          stopped = true;
         }
-        continue;
+        return;
       }
       auto pending = taken_by_other(*runtime.store, name, user, baseline, planned.value());
       if (!pending) pending = ambiguous_review(name, user, planned.value());
@@ -273,11 +284,11 @@ int plan(const config::Config& config, const PlanRequest& request) {
           return r.user_id == user.id && r.kind == taken->kind;
         });
         if (!queued) target.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
-        continue;
+        return;
       }
       counts.accounts += planned.value().observed ? 1 : 0;
       tally(counts, planned.value());
-    }
+    });
     target.held = reconcile::held_by_guard(counts, binding.guards);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {
@@ -290,15 +301,16 @@ int plan(const config::Config& config, const PlanRequest& request) {
   }
   reconcile::normalize(report);
 
-  const std::string text = request.format == "json"   ? reconcile::to_json(report).dump(2) + "\n"
-                           : request.format == "html" ? reconcile::to_html(report)
-                                                      : reconcile::to_text(report);
-  if (request.save && !write_file(*request.save, reconcile::to_json(report).dump(2) + "\n")) return 1;
-  if (request.output) {
-    if (!write_file(*request.output, text)) return 1;
-  } else {
-    std::cout << text;
-  }
+  const auto json = [&](std::ostream& out) { reconcile::write_json(report, out); };
+  if (request.save && !write_report(*request.save, json)) return 1;
+  const bool written = request.format == "json"   ? write_report(request.output, json)
+                       : request.format == "html" ? write_report(request.output, [&](std::ostream& out) {
+                                                      out << reconcile::to_html(report);
+                                                    })
+                                                  : write_report(request.output, [&](std::ostream& out) {
+                                                      reconcile::write_text(report, out);
+                                                    });
+  if (!written) return 1;
   if (read_failed) return 1;
   return report.needs_attention() ? 3 : 0;
 }

@@ -124,51 +124,112 @@ void normalize(Report& report) {
   }
 }
 
+namespace {
+
+nlohmann::json user_json(const UserEntry& u) {
+  nlohmann::json attrs = nlohmann::json::array();
+  for (const auto& a : u.attributes) {
+    nlohmann::json j = {{"attribute", a.attribute}, {"verdict", to_string(a.verdict)},
+                        {"authority", to_string(a.authority)}, {"observed", a.observed},
+                        {"desired", a.desired}, {"result", a.result}};
+    j["baseline"] = a.baseline ? nlohmann::json(*a.baseline) : nlohmann::json(nullptr);
+    attrs.push_back(std::move(j));
+  }
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& op : u.operations) ops.push_back(operation_json(op));
+  nlohmann::json j = {{"user_id", u.user_id}, {"user_name", u.user_name}, {"key", u.key}, {"action", u.action},
+                      {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
+  if (!u.error.empty()) j["error"] = u.error;
+  if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
+  if (!u.correlation.empty()) j["correlation"] = u.correlation;
+  if (!u.delete_due.empty()) j["delete_due"] = u.delete_due;
+  return j;
+}
+
+// A target without its "users", which sort last among its keys.
+nlohmann::json target_head(const TargetEntry& t) {
+  nlohmann::json reviews = nlohmann::json::array();
+  for (const auto& r : t.reviews) {
+    reviews.push_back({{"id", r.id}, {"kind", r.kind}, {"user_id", r.user_id}, {"user_name", r.user_name},
+                       {"attribute", r.attribute}, {"key", r.key}, {"source", r.source}, {"observed", r.observed},
+                       {"detail", r.detail}});
+  }
+  return {{"name", t.name},
+          {"counts", t.counts()},
+          {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
+          {"review", std::move(reviews)},
+          {"stopped", t.stopped ? nlohmann::json(*t.stopped) : nlohmann::json(nullptr)}};
+}
+
+// The report without its "targets", which sort last among its keys.
+nlohmann::json report_head(const Report& report) {
+  return {{"schema_version", kReportSchemaVersion},
+          {"generated_at", report.generated_at},
+          {"config", report.config},
+          {"needs_attention", report.needs_attention()}};
+}
+
+// `j.dump(2)` as it reads nested `depth` levels deep in a larger dump(2).
+// Safe line by line: a dumped string never holds a raw newline.
+std::string dump_at(const nlohmann::json& j, int depth) {
+  std::string flat = j.dump(2);
+  const std::string indent(static_cast<size_t>(2 * depth), ' ');
+  std::string out;
+  out.reserve(flat.size() + indent.size() * 8);
+  for (char c : flat) {
+    out += c;
+    if (c == '\n') out += indent;
+  }
+  return out;
+}
+
+// An object dumped at `depth`, still open for one more (last) member.
+std::string open_object(const nlohmann::json& j, int depth) {
+  std::string s = dump_at(j, depth);
+  s.erase(s.rfind('\n'));  // "\n}" and its indent
+  return s;
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Report& report) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : report.targets) {
     nlohmann::json users = nlohmann::json::array();
-    for (const auto& u : t.users) {
-      nlohmann::json attrs = nlohmann::json::array();
-      for (const auto& a : u.attributes) {
-        nlohmann::json j = {{"attribute", a.attribute}, {"verdict", to_string(a.verdict)},
-                            {"authority", to_string(a.authority)}, {"observed", a.observed},
-                            {"desired", a.desired}, {"result", a.result}};
-        j["baseline"] = a.baseline ? nlohmann::json(*a.baseline) : nlohmann::json(nullptr);
-        attrs.push_back(std::move(j));
-      }
-      nlohmann::json ops = nlohmann::json::array();
-      for (const auto& op : u.operations) ops.push_back(operation_json(op));
-      nlohmann::json j = {{"user_id", u.user_id}, {"user_name", u.user_name}, {"key", u.key}, {"action", u.action},
-                          {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
-      if (!u.error.empty()) j["error"] = u.error;
-      if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
-      if (!u.correlation.empty()) j["correlation"] = u.correlation;
-      if (!u.delete_due.empty()) j["delete_due"] = u.delete_due;
-      users.push_back(std::move(j));
-    }
-    nlohmann::json reviews = nlohmann::json::array();
-    for (const auto& r : t.reviews) {
-      reviews.push_back({{"id", r.id}, {"kind", r.kind}, {"user_id", r.user_id}, {"user_name", r.user_name},
-                         {"attribute", r.attribute}, {"key", r.key}, {"source", r.source}, {"observed", r.observed},
-                         {"detail", r.detail}});
-    }
-    targets.push_back({{"name", t.name},
-                       {"counts", t.counts()},
-                       {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
-                       {"review", std::move(reviews)},
-                       {"stopped", t.stopped ? nlohmann::json(*t.stopped) : nlohmann::json(nullptr)},
-                       {"users", std::move(users)}});
+    for (const auto& u : t.users) users.push_back(user_json(u));
+    nlohmann::json j = target_head(t);
+    j["users"] = std::move(users);
+    targets.push_back(std::move(j));
   }
-  return {{"schema_version", kReportSchemaVersion},
-          {"generated_at", report.generated_at},
-          {"config", report.config},
-          {"needs_attention", report.needs_attention()},
-          {"targets", std::move(targets)}};
+  nlohmann::json j = report_head(report);
+  j["targets"] = std::move(targets);
+  return j;
+}
+
+void write_json(const Report& report, std::ostream& out) {
+  out << open_object(report_head(report), 0) << ",\n  \"targets\": ";
+  if (report.targets.empty()) out << "[]";
+  for (size_t i = 0; i < report.targets.size(); ++i) {
+    const auto& t = report.targets[i];
+    out << (i ? ",\n    " : "[\n    ") << open_object(target_head(t), 2) << ",\n      \"users\": ";
+    if (t.users.empty()) out << "[]";
+    for (size_t k = 0; k < t.users.size(); ++k) {
+      out << (k ? ",\n        " : "[\n        ") << dump_at(user_json(t.users[k]), 4);
+    }
+    if (!t.users.empty()) out << "\n      ]";
+    out << "\n    }";
+  }
+  if (!report.targets.empty()) out << "\n  ]";
+  out << "\n}\n";
 }
 
 std::string to_text(const Report& report) {
   std::ostringstream out;
+  write_text(report, out);
+  return out.str();
+}
+
+void write_text(const Report& report, std::ostream& out) {
   out << "idbridge plan (dry run: nothing was applied) at " << report.generated_at << " from " << report.config
       << "\n";
   for (const auto& t : report.targets) out << summary_line(t) << "\n";
@@ -197,7 +258,6 @@ std::string to_text(const Report& report) {
     out << "\nNeeds attention: conflicts to review ('idbridge conflicts list') or guards holding a target"
            " ('idbridge approve').\n";
   }
-  return out.str();
 }
 
 std::string to_html(const Report& report) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,10 @@ void normalize(Report& report);
 
 nlohmann::json to_json(const Report& report);
 std::string to_text(const Report& report);
+// to_json(report).dump(2) + "\n" and to_text(report), written user by user:
+// a plan of 100k users never holds the whole JSON tree or text at once.
+void write_json(const Report& report, std::ostream& out);
+void write_text(const Report& report, std::ostream& out);
 std::string to_html(const Report& report);
 
 }  // namespace idb::reconcile

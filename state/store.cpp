@@ -399,9 +399,16 @@ std::vector<User> Store::find_by_external_id(const std::string& external_id) {
 }
 
 std::vector<User> Store::list_users(bool include_deleted) {
+  std::vector<User> users;
+  for_each_user(include_deleted, [&](User&& user) { users.push_back(std::move(user)); });
+  return users;
+}
+
+void Store::for_each_user(bool include_deleted, const std::function<void(User&&)>& visit) {
   const Reader db = reader();
   Statement query(db, std::string(kSelectUser) + "WHERE (deleted = 0 OR ?1) ORDER BY created_ms, rowid");
-  return read_users(query.bind(include_deleted));
+  query.bind(include_deleted);
+  while (query.step()) visit(read_user(query));
 }
 
 int64_t Store::count_users() {

@@ -154,6 +154,8 @@ class Store {
   std::vector<User> find_by_external_id(const std::string& external_id);  // live users, exact, oldest first
   // Live users, oldest first; tombstones too when asked (a plan must show pending disables).
   std::vector<User> list_users(bool include_deleted = false);
+  // list_users() one user at a time, for a pass that keeps none of them (a full plan of 100k users).
+  void for_each_user(bool include_deleted, const std::function<void(User&&)>& visit);
   int64_t count_users();           // live users
 
   // --- groups (SCIM side). A user's groups are part of the user

@@ -1,5 +1,7 @@
 #include "reconcile/report.h"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "reconcile/guards.h"
@@ -146,3 +148,16 @@ TEST(Report, OpenReviewItemsAreCountedShownAndNeedAttention) {
 }
 
 }  // namespace
+
+// The streamed JSON is byte for byte the tree's dump, whatever is empty or nested.
+TEST(Report, WrittenJsonIsTheDumpOfTheTree) {
+  Report r = sample();
+  TargetEntry empty{"cloud", {}, std::string("held by max_disables"), {}, std::string("auth: bad token\nline")};
+  r.targets.push_back(empty);
+  r.targets[0].reviews.push_back({7, "attribute", "id-1", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, "x"});
+  for (const Report& each : {r, Report{"t", "c", {}}, sample()}) {
+    std::ostringstream out;
+    write_json(each, out);
+    EXPECT_EQ(out.str(), to_json(each).dump(2) + "\n");
+  }
+}
