@@ -6,6 +6,7 @@
 #include <iterator>
 #include <limits>
 #include <set>
+#include <type_traits>
 
 #include "state/migrations.h"
 #include "state/sqlite.h"
@@ -34,10 +35,61 @@ std::string to_json_text(const nlohmann::json& value, std::string_view what) {
 template <class T>
 T from_json_text(const std::string& text, std::string_view what) {
   try {
-    return nlohmann::json::parse(text).get<T>();
+    if constexpr (std::is_same_v<T, nlohmann::json>) {
+      return nlohmann::json::parse(text);  // get<json>() would copy the whole tree once more
+    } else {
+      return nlohmann::json::parse(text).get<T>();
+    }
   } catch (const nlohmann::json::exception& e) {
     throw StoreError("state store: corrupt " + std::string(what) + ": " + e.what());
   }
+}
+
+// Stored attributes ({"name": ["value", ...], ...}) parsed straight into
+// Attributes: a full plan reads every baseline, and building a json tree
+// first cost it a sixth of its instructions.
+class AttributesReader final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  mapping::Attributes out;
+  std::string error = "not an object of string arrays";
+
+  bool start_object(std::size_t) override { return depth_++ == 0; }
+  bool end_object() override { return --depth_ == 0; }
+  bool key(string_t& name) override {
+    values_ = &out[name];
+    values_->clear();  // the last of a repeated name wins, as in a json object
+    return true;
+  }
+  bool start_array(std::size_t) override { return depth_++ == 1; }
+  bool end_array() override { return --depth_ == 1; }
+  bool string(string_t& value) override {
+    if (depth_ != 2) return false;
+    values_->push_back(std::move(value));
+    return true;
+  }
+  bool null() override { return false; }
+  bool boolean(bool) override { return false; }
+  bool number_integer(number_integer_t) override { return false; }
+  bool number_unsigned(number_unsigned_t) override { return false; }
+  bool number_float(number_float_t, const string_t&) override { return false; }
+  bool binary(binary_t&) override { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    error = e.what();
+    return false;
+  }
+
+ private:
+  int depth_ = 0;
+  mapping::Values* values_ = nullptr;
+};
+
+template <>
+mapping::Attributes from_json_text<mapping::Attributes>(const std::string& text, std::string_view what) {
+  AttributesReader reader;
+  if (!nlohmann::json::sax_parse(text, &reader)) {
+    throw StoreError("state store: corrupt " + std::string(what) + ": " + reader.error);
+  }
+  return std::move(reader.out);
 }
 
 constexpr const char* kSelectUser =

@@ -378,6 +378,24 @@ TEST_F(state_store, CompleteOfCurrentGenerationRemovesTheEntry) {
   EXPECT_FALSE(store_->baseline("authing", "u1"));
 }
 
+TEST_F(state_store, BaselineAttributesRoundTripAndCorruptOnesAreNamed) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  const mapping::Attributes attributes{{"cn", {"Al \"Ice\"\n\u00e9"}}, {"empty", {}}, {"mail", {"a@x", "b@x"}}};
+  store_->record_baseline("ldap", "u1", Baseline{"uid=alice", attributes});
+  EXPECT_EQ(store_->baseline("ldap", "u1")->attributes, attributes);
+  EXPECT_EQ(store_->baselines("ldap").at("u1").attributes, attributes);
+  for (const std::string bad : {"[]", "{\"cn\": \"x\"}", "{\"cn\": [1]}", "{\"cn\": [[\"x\"]]}", "{\"cn\": [\"x\"]",
+                                "{\"cn\": {\"a\": [\"x\"]}}", "null"}) {
+    raw_query(db_file(), "UPDATE baselines SET attributes = '" + bad + "'");
+    try {
+      store_->baselines("ldap");
+      ADD_FAILURE() << bad << " was read";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("corrupt baseline attributes"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(state_store, ADisabledAccountWaitsForItsDeleteAndTheDeleteForgetsIt) {
   ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
   // Disabled at 150; the delete is due at 5000: the entry stays, planned for then.
