@@ -9,8 +9,21 @@
 #include "scim/user_resource.h"
 
 namespace idb::daemon {
+namespace {
 
-std::vector<mapping::Desired> desired_groups(const mapping::GroupMapping& mapping,
+const char* verb(const reconcile::Operation& op) {
+  switch (op.kind) {
+    case reconcile::Operation::Kind::create: return "created";
+    case reconcile::Operation::Kind::modify: return "updated";
+    case reconcile::Operation::Kind::rename: return "renamed";
+    case reconcile::Operation::Kind::remove: return "deleted";
+  }
+  return "changed";
+}
+
+}  // namespace
+
+std::vector<DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
                                              const std::vector<state::Group>& groups,
                                              const std::vector<state::Membership>& memberships,
                                              const std::unordered_map<std::string, std::string>& member_values) {
@@ -47,14 +60,14 @@ std::vector<mapping::Desired> desired_groups(const mapping::GroupMapping& mappin
     auto& members = group->second.attributes[mapping.member_attribute];
     if (std::find(members.begin(), members.end(), value) == members.end()) members.push_back(value);
   }
-  std::vector<mapping::Desired> out;
+  std::vector<DesiredGroup> out;
   for (const auto& group : groups) {
     auto it = by_id.find(group.id);
     if (it == by_id.end()) continue;
     auto& members = it->second.attributes[mapping.member_attribute];
     if (members.empty() && !mapping.may_be_empty()) continue;
     std::sort(members.begin(), members.end());
-    out.push_back(std::move(it->second));
+    out.push_back({group.id, std::move(it->second)});
   }
   return out;
 }
@@ -76,31 +89,78 @@ GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
       member_values.emplace(user.id, v->second.front());
     }
   }
+  // Links are keyed "group:<SCIM group id>" beside any other links of the target.
+  const std::string kLink = "group:";
+  auto links = store.account_links(name, kLink);
   std::vector<reconcile::Operation> ops;
-  for (const auto& desired : desired_groups(*mapping, store.list_groups(), store.memberships(), member_values)) {
+  // Per group whose ops are sent: its link key, where its entry ends up, and its ops' range.
+  struct Pending {
+    std::string link;
+    std::string dn;  // empty: the entry is deleted
+    std::size_t first, count;
+  };
+  std::vector<Pending> pending;
+  const auto read_entry = [&](const std::string& dn, const std::vector<std::string>& attributes)
+      -> std::optional<std::optional<reconcile::Account>> {
+    const auto observed = target.connector->read(dn, attributes);
+    if (!observed) {
+      spdlog::warn("{}: group {} not read: {}: {}", name, dn, observed.failure().code, observed.failure().message);
+      ++summary.failed;
+      return std::nullopt;
+    }
+    if (!observed.value()) return std::optional<reconcile::Account>{};
+    return std::optional<reconcile::Account>{reconcile::Account{dn, observed.value()->attributes}};
+  };
+  for (const auto& [group_id, desired] : desired_groups(*mapping, store.list_groups(), store.memberships(), member_values)) {
+    const std::string link = kLink + group_id;
+    const auto linked = links.find(link);
+    std::optional<std::string> old_dn;
+    const bool link_current = linked != links.end() && linked->second == desired.key;
+    if (linked != links.end()) {
+      if (linked->second != desired.key) old_dn = linked->second;
+      links.erase(linked);
+    }
     std::vector<std::string> attributes;
     for (const auto& [attribute, values] : desired.attributes) attributes.push_back(attribute);
-    const auto observed = target.connector->read(desired.key, attributes);
-    if (!observed) {
-      spdlog::warn("{}: group {} not read: {}: {}", name, desired.key, observed.failure().code,
-                   observed.failure().message);
-      ++summary.failed;
-      continue;
+    auto account = read_entry(desired.key, attributes);
+    if (!account) continue;
+    // Renamed: the entry still at its old DN moves, members and all, rather than a twin being made.
+    if (!*account && old_dn) {
+      account = read_entry(*old_dn, attributes);
+      if (!account) continue;
     }
-    std::optional<reconcile::Account> account;
-    if (observed.value()) account = reconcile::Account{desired.key, observed.value()->attributes};
-    for (auto& op : reconcile::plan(desired, account)) ops.push_back(std::move(op));
+    const std::size_t first = ops.size();
+    for (auto& op : reconcile::plan(desired, *account)) ops.push_back(std::move(op));
+    if (ops.size() > first || !link_current) {
+      pending.push_back({link, desired.key, first, ops.size() - first});
+    }
   }
-  if (ops.empty()) return summary;
-  const auto statuses = target.connector->apply_all(ops);
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    if (statuses[i]) {
-      ++summary.changed;
-      spdlog::info("{}: group {} {}", name, ops[i].key, ops[i].kind == reconcile::Operation::Kind::create ? "created" : "updated");
+  // Links left are of groups that are gone or map to no entry now (no DN, or a
+  // groupOfNames with no member left): the entries idbridge wrote for them go.
+  for (const auto& [link, dn] : links) {
+    pending.push_back({link, "", ops.size(), 1});
+    ops.push_back({reconcile::Operation::Kind::remove, dn, {}, {}, {}});
+  }
+  if (pending.empty()) return summary;
+  const auto statuses = ops.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
+  for (const auto& p : pending) {
+    bool ok = true;
+    for (std::size_t i = p.first; i < p.first + p.count; ++i) {
+      if (statuses[i]) {
+        ++summary.changed;
+        spdlog::info("{}: group {} {}", name, ops[i].key, verb(ops[i]));
+      } else {
+        ok = false;
+        ++summary.failed;
+        spdlog::warn("{}: group {} not {}: {}: {}", name, ops[i].key, verb(ops[i]), statuses[i].failure().code,
+                     statuses[i].failure().message);
+      }
+    }
+    if (!ok) continue;
+    if (p.dn.empty()) {
+      store.unlink_account(name, p.link);
     } else {
-      ++summary.failed;
-      spdlog::warn("{}: group {} not written: {}: {}", name, ops[i].key, statuses[i].failure().code,
-                   statuses[i].failure().message);
+      store.link_account(name, p.link, p.dn);
     }
   }
   return summary;

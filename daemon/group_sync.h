@@ -3,7 +3,10 @@
 // whose members are its members' accounts there (mapping/group_mapping.h).
 // What the entries should hold is computed purely; syncing reads each entry
 // and sends only the differences (one value added or removed per change),
-// creating the entries that are missing.
+// creating the entries that are missing. The DN each group's entry was last
+// written at is kept in state, so a renamed group's entry is renamed (not left
+// behind with its old members beside a new one) and a deleted group's entry
+// is deleted: a stale group would go on granting what it granted.
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,7 +18,7 @@
 namespace idb::daemon {
 
 struct GroupSyncSummary {
-  int changed = 0;  // entries created or modified
+  int changed = 0;  // entries created, modified, renamed or deleted
   int failed = 0;   // entries the target refused or could not be read
 };
 
@@ -23,8 +26,13 @@ struct GroupSyncSummary {
 // user in a group (its account's DN, or e.g. its uid), for users that are
 // live, active and have an account on the target; anyone else is no member.
 // A group whose DN cannot be rendered is left out, as is an empty group
-// where its object class needs a member (groupOfNames): it stays as it is.
-std::vector<mapping::Desired> desired_groups(const mapping::GroupMapping& mapping,
+// where its object class needs a member (groupOfNames): an entry idbridge
+// wrote for it is deleted like a deleted group's, since it cannot be emptied.
+struct DesiredGroup {
+  std::string group_id;
+  mapping::Desired entry;
+};
+std::vector<DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
                                              const std::vector<state::Group>& groups,
                                              const std::vector<state::Membership>& memberships,
                                              const std::unordered_map<std::string, std::string>& member_values);

@@ -53,7 +53,11 @@ void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_cha
   if (stopping_ || is_stopped(name)) return;
   // Group entries follow the groups and the accounts of their members.
   const std::string version = groups_version(store_);
-  if (!accounts_changed && groups_synced_[name] == version) return;
+  // find(), not []: with every group deleted the version is "", which must still differ from never synced.
+  if (const auto synced = groups_synced_.find(name);
+      !accounts_changed && synced != groups_synced_.end() && synced->second == version) {
+    return;
+  }
   if (sync_groups(target, store_).failed == 0) groups_synced_[name] = version;
 }
 

@@ -752,6 +752,17 @@ void Store::unlink_account(const std::string& target, const std::string& key) {
   Statement(db_, "DELETE FROM account_links WHERE target = ?1 AND key = ?2").bind(target, key).run();
 }
 
+std::map<std::string, std::string> Store::account_links(const std::string& target, const std::string& prefix) {
+  std::lock_guard lock(mu_);
+  // substr rather than LIKE: a prefix may hold LIKE's wildcards.
+  Statement query(db_,
+                  "SELECT key, account_id FROM account_links WHERE target = ?1 AND substr(key, 1, length(?2)) = ?2");
+  query.bind(target, prefix);
+  std::map<std::string, std::string> out;
+  while (query.step()) out.emplace(query.text(0), query.text(1));
+  return out;
+}
+
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
   Statement query(db_,

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -215,6 +216,8 @@ class Store {
   std::optional<std::string> account_id(const std::string& target, const std::string& key);
   void link_account(const std::string& target, const std::string& key, const std::string& account_id);
   void unlink_account(const std::string& target, const std::string& key);
+  // Every link of `target` whose key starts with `prefix`: key -> account id.
+  std::map<std::string, std::string> account_links(const std::string& target, const std::string& prefix);
 
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
   // Every baseline of `target` by user id: one query instead of one per user for a full plan.

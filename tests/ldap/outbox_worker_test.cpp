@@ -380,6 +380,39 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
   for (const auto& op : sent) EXPECT_NE(op.key, dn) << "the group is in line: no change sent";
 }
 
+TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it_away) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+              "      sn: userName\n      cn: userName\n"
+              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+  insert(2);
+  auto group = [&](const std::string& name, std::vector<int> members) {
+    state::Group g{"g-9", name, std::nullopt, {{"id", "g-9"}, {"displayName", name}}, 1};
+    g.resource["members"] = nlohmann::json::array();
+    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
+    return g;
+  };
+  ASSERT_EQ(store_->insert_group(group("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  ASSERT_TRUE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou));
+
+  // Renamed, and a member leaves in the same write: one entry, moved, with the new members.
+  ASSERT_EQ(store_->replace_group(group("operators", {0}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou)) << "no stale group left granting access";
+  const auto moved = test::ldap_entry(*slapd_, "cn=operators," + groups_ou);
+  ASSERT_TRUE(moved);
+  EXPECT_EQ(moved->at("member"), mapping::Values{dn_of(*slapd_, 0)});
+  EXPECT_EQ(moved->at("cn"), mapping::Values{"operators"});
+
+  ASSERT_EQ(store_->delete_group("g-9", {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=operators," + groups_ou));
+  EXPECT_EQ(test::ldap_search(*slapd_, groups_ou, "(objectClass=groupOfNames)", {"cn"}).size(), 0u);
+  EXPECT_TRUE(store_->account_links(kTarget, "group:").empty());
+}
+
 TEST_F(outbox_worker, posix_groups_list_member_uids) {
   const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
                            "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
