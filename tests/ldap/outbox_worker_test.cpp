@@ -141,7 +141,20 @@ class outbox_worker : public ::testing::Test {
 TEST_F(outbox_worker, applies_due_entries_in_pipelined_batches_and_records_each_once) {
   const int n = 600;
   insert(n);
+  // slapd frozen while the first batch goes out: whatever the machine's load,
+  // the requests a pipelined window sends wait in its socket together.
+  std::thread thaw;
+  hooked_->on_batch = [&](std::span<const reconcile::Operation>) {
+    if (thaw.joinable()) return;
+    slapd_->pause();
+    thaw = std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      slapd_->resume();
+    });
+  };
   auto summary = worker().drain_due();
+  thaw.join();
+  hooked_->on_batch = nullptr;
   EXPECT_EQ(summary.applied, n);
   EXPECT_EQ(summary.retrying + summary.dead, 0);
   EXPECT_EQ(store_->outbox_size(kTarget), 0);

@@ -1,6 +1,7 @@
 #include "tests/support/slapd.h"
 
 #include <ldap.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -105,11 +106,12 @@ void Slapd::run_start(const std::string& port) {
   bind_dn_ = values["LDAP_BIND_DN"];
   base_dn_ = values["LDAP_BASE_DN"];
   ldaps_url_ = values["LDAPS_URL"];
+  pid_ = static_cast<pid_t>(std::atoi(values["LDAP_PID"].c_str()));
   // The file holds the password verbatim; stdout has it shell-quoted.
   password_ = read_file(dir_ / "password");
   port_ = read_file(dir_ / "port");
   while (!port_.empty() && port_.back() == '\n') port_.pop_back();
-  if (url_.empty() || bind_dn_.empty() || base_dn_.empty() || password_.empty() || port_.empty() ||
+  if (url_.empty() || bind_dn_.empty() || base_dn_.empty() || password_.empty() || port_.empty() || pid_ <= 0 ||
       (options_.tls && ldaps_url_.empty())) {
     throw std::runtime_error("throwaway-slapd start printed an incomplete environment");
   }
@@ -120,6 +122,14 @@ void Slapd::stop() {
   if (!running_) return;
   run_script("", "stop", dir_);
   running_ = false;
+}
+
+void Slapd::pause() {
+  if (::kill(pid_, SIGSTOP) != 0) throw std::runtime_error("cannot pause slapd " + std::to_string(pid_));
+}
+
+void Slapd::resume() {
+  if (::kill(pid_, SIGCONT) != 0) throw std::runtime_error("cannot resume slapd " + std::to_string(pid_));
 }
 
 void Slapd::restart() {

@@ -2,6 +2,8 @@
 // A private slapd for one test suite, started by scripts/throwaway-slapd in a
 // fresh temporary folder and stopped (folder removed) when destroyed.
 // Failures to start or stop throw: a test without its server cannot mean anything.
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -46,6 +48,10 @@ class Slapd {
   void stop();
   // Stops and starts again on the same folder and port; the data is kept.
   void restart();
+  // Freezes slapd (SIGSTOP) and thaws it (SIGCONT): requests sent meanwhile
+  // wait in its socket, so a test can know several were in flight together.
+  void pause();
+  void resume();
 
  private:
   Slapd(std::filesystem::path dir, SlapdOptions options) : dir_(std::move(dir)), options_(options) {}
@@ -54,6 +60,7 @@ class Slapd {
   std::filesystem::path dir_;
   SlapdOptions options_;
   std::string url_, bind_dn_, password_, base_dn_, port_, ldaps_url_;
+  pid_t pid_ = 0;
   bool running_ = false;
 };
 
