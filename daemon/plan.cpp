@@ -11,8 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "connectors/ldap/dn.h"
-#include "connectors/ldap/ldap_connector.h"
+#include "daemon/account_index.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
@@ -54,42 +53,6 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
     if (a.verdict != reconcile::Verdict::in_sync) e.attributes.push_back(a);
   }
   return e;
-}
-
-// A plan reads every account of a target: for LDAP one paged read of the
-// subtree answers all lookups, instead of a round trip per user. Returns no
-// reader (per-user reads) for other targets or when the paged read fails.
-AccountReader prefetch(const TargetBinding& binding, const config::Config& config) {
-  auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
-  const auto target = std::find_if(config.targets.begin(), config.targets.end(),
-                                   [&](const config::Target& t) { return t.name == binding.connector->name(); });
-  if (!ldap || target == config.targets.end()) return nullptr;
-  std::vector<std::string> attributes = binding.mapping->managed_attributes();
-  if (!binding.disable.attribute.empty()) attributes.push_back(binding.disable.attribute);
-  const auto base = connectors::ldap::parse_dn(target->ldap.base_dn);
-  auto accounts = std::make_shared<std::unordered_map<std::string, mapping::Attributes>>();
-  const auto status = ldap->read_all(target->ldap.base_dn, "(objectClass=*)", attributes,
-                                     [&](connectors::ldap::ObservedEntry&& e) {
-                                       if (auto dn = connectors::ldap::parse_dn(e.observed.key)) {
-                                         (*accounts)[connectors::ldap::normalize(dn.value())] =
-                                             std::move(e.observed.attributes);
-                                       }
-                                     });
-  if (!status) {
-    spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", binding.connector->name(),
-                 status.failure().message);
-    return nullptr;
-  }
-  return [accounts, base, &binding](const std::string& key, const std::vector<std::string>& attrs)
-             -> connectors::Result<std::optional<connectors::Observed>> {
-    const auto dn = connectors::ldap::parse_dn(key);
-    // Outside the subtree read (a disabled OU elsewhere): asked one by one.
-    if (!dn || !base || !connectors::ldap::within(dn.value(), base.value())) return binding.connector->read(key, attrs);
-    const auto it = accounts->find(connectors::ldap::normalize(dn.value()));
-    if (it == accounts->end()) return std::optional<connectors::Observed>();
-    // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
-    return std::optional<connectors::Observed>(connectors::Observed{key, it->second});
-  };
 }
 
 // Rendered straight into the file (stdout when none): never a second copy
@@ -243,7 +206,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};
     reconcile::RunCounts counts;
-    const AccountReader reader = prefetch(binding, config);
+    // Read first: the target answers while the store is loaded below.
+    const AccountIndex accounts(binding, config);
+    const AccountReader reader = accounts.reader();
     auto baselines = runtime.store->baselines(name);
     const auto accepted = accepted_on(*runtime.store, name);
     for (const auto& item : runtime.store->reviews(/*include_closed=*/false, name)) {
