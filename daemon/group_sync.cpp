@@ -1,15 +1,18 @@
 #include "daemon/group_sync.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
 #include "connectors/ldap/dn.h"
-#include "reconcile/planner.h"
 #include "scim/user_resource.h"
 
 namespace idb::daemon {
 namespace {
+
+// Links are keyed "group:<SCIM group id>" beside any other links of the target.
+const std::string kLink = "group:";
 
 const char* verb(const reconcile::Operation& op) {
   switch (op.kind) {
@@ -21,12 +24,36 @@ const char* verb(const reconcile::Operation& op) {
   return "changed";
 }
 
+// What names each member user in a group, for the users in some group only:
+// one pass over the users, none of them kept.
+std::unordered_map<std::string, std::string> member_values(const mapping::GroupMapping& mapping,
+                                                           const std::string& target,
+                                                           const std::vector<state::Membership>& memberships,
+                                                           state::Store& store) {
+  std::unordered_set<std::string> members;
+  for (const auto& m : memberships) members.insert(m.member_id);
+  const auto baselines = store.baselines(target);
+  std::unordered_map<std::string, std::string> out;
+  store.for_each_user(/*include_deleted=*/false, [&](state::User&& user) {
+    if (!members.count(user.id)) return;
+    const auto baseline = baselines.find(user.id);
+    if (baseline == baselines.end() || !scim::is_active(user.resource)) return;
+    if (mapping.member_value == "dn") {
+      out.emplace(user.id, baseline->second.key);
+    } else if (const auto v = baseline->second.attributes.find(mapping.member_value);
+               v != baseline->second.attributes.end() && !v->second.empty()) {
+      out.emplace(user.id, v->second.front());
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
-std::vector<DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
-                                             const std::vector<state::Group>& groups,
-                                             const std::vector<state::Membership>& memberships,
-                                             const std::unordered_map<std::string, std::string>& member_values) {
+std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
+                                                    const std::vector<state::Group>& groups,
+                                                    const std::vector<state::Membership>& memberships,
+                                                    const std::unordered_map<std::string, std::string>& member_values) {
   std::unordered_map<std::string, mapping::Desired> by_id;
   for (const auto& group : groups) {
     const auto dn = mapping.render_dn(group.resource);
@@ -60,107 +87,90 @@ std::vector<DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
     auto& members = group->second.attributes[mapping.member_attribute];
     if (std::find(members.begin(), members.end(), value) == members.end()) members.push_back(value);
   }
-  std::vector<DesiredGroup> out;
+  std::vector<reconcile::DesiredGroup> out;
   for (const auto& group : groups) {
     auto it = by_id.find(group.id);
     if (it == by_id.end()) continue;
     auto& members = it->second.attributes[mapping.member_attribute];
     if (members.empty() && !mapping.may_be_empty()) continue;
     std::sort(members.begin(), members.end());
-    out.push_back({group.id, std::move(it->second)});
+    out.push_back({group.id, group.display_name, std::move(it->second)});
+  }
+  return out;
+}
+
+std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store) {
+  const mapping::GroupMapping* mapping = target.mapping->groups();
+  if (!mapping) return {};
+  const std::string& name = target.connector->name();
+  const auto memberships = store.memberships();
+  const auto desired =
+      desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, store));
+  reconcile::GroupLinks links;
+  for (auto& [key, dn] : store.account_links(name, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
+  reconcile::ObservedEntries observed;
+  for (const auto& [dn, attributes] : reconcile::entries_to_read(desired, links, mapping->member_attribute)) {
+    auto& entry = observed[dn];
+    const auto read = target.connector->read(dn, attributes);
+    if (!read) {
+      entry.error = dn + ": " + read.failure().code + ": " + read.failure().message;
+    } else if (read.value()) {
+      entry.account = reconcile::Account{dn, std::move(read.value()->attributes)};
+    }
+  }
+  return reconcile::plan_groups(desired, links, observed, mapping->member_attribute);
+}
+
+std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, state::Store& store,
+                                                  const std::vector<const reconcile::GroupPlan*>& plans) {
+  const std::string& name = target.connector->name();
+  std::vector<reconcile::Operation> ops;
+  for (const auto* p : plans) ops.insert(ops.end(), p->operations.begin(), p->operations.end());
+  const auto statuses = ops.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
+  std::vector<connectors::Status> out;
+  std::size_t i = 0;
+  for (const auto* p : plans) {
+    connectors::Status result = connectors::ok();
+    for (const auto& op : p->operations) {
+      const auto& status = statuses[i++];
+      if (status) {
+        spdlog::info("{}: group {} {}", name, op.key, verb(op));
+      } else {
+        spdlog::warn("{}: group {} not {}: {}: {}", name, op.key, verb(op), status.failure().code,
+                     status.failure().message);
+        if (result) result = status;
+      }
+    }
+    if (result && p->link_changes) {
+      if (p->link_after) {
+        store.link_account(name, kLink + p->group_id, *p->link_after);
+      } else {
+        store.unlink_account(name, kLink + p->group_id);
+      }
+    }
+    out.push_back(std::move(result));
   }
   return out;
 }
 
 GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
   GroupSyncSummary summary;
-  const mapping::GroupMapping* mapping = target.mapping->groups();
-  if (!mapping) return summary;
-  const std::string& name = target.connector->name();
-  const auto baselines = store.baselines(name);
-  std::unordered_map<std::string, std::string> member_values;
-  for (const auto& user : store.list_users()) {
-    const auto baseline = baselines.find(user.id);
-    if (baseline == baselines.end() || !scim::is_active(user.resource)) continue;
-    if (mapping->member_value == "dn") {
-      member_values.emplace(user.id, baseline->second.key);
-    } else if (const auto v = baseline->second.attributes.find(mapping->member_value);
-               v != baseline->second.attributes.end() && !v->second.empty()) {
-      member_values.emplace(user.id, v->second.front());
-    }
-  }
-  // Links are keyed "group:<SCIM group id>" beside any other links of the target.
-  const std::string kLink = "group:";
-  auto links = store.account_links(name, kLink);
-  std::vector<reconcile::Operation> ops;
-  // Per group whose ops are sent: its link key, where its entry ends up, and its ops' range.
-  struct Pending {
-    std::string link;
-    std::string dn;  // empty: the entry is deleted
-    std::size_t first, count;
-  };
-  std::vector<Pending> pending;
-  const auto read_entry = [&](const std::string& dn, const std::vector<std::string>& attributes)
-      -> std::optional<std::optional<reconcile::Account>> {
-    const auto observed = target.connector->read(dn, attributes);
-    if (!observed) {
-      spdlog::warn("{}: group {} not read: {}: {}", name, dn, observed.failure().code, observed.failure().message);
+  const auto plans = plan_groups(target, store);
+  std::vector<const reconcile::GroupPlan*> pending;
+  for (const auto& p : plans) {
+    if (p.kind == reconcile::GroupPlan::Kind::error) {
+      spdlog::warn("{}: group {} not read: {}", target.connector->name(), p.key, p.error);
       ++summary.failed;
-      return std::nullopt;
-    }
-    if (!observed.value()) return std::optional<reconcile::Account>{};
-    return std::optional<reconcile::Account>{reconcile::Account{dn, observed.value()->attributes}};
-  };
-  for (const auto& [group_id, desired] : desired_groups(*mapping, store.list_groups(), store.memberships(), member_values)) {
-    const std::string link = kLink + group_id;
-    const auto linked = links.find(link);
-    std::optional<std::string> old_dn;
-    const bool link_current = linked != links.end() && linked->second == desired.key;
-    if (linked != links.end()) {
-      if (linked->second != desired.key) old_dn = linked->second;
-      links.erase(linked);
-    }
-    std::vector<std::string> attributes;
-    for (const auto& [attribute, values] : desired.attributes) attributes.push_back(attribute);
-    auto account = read_entry(desired.key, attributes);
-    if (!account) continue;
-    // Renamed: the entry still at its old DN moves, members and all, rather than a twin being made.
-    if (!*account && old_dn) {
-      account = read_entry(*old_dn, attributes);
-      if (!account) continue;
-    }
-    const std::size_t first = ops.size();
-    for (auto& op : reconcile::plan(desired, *account)) ops.push_back(std::move(op));
-    if (ops.size() > first || !link_current) {
-      pending.push_back({link, desired.key, first, ops.size() - first});
+    } else if (!p.operations.empty() || p.link_changes) {
+      pending.push_back(&p);
     }
   }
-  // Links left are of groups that are gone or map to no entry now (no DN, or a
-  // groupOfNames with no member left): the entries idbridge wrote for them go.
-  for (const auto& [link, dn] : links) {
-    pending.push_back({link, "", ops.size(), 1});
-    ops.push_back({reconcile::Operation::Kind::remove, dn, {}, {}, {}});
-  }
-  if (pending.empty()) return summary;
-  const auto statuses = ops.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
-  for (const auto& p : pending) {
-    bool ok = true;
-    for (std::size_t i = p.first; i < p.first + p.count; ++i) {
-      if (statuses[i]) {
-        ++summary.changed;
-        spdlog::info("{}: group {} {}", name, ops[i].key, verb(ops[i]));
-      } else {
-        ok = false;
-        ++summary.failed;
-        spdlog::warn("{}: group {} not {}: {}: {}", name, ops[i].key, verb(ops[i]), statuses[i].failure().code,
-                     statuses[i].failure().message);
-      }
-    }
-    if (!ok) continue;
-    if (p.dn.empty()) {
-      store.unlink_account(name, p.link);
+  const auto statuses = apply_group_plans(target, store, pending);
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (!statuses[i]) {
+      ++summary.failed;
     } else {
-      store.link_account(name, p.link, p.dn);
+      summary.changed += static_cast<int>(pending[i]->operations.size());
     }
   }
   return summary;

@@ -1,18 +1,19 @@
 #pragma once
 // Group membership on an LDAP target: every SCIM group becomes a group entry
 // whose members are its members' accounts there (mapping/group_mapping.h).
-// What the entries should hold is computed purely; syncing reads each entry
-// and sends only the differences (one value added or removed per change),
-// creating the entries that are missing. The DN each group's entry was last
-// written at is kept in state, so a renamed group's entry is renamed (not left
-// behind with its old members beside a new one) and a deleted group's entry
-// is deleted: a stale group would go on granting what it granted.
+// This is the shell around the pure group planner (reconcile/group_planner.h):
+// it gathers what the entries should be from the store, reads them on the
+// target, and sends the planned operations (one value added or removed per
+// change). The DN each group's entry was last written at is kept in state as
+// an account link "group:<SCIM group id>", so a renamed group's entry is
+// renamed and a deleted group's entry deleted.
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "daemon/user_plan.h"
 #include "mapping/group_mapping.h"
+#include "reconcile/group_planner.h"
 #include "state/store.h"
 
 namespace idb::daemon {
@@ -28,14 +29,21 @@ struct GroupSyncSummary {
 // A group whose DN cannot be rendered is left out, as is an empty group
 // where its object class needs a member (groupOfNames): an entry idbridge
 // wrote for it is deleted like a deleted group's, since it cannot be emptied.
-struct DesiredGroup {
-  std::string group_id;
-  mapping::Desired entry;
-};
-std::vector<DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
-                                             const std::vector<state::Group>& groups,
-                                             const std::vector<state::Membership>& memberships,
-                                             const std::unordered_map<std::string, std::string>& member_values);
+std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
+                                                    const std::vector<state::Group>& groups,
+                                                    const std::vector<state::Membership>& memberships,
+                                                    const std::unordered_map<std::string, std::string>& member_values);
+
+// Every group entry's plan on `target` as things stand (members are the
+// accounts idbridge has written): reads the target, writes nothing. Empty
+// for a target without a group mapping.
+std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store);
+
+// Sends the operations of `plans` in one pipelined batch and, for each plan
+// whose operations all succeeded, keeps (or forgets) its link. One Status
+// per plan: its first failure, if any.
+std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, state::Store& store,
+                                                  const std::vector<const reconcile::GroupPlan*>& plans);
 
 // Brings every group entry of `target` in line; a target without a group mapping has nothing to do.
 GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store);

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/account_index.h"
+#include "daemon/group_sync.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
@@ -82,7 +83,7 @@ struct ApplyCounts {
 
 // Re-plans one saved item and applies it only if nothing it rests on moved.
 void apply_item(const Runtime& runtime, const TargetBinding& binding, const nlohmann::json& item,
-                ApplyCounts& counts) {
+                state::UserGroups& groups, ApplyCounts& counts) {
   const std::string name = binding.connector->name();
   const std::string id = item.value("user_id", "");
   const std::string label = "[" + name + "] " + item.value("action", "?") + " " + item.value("key", "") + " (user " +
@@ -93,7 +94,7 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     ++counts.refused;
     return;
   }
-  state::UserGroups(*runtime.store, /*many=*/false).add_to(user->id, user->resource);
+  groups.add_to(user->id, user->resource);
   const auto baseline = runtime.store->baseline(name, id);
   const auto planned =
       plan_user(binding, *user, baseline, now_ms(), nullptr, accepted_for(*runtime.store, name, id));
@@ -137,6 +138,70 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
   ++counts.applied;
 }
 
+// The saved items with something to do (operations), users' or groups'.
+std::vector<const nlohmann::json*> actionable(const nlohmann::json& target, const char* section) {
+  std::vector<const nlohmann::json*> out;
+  if (!target.contains(section) || !target[section].is_array()) return out;
+  for (const auto& item : target[section]) {
+    if (item.contains("operations") && item["operations"].is_array() && !item["operations"].empty()) {
+      out.push_back(&item);
+    }
+  }
+  return out;
+}
+
+// Applies the saved group items of one target that `fresh` (the group plans
+// made before any of its users was applied, as the saved plan was) still
+// plans alike; refuses the others.
+void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
+                       const std::vector<const nlohmann::json*>& items, const std::vector<reconcile::GroupPlan>& fresh,
+                       ApplyCounts& counts) {
+  const std::string name = binding.connector->name();
+  std::vector<const reconcile::GroupPlan*> accepted;
+  std::vector<std::string> labels;
+  for (const auto* item : items) {
+    const std::string id = item->value("group_id", "");
+    const std::string group = item->value("name", "");
+    const std::string label = "[" + name + "] group " + item->value("action", "?") + " " + item->value("key", "") +
+                              " (group " + (group.empty() ? id : group) + ")";
+    const auto now = std::find_if(fresh.begin(), fresh.end(), [&](const auto& g) { return g.group_id == id; });
+    if (now == fresh.end()) {
+      std::cout << label << ": refused, the group no longer maps to an entry\n";
+      ++counts.refused;
+    } else if (now->kind == reconcile::GroupPlan::Kind::error) {
+      std::cout << label << ": failed, " << now->error << "\n";
+      ++counts.failed;
+    } else if (now->fingerprint != item->value("fingerprint", "")) {
+      std::cout << label << ": refused, the group or its entry changed since the plan was made\n";
+      ++counts.refused;
+    } else {
+      accepted.push_back(&*now);
+      labels.push_back(label);
+    }
+  }
+  const auto statuses = apply_group_plans(binding, *runtime.store, accepted);
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    if (statuses[i]) {
+      std::cout << labels[i] << ": applied\n";
+      ++counts.applied;
+    } else {
+      std::cout << labels[i] << ": failed, " << statuses[i].failure().code << ": " << statuses[i].failure().message
+                << "\n";
+      ++counts.failed;
+    }
+  }
+}
+
+// The target's group entries, as the daemon's group sync plans them (from
+// the accounts idbridge has written): a pass of their own beside the users'.
+void plan_group_entries(const TargetBinding& binding, state::Store& store, reconcile::TargetEntry& target,
+                        bool& read_failed) {
+  if (target.stopped) return;  // the target refuses us: its group entries cannot be read either
+  target.groups = plan_groups(binding, store);
+  read_failed |= std::any_of(target.groups.begin(), target.groups.end(),
+                             [](const auto& g) { return g.kind == reconcile::GroupPlan::Kind::error; });
+}
+
 }  // namespace
 
 int apply(const config::Config& config, const ApplyRequest& request) {
@@ -152,13 +217,14 @@ int apply(const config::Config& config, const ApplyRequest& request) {
   if (!runtime) return 2;
 
   ApplyCounts counts;
+  // Mappings read User.groups: every membership is loaded once for the run.
+  state::UserGroups groups(*runtime->store, /*many=*/true);
   for (const auto& target : saved["targets"]) {
     const std::string name = target.value("name", "");
     const auto* binding = binding_named(*runtime, name);
-    const auto& users = target.contains("users") && target["users"].is_array() ? target["users"] : nlohmann::json::array();
-    const auto pending = std::count_if(users.begin(), users.end(), [](const nlohmann::json& u) {
-      return u.contains("operations") && u["operations"].is_array() && !u["operations"].empty();
-    });
+    const auto users = actionable(target, "users");
+    const auto group_items = actionable(target, "groups");
+    const auto pending = users.size() + group_items.size();
     if (!binding) {
       std::cout << "target " << name << ": not in " << config.file.string() << "; " << pending << " item(s) refused\n";
       counts.refused += static_cast<int>(pending);
@@ -170,11 +236,12 @@ int apply(const config::Config& config, const ApplyRequest& request) {
       counts.refused += static_cast<int>(pending);
       continue;
     }
-    for (const auto& item : users) {
-      if (item.contains("operations") && item["operations"].is_array() && !item["operations"].empty()) {
-        apply_item(*runtime, *binding, item, counts);
-      }
-    }
+    // Group entries are planned from the users' accounts as they were when
+    // the plan was made: judged before any user item changes them.
+    const auto fresh_groups = group_items.empty() ? std::vector<reconcile::GroupPlan>{}
+                                                  : plan_groups(*binding, *runtime->store);
+    for (const auto* item : users) apply_item(*runtime, *binding, *item, groups, counts);
+    if (!group_items.empty()) apply_group_items(*runtime, *binding, group_items, fresh_groups, counts);
   }
   std::cout << "apply: " << counts.applied << " applied, " << counts.refused << " refused, " << counts.failed
             << " failed\n";
@@ -254,6 +321,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
       counts.accounts += planned.value().observed ? 1 : 0;
       tally(counts, planned.value());
     });
+    plan_group_entries(binding, *runtime.store, target, read_failed);
     target.held = reconcile::held_by_guard(counts, binding.guards);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {

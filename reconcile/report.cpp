@@ -90,6 +90,75 @@ std::string review_line(const TargetEntry& t, const ReviewEntry& r) {
   return out.str();
 }
 
+// --- group entries: a section of their own beside the users'
+
+const GroupPlan::Kind kGroupKinds[] = {GroupPlan::Kind::create, GroupPlan::Kind::update, GroupPlan::Kind::rename,
+                                       GroupPlan::Kind::remove, GroupPlan::Kind::noop,   GroupPlan::Kind::error};
+
+std::string group_summary_line(const TargetEntry& t) {
+  std::ostringstream out;
+  out << "target " << t.name << " groups:";
+  const auto counts = t.group_counts();
+  bool first = true;
+  for (const auto kind : kGroupKinds) {
+    out << (first ? " " : ", ") << counts.at(to_string(kind)) << " " << to_string(kind);
+    first = false;
+  }
+  return out.str();
+}
+
+// "OLD -> NEW" for a renamed entry, as for a renamed account.
+std::string group_key(const GroupPlan& g) { return g.new_key.empty() ? g.key : g.key + " -> " + g.new_key; }
+
+std::string group_label(const GroupPlan& g) { return g.name.empty() ? g.group_id : g.name; }
+
+nlohmann::json group_json(const GroupPlan& g) {
+  nlohmann::json ops = nlohmann::json::array();
+  for (const auto& op : g.operations) ops.push_back(operation_json(op));
+  nlohmann::json j = {{"group_id", g.group_id},         {"name", g.name},
+                      {"key", group_key(g)},            {"action", to_string(g.kind)},
+                      {"members_added", g.members_added}, {"members_removed", g.members_removed},
+                      {"operations", std::move(ops)}};
+  if (!g.error.empty()) j["error"] = g.error;
+  if (!g.fingerprint.empty()) j["fingerprint"] = g.fingerprint;
+  return j;
+}
+
+void write_group_text(const TargetEntry& t, std::ostream& out) {
+  for (const auto& g : t.groups) {
+    if (g.kind == GroupPlan::Kind::noop) continue;
+    out << "\n[" << t.name << "] group " << to_string(g.kind) << " " << group_key(g) << "  (group "
+        << (g.name.empty() ? g.group_id : g.name + ", " + g.group_id) << ")\n";
+    if (!g.error.empty()) out << "    error: " << g.error << "\n";
+    for (const auto& m : g.members_added) out << "    + member " << m << "\n";
+    for (const auto& m : g.members_removed) out << "    - member " << m << "\n";
+  }
+}
+
+// One row per member added or removed (an entry changed otherwise, or in
+// sync, gets one row saying so); returns how many.
+int write_group_rows(const TargetEntry& t, std::ostream& rows) {
+  int count = 0;
+  for (const auto& g : t.groups) {
+    const std::string action = std::string("group ") + to_string(g.kind);
+    auto row = [&](const std::string& before, const std::string& after, const std::string& why) {
+      ++count;
+      rows << "<tr class=\"group " << html_escape(to_string(g.kind)) << "\"><td>" << html_escape(t.name) << "</td><td>"
+           << html_escape(action) << "</td><td>" << html_escape(group_label(g)) << "</td><td>"
+           << html_escape(group_key(g)) << "</td><td>" << (before.empty() && after.empty() ? "" : "member")
+           << "</td><td>" << html_escape(before) << "</td><td>" << html_escape(after) << "</td><td>"
+           << html_escape(why) << "</td></tr>\n";
+    };
+    if (!g.error.empty()) row("", "", "error: " + g.error);
+    for (const auto& m : g.members_added) row("", m, "member added");
+    for (const auto& m : g.members_removed) row(m, "", "member removed");
+    if (g.error.empty() && g.members_added.empty() && g.members_removed.empty()) {
+      row("", "", g.kind == GroupPlan::Kind::noop ? "in sync" : "entry " + std::string(to_string(g.kind)));
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 std::map<std::string, int64_t> TargetEntry::counts() const {
@@ -104,6 +173,13 @@ std::map<std::string, int64_t> TargetEntry::counts() const {
   return out;
 }
 
+std::map<std::string, int64_t> TargetEntry::group_counts() const {
+  std::map<std::string, int64_t> out;
+  for (const auto kind : kGroupKinds) out[to_string(kind)] = 0;
+  for (const auto& g : groups) ++out[to_string(g.kind)];
+  return out;
+}
+
 bool Report::needs_attention() const {
   return std::any_of(targets.begin(), targets.end(), [](const TargetEntry& t) {
     return t.held || !t.reviews.empty() || t.counts().at("conflict") > 0;
@@ -115,6 +191,9 @@ void normalize(Report& report) {
     std::sort(t.reviews.begin(), t.reviews.end(), [](const ReviewEntry& a, const ReviewEntry& b) { return a.id < b.id; });
     std::sort(t.users.begin(), t.users.end(), [](const UserEntry& a, const UserEntry& b) {
       return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
+    });
+    std::sort(t.groups.begin(), t.groups.end(), [](const GroupPlan& a, const GroupPlan& b) {
+      return std::tie(a.key, a.group_id) < std::tie(b.key, b.group_id);
     });
     for (auto& u : t.users) {
       std::sort(u.attributes.begin(), u.attributes.end(), [](const auto& a, const auto& b) {
@@ -154,8 +233,12 @@ nlohmann::json target_head(const TargetEntry& t) {
                        {"attribute", r.attribute}, {"key", r.key}, {"source", r.source}, {"observed", r.observed},
                        {"detail", r.detail}});
   }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : t.groups) groups.push_back(group_json(g));
   return {{"name", t.name},
           {"counts", t.counts()},
+          {"group_counts", t.group_counts()},
+          {"groups", std::move(groups)},
           {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
           {"review", std::move(reviews)},
           {"stopped", t.stopped ? nlohmann::json(*t.stopped) : nlohmann::json(nullptr)}};
@@ -232,7 +315,10 @@ std::string to_text(const Report& report) {
 void write_text(const Report& report, std::ostream& out) {
   out << "idbridge plan (dry run: nothing was applied) at " << report.generated_at << " from " << report.config
       << "\n";
-  for (const auto& t : report.targets) out << summary_line(t) << "\n";
+  for (const auto& t : report.targets) {
+    out << summary_line(t) << "\n";
+    if (!t.groups.empty()) out << group_summary_line(t) << "\n";
+  }
   for (const auto& t : report.targets) {
     for (const auto& u : t.users) {
       if (u.action == "no-op" && !u.conflict && u.attributes.empty() && u.delete_due.empty()) continue;
@@ -251,6 +337,7 @@ void write_text(const Report& report, std::ostream& out) {
       }
     }
   }
+  for (const auto& t : report.targets) write_group_text(t, out);
   for (const auto& t : report.targets) {
     for (const auto& r : t.reviews) out << "\n" << review_line(t, r) << "\n";
   }
@@ -283,6 +370,7 @@ std::string to_html(const Report& report) {
       }
       if (u.error.empty() && u.attributes.empty()) row("", "", "", "in sync");
     }
+    row_count += write_group_rows(t, rows);
     for (const auto& r : t.reviews) {
       ++row_count;
       rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
@@ -292,7 +380,10 @@ std::string to_html(const Report& report) {
     }
   }
   std::ostringstream summary;
-  for (const auto& t : report.targets) summary << "<li>" << html_escape(summary_line(t)) << "</li>\n";
+  for (const auto& t : report.targets) {
+    summary << "<li>" << html_escape(summary_line(t)) << "</li>\n";
+    if (!t.groups.empty()) summary << "<li>" << html_escape(group_summary_line(t)) << "</li>\n";
+  }
 
   // One file, no external assets: it is mailed around and opened offline.
   std::ostringstream out;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reconcile/group_planner.h"
 #include "reconcile/operation.h"
 #include "reconcile/three_way.h"
 
@@ -52,8 +53,11 @@ struct TargetEntry {
   std::optional<std::string> held;  // the guard that holds this target, if any
   std::vector<ReviewEntry> reviews;  // open review items, by id
   std::optional<std::string> stopped;  // why the target refused us as a whole (credentials, certificate)
+  std::vector<GroupPlan> groups{};  // its group entries, when its mapping has `groups:`
   // create/update/disable/delete/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
+  // Of the group entries: create/update/rename/delete/no-op/error (every key present).
+  std::map<std::string, int64_t> group_counts() const;
 };
 
 struct Report {
@@ -64,7 +68,8 @@ struct Report {
   bool needs_attention() const;
 };
 
-// Sorts users by key (then user id) and attributes by name, so the same
+// Sorts users by key (then user id), attributes by name and group entries by
+// key (then group id), so the same
 // state always renders the same report.
 void normalize(Report& report);
 

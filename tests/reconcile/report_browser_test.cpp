@@ -64,6 +64,15 @@ Report two_targets() {
   ldap.users.push_back({"id-eve", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false, "", ""});
   ReviewEntry review{7, "attribute", "id-amy", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, "manual"};
   ldap.reviews.push_back(review);
+  // A group entry whose member changed by hand: one row per member added or removed.
+  GroupPlan admins;
+  admins.kind = GroupPlan::Kind::update;
+  admins.group_id = "g-1";
+  admins.name = "admins";
+  admins.key = "cn=admins,dc=x";
+  admins.members_added = {"uid=mia,dc=x"};
+  admins.members_removed = {"uid=<i>x</i>,dc=x"};
+  ldap.groups.push_back(admins);
   TargetEntry pds{"pds", {}, std::string("would disable 3 of 3 accounts (100.0%)"), {}, std::nullopt};
   pds.users.push_back({"id-kim", "kim", "kim", "create", "", {}, {}, false, "", ""});
   r.targets = {ldap, pds};
@@ -88,13 +97,14 @@ TEST(ReportInBrowser, TheTableRendersSortsAndFilters) {
   fs::remove_all(dir);
   const size_t verdict = dom.find("<pre id=\"selftest\">");
   ASSERT_NE(verdict, std::string::npos) << "the page's self-check did not run:\n" << dom;
-  // 4 users x 2 attributes, one error, one review, one in sync. The filter is
-  // typed in lower case: it must find "Zed" too.
+  // 4 users x 2 attributes, one error, one review, one in sync, two member
+  // changes of a group. The filter is typed in lower case: it must find "Zed" too.
   EXPECT_EQ(dom.substr(verdict, dom.find("</pre>", verdict) - verdict),
-            "<pre id=\"selftest\">PASS: 11 rows rendered; sorted by User both ways; filter \"zed\" shows 2 of 11");
+            "<pre id=\"selftest\">PASS: 13 rows rendered; sorted by User both ways; filter \"zed\" shows 2 of 13");
   // Values are text, never markup, in the rendered page too.
   EXPECT_NE(dom.find("&lt;b&gt;bold&lt;/b&gt;"), std::string::npos);
   EXPECT_EQ(dom.find("<b>bold</b>"), std::string::npos);
+  EXPECT_NE(dom.find("uid=&lt;i&gt;x&lt;/i&gt;,dc=x"), std::string::npos);
 }
 
 }  // namespace

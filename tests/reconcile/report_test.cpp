@@ -161,3 +161,113 @@ TEST(Report, WrittenJsonIsTheDumpOfTheTree) {
     EXPECT_EQ(out.str(), to_json(each).dump(2) + "\n");
   }
 }
+
+namespace {
+
+// A target with group entries: a rename carrying member changes, a delete, an
+// unreadable entry and one in line, given out of order.
+Report with_groups() {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  GroupPlan renamed;
+  renamed.kind = GroupPlan::Kind::rename;
+  renamed.group_id = "g-1";
+  renamed.name = "operators";
+  renamed.key = "cn=admins,ou=groups,dc=x";
+  renamed.new_key = "cn=operators,ou=groups,dc=x";
+  renamed.members_added = {"uid=cy,dc=x"};
+  renamed.members_removed = {"uid=bob,dc=x"};
+  renamed.operations = {{Operation::Kind::rename, renamed.key, renamed.new_key, {}, {}},
+                        {Operation::Kind::modify, renamed.new_key, {}, {}, {{"member", ChangeKind::replace, {"uid=ada,dc=x", "uid=cy,dc=x"}}}}};
+  renamed.fingerprint = "fp-g1";
+  GroupPlan gone;
+  gone.kind = GroupPlan::Kind::remove;
+  gone.group_id = "g-2";
+  gone.key = "cn=old,ou=groups,dc=x";
+  gone.members_removed = {"uid=ada,dc=x"};
+  gone.operations = {{Operation::Kind::remove, gone.key, {}, {}, {}}};
+  gone.fingerprint = "fp-g2";
+  GroupPlan broken;
+  broken.kind = GroupPlan::Kind::error;
+  broken.group_id = "g-3";
+  broken.name = "ops";
+  broken.key = "cn=ops,ou=groups,dc=x";
+  broken.error = "ldap:52 unavailable";
+  GroupPlan in_line;
+  in_line.group_id = "g-4";
+  in_line.name = "staff";
+  in_line.key = "cn=staff,ou=groups,dc=x";
+  in_line.fingerprint = "fp-g4";
+  t.groups = {in_line, renamed, broken, gone};
+  r.targets.push_back(t);
+  normalize(r);
+  return r;
+}
+
+TEST(Report, GroupEntriesHaveTheirOwnCountsAndMemberChangesInText) {
+  const Report r = with_groups();
+  EXPECT_EQ(r.targets[0].group_counts(),
+            (std::map<std::string, int64_t>{{"create", 0}, {"update", 0}, {"rename", 1}, {"delete", 1}, {"no-op", 1}, {"error", 1}}));
+  EXPECT_FALSE(r.needs_attention()) << "group changes alone are no conflict";
+  EXPECT_EQ(to_text(r),
+            "idbridge plan (dry run: nothing was applied) at 2026-11-22T00:00:00Z from c.yaml\n"
+            "target ldap: 0 create, 0 update, 0 disable, 0 delete, 0 no-op, 0 skip, 0 error, 0 conflict, 0 review\n"
+            "target ldap groups: 0 create, 0 update, 1 rename, 1 delete, 1 no-op, 1 error\n"
+            "\n[ldap] group rename cn=admins,ou=groups,dc=x -> cn=operators,ou=groups,dc=x  (group operators, g-1)\n"
+            "    + member uid=cy,dc=x\n"
+            "    - member uid=bob,dc=x\n"
+            "\n[ldap] group delete cn=old,ou=groups,dc=x  (group g-2)\n"
+            "    - member uid=ada,dc=x\n"
+            "\n[ldap] group error cn=ops,ou=groups,dc=x  (group ops, g-3)\n"
+            "    error: ldap:52 unavailable\n");
+}
+
+TEST(Report, GroupEntriesInJsonByKey) {
+  const Report r = with_groups();
+  const auto j = to_json(r);
+  const auto& t = j["targets"][0];
+  EXPECT_EQ(t["group_counts"], nlohmann::json::parse(R"({"create": 0, "update": 0, "rename": 1, "delete": 1,
+                                                          "no-op": 1, "error": 1})"));
+  EXPECT_EQ(t["groups"], nlohmann::json::parse(R"([
+    {"group_id": "g-1", "name": "operators", "key": "cn=admins,ou=groups,dc=x -> cn=operators,ou=groups,dc=x",
+     "action": "rename", "members_added": ["uid=cy,dc=x"], "members_removed": ["uid=bob,dc=x"],
+     "operations": [{"kind": "rename", "key": "cn=admins,ou=groups,dc=x", "new_key": "cn=operators,ou=groups,dc=x"},
+                    {"kind": "modify", "key": "cn=operators,ou=groups,dc=x",
+                     "changes": [{"attribute": "member", "change": "replace", "values": ["uid=ada,dc=x", "uid=cy,dc=x"]}]}],
+     "fingerprint": "fp-g1"},
+    {"group_id": "g-2", "name": "", "key": "cn=old,ou=groups,dc=x", "action": "delete", "members_added": [],
+     "members_removed": ["uid=ada,dc=x"], "operations": [{"kind": "delete", "key": "cn=old,ou=groups,dc=x"}],
+     "fingerprint": "fp-g2"},
+    {"group_id": "g-3", "name": "ops", "key": "cn=ops,ou=groups,dc=x", "action": "error", "members_added": [],
+     "members_removed": [], "operations": [], "error": "ldap:52 unavailable"},
+    {"group_id": "g-4", "name": "staff", "key": "cn=staff,ou=groups,dc=x", "action": "no-op", "members_added": [],
+     "members_removed": [], "operations": [], "fingerprint": "fp-g4"}
+  ])"));
+  // Streamed like the rest: byte for byte the tree's dump.
+  std::ostringstream out;
+  write_json(r, out);
+  EXPECT_EQ(out.str(), j.dump(2) + "\n");
+  // A target without group entries still says so, for a stable schema.
+  const auto none = to_json(sample())["targets"][0];
+  EXPECT_EQ(none["groups"], nlohmann::json::array());
+  EXPECT_EQ(none["group_counts"]["create"], 0);
+}
+
+TEST(Report, GroupEntriesInHtmlOneRowPerMemberChange) {
+  const std::string html = to_html(with_groups());
+  EXPECT_NE(html.find("<tr class=\"group rename\"><td>ldap</td><td>group rename</td><td>operators</td>"
+                      "<td>cn=admins,ou=groups,dc=x -&gt; cn=operators,ou=groups,dc=x</td><td>member</td><td></td>"
+                      "<td>uid=cy,dc=x</td><td>member added</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td>member</td><td>uid=bob,dc=x</td><td></td><td>member removed</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>error: ldap:52 unavailable</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>staff</td><td>cn=staff,ou=groups,dc=x</td><td></td><td></td><td></td><td>in sync</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<li>target ldap groups: 0 create, 0 update, 1 rename, 1 delete, 1 no-op, 1 error</li>"),
+            std::string::npos);
+  // rename: 2 member rows; delete: 1; error: 1; in sync: 1.
+  EXPECT_NE(html.find("data-rows=\"5\""), std::string::npos);
+}
+
+}  // namespace
