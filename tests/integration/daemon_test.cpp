@@ -988,3 +988,107 @@ TEST_F(Daemon, AccountsMadeBeforeIdbridgeAreCorrelatedPlannedAppliedAndThenInLin
 }
 
 }  // namespace
+
+namespace {
+
+// The dry run shows what will happen to group entries, and apply does exactly that.
+TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
+  const std::string groups = "ou=groups," + slapd_->base_dn();
+  const auto ldap = [&](const std::string& tool, const std::string& ldif) {
+    std::string cmd = "printf '" + ldif + "' | LDAPNOINIT=1 " + tool + " -x -H " + slapd_->url() + " -D '" +
+                      slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() + " >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  };
+  for (const auto& e : idb::test::ldap_search(*slapd_, slapd_->base_dn(), "(objectClass=groupOfNames)", {"cn"})) {
+    ldap("ldapdelete", e.dn);
+  }
+  edit_mapping("      o: {value: Example Org}\n",
+               "      o: {value: Example Org}\n    groups:\n      dn: \"cn={displayName}," + groups + "\"\n");
+  const auto members_of = [&](const std::string& cn) {
+    const auto e = idb::test::ldap_entry(*slapd_, "cn=" + cn + "," + groups);
+    auto values = e && e->count("member") ? e->at("member") : idb::mapping::Values{};
+    std::sort(values.begin(), values.end());
+    return values;
+  };
+  const std::string ada = "uid=ada.lovelace," + people_, grace = "uid=grace.hopper," + people_,
+                    alan = "uid=alan.turing," + people_;
+  start_daemon();
+  std::map<std::string, std::string> ids;
+  for (const char* name : {"ada.lovelace", "grace.hopper", "alan.turing"}) ids[name] = create(sample_user(name));
+  ASSERT_TRUE(eventually([&] { return people_count() == 3; }));
+  const auto post_group = [&](const json& group) {
+    auto res = client_->Post("/scim/v2/Groups", group.dump(), "application/scim+json");
+    EXPECT_TRUE(res);
+    EXPECT_EQ(res->status, 201) << res->body;
+    return json::parse(res->body).value("id", "");
+  };
+  post_group({{"displayName", "Admins"},
+              {"members", {{{"value", ids["ada.lovelace"]}}, {{"value", ids["grace.hopper"]}}}}});
+  const std::string staff = post_group({{"displayName", "Staff"}, {"members", {{{"value", ids["alan.turing"]}}}}});
+  ASSERT_TRUE(eventually([&] { return members_of("Admins").size() == 2 && members_of("Staff").size() == 1; }))
+      << idb::test::read_file(log_);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // Drift on both sides: Staff is renamed at the source while the directory is
+  // down (so only the plan decides), and grace is taken out of Admins by hand.
+  slapd_->stop();
+  start_daemon();
+  const json rename = {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
+                       {"Operations", {{{"op", "replace"}, {"path", "displayName"}, {"value", "Operators"}}}}};
+  auto res = client_->Patch("/scim/v2/Groups/" + staff, rename.dump(), "application/scim+json");
+  ASSERT_TRUE(res);
+  ASSERT_TRUE(res->status == 200 || res->status == 204) << res->body;
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  slapd_->restart();
+  ldap("ldapmodify", "dn: cn=Admins," + groups + "\\nchangetype: modify\\ndelete: member\\nmember: " + grace + "\\n");
+  ASSERT_EQ(members_of("Admins"), idb::mapping::Values{ada});
+
+  const std::string saved = (dir_ / "plan.json").string();
+  const json report = json::parse(output_of({"plan", "--format", "json", "--save", saved}, 0));
+  const json& target = report["targets"][0];
+  EXPECT_EQ(target["group_counts"],
+            json({{"create", 0}, {"update", 1}, {"rename", 1}, {"delete", 0}, {"no-op", 0}, {"error", 0}}))
+      << target.dump(2);
+  ASSERT_EQ(target["groups"].size(), 2u) << target.dump(2);
+  const json& admins = target["groups"][0];
+  EXPECT_EQ(admins["key"], "cn=Admins," + groups);
+  EXPECT_EQ(admins["action"], "update");
+  EXPECT_EQ(admins["members_added"], json({grace}));
+  EXPECT_EQ(admins["members_removed"], json::array());
+  const json& operators = target["groups"][1];
+  EXPECT_EQ(operators["name"], "Operators");
+  EXPECT_EQ(operators["key"], "cn=Staff," + groups + " -> cn=Operators," + groups);
+  EXPECT_EQ(operators["action"], "rename");
+  EXPECT_EQ(operators["operations"][0]["kind"], "rename");
+  EXPECT_EQ(target["counts"]["no-op"], 3) << "the users are in line";
+  EXPECT_EQ(json::parse(idb::test::read_file(saved))["targets"][0]["groups"], target["groups"]);
+  // Nothing was applied by the dry run.
+  EXPECT_EQ(members_of("Admins"), idb::mapping::Values{ada});
+  EXPECT_TRUE(idb::test::ldap_entry(*slapd_, "cn=Staff," + groups));
+
+  const std::string applied = output_of({"apply", saved}, 0);
+  EXPECT_NE(applied.find("[ldap] group update cn=Admins," + groups + " (group Admins): applied"), std::string::npos)
+      << applied;
+  EXPECT_NE(applied.find("apply: 2 applied, 0 refused, 0 failed"), std::string::npos) << applied;
+  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, grace}));
+  EXPECT_FALSE(idb::test::ldap_entry(*slapd_, "cn=Staff," + groups)) << "no stale group left granting access";
+  EXPECT_EQ(members_of("Operators"), idb::mapping::Values{alan});
+
+  // In line now: the next plan has no group change.
+  const json again = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(again["targets"][0]["group_counts"]["no-op"], 2) << again.dump(2);
+  EXPECT_EQ(again["targets"][0]["group_counts"]["update"], 0);
+  EXPECT_EQ(again["targets"][0]["group_counts"]["rename"], 0);
+
+  // A reviewed plan whose entry moved again before apply is refused, not applied blindly.
+  ldap("ldapmodify", "dn: cn=Admins," + groups + "\\nchangetype: modify\\ndelete: member\\nmember: " + grace + "\\n");
+  output_of({"plan", "--format", "json", "--save", saved}, 0);
+  ldap("ldapmodify", "dn: cn=Admins," + groups + "\\nchangetype: modify\\nadd: member\\nmember: " + alan + "\\n");
+  const std::string refused = output_of({"apply", saved}, 3);
+  EXPECT_NE(refused.find("(group Admins): refused, the group or its entry changed since the plan was made"),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, alan}));
+}
+
+}  // namespace
