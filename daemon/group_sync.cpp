@@ -24,26 +24,34 @@ const char* verb(const reconcile::Operation& op) {
   return "changed";
 }
 
+// What names the account last written as `baseline` in a group: its DN, or
+// the attribute the mapping names (uid for memberUid).
+std::optional<std::string> member_value(const mapping::GroupMapping& mapping, const state::Baseline& baseline) {
+  if (mapping.member_value == "dn") return baseline.key;
+  const auto v = baseline.attributes.find(mapping.member_value);
+  if (v == baseline.attributes.end() || v->second.empty()) return std::nullopt;
+  return v->second.front();
+}
+
 // What names each member user in a group, for the users in some group only:
 // one pass over the users, none of them kept.
 std::unordered_map<std::string, std::string> member_values(const mapping::GroupMapping& mapping,
                                                            const std::string& target,
                                                            const std::vector<state::Membership>& memberships,
-                                                           state::Store& store) {
+                                                           const PendingMembers& pending, state::Store& store) {
   std::unordered_set<std::string> members;
   for (const auto& m : memberships) members.insert(m.member_id);
   const auto baselines = store.baselines(target);
   std::unordered_map<std::string, std::string> out;
   store.for_each_user(/*include_deleted=*/false, [&](state::User&& user) {
-    if (!members.count(user.id)) return;
-    const auto baseline = baselines.find(user.id);
-    if (baseline == baselines.end() || !scim::is_active(user.resource)) return;
-    if (mapping.member_value == "dn") {
-      out.emplace(user.id, baseline->second.key);
-    } else if (const auto v = baseline->second.attributes.find(mapping.member_value);
-               v != baseline->second.attributes.end() && !v->second.empty()) {
-      out.emplace(user.id, v->second.front());
+    if (!members.count(user.id) || !scim::is_active(user.resource)) return;
+    std::optional<std::string> value;
+    if (const auto after = pending.find(user.id); after != pending.end()) {
+      value = after->second;
+    } else if (const auto baseline = baselines.find(user.id); baseline != baselines.end()) {
+      value = member_value(mapping, baseline->second);
     }
+    if (value) out.emplace(user.id, std::move(*value));
   });
   return out;
 }
@@ -99,13 +107,22 @@ std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping&
   return out;
 }
 
-std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store) {
+void note_pending_member(const TargetBinding& target, const std::string& user_id, const UserPlan& plan,
+                         PendingMembers& pending) {
+  const mapping::GroupMapping* mapping = target.mapping->groups();
+  if (!mapping || plan.operations.empty()) return;
+  const auto next = plan.next_baseline();
+  pending[user_id] = next ? member_value(*mapping, *next) : std::nullopt;
+}
+
+std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store,
+                                              const PendingMembers& pending) {
   const mapping::GroupMapping* mapping = target.mapping->groups();
   if (!mapping) return {};
   const std::string& name = target.connector->name();
   const auto memberships = store.memberships();
   const auto desired =
-      desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, store));
+      desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, pending, store));
   reconcile::GroupLinks links;
   for (auto& [key, dn] : store.account_links(name, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
   reconcile::ObservedEntries observed;

@@ -34,10 +34,21 @@ std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping&
                                                     const std::vector<state::Membership>& memberships,
                                                     const std::unordered_map<std::string, std::string>& member_values);
 
-// Every group entry's plan on `target` as things stand (members are the
-// accounts idbridge has written): reads the target, writes nothing. Empty
-// for a target without a group mapping.
-std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store);
+// User id -> what will name the user in a group once the account changes
+// pending for it are applied (nullopt: it will have no account there).
+using PendingMembers = std::unordered_map<std::string, std::optional<std::string>>;
+
+// Notes, for a target with a group mapping, what names the user once `plan`
+// is applied, when the plan changes the account at all.
+void note_pending_member(const TargetBinding& target, const std::string& user_id, const UserPlan& plan,
+                         PendingMembers& pending);
+
+// Every group entry's plan on `target` (members are the accounts idbridge has
+// written, or will have once `pending` is applied, as the daemon syncs groups
+// after the users): reads the target, writes nothing. Empty for a target
+// without a group mapping.
+std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store,
+                                              const PendingMembers& pending = {});
 
 // Sends the operations of `plans` in one pipelined batch and, for each plan
 // whose operations all succeeded, keeps (or forgets) its link. One Status

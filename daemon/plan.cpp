@@ -150,9 +150,8 @@ std::vector<const nlohmann::json*> actionable(const nlohmann::json& target, cons
   return out;
 }
 
-// Applies the saved group items of one target that `fresh` (the group plans
-// made before any of its users was applied, as the saved plan was) still
-// plans alike; refuses the others.
+// Applies the saved group items of one target that `fresh` still plans
+// alike; refuses the others.
 void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
                        const std::vector<const nlohmann::json*>& items, const std::vector<reconcile::GroupPlan>& fresh,
                        ApplyCounts& counts) {
@@ -172,7 +171,7 @@ void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
       std::cout << label << ": failed, " << now->error << "\n";
       ++counts.failed;
     } else if (now->fingerprint != item->value("fingerprint", "")) {
-      std::cout << label << ": refused, the group or its entry changed since the plan was made\n";
+      std::cout << label << ": refused, the group, its members' accounts or its entry changed since the plan was made\n";
       ++counts.refused;
     } else {
       accepted.push_back(&*now);
@@ -192,12 +191,13 @@ void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
   }
 }
 
-// The target's group entries, as the daemon's group sync plans them (from
-// the accounts idbridge has written): a pass of their own beside the users'.
-void plan_group_entries(const TargetBinding& binding, state::Store& store, reconcile::TargetEntry& target,
-                        bool& read_failed) {
+// The target's group entries, as the daemon's group sync plans them after
+// its users: from the accounts as they will be once the users' changes are
+// applied (`pending`), unless a guard holds those. A pass of its own beside the users'.
+void plan_group_entries(const TargetBinding& binding, state::Store& store, const PendingMembers& pending,
+                        reconcile::TargetEntry& target, bool& read_failed) {
   if (target.stopped) return;  // the target refuses us: its group entries cannot be read either
-  target.groups = plan_groups(binding, store);
+  target.groups = plan_groups(binding, store, target.held ? PendingMembers{} : pending);
   read_failed |= std::any_of(target.groups.begin(), target.groups.end(),
                              [](const auto& g) { return g.kind == reconcile::GroupPlan::Kind::error; });
 }
@@ -236,12 +236,12 @@ int apply(const config::Config& config, const ApplyRequest& request) {
       counts.refused += static_cast<int>(pending);
       continue;
     }
-    // Group entries are planned from the users' accounts as they were when
-    // the plan was made: judged before any user item changes them.
-    const auto fresh_groups = group_items.empty() ? std::vector<reconcile::GroupPlan>{}
-                                                  : plan_groups(*binding, *runtime->store);
     for (const auto* item : users) apply_item(*runtime, *binding, *item, groups, counts);
-    if (!group_items.empty()) apply_group_items(*runtime, *binding, group_items, fresh_groups, counts);
+    // After the users, as the plan foresaw them: a group item resting on a
+    // user item that was refused or failed is refused with it.
+    if (!group_items.empty()) {
+      apply_group_items(*runtime, *binding, group_items, plan_groups(*binding, *runtime->store), counts);
+    }
   }
   std::cout << "apply: " << counts.applied << " applied, " << counts.refused << " refused, " << counts.failed
             << " failed\n";
@@ -282,6 +282,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
       target.reviews.push_back(review_entry(*runtime.store, item));
     }
     static const reconcile::AcceptedDivergences kNone;
+    PendingMembers pending_members;  // for the group entries, planned after the users
     // One user at a time from the store: only the report's entries are kept.
     bool stopped = false;
     runtime.store->for_each_user(/*include_deleted=*/true, [&](state::User&& user) {
@@ -320,8 +321,8 @@ int plan(const config::Config& config, const PlanRequest& request) {
       }
       counts.accounts += planned.value().observed ? 1 : 0;
       tally(counts, planned.value());
+      note_pending_member(binding, user.id, planned.value(), pending_members);
     });
-    plan_group_entries(binding, *runtime.store, target, read_failed);
     target.held = reconcile::held_by_guard(counts, binding.guards);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {
@@ -330,6 +331,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
                     " create(s)): " + hold->reason + "; approve it with 'idbridge approve --target " + name +
                     " --batch " + hold->batch + "'";
     }
+    plan_group_entries(binding, *runtime.store, pending_members, target, read_failed);
     report.targets.push_back(std::move(target));
   }
   reconcile::normalize(report);

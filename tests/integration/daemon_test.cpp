@@ -1022,22 +1022,27 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
     EXPECT_EQ(res->status, 201) << res->body;
     return json::parse(res->body).value("id", "");
   };
-  post_group({{"displayName", "Admins"},
-              {"members", {{{"value", ids["ada.lovelace"]}}, {{"value", ids["grace.hopper"]}}}}});
+  const std::string admins_id = post_group(
+      {{"displayName", "Admins"}, {"members", {{{"value", ids["ada.lovelace"]}}, {{"value", ids["grace.hopper"]}}}}});
   const std::string staff = post_group({{"displayName", "Staff"}, {"members", {{{"value", ids["alan.turing"]}}}}});
   ASSERT_TRUE(eventually([&] { return members_of("Admins").size() == 2 && members_of("Staff").size() == 1; }))
       << idb::test::read_file(log_);
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
 
-  // Drift on both sides: Staff is renamed at the source while the directory is
-  // down (so only the plan decides), and grace is taken out of Admins by hand.
+  // Drift on both sides: while the directory is down (so only the plan
+  // decides) Staff is renamed at the source and a new user joins Admins; then
+  // grace is taken out of Admins by hand.
   slapd_->stop();
   start_daemon();
-  const json rename = {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
-                       {"Operations", {{{"op", "replace"}, {"path", "displayName"}, {"value", "Operators"}}}}};
-  auto res = client_->Patch("/scim/v2/Groups/" + staff, rename.dump(), "application/scim+json");
-  ASSERT_TRUE(res);
-  ASSERT_TRUE(res->status == 200 || res->status == 204) << res->body;
+  const auto patch = [&](const std::string& group, const json& operation) {
+    const json body = {{"schemas", {"urn:ietf:params:scim:api:messages:2.0:PatchOp"}}, {"Operations", {operation}}};
+    auto res = client_->Patch("/scim/v2/Groups/" + group, body.dump(), "application/scim+json");
+    ASSERT_TRUE(res);
+    ASSERT_TRUE(res->status == 200 || res->status == 204) << res->body;
+  };
+  patch(staff, {{"op", "replace"}, {"path", "displayName"}, {"value", "Operators"}});
+  const std::string li = "uid=li.wei," + people_;
+  patch(admins_id, {{"op", "add"}, {"path", "members"}, {"value", {{{"value", create(sample_user("li.wei"))}}}}});
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
   slapd_->restart();
   ldap("ldapmodify", "dn: cn=Admins," + groups + "\\nchangetype: modify\\ndelete: member\\nmember: " + grace + "\\n");
@@ -1053,7 +1058,8 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
   const json& admins = target["groups"][0];
   EXPECT_EQ(admins["key"], "cn=Admins," + groups);
   EXPECT_EQ(admins["action"], "update");
-  EXPECT_EQ(admins["members_added"], json({grace}));
+  // li's account is created by the same plan, before the groups, as the daemon does it.
+  EXPECT_EQ(admins["members_added"], json({grace, li}));
   EXPECT_EQ(admins["members_removed"], json::array());
   const json& operators = target["groups"][1];
   EXPECT_EQ(operators["name"], "Operators");
@@ -1061,6 +1067,7 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
   EXPECT_EQ(operators["action"], "rename");
   EXPECT_EQ(operators["operations"][0]["kind"], "rename");
   EXPECT_EQ(target["counts"]["no-op"], 3) << "the users are in line";
+  EXPECT_EQ(target["counts"]["create"], 1);
   EXPECT_EQ(json::parse(idb::test::read_file(saved))["targets"][0]["groups"], target["groups"]);
   // Nothing was applied by the dry run.
   EXPECT_EQ(members_of("Admins"), idb::mapping::Values{ada});
@@ -1069,8 +1076,8 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
   const std::string applied = output_of({"apply", saved}, 0);
   EXPECT_NE(applied.find("[ldap] group update cn=Admins," + groups + " (group Admins): applied"), std::string::npos)
       << applied;
-  EXPECT_NE(applied.find("apply: 2 applied, 0 refused, 0 failed"), std::string::npos) << applied;
-  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, grace}));
+  EXPECT_NE(applied.find("apply: 3 applied, 0 refused, 0 failed"), std::string::npos) << applied;
+  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, grace, li}));
   EXPECT_FALSE(idb::test::ldap_entry(*slapd_, "cn=Staff," + groups)) << "no stale group left granting access";
   EXPECT_EQ(members_of("Operators"), idb::mapping::Values{alan});
 
@@ -1085,10 +1092,10 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
   output_of({"plan", "--format", "json", "--save", saved}, 0);
   ldap("ldapmodify", "dn: cn=Admins," + groups + "\\nchangetype: modify\\nadd: member\\nmember: " + alan + "\\n");
   const std::string refused = output_of({"apply", saved}, 3);
-  EXPECT_NE(refused.find("(group Admins): refused, the group or its entry changed since the plan was made"),
+  EXPECT_NE(refused.find("(group Admins): refused, the group, its members' accounts or its entry changed since the plan was made"),
             std::string::npos)
       << refused;
-  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, alan}));
+  EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, alan, li}));
 }
 
 }  // namespace
