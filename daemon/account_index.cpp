@@ -1,6 +1,8 @@
 #include "daemon/account_index.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -8,28 +10,104 @@
 #include "connectors/ldap/ldap_connector.h"
 
 namespace idb::daemon {
+namespace {
+
+// Lengths and counts as 32-bit numbers in host order: the string never leaves the process.
+void put(std::string& out, std::size_t n) {
+  const auto v = static_cast<std::uint32_t>(n);
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+std::size_t take(std::string_view& in) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, in.data(), sizeof v);
+  in.remove_prefix(sizeof v);
+  return v;
+}
+
+std::string_view take_bytes(std::string_view& in) {
+  const std::size_t n = take(in);
+  const std::string_view bytes = in.substr(0, n);
+  in.remove_prefix(n);
+  return bytes;
+}
+
+std::string normalized(std::string_view dn) {
+  if (auto plain = connectors::ldap::plain_normalized(dn)) return std::move(*plain);
+  auto parsed = connectors::ldap::parse_dn(dn);
+  return parsed ? connectors::ldap::normalize(parsed.value()) : std::string();
+}
+
+// `dn` and `base` normalized: `dn` is `base` or below it. Normalized RDNs
+// escape ',' in values, so an unescaped ',' before the suffix is a boundary.
+bool below(std::string_view dn, std::string_view base) {
+  if (base.empty()) return true;
+  return dn == base || (dn.size() > base.size() && dn.ends_with(base) && dn[dn.size() - base.size() - 1] == ',' &&
+                        (dn.size() - base.size() < 2 || dn[dn.size() - base.size() - 2] != '\\'));
+}
+
+}  // namespace
+
+std::string pack(const mapping::Attributes& attributes) {
+  std::size_t size = sizeof(std::uint32_t);
+  for (const auto& [name, values] : attributes) {
+    size += 2 * sizeof(std::uint32_t) + name.size();
+    for (const auto& v : values) size += sizeof(std::uint32_t) + v.size();
+  }
+  std::string out;
+  out.reserve(size);
+  put(out, attributes.size());
+  for (const auto& [name, values] : attributes) {
+    put(out, name.size());
+    out += name;
+    put(out, values.size());
+    for (const auto& v : values) {
+      put(out, v.size());
+      out += v;
+    }
+  }
+  return out;
+}
+
+mapping::Attributes unpack(std::string_view packed) {
+  mapping::Attributes out;
+  for (std::size_t attributes = take(packed); attributes > 0; --attributes) {
+    const std::string_view name = take_bytes(packed);
+    mapping::Values values(take(packed));
+    for (auto& v : values) v = take_bytes(packed);
+    // Packed in the map's own order: each goes in at the end.
+    out.emplace_hint(out.end(), name, std::move(values));
+  }
+  return out;
+}
 
 AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& config) : binding_(binding) {
   auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
   const auto target = std::find_if(config.targets.begin(), config.targets.end(),
                                    [&](const config::Target& t) { return t.name == binding.connector->name(); });
   if (!ldap || target == config.targets.end()) return;
+  // A base the lookups cannot be placed against: every account is read on its own.
+  auto base = connectors::ldap::parse_dn(target->ldap.base_dn);
+  if (!base) return;
   std::vector<std::string> attributes = binding.mapping->managed_attributes();
   if (!binding.disable.attribute.empty()) attributes.push_back(binding.disable.attribute);
   read_ = std::make_shared<Read>();
-  if (auto base = connectors::ldap::parse_dn(target->ldap.base_dn)) read_->base = std::move(base.value());
+  read_->base = std::move(base.value());
+  read_->normalized_base = connectors::ldap::normalize(read_->base);
   // The connector serialises its calls: a lookup made meanwhile (there is
   // none before the read ends) would wait for the read, never interleave.
   read_->accounts = std::async(std::launch::async, [ldap, base_dn = target->ldap.base_dn,
+                                                     normalized_base = read_->normalized_base,
                                                      attributes = std::move(attributes)]() -> std::optional<Accounts> {
     Accounts accounts;
-    const auto status = ldap->read_all(base_dn, "(objectClass=*)", attributes,
-                                       [&](connectors::ldap::ObservedEntry&& e) {
-                                         if (auto dn = connectors::ldap::parse_dn(e.observed.key)) {
-                                           accounts[connectors::ldap::normalize(dn.value())] =
-                                               std::move(e.observed.attributes);
-                                         }
-                                       });
+    const auto status =
+        ldap->read_all(base_dn, "(objectClass=*)", attributes, [&](connectors::ldap::ObservedEntry&& e) {
+          std::string dn = normalized(e.observed.key);
+          // What the server counts in its subtree but our matching would not
+          // (a non-ASCII case difference) is left to a read of its own, as
+          // every lookup outside the subtree is.
+          if (!dn.empty() && below(dn, normalized_base)) accounts[std::move(dn)] = pack(e.observed.attributes);
+        });
     if (!status) {
       spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", ldap->name(),
                    status.failure().message);
@@ -45,15 +123,14 @@ AccountReader AccountIndex::reader() const {
              -> connectors::Result<std::optional<connectors::Observed>> {
     const auto& accounts = read->accounts.get();
     if (!accounts) return binding.connector->read(key, attrs);
-    const auto dn = connectors::ldap::parse_dn(key);
-    // Outside the subtree read (a disabled OU elsewhere): asked one by one.
-    if (!dn || !read->base || !connectors::ldap::within(dn.value(), *read->base)) {
-      return binding.connector->read(key, attrs);
+    const std::string dn = normalized(key);
+    if (const auto it = accounts->find(dn); it != accounts->end()) {
+      // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
+      return std::optional<connectors::Observed>(connectors::Observed{key, unpack(it->second)});
     }
-    const auto it = accounts->find(connectors::ldap::normalize(dn.value()));
-    if (it == accounts->end()) return std::optional<connectors::Observed>();
-    // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
-    return std::optional<connectors::Observed>(connectors::Observed{key, it->second});
+    // Outside the subtree read (a disabled OU elsewhere), or not a DN: asked one by one.
+    if (dn.empty() || !below(dn, read->normalized_base)) return binding.connector->read(key, attrs);
+    return std::optional<connectors::Observed>();
   };
 }
 

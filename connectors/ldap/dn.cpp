@@ -176,6 +176,32 @@ Result<Dn> parse_dn(std::string_view text) { return Parser(text).dn(); }
 
 std::string normalize(const Dn& dn) { return join(dn, true); }
 
+std::optional<std::string> plain_normalized(std::string_view text) {
+  const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const auto plain = [&](char c) { return alpha(c) || digit(c) || c == '.' || c == '-' || c == '_' || c == '@'; };
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  if (n == 0) return std::nullopt;
+  while (true) {
+    // The type, as the parser reads one: a name, or a numeric OID.
+    const std::size_t type = i;
+    if (i < n && alpha(text[i])) {
+      while (i < n && (alpha(text[i]) || digit(text[i]) || text[i] == '-')) ++i;
+    } else {
+      while (i < n && (digit(text[i]) || text[i] == '.')) ++i;
+    }
+    if (i == type || i == n || text[i] != '=') return std::nullopt;
+    const std::size_t value = ++i;
+    while (i < n && plain(text[i])) ++i;
+    if (i == value) return std::nullopt;
+    if (i == n) break;
+    if (text[i] != ',') return std::nullopt;
+    ++i;
+  }
+  return lower(text);
+}
+
 bool within(const Dn& dn, const Dn& base) {
   if (dn.rdns.size() < base.rdns.size()) return false;
   auto offset = dn.rdns.size() - base.rdns.size();

@@ -1,6 +1,7 @@
 #pragma once
 // Distinguished names (RFC 4514) as values: parsed once, compared and taken
 // apart without another round trip through strings.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,13 @@ Result<Dn> parse_dn(std::string_view text);
 // a fixed order, no blanks. Values compare ASCII-case-insensitively, which is
 // what the cn/ou/uid/dc matching rules we meet do for ASCII text.
 std::string normalize(const Dn& dn);
+
+// The normalized form of a DN written plainly, as mappings and servers mostly
+// write them: no blanks, escapes, quotes or multi-valued RDNs, every value of
+// ASCII letters, digits and ".-_@". Then normalize(parse_dn(text)) is only the
+// text lower-cased, which this gives without parsing. nullopt for any other
+// text (parse and normalize it).
+std::optional<std::string> plain_normalized(std::string_view text);
 
 // Where `dn` lands when moved below `parent`: its first RDN, then `parent`. A
 // DN that does not parse comes back as it is (the target names the problem).

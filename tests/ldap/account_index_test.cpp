@@ -57,6 +57,7 @@ TEST_F(account_index, answers_lookups_in_the_subtree_from_one_paged_read_whateve
   LdapConnector ldap(kTarget, test::settings_for(*slapd_));
   ASSERT_TRUE(succeeded(ldap.apply(create("uid=alice," + kPeople, person("alice")))));
   ASSERT_TRUE(succeeded(ldap.apply(create("uid=Bob," + kPeople, person("Bob")))));
+  ASSERT_TRUE(succeeded(ldap.apply(create("uid=o\\2Cneil\\, jr," + kPeople, person("o,neil, jr")))));
   const std::string elsewhere = "uid=carol,ou=disabled," + slapd_->base_dn();
   ASSERT_TRUE(succeeded(ldap.apply(create(elsewhere, person("carol")))));
 
@@ -73,6 +74,9 @@ TEST_F(account_index, answers_lookups_in_the_subtree_from_one_paged_read_whateve
   auto bob = read("uid=bob," + kPeople, {"cn"});
   ASSERT_TRUE(bob && bob.value());
   EXPECT_EQ(bob.value()->attributes.at("uid"), mapping::Values{"Bob"});
+  auto escaped = read("UID=O\\,Neil\\2C JR,ou=people,dc=example,dc=org", {"cn"});
+  ASSERT_TRUE(escaped && escaped.value()) << "escapes spelled otherwise";
+  EXPECT_EQ(escaped.value()->attributes.at("cn"), mapping::Values{"o,neil, jr"});
   auto nobody = read("uid=nobody," + kPeople, {"cn"});
   ASSERT_TRUE(nobody);
   EXPECT_FALSE(nobody.value());
@@ -93,6 +97,17 @@ TEST_F(account_index, a_failed_read_is_never_taken_for_no_accounts) {
   const auto found = index.reader()("uid=alice," + kPeople, {"cn"});
   ASSERT_FALSE(found) << "a lookup after a failed paged read asks the target itself";
   EXPECT_NE(found.failure().message.find("Invalid credentials"), std::string::npos) << found.failure().message;
+}
+
+TEST(account_index_pack, keeps_every_attribute_value_and_byte) {
+  const mapping::Attributes attributes = {{"objectClass", {"top", "inetOrgPerson"}},
+                                          {"cn", {"Zoë \"Z\" O'Neil"}},
+                                          {"jpegPhoto", {std::string("\0\xff\x01 bytes", 9)}},
+                                          {"description", {""}},
+                                          {"empty", {}}};
+  EXPECT_EQ(unpack(pack(attributes)), attributes);
+  EXPECT_EQ(unpack(pack({})), mapping::Attributes{});
+  EXPECT_EQ(unpack(pack(attributes)).at("CN"), mapping::Values{"Zoë \"Z\" O'Neil"}) << "names still case-insensitive";
 }
 
 }  // namespace

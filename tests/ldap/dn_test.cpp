@@ -104,6 +104,35 @@ TEST(ldap_dn, normalize_ignores_case_blanks_and_ava_order) {
   EXPECT_NE(normalize(parsed("cn=a,dc=x")), normalize(parsed("cn=a,dc=y")));
 }
 
+// Whenever plain_normalized answers, it is what parsing and normalizing give.
+class ldap_dn_plain : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ldap_dn_plain, is_normalize_of_parse_or_nothing) {
+  const std::string text = GetParam();
+  const auto plain = plain_normalized(text);
+  const auto dn = parse_dn(text);
+  if (plain) {
+    ASSERT_TRUE(dn.ok()) << text;
+    EXPECT_EQ(*plain, normalize(dn.value())) << text;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    spellings, ldap_dn_plain,
+    ::testing::Values("uid=jdoe,ou=people,dc=example,dc=org", "UID=JDoe,OU=People,DC=Example,DC=org",
+                      "uid=j.doe-1_x@corp,ou=people", "2.5.4.3=x,dc=y", "cn=a=b,dc=x", "cn=a\\,b,dc=x",
+                      "cn=a b,dc=x", " uid=a,dc=x", "uid=a ,dc=x", "cn=a+uid=b,dc=x", "cn=#x,dc=x", "cn=,dc=x",
+                      "=x", "uid=a,", "uid=a,,dc=x", "u.id=a", "2a=x", "-x=y", "cn=你好,dc=x", "cn=\"q\",dc=x",
+                      "cn=a;b", "x", ""));
+
+TEST(ldap_dn, plain_normalized_answers_for_plain_dns_only) {
+  EXPECT_EQ(plain_normalized("UID=JDoe,OU=People,DC=Example,DC=org"), "uid=jdoe,ou=people,dc=example,dc=org");
+  EXPECT_EQ(plain_normalized("2.5.4.3=X"), "2.5.4.3=x");
+  for (const char* other : {"cn=a b,dc=x", "cn=a\\,b,dc=x", "cn=a+uid=b", "cn=a=b", "uid=a,", "", "cn=你好"}) {
+    EXPECT_EQ(plain_normalized(other), std::nullopt) << other;
+  }
+}
+
 TEST(ldap_dn, within_compares_suffixes) {
   Dn base = parsed("dc=example,dc=org");
   EXPECT_TRUE(within(parsed("uid=a,ou=People,DC=Example,dc=org"), base));
