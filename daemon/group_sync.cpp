@@ -41,15 +41,15 @@ std::unordered_map<std::string, std::string> member_values(const mapping::GroupM
                                                            const PendingMembers& pending, state::Store& store) {
   std::unordered_set<std::string> members;
   for (const auto& m : memberships) members.insert(m.member_id);
-  const auto baselines = store.baselines(target);
   std::unordered_map<std::string, std::string> out;
-  store.for_each_user(/*include_deleted=*/false, [&](state::User&& user) {
+  store.for_each_user_with_baseline(target, /*include_deleted=*/false, {}, [&](state::User&& user,
+                                                                               std::optional<state::Baseline>&& baseline) {
     if (!members.count(user.id) || !scim::is_active(user.resource)) return;
     std::optional<std::string> value;
     if (const auto after = pending.find(user.id); after != pending.end()) {
       value = after->second;
-    } else if (const auto baseline = baselines.find(user.id); baseline != baselines.end()) {
-      value = member_value(mapping, baseline->second);
+    } else if (baseline) {
+      value = member_value(mapping, *baseline);
     }
     if (value) out.emplace(user.id, std::move(*value));
   });

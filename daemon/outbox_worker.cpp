@@ -177,7 +177,7 @@ bool OutboxWorker::held(const TargetBinding& target, const Planned& planned, Dra
   }
   // Shares of the target count from percent_floor changes on: only then are its accounts counted.
   if (std::max(counts.disables, counts.modifies) >= limits.percent_floor) {
-    counts.accounts = static_cast<int64_t>(store_.baselines(name).size());
+    counts.accounts = store_.count_baselines(name);
   }
   const auto reason = reconcile::held_by_guard(counts, limits);
   const auto hold = store_.hold_of(name);

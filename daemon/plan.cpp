@@ -276,23 +276,19 @@ int plan(const config::Config& config, const PlanRequest& request) {
     // Read first: the target answers while the store is loaded below.
     const AccountIndex accounts(binding, config);
     const AccountReader reader = accounts.reader();
-    auto baselines = runtime.store->baselines(name);
     const auto accepted = accepted_on(*runtime.store, name);
     for (const auto& item : runtime.store->reviews(/*include_closed=*/false, name)) {
       target.reviews.push_back(review_entry(*runtime.store, item));
     }
     static const reconcile::AcceptedDivergences kNone;
     PendingMembers pending_members;  // for the group entries, planned after the users
-    // One user at a time from the store: only the report's entries are kept.
+    // One user and its baseline at a time from the store: only the report's entries are kept.
     bool stopped = false;
-    runtime.store->for_each_user(/*include_deleted=*/true, [&](state::User&& user) {
+    runtime.store->for_each_user_with_baseline(name, /*include_deleted=*/true, {}, [&](state::User&& user,
+                                                                                     std::optional<state::Baseline>&& baseline) {
       if (stopped) return;
       groups.add_to(user.id, user.resource);
-      // A user is planned once per target: its baseline is let go once used,
-      // so the report grows as the baselines shrink.
-      auto found = baselines.extract(user.id);
       const auto acc = accepted.find(user.id);
-      const auto baseline = found.empty() ? std::nullopt : std::optional(std::move(found.mapped()));
       const auto planned =
           plan_user(binding, user, baseline, now, reader, acc == accepted.end() ? kNone : acc->second);
       target.users.push_back(entry_for(user, planned));

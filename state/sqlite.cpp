@@ -143,11 +143,18 @@ std::optional<int64_t> Statement::optional_int64(int column) {
 std::string Statement::text(int column) { return optional_text(column).value_or(std::string()); }
 
 std::optional<std::string> Statement::optional_text(int column) {
-  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  if (is_null(column)) return std::nullopt;
+  return std::string(text_view(column));
+}
+
+std::string_view Statement::text_view(int column) {
   // text before bytes: the documented order that yields the UTF-8 length.
   const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  return std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  if (!data) return {};
+  return {data, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))};
 }
+
+bool Statement::is_null(int column) { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 Transaction::Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
   exec(db, nested_ ? "SAVEPOINT idb_write" : "BEGIN IMMEDIATE");

@@ -57,6 +57,10 @@ class Statement {
   std::optional<int64_t> optional_int64(int column);
   std::string text(int column);  // NULL reads as ""
   std::optional<std::string> optional_text(int column);
+  // The column's text in place, valid until the next step: for parsing
+  // without a copy. NULL reads as "".
+  std::string_view text_view(int column);
+  bool is_null(int column);
 
  private:
   template <class T>

@@ -33,7 +33,7 @@ std::string to_json_text(const nlohmann::json& value, std::string_view what) {
 }
 
 template <class T>
-T from_json_text(const std::string& text, std::string_view what) {
+T from_json_text(std::string_view text, std::string_view what) {
   try {
     if constexpr (std::is_same_v<T, nlohmann::json>) {
       return nlohmann::json::parse(text);  // get<json>() would copy the whole tree once more
@@ -84,7 +84,7 @@ class AttributesReader final : public nlohmann::json_sax<nlohmann::json> {
 };
 
 template <>
-mapping::Attributes from_json_text<mapping::Attributes>(const std::string& text, std::string_view what) {
+mapping::Attributes from_json_text<mapping::Attributes>(std::string_view text, std::string_view what) {
   AttributesReader reader;
   if (!nlohmann::json::sax_parse(text, &reader)) {
     throw StoreError("state store: corrupt " + std::string(what) + ": " + reader.error);
@@ -92,15 +92,18 @@ mapping::Attributes from_json_text<mapping::Attributes>(const std::string& text,
   return std::move(reader.out);
 }
 
-constexpr const char* kSelectUser =
-    "SELECT id, user_name, external_id, resource, version, deleted, updated_ms FROM users ";
+// Qualified, so a join with another table that has an id reads the same columns.
+#define IDB_USER_COLUMNS \
+  "users.id, users.user_name, users.external_id, users.resource, users.version, users.deleted, users.updated_ms"
+constexpr const char* kSelectUser = "SELECT " IDB_USER_COLUMNS " FROM users ";
+constexpr int kUserColumnCount = 7;
 
 User read_user(Statement& row) {
   return User{
       .id = row.text(0),
       .user_name = row.text(1),
       .external_id = row.optional_text(2),
-      .resource = from_json_text<nlohmann::json>(row.text(3), "user resource"),
+      .resource = from_json_text<nlohmann::json>(row.text_view(3), "user resource"),
       .version = row.int64(4),
       .deleted = row.int64(5) != 0,
       .updated_ms = row.int64(6),
@@ -110,7 +113,7 @@ User read_user(Statement& row) {
 // A baseline from columns account_key, attributes, disabled_ms starting at `first`.
 Baseline read_baseline(Statement& query, int first) {
   return Baseline{.key = query.text(first),
-                  .attributes = from_json_text<mapping::Attributes>(query.text(first + 1), "baseline attributes"),
+                  .attributes = from_json_text<mapping::Attributes>(query.text_view(first + 1), "baseline attributes"),
                   .disabled_ms = query.optional_int64(first + 2)};
 }
 
@@ -191,7 +194,7 @@ Group read_group(Statement& row) {
       .id = row.text(0),
       .display_name = row.text(1),
       .external_id = row.optional_text(2),
-      .resource = from_json_text<nlohmann::json>(row.text(3), "group resource"),
+      .resource = from_json_text<nlohmann::json>(row.text_view(3), "group resource"),
       .version = row.int64(4),
   };
 }
@@ -461,6 +464,39 @@ void Store::for_each_user(bool include_deleted, const std::function<void(User&&)
   Statement query(db, std::string(kSelectUser) + "WHERE (deleted = 0 OR ?1) ORDER BY created_ms, rowid");
   query.bind(include_deleted);
   while (query.step()) visit(read_user(query));
+}
+
+std::vector<UserRange> Store::user_ranges(int parts) {
+  const Reader db = reader();
+  Statement query(db, "SELECT MIN(rowid), MAX(rowid) FROM users");
+  query.step();
+  const auto low = query.optional_int64(0), high = query.optional_int64(1);
+  std::vector<UserRange> out;
+  if (parts <= 1 || !low) return std::vector<UserRange>(static_cast<size_t>(std::max(parts, 1)));
+  // Users are never hard-deleted, so rowids are dense: equal spans hold about equal numbers of users.
+  const int64_t span = (*high - *low) / parts + 1;
+  for (int i = 0; i < parts; ++i) {
+    out.push_back({i == 0 ? UserRange{}.first : *low + i * span,
+                   i == parts - 1 ? UserRange{}.last : *low + (i + 1) * span - 1});
+  }
+  return out;
+}
+
+void Store::for_each_user_with_baseline(const std::string& target, bool include_deleted, const UserRange& range,
+                                        const std::function<void(User&&, std::optional<Baseline>&&)>& visit) {
+  const Reader db = reader();
+  // rowid order is the table's own: no sort of every row, and one baseline
+  // lookup by primary key per user.
+  Statement query(db,
+                  "SELECT " IDB_USER_COLUMNS ", b.account_key, b.attributes, b.disabled_ms FROM users"
+                  " LEFT JOIN baselines b ON b.target = ?1 AND b.user_id = users.id"
+                  " WHERE (users.deleted = 0 OR ?2) AND users.rowid BETWEEN ?3 AND ?4 ORDER BY users.rowid");
+  query.bind(target, include_deleted, range.first, range.last);
+  while (query.step()) {
+    std::optional<Baseline> baseline;
+    if (!query.is_null(kUserColumnCount)) baseline = read_baseline(query, kUserColumnCount);
+    visit(read_user(query), std::move(baseline));
+  }
 }
 
 int64_t Store::count_users() {
@@ -771,13 +807,11 @@ std::optional<Baseline> Store::baseline(const std::string& target, const std::st
   return read_baseline(query, 0);
 }
 
-std::unordered_map<std::string, Baseline> Store::baselines(const std::string& target) {
-  std::lock_guard lock(mu_);
-  Statement query(db_, "SELECT user_id, account_key, attributes, disabled_ms FROM baselines WHERE target = ?1");
-  query.bind(target);
-  std::unordered_map<std::string, Baseline> out;
-  while (query.step()) out.emplace(query.text(0), read_baseline(query, 1));
-  return out;
+int64_t Store::count_baselines(const std::string& target) {
+  const Reader db = reader();
+  Statement query(db, "SELECT COUNT(*) FROM baselines WHERE target = ?1");
+  query.bind(target).step();
+  return query.int64(0);
 }
 
 }  // namespace idb::state

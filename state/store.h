@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,6 +90,12 @@ struct Applied {
   std::optional<int64_t> due_again_ms{};
 };
 
+// A contiguous run of users by rowid, [first, last]; the default holds every user.
+struct UserRange {
+  int64_t first = std::numeric_limits<int64_t>::min();
+  int64_t last = std::numeric_limits<int64_t>::max();
+};
+
 struct DeadLetter {
   std::string target;
   std::string user_id;
@@ -158,6 +165,15 @@ class Store {
   // list_users() one user at a time, for a pass that keeps none of them (a full plan of 100k users).
   void for_each_user(bool include_deleted, const std::function<void(User&&)>& visit);
   int64_t count_users();           // live users
+  // `parts` disjoint ranges that together hold every user, each about as
+  // many users as the others: for reading one range per thread.
+  std::vector<UserRange> user_ranges(int parts);
+  // The users of `range` (tombstones too when asked) in insertion (rowid)
+  // order, each with its baseline on `target` (nullopt: none), from one
+  // query: a full plan holds neither every user nor every baseline. Each call
+  // reads on a connection of its own, so ranges may be read concurrently.
+  void for_each_user_with_baseline(const std::string& target, bool include_deleted, const UserRange& range,
+                                   const std::function<void(User&&, std::optional<Baseline>&&)>& visit);
 
   // --- groups (SCIM side). A user's groups are part of the user
   // (User.groups, which mappings read): each write also counts as a new
@@ -220,8 +236,8 @@ class Store {
   std::map<std::string, std::string> account_links(const std::string& target, const std::string& prefix);
 
   std::optional<Baseline> baseline(const std::string& target, const std::string& user_id);
-  // Every baseline of `target` by user id: one query instead of one per user for a full plan.
-  std::unordered_map<std::string, Baseline> baselines(const std::string& target);
+  // How many accounts of `target` we have written (a baseline each).
+  int64_t count_baselines(const std::string& target);
   // Remembers what was written outside the outbox (`idbridge apply` of a saved plan).
   void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
   // The account was deleted outside the outbox: nothing of it is remembered.

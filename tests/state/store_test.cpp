@@ -383,12 +383,11 @@ TEST_F(state_store, BaselineAttributesRoundTripAndCorruptOnesAreNamed) {
   const mapping::Attributes attributes{{"cn", {"Al \"Ice\"\n\u00e9"}}, {"empty", {}}, {"mail", {"a@x", "b@x"}}};
   store_->record_baseline("ldap", "u1", Baseline{"uid=alice", attributes});
   EXPECT_EQ(store_->baseline("ldap", "u1")->attributes, attributes);
-  EXPECT_EQ(store_->baselines("ldap").at("u1").attributes, attributes);
   for (const std::string bad : {"[]", "{\"cn\": \"x\"}", "{\"cn\": [1]}", "{\"cn\": [[\"x\"]]}", "{\"cn\": [\"x\"]",
                                 "{\"cn\": {\"a\": [\"x\"]}}", "null"}) {
     raw_query(db_file(), "UPDATE baselines SET attributes = '" + bad + "'");
     try {
-      store_->baselines("ldap");
+      store_->baseline("ldap", "u1");
       ADD_FAILURE() << bad << " was read";
     } catch (const StoreError& e) {
       EXPECT_NE(std::string(e.what()).find("corrupt baseline attributes"), std::string::npos) << e.what();
@@ -401,7 +400,9 @@ TEST_F(state_store, ADisabledAccountWaitsForItsDeleteAndTheDeleteForgetsIt) {
   // Disabled at 150; the delete is due at 5000: the entry stays, planned for then.
   store_->complete_all({Applied{entry("ldap"), Baseline{"uid=alice,dc=example", {{"uid", {"alice"}}}, 150}, false, 5000}});
   EXPECT_EQ(store_->baseline("ldap", "u1")->disabled_ms, 150);
-  EXPECT_EQ(store_->baselines("ldap").at("u1").disabled_ms, 150);
+  store_->for_each_user_with_baseline("ldap", false, {}, [](User&&, std::optional<Baseline>&& b) {
+    EXPECT_EQ(b.value().disabled_ms, 150);
+  });
   EXPECT_EQ(store_->outbox_size("ldap"), 1);
   EXPECT_EQ(store_->scheduled("ldap", 200), 1) << "waiting for a time, not for a retry";
   EXPECT_TRUE(store_->due("ldap", 4999, 10).empty());
@@ -587,19 +588,62 @@ TEST_F(state_store, ConcurrentWritesCommitTogetherAndFailAlone) {
 }
 
 }  // namespace
-TEST_F(state_store, BaselinesOfATargetInOneCall) {
-  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+// (user id, baseline key or "-") of every user streamed for `target` in `range`.
+std::vector<std::pair<std::string, std::string>> streamed(Store& store, const std::string& target, bool include_deleted,
+                                                          const idb::state::UserRange& range = {}) {
+  std::vector<std::pair<std::string, std::string>> out;
+  store.for_each_user_with_baseline(target, include_deleted, range, [&](User&& u, std::optional<Baseline>&& b) {
+    out.emplace_back(u.id, b ? b->key : "-");
+  });
+  return out;
+}
+
+TEST_F(state_store, UsersStreamWithTheirBaselineOnOneTarget) {
   ASSERT_EQ(store_->insert_user(make_user("b", "bob"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("c", "carol"), kTargets, 1), WriteStatus::ok);
   for (const auto& e : store_->due("ldap", INT64_MAX, 10)) {
-    store_->complete(e, Baseline{"uid=" + e.user_id, {{"cn", {"名字 " + e.user_id}}}});
+    if (e.user_id != "c") store_->complete(e, Baseline{"uid=" + e.user_id, {{"cn", {"名字 " + e.user_id}}}});
   }
   for (const auto& e : store_->due("authing", INT64_MAX, 10)) store_->complete(e, Baseline{"k-" + e.user_id, {}});
-  const auto ldap = store_->baselines("ldap");
-  ASSERT_EQ(ldap.size(), 2u);
-  EXPECT_EQ(ldap.at("a").key, "uid=a");
-  EXPECT_EQ(ldap.at("b").attributes.at("cn"), (idb::mapping::Values{"名字 b"}));
-  EXPECT_EQ(store_->baselines("authing").at("b").key, "k-b");
-  EXPECT_TRUE(store_->baselines("other").empty());
+  ASSERT_EQ(store_->delete_user("a", kTargets, 2), WriteStatus::ok);
+
+  using Rows = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(streamed(*store_, "ldap", true), (Rows{{"b", "uid=b"}, {"a", "uid=a"}, {"c", "-"}})) << "insertion order";
+  EXPECT_EQ(streamed(*store_, "ldap", false), (Rows{{"b", "uid=b"}, {"c", "-"}}));
+  EXPECT_EQ(streamed(*store_, "authing", true), (Rows{{"b", "k-b"}, {"a", "k-a"}, {"c", "k-c"}}));
+  EXPECT_EQ(streamed(*store_, "other", true), (Rows{{"b", "-"}, {"a", "-"}, {"c", "-"}}));
+  store_->for_each_user_with_baseline("ldap", false, {}, [](User&& u, std::optional<Baseline>&& b) {
+    if (u.id == "b") {
+      EXPECT_EQ(b.value().attributes.at("cn"), (idb::mapping::Values{"名字 b"}));
+    }
+    EXPECT_EQ(u.resource["userName"], u.user_name);
+  });
+  EXPECT_EQ(store_->count_baselines("ldap"), 2);
+  EXPECT_EQ(store_->count_baselines("authing"), 3);
+  EXPECT_EQ(store_->count_baselines("other"), 0);
+}
+
+TEST_F(state_store, UserRangesSplitTheUsersIntoDisjointParts) {
+  EXPECT_EQ(store_->user_ranges(2).size(), 2u) << "no users: still as many (empty) parts";
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(store_->insert_user(make_user("u" + std::to_string(i), "user" + std::to_string(i)), kTargets, 1),
+              WriteStatus::ok);
+  }
+  const auto all = streamed(*store_, "ldap", true);
+  for (int parts : {1, 2, 3, 7, 9}) {
+    const auto ranges = store_->user_ranges(parts);
+    ASSERT_EQ(ranges.size(), static_cast<size_t>(parts));
+    std::vector<std::pair<std::string, std::string>> joined;
+    size_t largest = 0;
+    for (const auto& range : ranges) {
+      const auto part = streamed(*store_, "ldap", true, range);
+      largest = std::max(largest, part.size());
+      joined.insert(joined.end(), part.begin(), part.end());
+    }
+    EXPECT_EQ(joined, all) << parts << " parts: every user once, in order";
+    EXPECT_LE(largest, (all.size() + parts - 1) / parts + 1) << parts << " parts of about equal size";
+  }
 }
 
 // --- review queue and guard holds
