@@ -176,7 +176,8 @@ GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
   std::vector<const reconcile::GroupPlan*> pending;
   for (const auto& p : plans) {
     if (p.kind == reconcile::GroupPlan::Kind::error) {
-      spdlog::warn("{}: group {} not read: {}", target.connector->name(), p.key, p.error);
+      spdlog::warn("{}: group {} not synced, its entry could not be read: {}", target.connector->name(), p.group_id,
+                   p.error);
       ++summary.failed;
     } else if (!p.operations.empty() || p.link_changes) {
       pending.push_back(&p);
