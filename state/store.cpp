@@ -8,6 +8,7 @@
 #include <set>
 #include <type_traits>
 
+#include "state/attributes_json.h"
 #include "state/migrations.h"
 #include "state/sqlite.h"
 
@@ -45,51 +46,12 @@ T from_json_text(std::string_view text, std::string_view what) {
   }
 }
 
-// Stored attributes ({"name": ["value", ...], ...}) parsed straight into
-// Attributes: a full plan reads every baseline, and building a json tree
-// first cost it a sixth of its instructions.
-class AttributesReader final : public nlohmann::json_sax<nlohmann::json> {
- public:
-  mapping::Attributes out;
-  std::string error = "not an object of string arrays";
-
-  bool start_object(std::size_t) override { return depth_++ == 0; }
-  bool end_object() override { return --depth_ == 0; }
-  bool key(string_t& name) override {
-    values_ = &out[name];
-    values_->clear();  // the last of a repeated name wins, as in a json object
-    return true;
-  }
-  bool start_array(std::size_t) override { return depth_++ == 1; }
-  bool end_array() override { return --depth_ == 1; }
-  bool string(string_t& value) override {
-    if (depth_ != 2) return false;
-    values_->push_back(std::move(value));
-    return true;
-  }
-  bool null() override { return false; }
-  bool boolean(bool) override { return false; }
-  bool number_integer(number_integer_t) override { return false; }
-  bool number_unsigned(number_unsigned_t) override { return false; }
-  bool number_float(number_float_t, const string_t&) override { return false; }
-  bool binary(binary_t&) override { return false; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    error = e.what();
-    return false;
-  }
-
- private:
-  int depth_ = 0;
-  mapping::Values* values_ = nullptr;
-};
-
 template <>
 mapping::Attributes from_json_text<mapping::Attributes>(std::string_view text, std::string_view what) {
-  AttributesReader reader;
-  if (!nlohmann::json::sax_parse(text, &reader)) {
-    throw StoreError("state store: corrupt " + std::string(what) + ": " + reader.error);
-  }
-  return std::move(reader.out);
+  std::string error;
+  auto attributes = parse_attributes_json(text, error);
+  if (!attributes) throw StoreError("state store: corrupt " + std::string(what) + ": " + error);
+  return std::move(*attributes);
 }
 
 // Qualified, so a join with another table that has an id reads the same columns.
