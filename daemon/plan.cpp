@@ -336,7 +336,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
   if (request.save && !write_report(*request.save, json)) return 1;
   const bool written = request.format == "json"   ? write_report(request.output, json)
                        : request.format == "html" ? write_report(request.output, [&](std::ostream& out) {
-                                                      out << reconcile::to_html(report);
+                                                      reconcile::write_html(report, out);
                                                     })
                                                   : write_report(request.output, [&](std::ostream& out) {
                                                       reconcile::write_text(report, out);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "reconcile/json_writer.h"
+
 namespace idb::reconcile {
 namespace {
 
@@ -37,17 +39,30 @@ const char* change_name(ChangeKind kind) {
   return "?";
 }
 
-nlohmann::json operation_json(const Operation& op) {
-  nlohmann::json j = {{"kind", kind_name(op.kind)}, {"key", op.key}};
-  if (op.kind == Operation::Kind::rename) j["new_key"] = op.new_key;
-  if (op.kind == Operation::Kind::create) j["attributes"] = op.attributes;
+void write_operation(JsonWriter& w, const Operation& op) {
+  w.begin_object();
+  if (op.kind == Operation::Kind::create) w.key("attributes").attributes(op.attributes);
   if (op.kind == Operation::Kind::modify) {
-    j["changes"] = nlohmann::json::array();
+    w.key("changes").begin_array();
     for (const auto& c : op.changes) {
-      j["changes"].push_back({{"attribute", c.attribute}, {"change", change_name(c.kind)}, {"values", c.values}});
+      w.item().begin_object();
+      w.key("attribute").string(c.attribute);
+      w.key("change").string(change_name(c.kind));
+      w.key("values").strings(c.values);
+      w.end_object();
     }
+    w.end_array();
   }
-  return j;
+  w.key("key").string(op.key);
+  w.key("kind").string(kind_name(op.kind));
+  if (op.kind == Operation::Kind::rename) w.key("new_key").string(op.new_key);
+  w.end_object();
+}
+
+void write_operations(JsonWriter& w, const std::vector<Operation>& operations) {
+  w.begin_array();
+  for (const auto& op : operations) write_operation(w.item(), op);
+  w.end_array();
 }
 
 std::string html_escape(const std::string& s) {
@@ -112,16 +127,19 @@ std::string group_key(const GroupPlan& g) { return g.new_key.empty() ? g.key : g
 
 std::string group_label(const GroupPlan& g) { return g.name.empty() ? g.group_id : g.name; }
 
-nlohmann::json group_json(const GroupPlan& g) {
-  nlohmann::json ops = nlohmann::json::array();
-  for (const auto& op : g.operations) ops.push_back(operation_json(op));
-  nlohmann::json j = {{"group_id", g.group_id},         {"name", g.name},
-                      {"key", group_key(g)},            {"action", to_string(g.kind)},
-                      {"members_added", g.members_added}, {"members_removed", g.members_removed},
-                      {"operations", std::move(ops)}};
-  if (!g.error.empty()) j["error"] = g.error;
-  if (!g.fingerprint.empty()) j["fingerprint"] = g.fingerprint;
-  return j;
+void write_group(JsonWriter& w, const GroupPlan& g) {
+  w.begin_object();
+  w.key("action").string(to_string(g.kind));
+  if (!g.error.empty()) w.key("error").string(g.error);
+  if (!g.fingerprint.empty()) w.key("fingerprint").string(g.fingerprint);
+  w.key("group_id").string(g.group_id);
+  w.key("key").string(group_key(g));
+  w.key("members_added").strings(g.members_added);
+  w.key("members_removed").strings(g.members_removed);
+  w.key("name").string(g.name);
+  w.key("operations");
+  write_operations(w, g.operations);
+  w.end_object();
 }
 
 void write_group_text(const TargetEntry& t, std::ostream& out) {
@@ -136,24 +154,70 @@ void write_group_text(const TargetEntry& t, std::ostream& out) {
 }
 
 // One row per member added or removed (an entry changed otherwise, or in
-// sync, gets one row saying so); returns how many.
-int write_group_rows(const TargetEntry& t, std::ostream& rows) {
+// sync, gets one row saying so), written to `rows` unless it is null;
+// returns how many.
+int group_rows(const TargetEntry& t, std::ostream* rows) {
   int count = 0;
   for (const auto& g : t.groups) {
     const std::string action = std::string("group ") + to_string(g.kind);
     auto row = [&](const std::string& before, const std::string& after, const std::string& why) {
       ++count;
-      rows << "<tr class=\"group " << html_escape(to_string(g.kind)) << "\"><td>" << html_escape(t.name) << "</td><td>"
-           << html_escape(action) << "</td><td>" << html_escape(group_label(g)) << "</td><td>"
-           << html_escape(group_key(g)) << "</td><td>" << (before.empty() && after.empty() ? "" : "member")
-           << "</td><td>" << html_escape(before) << "</td><td>" << html_escape(after) << "</td><td>"
-           << html_escape(why) << "</td></tr>\n";
+      if (!rows) return;
+      *rows << "<tr class=\"group " << html_escape(to_string(g.kind)) << "\"><td>" << html_escape(t.name)
+            << "</td><td>" << html_escape(action) << "</td><td>" << html_escape(group_label(g)) << "</td><td>"
+            << html_escape(group_key(g)) << "</td><td>" << (before.empty() && after.empty() ? "" : "member")
+            << "</td><td>" << html_escape(before) << "</td><td>" << html_escape(after) << "</td><td>"
+            << html_escape(why) << "</td></tr>\n";
     };
     if (!g.error.empty()) row("", "", "error: " + g.error);
     for (const auto& m : g.members_added) row("", m, "member added");
     for (const auto& m : g.members_removed) row(m, "", "member removed");
     if (g.error.empty() && g.members_added.empty() && g.members_removed.empty()) {
       row("", "", g.kind == GroupPlan::Kind::noop ? "in sync" : "entry " + std::string(to_string(g.kind)));
+    }
+  }
+  return count;
+}
+
+// A user's rows of the HTML table, as group_rows.
+int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
+  int count = 0;
+  // Values are quoted only when written: counting the rows needs none.
+  auto row = [&](const std::string& attr, const mapping::Values* before, const mapping::Values* after,
+                 const std::string& why) {
+    ++count;
+    if (!rows) return;
+    *rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
+          << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
+          << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
+          << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before) : "") << "</td><td>"
+          << html_escape(after ? quoted(*after) : "") << "</td><td>" << html_escape(why) << "</td></tr>\n";
+  };
+  if (!u.error.empty()) row("", nullptr, nullptr, "error: " + u.error);
+  if (!u.correlation.empty()) row("", nullptr, nullptr, "correlation: " + u.correlation);
+  if (!u.delete_due.empty()) row("", nullptr, nullptr, "account delete due at " + u.delete_due);
+  for (const auto& a : u.attributes) {
+    row(a.attribute, &a.observed, &a.result,
+        std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
+  }
+  if (u.error.empty() && u.attributes.empty()) row("", nullptr, nullptr, "in sync");
+  return count;
+}
+
+// Every row of the HTML table, as group_rows.
+int table_rows(const Report& report, std::ostream* rows) {
+  int count = 0;
+  for (const auto& t : report.targets) {
+    for (const auto& u : t.users) count += user_rows(t, u, rows);
+    count += group_rows(t, rows);
+    for (const auto& r : t.reviews) {
+      ++count;
+      if (!rows) continue;
+      *rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
+            << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
+            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed)) << "</td><td>"
+            << html_escape(quoted(r.source)) << "</td><td>" << html_escape(r.kind + ": " + r.detail)
+            << "</td></tr>\n";
     }
   }
   return count;
@@ -205,105 +269,119 @@ void normalize(Report& report) {
 
 namespace {
 
-nlohmann::json user_json(const UserEntry& u) {
-  nlohmann::json attrs = nlohmann::json::array();
+void write_user(JsonWriter& w, const UserEntry& u) {
+  w.begin_object();
+  w.key("action").string(u.action);
+  w.key("attributes").begin_array();
   for (const auto& a : u.attributes) {
-    nlohmann::json j = {{"attribute", a.attribute}, {"verdict", to_string(a.verdict)},
-                        {"authority", to_string(a.authority)}, {"observed", a.observed},
-                        {"desired", a.desired}, {"result", a.result}};
-    j["baseline"] = a.baseline ? nlohmann::json(*a.baseline) : nlohmann::json(nullptr);
-    attrs.push_back(std::move(j));
+    w.item().begin_object();
+    w.key("attribute").string(a.attribute);
+    w.key("authority").string(to_string(a.authority));
+    if (a.baseline) {
+      w.key("baseline").strings(*a.baseline);
+    } else {
+      w.key("baseline").null();
+    }
+    w.key("desired").strings(a.desired);
+    w.key("observed").strings(a.observed);
+    w.key("result").strings(a.result);
+    w.key("verdict").string(to_string(a.verdict));
+    w.end_object();
   }
-  nlohmann::json ops = nlohmann::json::array();
-  for (const auto& op : u.operations) ops.push_back(operation_json(op));
-  nlohmann::json j = {{"user_id", u.user_id}, {"user_name", u.user_name}, {"key", u.key}, {"action", u.action},
-                      {"conflict", u.conflict}, {"attributes", std::move(attrs)}, {"operations", std::move(ops)}};
-  if (!u.error.empty()) j["error"] = u.error;
-  if (!u.fingerprint.empty()) j["fingerprint"] = u.fingerprint;
-  if (!u.correlation.empty()) j["correlation"] = u.correlation;
-  if (!u.delete_due.empty()) j["delete_due"] = u.delete_due;
-  return j;
+  w.end_array();
+  w.key("conflict").boolean(u.conflict);
+  if (!u.correlation.empty()) w.key("correlation").string(u.correlation);
+  if (!u.delete_due.empty()) w.key("delete_due").string(u.delete_due);
+  if (!u.error.empty()) w.key("error").string(u.error);
+  if (!u.fingerprint.empty()) w.key("fingerprint").string(u.fingerprint);
+  w.key("key").string(u.key);
+  w.key("operations");
+  write_operations(w, u.operations);
+  w.key("user_id").string(u.user_id);
+  w.key("user_name").string(u.user_name);
+  w.end_object();
 }
 
-// A target without its "users", which sort last among its keys.
-nlohmann::json target_head(const TargetEntry& t) {
-  nlohmann::json reviews = nlohmann::json::array();
-  for (const auto& r : t.reviews) {
-    reviews.push_back({{"id", r.id}, {"kind", r.kind}, {"user_id", r.user_id}, {"user_name", r.user_name},
-                       {"attribute", r.attribute}, {"key", r.key}, {"source", r.source}, {"observed", r.observed},
-                       {"detail", r.detail}});
+void write_review(JsonWriter& w, const ReviewEntry& r) {
+  w.begin_object();
+  w.key("attribute").string(r.attribute);
+  w.key("detail").string(r.detail);
+  w.key("id").number(r.id);
+  w.key("key").string(r.key);
+  w.key("kind").string(r.kind);
+  w.key("observed").strings(r.observed);
+  w.key("source").strings(r.source);
+  w.key("user_id").string(r.user_id);
+  w.key("user_name").string(r.user_name);
+  w.end_object();
+}
+
+void write_counts(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
+  w.begin_object();
+  for (const auto& [name, n] : counts) w.key(name).number(n);
+  w.end_object();
+}
+
+void write_optional(JsonWriter& w, const std::optional<std::string>& s) {
+  if (s) {
+    w.string(*s);
+  } else {
+    w.null();
   }
-  nlohmann::json groups = nlohmann::json::array();
-  for (const auto& g : t.groups) groups.push_back(group_json(g));
-  return {{"name", t.name},
-          {"counts", t.counts()},
-          {"group_counts", t.group_counts()},
-          {"groups", std::move(groups)},
-          {"held", t.held ? nlohmann::json(*t.held) : nlohmann::json(nullptr)},
-          {"review", std::move(reviews)},
-          {"stopped", t.stopped ? nlohmann::json(*t.stopped) : nlohmann::json(nullptr)}};
-}
-
-// The report without its "targets", which sort last among its keys.
-nlohmann::json report_head(const Report& report) {
-  return {{"schema_version", kReportSchemaVersion},
-          {"generated_at", report.generated_at},
-          {"config", report.config},
-          {"needs_attention", report.needs_attention()}};
-}
-
-// `j.dump(2)` as it reads nested `depth` levels deep in a larger dump(2).
-// Safe line by line: a dumped string never holds a raw newline.
-std::string dump_at(const nlohmann::json& j, int depth) {
-  std::string flat = j.dump(2);
-  const std::string indent(static_cast<size_t>(2 * depth), ' ');
-  std::string out;
-  out.reserve(flat.size() + indent.size() * 8);
-  for (char c : flat) {
-    out += c;
-    if (c == '\n') out += indent;
-  }
-  return out;
-}
-
-// An object dumped at `depth`, still open for one more (last) member.
-std::string open_object(const nlohmann::json& j, int depth) {
-  std::string s = dump_at(j, depth);
-  s.erase(s.rfind('\n'));  // "\n}" and its indent
-  return s;
 }
 
 }  // namespace
 
 nlohmann::json to_json(const Report& report) {
-  nlohmann::json targets = nlohmann::json::array();
-  for (const auto& t : report.targets) {
-    nlohmann::json users = nlohmann::json::array();
-    for (const auto& u : t.users) users.push_back(user_json(u));
-    nlohmann::json j = target_head(t);
-    j["users"] = std::move(users);
-    targets.push_back(std::move(j));
-  }
-  nlohmann::json j = report_head(report);
-  j["targets"] = std::move(targets);
-  return j;
+  std::ostringstream out;
+  write_json(report, out);
+  return nlohmann::json::parse(out.str());
 }
 
 void write_json(const Report& report, std::ostream& out) {
-  out << open_object(report_head(report), 0) << ",\n  \"targets\": ";
-  if (report.targets.empty()) out << "[]";
-  for (size_t i = 0; i < report.targets.size(); ++i) {
-    const auto& t = report.targets[i];
-    out << (i ? ",\n    " : "[\n    ") << open_object(target_head(t), 2) << ",\n      \"users\": ";
-    if (t.users.empty()) out << "[]";
-    for (size_t k = 0; k < t.users.size(); ++k) {
-      out << (k ? ",\n        " : "[\n        ") << dump_at(user_json(t.users[k]), 4);
+  std::string buffer;
+  // Out in pieces of about this size: a 100k-user report is never held whole.
+  constexpr size_t kFlushAt = 1 << 16;
+  const auto flush = [&] {
+    out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    buffer.clear();
+  };
+  JsonWriter w(buffer);
+  w.begin_object();
+  w.key("config").string(report.config);
+  w.key("generated_at").string(report.generated_at);
+  w.key("needs_attention").boolean(report.needs_attention());
+  w.key("schema_version").number(kReportSchemaVersion);
+  w.key("targets").begin_array();
+  for (const auto& t : report.targets) {
+    w.item().begin_object();
+    w.key("counts");
+    write_counts(w, t.counts());
+    w.key("group_counts");
+    write_counts(w, t.group_counts());
+    w.key("groups").begin_array();
+    for (const auto& g : t.groups) write_group(w.item(), g);
+    w.end_array();
+    w.key("held");
+    write_optional(w, t.held);
+    w.key("name").string(t.name);
+    w.key("review").begin_array();
+    for (const auto& r : t.reviews) write_review(w.item(), r);
+    w.end_array();
+    w.key("stopped");
+    write_optional(w, t.stopped);
+    w.key("users").begin_array();
+    for (const auto& u : t.users) {
+      write_user(w.item(), u);
+      if (buffer.size() >= kFlushAt) flush();
     }
-    if (!t.users.empty()) out << "\n      ]";
-    out << "\n    }";
+    w.end_array();
+    w.end_object();
   }
-  if (!report.targets.empty()) out << "\n  ]";
-  out << "\n}\n";
+  w.end_array();
+  w.end_object();
+  buffer += '\n';
+  flush();
 }
 
 std::string to_text(const Report& report) {
@@ -348,45 +426,17 @@ void write_text(const Report& report, std::ostream& out) {
 }
 
 std::string to_html(const Report& report) {
-  std::ostringstream rows;
-  int row_count = 0;  // the page's self-check compares it with what the browser rendered
-  for (const auto& t : report.targets) {
-    for (const auto& u : t.users) {
-      auto row = [&](const std::string& attr, const std::string& before, const std::string& after,
-                     const std::string& why) {
-        ++row_count;
-        rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
-             << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
-             << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
-             << html_escape(attr) << "</td><td>" << html_escape(before) << "</td><td>" << html_escape(after)
-             << "</td><td>" << html_escape(why) << "</td></tr>\n";
-      };
-      if (!u.error.empty()) row("", "", "", "error: " + u.error);
-      if (!u.correlation.empty()) row("", "", "", "correlation: " + u.correlation);
-      if (!u.delete_due.empty()) row("", "", "", "account delete due at " + u.delete_due);
-      for (const auto& a : u.attributes) {
-        row(a.attribute, quoted(a.observed), quoted(a.result),
-            std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
-      }
-      if (u.error.empty() && u.attributes.empty()) row("", "", "", "in sync");
-    }
-    row_count += write_group_rows(t, rows);
-    for (const auto& r : t.reviews) {
-      ++row_count;
-      rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
-           << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
-           << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed)) << "</td><td>"
-           << html_escape(quoted(r.source)) << "</td><td>" << html_escape(r.kind + ": " + r.detail) << "</td></tr>\n";
-    }
-  }
-  std::ostringstream summary;
-  for (const auto& t : report.targets) {
-    summary << "<li>" << html_escape(summary_line(t)) << "</li>\n";
-    if (!t.groups.empty()) summary << "<li>" << html_escape(group_summary_line(t)) << "</li>\n";
-  }
-
-  // One file, no external assets: it is mailed around and opened offline.
   std::ostringstream out;
+  write_html(report, out);
+  return out.str();
+}
+
+void write_html(const Report& report, std::ostream& out) {
+  // The table states its row count before its rows (the page's self-check
+  // compares it with what the browser rendered): counted in a first pass, so
+  // the rows need not be held.
+  const int row_count = table_rows(report, nullptr);
+  // One file, no external assets: it is mailed around and opened offline.
   out << R"HTML(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>idbridge plan</title>
 <style>
@@ -398,11 +448,18 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 <h1>idbridge plan <small>(dry run: nothing was applied)</small></h1>
 <p>Generated )HTML" << html_escape(report.generated_at) << " from <code>" << html_escape(report.config) << R"HTML(</code></p>
 <ul id="summary">
-)HTML" << summary.str() << R"HTML(</ul>
+)HTML";
+  for (const auto& t : report.targets) {
+    out << "<li>" << html_escape(summary_line(t)) << "</li>\n";
+    if (!t.groups.empty()) out << "<li>" << html_escape(group_summary_line(t)) << "</li>\n";
+  }
+  out << R"HTML(</ul>
 <p><input id="filter" type="search" placeholder="Filter rows (any column)"></p>
 <table id="plan" data-rows=")HTML" << row_count << R"HTML("><thead><tr><th>Target</th><th>Action</th><th>User</th><th>Key</th><th>Attribute</th><th>Before</th><th>After</th><th>Why</th></tr></thead>
 <tbody>
-)HTML" << rows.str() << R"HTML(</tbody></table>
+)HTML";
+  table_rows(report, &out);
+  out << R"HTML(</tbody></table>
 <script>
 (function(){
   var table=document.getElementById('plan'),body=table.tBodies[0];
@@ -454,7 +511,6 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 </script>
 </body></html>
 )HTML";
-  return out.str();
 }
 
 }  // namespace idb::reconcile

@@ -77,8 +77,11 @@ nlohmann::json to_json(const Report& report);
 std::string to_text(const Report& report);
 // to_json(report).dump(2) + "\n" and to_text(report), written user by user:
 // a plan of 100k users never holds the whole JSON tree or text at once.
+// (to_json parses what write_json writes: the schema is written in one place.)
 void write_json(const Report& report, std::ostream& out);
 void write_text(const Report& report, std::ostream& out);
 std::string to_html(const Report& report);
+// to_html(report), its rows written as they are rendered.
+void write_html(const Report& report, std::ostream& out);
 
 }  // namespace idb::reconcile

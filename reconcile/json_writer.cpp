@@ -1,0 +1,75 @@
+#include "reconcile/json_writer.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace idb::reconcile {
+
+void JsonWriter::open(char bracket) {
+  out_ += bracket;
+  empty_.push_back(true);
+}
+
+void JsonWriter::close(char bracket) {
+  const bool empty = empty_.back();
+  empty_.pop_back();
+  if (!empty) newline();
+  out_ += bracket;
+}
+
+void JsonWriter::newline() {
+  out_ += '\n';
+  out_.append(2 * empty_.size(), ' ');
+}
+
+JsonWriter& JsonWriter::item() {
+  if (!empty_.back()) out_ += ',';
+  empty_.back() = false;
+  newline();
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  item();
+  string(name);
+  out_ += ": ";
+  return *this;
+}
+
+void JsonWriter::string(std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    // Escapes and UTF-8 (checked: invalid UTF-8 throws, as dump does) are
+    // left to nlohmann, so they come out exactly as dump writes them.
+    out_ += nlohmann::json(s).dump();
+    return;
+  }
+  out_ += '"';
+  out_ += s;
+  out_ += '"';
+}
+
+void JsonWriter::strings(const mapping::Values& values) {
+  begin_array();
+  for (const auto& v : values) item().string(v);
+  end_array();
+}
+
+void JsonWriter::attributes(const mapping::Attributes& attributes) {
+  // Attributes order names case-insensitively; dump orders them bytewise.
+  std::vector<const mapping::Attributes::value_type*> sorted;
+  sorted.reserve(attributes.size());
+  for (const auto& entry : attributes) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  begin_object();
+  for (const auto* entry : sorted) {
+    key(entry->first);
+    strings(entry->second);
+  }
+  end_object();
+}
+
+}  // namespace idb::reconcile
