@@ -12,13 +12,12 @@ UserGroups::UserGroups(Store& store, bool many) : store_(store), all_loaded_(man
 }
 
 const std::vector<Membership>& UserGroups::containing(const std::string& member_id) {
-  auto found = by_member_.find(member_id);
-  if (found == by_member_.end()) {
-    found = by_member_
-                .emplace(member_id, all_loaded_ ? std::vector<Membership>{} : store_.groups_with_member(member_id))
-                .first;
-  }
-  return found->second;
+  if (const auto found = by_member_.find(member_id); found != by_member_.end()) return found->second;
+  // Everything loaded: a member of no group is not remembered, so a pass over
+  // every user neither grows the map by one entry each nor writes to it.
+  static const std::vector<Membership> kNone;
+  if (all_loaded_) return kNone;
+  return by_member_.emplace(member_id, store_.groups_with_member(member_id)).first->second;
 }
 
 nlohmann::json UserGroups::of(const std::string& member_id, const std::string& groups_url) {

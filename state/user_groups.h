@@ -16,7 +16,8 @@ namespace idb::state {
 class UserGroups {
  public:
   // `many`: every membership is read at once, for computing the groups of
-  // many users; otherwise one query per member asked about.
+  // many users, and of/add_to only read it then (several threads may ask at
+  // once); otherwise one query per member asked about.
   UserGroups(Store& store, bool many);
 
   // [{value, display, type: "direct"|"indirect"}], each group once, direct
