@@ -56,6 +56,12 @@ std::unordered_map<std::string, std::string> member_values(const mapping::GroupM
   return out;
 }
 
+bool same_dn(const std::string& a, const std::string& b) {
+  const auto x = connectors::ldap::parse_dn(a);
+  const auto y = connectors::ldap::parse_dn(b);
+  return x && y && connectors::ldap::normalize(x.value()) == connectors::ldap::normalize(y.value());
+}
+
 }  // namespace
 
 std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping& mapping,
@@ -125,6 +131,14 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
       desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, pending, store));
   reconcile::GroupLinks links;
   for (auto& [key, dn] : store.account_links(name, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
+  // The planner compares DNs as text: a link naming a group's DN in another
+  // spelling ("cn=Admins" for "cn=admins") is that DN, not a renamed entry's.
+  for (const auto& group : desired) {
+    const auto link = links.find(group.group_id);
+    if (link != links.end() && link->second != group.entry.key && same_dn(link->second, group.entry.key)) {
+      link->second = group.entry.key;
+    }
+  }
   reconcile::ObservedEntries observed;
   for (const auto& [dn, attributes] : reconcile::entries_to_read(desired, links, mapping->member_attribute)) {
     auto& entry = observed[dn];

@@ -44,17 +44,26 @@ GroupPlan plan_desired(const DesiredGroup& group, const std::optional<std::strin
   const ObservedEntry* at = read_at(observed, group.entry.key, p);
   if (!at) return p;
   std::optional<Account> account = at->account;
-  if (!account && link && *link != group.entry.key) {
-    at = read_at(observed, *link, p);
-    if (!at) return p;
-    account = at->account;
+  // Where the entry was written before the group was renamed: it moves, or,
+  // when an entry already stands at the new DN, that one is the group's and
+  // the old one is deleted (no stale twin goes on granting access).
+  bool stale = false;
+  if (link && *link != group.entry.key) {
+    const ObservedEntry* before = read_at(observed, *link, p);
+    if (!before) return p;
+    if (!account) {
+      account = before->account;
+    } else {
+      stale = before->account.has_value();
+    }
   }
   p.operations = plan(group.entry, account);
+  if (stale) p.operations.push_back({Operation::Kind::remove, *link, {}, {}, {}});
   if (!account) {
     p.kind = GroupPlan::Kind::create;
-  } else if (account->key != group.entry.key) {
+  } else if (account->key != group.entry.key || stale) {
     p.kind = GroupPlan::Kind::rename;
-    p.key = account->key;
+    p.key = stale ? *link : account->key;
     p.new_key = group.entry.key;
   } else {
     p.kind = p.operations.empty() ? GroupPlan::Kind::noop : GroupPlan::Kind::update;
@@ -65,7 +74,9 @@ GroupPlan plan_desired(const DesiredGroup& group, const std::optional<std::strin
   p.members_removed = sorted(minus(have, want));
   p.link_after = group.entry.key;
   p.link_changes = link != group.entry.key;
-  p.fingerprint = fingerprint(group.entry, link_as_baseline(link), account);
+  auto baseline = link_as_baseline(link);
+  if (stale) (*baseline)["stale"] = {*link};
+  p.fingerprint = fingerprint(group.entry, baseline, account);
   return p;
 }
 

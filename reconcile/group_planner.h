@@ -8,7 +8,10 @@
 //
 // A group whose entry is not at its DN but at the DN it was last written at
 // was renamed at the source: its entry moves, members and all, rather than a
-// twin being made. A link left without a desired group (the group is gone, or
+// twin being made (when an entry already stands at the new DN, that one is
+// brought in line and the old one deleted). Links are compared with DNs as
+// text: the caller gives a link that names the group's DN in another
+// spelling as that DN, or the entry would be taken for a stale twin of itself. A link left without a desired group (the group is gone, or
 // maps to no entry now) deletes the entry idbridge wrote for it: a stale group
 // would go on granting what it granted.
 #include <map>

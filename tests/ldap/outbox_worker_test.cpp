@@ -426,6 +426,45 @@ TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it
   EXPECT_TRUE(store_->account_links(kTarget, "group:").empty());
 }
 
+// The link is compared as a DN, not as text: a group renamed only in case
+// is the same entry (never deleted as a stale twin of itself), and a group
+// renamed onto an entry someone made at the new DN takes that one over.
+TEST_F(outbox_worker, a_rename_in_case_only_keeps_the_entry_and_one_onto_an_existing_entry_leaves_no_twin) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+              "      sn: userName\n      cn: userName\n"
+              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+  insert(2);
+  auto group = [&](const std::string& name, std::vector<int> members) {
+    state::Group g{"g-7", name, std::nullopt, {{"id", "g-7"}, {"displayName", name}}, 1};
+    g.resource["members"] = nlohmann::json::array();
+    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
+    return g;
+  };
+  ASSERT_EQ(store_->insert_group(group("Admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  ASSERT_TRUE(test::ldap_entry(*slapd_, "cn=Admins," + groups_ou));
+
+  ASSERT_EQ(store_->replace_group(group("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  const auto kept = test::ldap_entry(*slapd_, "cn=admins," + groups_ou);
+  ASSERT_TRUE(kept) << "renamed in case only: still there";
+  EXPECT_EQ(kept->at("member").size(), 2u);
+
+  // Someone made cn=ops by hand; the group is renamed to it.
+  const auto made = ldap_->apply({reconcile::Operation::Kind::create, "cn=ops," + groups_ou, {},
+                                  {{"objectClass", {"groupOfNames"}}, {"cn", {"ops"}}, {"member", {dn_of(*slapd_, 1)}}}, {}});
+  ASSERT_TRUE(made) << made.failure().message;
+  ASSERT_EQ(store_->replace_group(group("ops", {0}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou)) << "no stale twin left granting access";
+  const auto ops = test::ldap_entry(*slapd_, "cn=ops," + groups_ou);
+  ASSERT_TRUE(ops);
+  EXPECT_EQ(ops->at("member"), mapping::Values{dn_of(*slapd_, 0)});
+  EXPECT_EQ(store_->account_links(kTarget, "group:").at("group:g-7"), "cn=ops," + groups_ou);
+}
+
 TEST_F(outbox_worker, posix_groups_list_member_uids) {
   const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
                            "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
