@@ -129,6 +129,24 @@ class outbox_worker : public ::testing::Test {
 
   std::vector<test::Entry> users() { return test::ldap_search(*slapd_, people(*slapd_), "(objectClass=inetOrgPerson)"); }
 
+  // A mapping with `groups:` at cn={displayName},ou=groups; returns that ou.
+  std::string use_group_mapping() {
+    const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+    use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+                "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+                "      sn: userName\n      cn: userName\n"
+                "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+    return groups_ou;
+  }
+
+  // Group `id` named `name`, whose members are the users numbered `members`.
+  static state::Group group(const std::string& id, const std::string& name, const std::vector<int>& members) {
+    state::Group g{id, name, std::nullopt, {{"id", id}, {"displayName", name}}, 1};
+    g.resource["members"] = nlohmann::json::array();
+    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
+    return g;
+  }
+
   std::unique_ptr<test::Slapd> slapd_;
   fs::path dir_;
   std::unique_ptr<state::Store> store_;
@@ -394,24 +412,15 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
 }
 
 TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it_away) {
-  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
-  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
-              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
-              "      sn: userName\n      cn: userName\n"
-              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+  const std::string groups_ou = use_group_mapping();
   insert(2);
-  auto group = [&](const std::string& name, std::vector<int> members) {
-    state::Group g{"g-9", name, std::nullopt, {{"id", "g-9"}, {"displayName", name}}, 1};
-    g.resource["members"] = nlohmann::json::array();
-    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
-    return g;
-  };
-  ASSERT_EQ(store_->insert_group(group("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  const auto named = [](const std::string& name, std::vector<int> members) { return group("g-9", name, members); };
+  ASSERT_EQ(store_->insert_group(named("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   ASSERT_TRUE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou));
 
   // Renamed, and a member leaves in the same write: one entry, moved, with the new members.
-  ASSERT_EQ(store_->replace_group(group("operators", {0}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->replace_group(named("operators", {0}), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou)) << "no stale group left granting access";
   const auto moved = test::ldap_entry(*slapd_, "cn=operators," + groups_ou);
@@ -430,23 +439,14 @@ TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it
 // is the same entry (never deleted as a stale twin of itself), and a group
 // renamed onto an entry someone made at the new DN takes that one over.
 TEST_F(outbox_worker, a_rename_in_case_only_keeps_the_entry_and_one_onto_an_existing_entry_leaves_no_twin) {
-  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
-  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
-              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
-              "      sn: userName\n      cn: userName\n"
-              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+  const std::string groups_ou = use_group_mapping();
   insert(2);
-  auto group = [&](const std::string& name, std::vector<int> members) {
-    state::Group g{"g-7", name, std::nullopt, {{"id", "g-7"}, {"displayName", name}}, 1};
-    g.resource["members"] = nlohmann::json::array();
-    for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
-    return g;
-  };
-  ASSERT_EQ(store_->insert_group(group("Admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  const auto named = [](const std::string& name, std::vector<int> members) { return group("g-7", name, members); };
+  ASSERT_EQ(store_->insert_group(named("Admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   ASSERT_TRUE(test::ldap_entry(*slapd_, "cn=Admins," + groups_ou));
 
-  ASSERT_EQ(store_->replace_group(group("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->replace_group(named("admins", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   const auto kept = test::ldap_entry(*slapd_, "cn=admins," + groups_ou);
   ASSERT_TRUE(kept) << "renamed in case only: still there";
@@ -456,7 +456,7 @@ TEST_F(outbox_worker, a_rename_in_case_only_keeps_the_entry_and_one_onto_an_exis
   const auto made = ldap_->apply({reconcile::Operation::Kind::create, "cn=ops," + groups_ou, {},
                                   {{"objectClass", {"groupOfNames"}}, {"cn", {"ops"}}, {"member", {dn_of(*slapd_, 1)}}}, {}});
   ASSERT_TRUE(made) << made.failure().message;
-  ASSERT_EQ(store_->replace_group(group("ops", {0}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->replace_group(named("ops", {0}), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=admins," + groups_ou)) << "no stale twin left granting access";
   const auto ops = test::ldap_entry(*slapd_, "cn=ops," + groups_ou);
