@@ -193,11 +193,13 @@ void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
 
 // The target's group entries, as the daemon's group sync plans them after
 // its users: from the accounts as they will be once the users' changes are
-// applied (`pending`), unless a guard holds those. A pass of its own beside the users'.
+// applied (`pending`). For a target a guard holds too, since `apply
+// --approve` of the plan applies its users before its groups, as the plan
+// shows them. A pass of its own beside the users'.
 void plan_group_entries(const TargetBinding& binding, state::Store& store, const PendingMembers& pending,
                         reconcile::TargetEntry& target, bool& read_failed) {
   if (target.stopped) return;  // the target refuses us: its group entries cannot be read either
-  target.groups = plan_groups(binding, store, target.held ? PendingMembers{} : pending);
+  target.groups = plan_groups(binding, store, pending);
   read_failed |= std::any_of(target.groups.begin(), target.groups.end(),
                              [](const auto& g) { return g.kind == reconcile::GroupPlan::Kind::error; });
 }
