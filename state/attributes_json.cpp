@@ -1,44 +1,22 @@
 #include "state/attributes_json.h"
 
-#include <cstdint>
+#include "state/json_scanner.h"
 
 namespace idb::state {
 namespace {
 
-class Reader {
+class Reader : JsonScanner {
  public:
-  explicit Reader(std::string_view text) : p_(text.data()), begin_(text.data()), end_(text.data() + text.size()) {}
+  using JsonScanner::JsonScanner;
 
   std::optional<mapping::Attributes> attributes(std::string& error) {
     mapping::Attributes out;
-    if (read_object(out) && (skip_space(), p_ == end_ || fail("text after the object"))) return out;
-    error = error_ + " at byte " + std::to_string(error_at_ - begin_);
+    if (read_object(out) && (at_end() || fail("text after the object"))) return out;
+    error = this->error();
     return std::nullopt;
   }
 
  private:
-  bool fail(const char* what) {
-    if (error_.empty()) {
-      error_ = what;
-      error_at_ = p_;
-    }
-    return false;
-  }
-
-  void skip_space() {
-    while (p_ != end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
-  }
-
-  // Skips spaces, then consumes `c` if it is next.
-  bool next_is(char c) {
-    skip_space();
-    if (p_ == end_ || *p_ != c) return false;
-    ++p_;
-    return true;
-  }
-
-  bool expect(char c, const char* what) { return next_is(c) || fail(what); }
-
   bool read_object(mapping::Attributes& out) {
     if (!expect('{', "expected an object")) return false;
     if (next_is('}')) return true;
@@ -64,129 +42,7 @@ class Reader {
     return expect(']', "expected ',' or ']' in an array");
   }
 
-  // A string at p_, unescaped into `out` (replacing what it held).
-  bool read_string(std::string& out) {
-    out.clear();
-    if (p_ == end_ || *p_ != '"') return fail("expected a string");
-    ++p_;
-    for (;;) {
-      const char* run = p_;
-      while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
-             static_cast<unsigned char>(*p_) < 0x80) {
-        ++p_;
-      }
-      out.append(run, p_);
-      if (p_ == end_) return fail("unterminated string");
-      const auto c = static_cast<unsigned char>(*p_);
-      if (c == '"') {
-        ++p_;
-        return true;
-      }
-      if (c < 0x20) return fail("control character in a string");
-      if (c == '\\') {
-        if (!read_escape(out)) return false;
-      } else if (!read_utf8(out)) {
-        return false;
-      }
-    }
-  }
-
-  bool read_escape(std::string& out) {
-    if (++p_ == end_) return fail("unterminated string");
-    switch (*p_++) {
-      case '"': out += '"'; return true;
-      case '\\': out += '\\'; return true;
-      case '/': out += '/'; return true;
-      case 'b': out += '\b'; return true;
-      case 'f': out += '\f'; return true;
-      case 'n': out += '\n'; return true;
-      case 'r': out += '\r'; return true;
-      case 't': out += '\t'; return true;
-      case 'u': break;
-      default: --p_; return fail("invalid escape");
-    }
-    uint32_t code = 0;
-    if (!read_hex4(code)) return false;
-    if (code >= 0xDC00 && code <= 0xDFFF) return fail("low surrogate without a high one");
-    if (code >= 0xD800 && code <= 0xDBFF) {
-      uint32_t low = 0;
-      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return fail("high surrogate without a low one");
-      p_ += 2;
-      if (!read_hex4(low)) return false;
-      if (low < 0xDC00 || low > 0xDFFF) return fail("high surrogate without a low one");
-      code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-    }
-    append_utf8(out, code);
-    return true;
-  }
-
-  bool read_hex4(uint32_t& code) {
-    if (end_ - p_ < 4) return fail("truncated \\u escape");
-    for (int i = 0; i < 4; ++i, ++p_) {
-      const char c = *p_;
-      const int digit = c >= '0' && c <= '9'   ? c - '0'
-                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                               : -1;
-      if (digit < 0) return fail("invalid \\u escape");
-      code = code << 4 | static_cast<uint32_t>(digit);
-    }
-    return true;
-  }
-
-  static void append_utf8(std::string& out, uint32_t code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | code >> 6);
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | code >> 12);
-      out += static_cast<char>(0x80 | (code >> 6 & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | code >> 18);
-      out += static_cast<char>(0x80 | (code >> 12 & 0x3F));
-      out += static_cast<char>(0x80 | (code >> 6 & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-  }
-
-  // One multi-byte UTF-8 sequence at p_, checked as RFC 3629 §4 defines it
-  // (no overlong forms, no surrogates, nothing above U+10FFFF).
-  bool read_utf8(std::string& out) {
-    const auto byte = [&](int i) { return static_cast<unsigned char>(p_[i]); };
-    const unsigned char lead = byte(0);
-    int length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // the second byte's range
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
-    } else {
-      return fail("ill-formed UTF-8");
-    }
-    if (end_ - p_ < length || byte(1) < low || byte(1) > high) return fail("ill-formed UTF-8");
-    for (int i = 2; i < length; ++i) {
-      if (byte(i) < 0x80 || byte(i) > 0xBF) return fail("ill-formed UTF-8");
-    }
-    out.append(p_, static_cast<size_t>(length));
-    p_ += length;
-    return true;
-  }
-
-  const char* p_;
-  const char* const begin_;
-  const char* const end_;
   std::string name_;  // reused for every name
-  std::string error_;
-  const char* error_at_ = nullptr;
 };
 
 }  // namespace

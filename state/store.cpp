@@ -6,9 +6,9 @@
 #include <iterator>
 #include <limits>
 #include <set>
-#include <type_traits>
 
 #include "state/attributes_json.h"
+#include "state/json_document.h"
 #include "state/migrations.h"
 #include "state/sqlite.h"
 
@@ -33,21 +33,17 @@ std::string to_json_text(const nlohmann::json& value, std::string_view what) {
   }
 }
 
-template <class T>
-T from_json_text(std::string_view text, std::string_view what) {
+nlohmann::json json_from_text(std::string_view text, std::string_view what) {
+  // The fast reader declines what is not plain JSON: nlohmann reads it, or says what is wrong.
+  if (auto read = parse_json_document(text)) return std::move(*read);
   try {
-    if constexpr (std::is_same_v<T, nlohmann::json>) {
-      return nlohmann::json::parse(text);  // get<json>() would copy the whole tree once more
-    } else {
-      return nlohmann::json::parse(text).get<T>();
-    }
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw StoreError("state store: corrupt " + std::string(what) + ": " + e.what());
   }
 }
 
-template <>
-mapping::Attributes from_json_text<mapping::Attributes>(std::string_view text, std::string_view what) {
+mapping::Attributes attributes_from_text(std::string_view text, std::string_view what) {
   std::string error;
   auto attributes = parse_attributes_json(text, error);
   if (!attributes) throw StoreError("state store: corrupt " + std::string(what) + ": " + error);
@@ -65,7 +61,7 @@ User read_user(Statement& row) {
       .id = row.text(0),
       .user_name = row.text(1),
       .external_id = row.optional_text(2),
-      .resource = from_json_text<nlohmann::json>(row.text_view(3), "user resource"),
+      .resource = json_from_text(row.text_view(3), "user resource"),
       .version = row.int64(4),
       .deleted = row.int64(5) != 0,
       .updated_ms = row.int64(6),
@@ -75,7 +71,7 @@ User read_user(Statement& row) {
 // A baseline from columns account_key, attributes, disabled_ms starting at `first`.
 Baseline read_baseline(Statement& query, int first) {
   return Baseline{.key = query.text(first),
-                  .attributes = from_json_text<mapping::Attributes>(query.text_view(first + 1), "baseline attributes"),
+                  .attributes = attributes_from_text(query.text_view(first + 1), "baseline attributes"),
                   .disabled_ms = query.optional_int64(first + 2)};
 }
 
@@ -156,7 +152,7 @@ Group read_group(Statement& row) {
       .id = row.text(0),
       .display_name = row.text(1),
       .external_id = row.optional_text(2),
-      .resource = from_json_text<nlohmann::json>(row.text_view(3), "group resource"),
+      .resource = json_from_text(row.text_view(3), "group resource"),
       .version = row.int64(4),
   };
 }
