@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 #include "reconcile/json_writer.h"
 
@@ -252,7 +253,11 @@ bool Report::needs_attention() const {
 
 void normalize(Report& report) {
   for (auto& t : report.targets) {
-    std::sort(t.reviews.begin(), t.reviews.end(), [](const ReviewEntry& a, const ReviewEntry& b) { return a.id < b.id; });
+    // Items not queued yet all have id 0: told apart by what they are about,
+    // so the order never depends on which user was planned first.
+    std::sort(t.reviews.begin(), t.reviews.end(), [](const ReviewEntry& a, const ReviewEntry& b) {
+      return std::tie(a.id, a.user_id, a.kind, a.attribute, a.key) < std::tie(b.id, b.user_id, b.kind, b.attribute, b.key);
+    });
     std::sort(t.users.begin(), t.users.end(), [](const UserEntry& a, const UserEntry& b) {
       return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
     });

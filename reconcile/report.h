@@ -68,8 +68,9 @@ struct Report {
   bool needs_attention() const;
 };
 
-// Sorts users by key (then user id), attributes by name and group entries by
-// key (then group id), so the same
+// Sorts users by key (then user id), attributes by name, group entries by
+// key (then group id) and review items by id (then user id, kind, attribute,
+// key: those not queued yet share id 0), so the same
 // state always renders the same report.
 void normalize(Report& report);
 

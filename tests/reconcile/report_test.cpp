@@ -147,6 +147,28 @@ TEST(Report, OpenReviewItemsAreCountedShownAndNeedAttention) {
   EXPECT_NE(to_html(r).find("<td>review #9</td>"), std::string::npos);
 }
 
+// Items not queued yet (id 0) come out in one order whichever user was planned first.
+TEST(Report, ReviewItemsNotQueuedYetHaveOneOrder) {
+  const ReviewEntry amy{0, "uniqueness", "id-1", "amy", "", "uid=x,dc=x", {}, {}, ""};
+  const ReviewEntry bob{0, "ambiguous", "id-2", "bob", "", "", {}, {"uid=a,dc=x", "uid=b,dc=x"}, ""};
+  const ReviewEntry bob_mail{0, "ambiguous", "id-2", "bob", "mail", "", {}, {}, ""};
+  const ReviewEntry queued{3, "attribute", "id-3", "cy", "cn", "uid=cy,dc=x", {"a"}, {"b"}, ""};
+  std::string first;
+  for (const auto& order : {std::vector{amy, bob, bob_mail, queued}, std::vector{queued, bob_mail, bob, amy},
+                            std::vector{bob, queued, amy, bob_mail}}) {
+    Report r{"t", "c", {}};
+    r.targets.push_back({"ldap", {}, std::nullopt, order, std::nullopt});
+    normalize(r);
+    std::ostringstream out;
+    write_json(r, out);
+    if (first.empty()) first = out.str();
+    EXPECT_EQ(out.str(), first);
+    EXPECT_EQ(r.targets[0].reviews[0].user_id, "id-1");
+    EXPECT_EQ(r.targets[0].reviews[2].attribute, "mail");
+    EXPECT_EQ(r.targets[0].reviews[3].id, 3);
+  }
+}
+
 }  // namespace
 
 namespace {
