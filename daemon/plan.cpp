@@ -4,9 +4,12 @@
 #include <ctime>
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <thread>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -55,6 +58,22 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
   }
   return e;
 }
+
+// What one thread finds planning its range of the users. The parts are
+// merged in range order, so the report is the one a single pass in store
+// order gives (which users a stopped target leaves out included).
+struct Part {
+  std::vector<reconcile::UserEntry> users;
+  std::vector<reconcile::ReviewEntry> reviews;  // accounts taken by another user, not queued yet
+  reconcile::RunCounts counts;
+  PendingMembers pending_members;
+  bool read_failed = false;
+  std::optional<std::string> stopped;  // why the target stopped, at this part's first refusal
+};
+
+// Threads planning one target's users: what the cores allow, at most four
+// (each range reads on a store connection of its own).
+std::size_t plan_threads() { return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4); }
 
 // Rendered straight into the file (stdout when none): never a second copy
 // of a 100k-user report in memory.
@@ -284,43 +303,69 @@ int plan(const config::Config& config, const PlanRequest& request) {
     }
     static const reconcile::AcceptedDivergences kNone;
     PendingMembers pending_members;  // for the group entries, planned after the users
-    // One user and its baseline at a time from the store: only the report's entries are kept.
-    bool stopped = false;
-    runtime.store->for_each_user_with_baseline(name, /*include_deleted=*/true, {}, [&](state::User&& user,
-                                                                                     std::optional<state::Baseline>&& baseline) {
-      if (stopped) return;
-      groups.add_to(user.id, user.resource);
-      const auto acc = accepted.find(user.id);
-      const auto planned =
-          plan_user(binding, user, baseline, now, reader, acc == accepted.end() ? kNone : acc->second);
-      target.users.push_back(entry_for(user, planned));
-      if (!planned) {
-        read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
-        if (planned.failure().kind == connectors::FailureKind::stop_target) {
-          // Every other read would be refused alike: one is enough to say why.
-          target.stopped = planned.failure().code + ": " + planned.failure().message;
-          stopped = true;
-        }
-        return;
+    // The users in ranges, one thread each, streamed with their baselines: only
+    // the report's entries are kept. Lookups are thread-safe when the accounts
+    // were read in one go (LDAP); other targets keep one thread, as each of
+    // their lookups is a call on the connector.
+    const auto ranges = runtime.store->user_ranges(static_cast<int>(reader ? plan_threads() : 1));
+    std::vector<Part> parts(ranges.size());
+    const auto plan_range = [&](std::size_t k) {
+      Part& part = parts[k];
+      runtime.store->for_each_user_with_baseline(
+          name, /*include_deleted=*/true, ranges[k], [&](state::User&& user, std::optional<state::Baseline>&& baseline) {
+            if (part.stopped) return;
+            groups.add_to(user.id, user.resource);
+            const auto acc = accepted.find(user.id);
+            const auto planned =
+                plan_user(binding, user, baseline, now, reader, acc == accepted.end() ? kNone : acc->second);
+            part.users.push_back(entry_for(user, planned));
+            if (!planned) {
+              part.read_failed |= planned.failure().kind != connectors::FailureKind::permanent;
+              if (planned.failure().kind == connectors::FailureKind::stop_target) {
+                // Every other read would be refused alike: one is enough to say why.
+                part.stopped = planned.failure().code + ": " + planned.failure().message;
+              }
+              return;
+            }
+            auto pending = taken_by_other(*runtime.store, name, user, baseline, planned.value());
+            if (!pending) pending = ambiguous_review(name, user, planned.value());
+            if (const auto& taken = pending) {
+              // Another user's account: nothing is done for this user until a person decides.
+              auto& e = part.users.back();
+              e.action = "skip";
+              e.conflict = true;
+              e.operations.clear();
+              const bool queued = std::any_of(target.reviews.begin(), target.reviews.end(), [&](const auto& r) {
+                return r.user_id == user.id && r.kind == taken->kind;
+              });
+              if (!queued) part.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
+              return;
+            }
+            part.counts.accounts += planned.value().observed ? 1 : 0;
+            tally(part.counts, planned.value());
+            note_pending_member(binding, user.id, planned.value(), part.pending_members);
+          });
+    };
+    {
+      // The last range on this thread; a throw elsewhere comes back through get().
+      std::vector<std::future<void>> others;
+      for (std::size_t k = 0; k + 1 < parts.size(); ++k) others.push_back(std::async(std::launch::async, plan_range, k));
+      if (!parts.empty()) plan_range(parts.size() - 1);
+      for (auto& other : others) other.get();
+    }
+    for (auto& part : parts) {
+      std::move(part.users.begin(), part.users.end(), std::back_inserter(target.users));
+      std::move(part.reviews.begin(), part.reviews.end(), std::back_inserter(target.reviews));
+      counts.accounts += part.counts.accounts;
+      counts.disables += part.counts.disables;
+      counts.modifies += part.counts.modifies;
+      pending_members.merge(part.pending_members);
+      read_failed |= part.read_failed;
+      if (part.stopped) {
+        target.stopped = std::move(part.stopped);
+        break;  // the later ranges come after the refusal: a single pass would not have planned them
       }
-      auto pending = taken_by_other(*runtime.store, name, user, baseline, planned.value());
-      if (!pending) pending = ambiguous_review(name, user, planned.value());
-      if (const auto& taken = pending) {
-        // Another user's account: nothing is done for this user until a person decides.
-        auto& e = target.users.back();
-        e.action = "skip";
-        e.conflict = true;
-        e.operations.clear();
-        const bool queued = std::any_of(target.reviews.begin(), target.reviews.end(), [&](const auto& r) {
-          return r.user_id == user.id && r.kind == taken->kind;
-        });
-        if (!queued) target.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
-        return;
-      }
-      counts.accounts += planned.value().observed ? 1 : 0;
-      tally(counts, planned.value());
-      note_pending_member(binding, user.id, planned.value(), pending_members);
-    });
+    }
     target.held = reconcile::held_by_guard(counts, binding.guards);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {
