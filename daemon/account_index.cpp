@@ -48,7 +48,7 @@ bool below(std::string_view dn, std::string_view base) {
 
 }  // namespace
 
-std::string pack(const mapping::Attributes& attributes) {
+std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
   std::size_t size = sizeof(std::uint32_t);
   for (const auto& [name, values] : attributes) {
     size += 2 * sizeof(std::uint32_t) + name.size();
@@ -72,11 +72,9 @@ std::string pack(const mapping::Attributes& attributes) {
 mapping::Attributes unpack(std::string_view packed) {
   mapping::Attributes out;
   for (std::size_t attributes = take(packed); attributes > 0; --attributes) {
-    const std::string_view name = take_bytes(packed);
-    mapping::Values values(take(packed));
-    for (auto& v : values) v = take_bytes(packed);
-    // Packed in the map's own order: each goes in at the end.
-    out.emplace_hint(out.end(), name, std::move(values));
+    // As ldap::to_entry makes an entry of the same attributes.
+    auto& values = out[std::string(take_bytes(packed))];
+    for (std::size_t n = take(packed); n > 0; --n) values.emplace_back(take_bytes(packed));
   }
   return out;
 }
@@ -101,12 +99,12 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& c
                                                      attributes = std::move(attributes)]() -> std::optional<Accounts> {
     Accounts accounts;
     const auto status =
-        ldap->read_all(base_dn, "(objectClass=*)", attributes, [&](connectors::ldap::ObservedEntry&& e) {
-          std::string dn = normalized(e.observed.key);
+        ldap->read_all_views(base_dn, "(objectClass=*)", attributes, [&](const connectors::ldap::EntryView& e) {
+          std::string dn = normalized(e.dn);
           // What the server counts in its subtree but our matching would not
           // (a non-ASCII case difference) is left to a read of its own, as
           // every lookup outside the subtree is.
-          if (!dn.empty() && below(dn, normalized_base)) accounts[std::move(dn)] = pack(e.observed.attributes);
+          if (!dn.empty() && below(dn, normalized_base)) accounts[std::move(dn)] = pack(e.attributes);
         });
     if (!status) {
       spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", ldap->name(),

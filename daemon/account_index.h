@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "connectors/ldap/dn.h"
+#include "connectors/ldap/session.h"
 #include "daemon/user_plan.h"
 
 namespace idb::daemon {
@@ -43,7 +44,7 @@ class AccountIndex {
 };
 
 // One account's attributes in one string and back (exposed for tests).
-std::string pack(const mapping::Attributes& attributes);
+std::string pack(const connectors::ldap::EntryView::Attributes& attributes);
 mapping::Attributes unpack(std::string_view packed);
 
 }  // namespace idb::daemon

@@ -135,9 +135,9 @@ std::vector<Status> LdapConnector::apply_all(std::span<const Operation> ops, con
 
 Status LdapConnector::search(const std::string& base, Scope scope, const std::string& filter,
                              const std::vector<std::string>& attributes,
-                             const std::function<void(Entry&&)>& on_entry) {
+                             const std::function<void(const EntryView&)>& on_entry) {
   if (auto connected = ensure_connected(); !connected) return connected;
-  int rc = pool_.front()->search_paged(base, scope, filter, attributes, tuning_.page_size, on_entry);
+  int rc = pool_.front()->search_paged_views(base, scope, filter, attributes, tuning_.page_size, on_entry);
   if (rc == LDAP_SUCCESS) return ok();
   return pool_.front()->failure(rc, "search " + base + " " + filter);
 }
@@ -147,8 +147,8 @@ Result<std::optional<Observed>> LdapConnector::read(const std::string& dn, const
   std::vector<std::string> wanted = attributes;
   wanted.push_back("objectClass");
   std::optional<Observed> found;
-  Status status = search(dn, Scope::base, "(objectClass=*)", wanted, [&](Entry&& entry) {
-    found = Observed{dn, std::move(entry.attributes)};
+  Status status = search(dn, Scope::base, "(objectClass=*)", wanted, [&](const EntryView& entry) {
+    found = Observed{dn, to_entry(entry).attributes};
   });
   if (!status && status.failure().code == code_of(LDAP_NO_SUCH_OBJECT)) return std::optional<Observed>();
   if (!status) return settle(Result<std::optional<Observed>>(status.failure()));
@@ -161,13 +161,23 @@ Status LdapConnector::read_all(const std::string& base, const std::string& filte
   std::lock_guard lock(mu_);
   std::vector<std::string> wanted = attributes;
   wanted.insert(wanted.end(), {"objectClass", "modifyTimestamp", "entryCSN"});
-  return settle(search(base, Scope::subtree, filter, wanted, [&](Entry&& entry) {
+  return settle(search(base, Scope::subtree, filter, wanted, [&](const EntryView& view) {
+    Entry entry = to_entry(view);
     ObservedEntry out;
     out.modify_timestamp = take(entry.attributes, "modifyTimestamp");
     out.entry_csn = take(entry.attributes, "entryCSN");
     out.observed = Observed{std::move(entry.dn), std::move(entry.attributes)};
     on_entry(std::move(out));
   }));
+}
+
+Status LdapConnector::read_all_views(const std::string& base, const std::string& filter,
+                                     const std::vector<std::string>& attributes,
+                                     const std::function<void(const EntryView&)>& on_entry) {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> wanted = attributes;
+  wanted.push_back("objectClass");
+  return settle(search(base, Scope::subtree, filter, wanted, on_entry));
 }
 
 Result<std::vector<Observed>> LdapConnector::find_by(const std::string& attribute, const std::string& value,

@@ -54,6 +54,11 @@ class LdapConnector final : public Connector {
   Status read_all(const std::string& base, const std::string& filter, const std::vector<std::string>& attributes,
                   const std::function<void(ObservedEntry&&)>& on_entry);
 
+  // read_all for a caller keeping entries in a form of its own: each entry
+  // uncopied (valid during the call), without modifyTimestamp and entryCSN.
+  Status read_all_views(const std::string& base, const std::string& filter, const std::vector<std::string>& attributes,
+                        const std::function<void(const EntryView&)>& on_entry);
+
   // The entries below base_dn whose `attribute` equals `value` exactly as
   // given: the value is escaped (RFC 4515), so no value can widen the search.
   Result<std::vector<Observed>> find_by(const std::string& attribute, const std::string& value,
@@ -69,7 +74,7 @@ class LdapConnector final : public Connector {
   template <class T>
   Result<T> settle(Result<T> result);  // drops the connection when the failure puts it in doubt
   Status search(const std::string& base, Scope scope, const std::string& filter,
-                const std::vector<std::string>& attributes, const std::function<void(Entry&&)>& on_entry);
+                const std::vector<std::string>& attributes, const std::function<void(const EntryView&)>& on_entry);
 
   std::string name_;
   config::LdapTarget settings_;

@@ -70,23 +70,29 @@ int scope_of(Scope scope) {
 }
 
 // Walks attributes with ldap_get_attribute_ber: one BER pass per entry
-// instead of a lookup per attribute (see notes/ldap-performance.md).
-Entry decode(LDAP* ld, LDAPMessage* message) {
-  Entry entry;
+// instead of a lookup per attribute (see notes/ldap-performance.md). The
+// names and values stay in the message; only the arrays pointing at them are
+// libldap's allocations. `view` is refilled: its vectors keep their capacity.
+void decode(LDAP* ld, LDAPMessage* message, EntryView& view) {
+  view.dn = {};
+  std::size_t n = 0;
   BerElement* ber = nullptr;
   berval name{};
   if (ldap_get_dn_ber(ld, message, &ber, &name) == LDAP_SUCCESS) {
-    entry.dn.assign(name.bv_val, name.bv_len);
+    view.dn = std::string_view(name.bv_val, name.bv_len);
     BerVarray values = nullptr;
     while (ldap_get_attribute_ber(ld, message, ber, &name, &values) == LDAP_SUCCESS && name.bv_val != nullptr) {
-      auto& out = entry.attributes[std::string(name.bv_val, name.bv_len)];
+      if (n == view.attributes.size()) view.attributes.emplace_back();
+      auto& [type, out] = view.attributes[n++];
+      type = std::string_view(name.bv_val, name.bv_len);
+      out.clear();
       for (BerVarray v = values; v != nullptr && v->bv_val != nullptr; ++v) out.emplace_back(v->bv_val, v->bv_len);
       ber_memfree(values);
       values = nullptr;
     }
   }
   if (ber != nullptr) ber_free(ber, 0);
-  return entry;
+  view.attributes.resize(n);
 }
 
 // libldap keeps the last server's diagnostic until the next server result, so
@@ -151,6 +157,16 @@ Failure tls_failure(const Session& session, int rc, const config::LdapTarget& se
 }
 
 }  // namespace
+
+Entry to_entry(const EntryView& view) {
+  Entry entry;
+  entry.dn = view.dn;
+  for (const auto& [type, values] : view.attributes) {
+    auto& out = entry.attributes[std::string(type)];
+    for (const auto& v : values) out.emplace_back(v);
+  }
+  return entry;
+}
 
 Result<Session> Session::open(const config::LdapTarget& settings, const LdapSettings& tuning) {
   ignore_sigpipe();
@@ -223,8 +239,10 @@ int Session::search(const std::string& base, Scope scope, const std::string& fil
   // libldap may hand back a result even when it reports a failure.
   std::unique_ptr<LDAPMessage, decltype(&ldap_msgfree)> result(raw, &ldap_msgfree);
   if (rc != LDAP_SUCCESS) return rc;
+  EntryView view;
   for (LDAPMessage* m = ldap_first_entry(ld_, raw); m != nullptr; m = ldap_next_entry(ld_, m)) {
-    entries.push_back(decode(ld_, m));
+    decode(ld_, m, view);
+    entries.push_back(to_entry(view));
   }
   return rc;
 }
@@ -302,6 +320,14 @@ int Session::rename(const std::string& dn, const std::string& new_rdn, const std
 int Session::search_paged(const std::string& base, Scope scope, const std::string& filter,
                           const std::vector<std::string>& attributes, int page_size,
                           const std::function<void(Entry&&)>& on_entry) {
+  return search_paged_views(base, scope, filter, attributes, page_size,
+                            [&](const EntryView& view) { on_entry(to_entry(view)); });
+}
+
+int Session::search_paged_views(const std::string& base, Scope scope, const std::string& filter,
+                                const std::vector<std::string>& attributes, int page_size,
+                                const std::function<void(const EntryView&)>& on_entry) {
+  EntryView view;
   std::vector<char*> names;
   for (const std::string& a : attributes) names.push_back(chars(a));
   names.push_back(nullptr);
@@ -339,7 +365,8 @@ int Session::search_paged(const std::string& base, Scope scope, const std::strin
         return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
       }
       if (type == LDAP_RES_SEARCH_ENTRY) {
-        on_entry(decode(ld_, raw));
+        decode(ld_, raw, view);
+        on_entry(view);
       } else if (type == LDAP_RES_SEARCH_RESULT) {
         int code = LDAP_OTHER;
         LDAPControl** returned = nullptr;

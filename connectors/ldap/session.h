@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -21,6 +22,17 @@ struct Entry {
   std::string dn;
   mapping::Attributes attributes;  // values are raw bytes (berval), not C strings
 };
+
+// An entry as libldap decoded it, nothing copied: views into the received
+// message, valid only during the call it is handed to.
+struct EntryView {
+  using Attributes = std::vector<std::pair<std::string_view, std::vector<std::string_view>>>;
+  std::string_view dn;
+  Attributes attributes;  // as the server sent them
+};
+
+// The Entry holding copies of what `view` shows.
+Entry to_entry(const EntryView& view);
 
 enum class Scope { base, one_level, subtree };
 
@@ -71,6 +83,11 @@ class Session {
   int search_paged(const std::string& base, Scope scope, const std::string& filter,
                    const std::vector<std::string>& attributes, int page_size,
                    const std::function<void(Entry&&)>& on_entry);
+  // The same, each entry handed over uncopied, for a caller keeping entries
+  // in a form of its own.
+  int search_paged_views(const std::string& base, Scope scope, const std::string& filter,
+                         const std::vector<std::string>& attributes, int page_size,
+                         const std::function<void(const EntryView&)>& on_entry);
 
   // Explains a failed result code with what the server said about it.
   Failure failure(int result_code, std::string_view what) const;
