@@ -16,7 +16,7 @@
 #include "tests/daemon/notify_socket.h"
 #include "tests/cloud/servers/pds_server.h"
 #include "tests/support/process.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -33,14 +33,8 @@ json sample_user(const std::string& name) {
   return json::parse(in);
 }
 
-class Daemon : public ::testing::Test {
+class Daemon : public idb::test::SlapdSuite<Daemon> {
  protected:
-  static void SetUpTestSuite() { slapd_ = idb::test::Slapd::start().release(); }
-  static void TearDownTestSuite() {
-    delete slapd_;
-    slapd_ = nullptr;
-  }
-
   void SetUp() override {
     if (!slapd_->running()) slapd_->restart();
     dir_ = fs::temp_directory_path() /
@@ -72,11 +66,7 @@ class Daemon : public ::testing::Test {
   }
 
   void clear_people() {
-    for (const auto& e : idb::test::ldap_search(*slapd_, slapd_->base_dn(), "(uid=*)", {"uid"})) {
-      std::string cmd = "LDAPNOINIT=1 ldapdelete -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " +
-                        (slapd_->dir() / "password").string() + " '" + e.dn + "'";
-      ASSERT_EQ(std::system(cmd.c_str()), 0);
-    }
+    idb::test::ldap_delete_all(*slapd_, slapd_->base_dn(), "(uid=*)");
   }
 
   std::map<std::string, std::string> env() const {
@@ -170,7 +160,6 @@ class Daemon : public ::testing::Test {
 
   size_t people_count() { return idb::test::ldap_search(*slapd_, people_, "(uid=*)", {"uid"}).size(); }
 
-  static idb::test::Slapd* slapd_;
   fs::path dir_, config_, log_ = fs::temp_directory_path() / ("idb-daemon-" + std::to_string(::getpid()) + ".log");
   std::string people_;
   int port_ = 0;
@@ -178,8 +167,6 @@ class Daemon : public ::testing::Test {
   std::unique_ptr<Process> daemon_;
   std::unique_ptr<httplib::Client> client_;
 };
-
-idb::test::Slapd* Daemon::slapd_ = nullptr;
 
 TEST_F(Daemon, PushedUsersReachLdapAndFollowEveryChange) {
   fs::remove(log_);
@@ -379,11 +366,7 @@ TEST_F(Daemon, SyncOncePushesEverythingAndReportsByExitStatus) {
   EXPECT_TRUE(has("alan.turing", "cn", {"Alan Turing"}));
 
   // An administrator's edit on the target is put back by the next full sync.
-  std::string cmd = "printf 'dn: uid=grace.hopper," + people_ +
-                    "\\nchangetype: modify\\nreplace: cn\\ncn: Amazing Grace\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
-                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
-                    " >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ldap_replace("uid=grace.hopper," + people_, "cn", "Amazing Grace");
   EXPECT_TRUE(has("grace.hopper", "cn", {"Amazing Grace"}));
   EXPECT_EQ(run(sync), 0);
   EXPECT_TRUE(has("grace.hopper", "cn", {"Grace Hopper"}));
@@ -405,11 +388,7 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 12);
 
   // An administrator edits one entry: the plan says it will be reverted, and does not revert it.
-  std::string cmd = "printf 'dn: uid=p3," + people_ +
-                    "\\nchangetype: modify\\nreplace: cn\\ncn: Edited\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
-                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
-                    " >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ldap_replace("uid=p3," + people_, "cn", "Edited");
   EXPECT_EQ(run(plan), 0);
   report = json::parse(idb::test::read_file(dir_ / "plan.json"));
   const auto& t = report["targets"][0];
@@ -467,10 +446,7 @@ TEST_F(Daemon, ApplyDoesExactlyTheSavedPlanOrRefuses) {
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
 
   auto edit = [&](const std::string& uid, const std::string& cn) {
-    std::string cmd = "printf 'dn: uid=" + uid + "," + people_ + "\\nchangetype: modify\\nreplace: cn\\ncn: " + cn +
-                      "\\n' | LDAPNOINIT=1 ldapmodify -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " +
-                      (slapd_->dir() / "password").string() + " >/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    ldap_replace("uid=" + uid + "," + people_, "cn", cn);
   };
   edit("ada.lovelace", "Edited Ada");
   edit("grace.hopper", "Edited Grace");
@@ -615,11 +591,7 @@ TEST_F(Daemon, ScheduledFullSyncPutsBackATargetSideEdit) {
   start_daemon();
   create(sample_user("grace.hopper"));
   ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
-  std::string cmd = "printf 'dn: uid=grace.hopper," + people_ +
-                    "\\nchangetype: modify\\nreplace: cn\\ncn: Amazing Grace\\n' | LDAPNOINIT=1 ldapmodify -x -H " +
-                    slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " + (slapd_->dir() / "password").string() +
-                    " >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  ldap_replace("uid=grace.hopper," + people_, "cn", "Amazing Grace");
   // No SCIM change follows: only the schedule can find the drift.
   ASSERT_TRUE(eventually([&] { return has("grace.hopper", "cn", {"Grace Hopper"}); }));
   EXPECT_EQ(client_->Get("/metrics")->body.find("idbridge_full_syncs_total 0\n"), std::string::npos);

@@ -7,7 +7,7 @@
 
 #include "connectors/ldap/dn.h"
 #include "tests/ldap/ldap_test_support.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace idb::connectors::ldap {
 namespace {
@@ -17,11 +17,8 @@ using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
-class ldap_connector : public ::testing::Test {
+class ldap_connector : public test::SlapdSuite<ldap_connector> {
  protected:
-  static void SetUpTestSuite() { slapd_ = test::Slapd::start(); }
-  static void TearDownTestSuite() { slapd_.reset(); }
-
   // The entry as slapd holds it, read without the connector.
   static Attributes entry(const std::string& dn, const std::vector<std::string>& operational = {}) {
     auto found = test::ldap_entry(*slapd_, dn, operational);
@@ -29,7 +26,6 @@ class ldap_connector : public ::testing::Test {
     return found.value_or(Attributes{});
   }
 
-  static inline std::unique_ptr<test::Slapd> slapd_;
   LdapConnector connector_{"ldap-test", test::settings_for(*slapd_)};
 };
 

@@ -7,7 +7,7 @@
 
 #include "connectors/ldap/ldap_connector.h"
 #include "tests/ldap/ldap_test_support.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace idb::connectors::ldap {
 namespace {
@@ -54,11 +54,8 @@ TEST(ldap_matching, replace_when_nothing_stays_and_remove_when_nothing_is_wanted
   EXPECT_THAT(minimal_changes("title", {}, {"Old"}), ElementsAre(AttributeChange{"title", ChangeKind::remove, {}}));
 }
 
-class ldap_matching_live : public ::testing::Test {
+class ldap_matching_live : public test::SlapdSuite<ldap_matching_live> {
  protected:
-  static void SetUpTestSuite() { slapd_ = test::Slapd::start(); }
-  static void TearDownTestSuite() { slapd_.reset(); }
-
   // Applies the minimal changes, then checks that slapd holds `desired` (as
   // `held`, when slapd re-spells) and that a second pass has nothing to do.
   void converge(const std::string& uid, const std::string& attribute, const Values& before, const Values& desired,
@@ -75,7 +72,6 @@ class ldap_matching_live : public ::testing::Test {
         << "a second pass would change " << attribute << " again";
   }
 
-  static inline std::unique_ptr<test::Slapd> slapd_;
   LdapConnector connector_{"ldap-test", test::settings_for(*slapd_)};
 };
 

@@ -12,7 +12,7 @@
 
 #include "connectors/ldap/ldap_connector.h"
 #include "tests/ldap/ldap_test_support.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace idb::connectors::ldap {
 namespace {
@@ -22,11 +22,8 @@ using ::testing::SizeIs;
 using ::testing::UnorderedElementsAre;
 using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
-class ldap_pipeline : public ::testing::Test {
+class ldap_pipeline : public test::SlapdSuite<ldap_pipeline, test::SlapdOptions{.access_log = true}> {
  protected:
-  static void SetUpTestSuite() { slapd_ = test::Slapd::start({.access_log = true}); }
-  static void TearDownTestSuite() { slapd_.reset(); }
-
   static LdapSettings tuning(std::size_t window, std::size_t connections = 1) {
     LdapSettings t;
     t.window = window;
@@ -47,7 +44,6 @@ class ldap_pipeline : public ::testing::Test {
     return ou_dn;
   }
 
-  static inline std::unique_ptr<test::Slapd> slapd_;
 };
 
 TEST_F(ldap_pipeline, keeps_at_most_the_window_in_flight_and_reports_each_operation_once) {

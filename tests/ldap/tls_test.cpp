@@ -6,7 +6,7 @@
 
 #include "connectors/ldap/ldap_connector.h"
 #include "tests/ldap/ldap_test_support.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 // libldap 2.5's GnuTLS backend never frees the client key and certificate it
 // loads for a connection (about 16 KiB each; see the SASL EXTERNAL test).
@@ -23,11 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
-class ldap_tls : public ::testing::Test {
+class ldap_tls : public test::SlapdSuite<ldap_tls, test::SlapdOptions{.access_log = true, .tls = true}> {
  protected:
-  static void SetUpTestSuite() { slapd_ = test::Slapd::start({.access_log = true, .tls = true}); }
-  static void TearDownTestSuite() { slapd_.reset(); }
-
   static config::LdapTarget over_ldaps() {
     config::LdapTarget settings = test::settings_for(*slapd_);
     settings.url = slapd_->ldaps_url();
@@ -54,7 +51,6 @@ class ldap_tls : public ::testing::Test {
     EXPECT_THAT(failure.message, Not(HasSubstr(slapd_->password())));
   }
 
-  static inline std::unique_ptr<test::Slapd> slapd_;
 };
 
 TEST_F(ldap_tls, ldaps_with_the_right_ca_writes_and_reads) {

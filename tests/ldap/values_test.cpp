@@ -12,7 +12,7 @@
 #include "connectors/ldap/ldap_connector.h"
 #include "reconcile/planner.h"
 #include "tests/ldap/ldap_test_support.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace idb::connectors::ldap {
 namespace {
@@ -22,11 +22,8 @@ using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
 using namespace fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
-class ldap_values : public ::testing::Test {
+class ldap_values : public test::SlapdSuite<ldap_values, test::SlapdOptions{.access_log = true}> {
  protected:
-  static void SetUpTestSuite() { slapd_ = test::Slapd::start({.access_log = true}); }
-  static void TearDownTestSuite() { slapd_.reset(); }
-
   // Every line slapd logged for the operations on `dn` that reached it.
   static std::vector<std::string> logged_for(const std::string& dn, const std::string& verb) {
     const std::string log = slapd_->log();
@@ -45,7 +42,6 @@ class ldap_values : public ::testing::Test {
     return lines;
   }
 
-  static inline std::unique_ptr<test::Slapd> slapd_;
   LdapConnector connector_{"ldap-test", test::settings_for(*slapd_)};
 };
 

@@ -13,7 +13,7 @@
 
 #include "tests/poller/ref_server.h"
 #include "tests/support/process.h"
-#include "tests/support/slapd.h"
+#include "tests/support/slapd_suite.h"
 
 namespace {
 
@@ -25,25 +25,15 @@ constexpr const char* kScimToken = "scim-token-4b1d-never-logged";
 
 using idb::test::eventually;
 
-class PollerDaemon : public ::testing::Test {
+class PollerDaemon : public idb::test::SlapdSuite<PollerDaemon> {
  protected:
-  static void SetUpTestSuite() { slapd_ = idb::test::Slapd::start().release(); }
-  static void TearDownTestSuite() {
-    delete slapd_;
-    slapd_ = nullptr;
-  }
-
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("idb-poller-daemon-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     log_ = dir_ / "idbridge.log";
-    for (const auto& e : idb::test::ldap_search(*slapd_, people(), "(uid=*)", {"uid"})) {
-      const std::string cmd = "LDAPNOINIT=1 ldapdelete -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() + "' -y " +
-                              (slapd_->dir() / "password").string() + " '" + e.dn + "'";
-      ASSERT_EQ(std::system(cmd.c_str()), 0);
-    }
+    idb::test::ldap_delete_all(*slapd_, people(), "(uid=*)");
   }
 
   void TearDown() override {
@@ -93,13 +83,10 @@ class PollerDaemon : public ::testing::Test {
     return e && e->count("employeeType") && e->at("employeeType") == idb::mapping::Values{"disabled"};
   }
 
-  static idb::test::Slapd* slapd_;
   fs::path dir_, log_;
   std::unique_ptr<RefServer> ref_;
   std::unique_ptr<Process> daemon_;
 };
-
-idb::test::Slapd* PollerDaemon::slapd_ = nullptr;
 
 TEST_F(PollerDaemon, sync_once_polls_the_source_before_it_pushes) {
   ref_ = std::make_unique<RefServer>(dir_, 3);

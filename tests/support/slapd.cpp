@@ -163,4 +163,17 @@ std::optional<mapping::Attributes> ldap_entry(const Slapd& slapd, const std::str
   return std::move(entries.front().attributes);
 }
 
+void ldap_delete_all(const Slapd& slapd, const std::string& base, const std::string& filter) {
+  auto session = connectors::ldap::Session::open(settings_for(slapd));
+  if (!session) throw std::runtime_error(session.failure().message);
+  for (const Entry& e : ldap_search(slapd, base, filter, {"1.1"})) {
+    int msgid = 0;
+    connectors::ldap::Reply reply;
+    int rc = session.value().send_delete(e.dn, msgid);
+    if (rc == LDAP_SUCCESS) rc = session.value().receive(msgid, 0, reply);
+    if (rc == LDAP_SUCCESS) rc = reply.code;
+    if (rc != LDAP_SUCCESS) throw std::runtime_error(session.value().failure(rc, "delete " + e.dn).message);
+  }
+}
+
 }  // namespace idb::test

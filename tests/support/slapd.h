@@ -79,4 +79,8 @@ std::vector<Entry> ldap_search(const Slapd& slapd, const std::string& base,
 std::optional<mapping::Attributes> ldap_entry(const Slapd& slapd, const std::string& dn,
                                               const std::vector<std::string>& operational = {});
 
+// Deletes, as the rootdn, every entry below `base` that matches `filter`;
+// they must be leaves. Throws when one cannot be deleted.
+void ldap_delete_all(const Slapd& slapd, const std::string& base, const std::string& filter);
+
 }  // namespace idb::test
