@@ -33,12 +33,6 @@ nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewIte
           {"resolution", item.resolution}};
 }
 
-const TargetBinding* binding_of(const Runtime& runtime, const std::string& name) {
-  const auto it = std::find_if(runtime.targets->bindings.begin(), runtime.targets->bindings.end(),
-                               [&](const TargetBinding& b) { return b.connector->name() == name; });
-  return it == runtime.targets->bindings.end() ? nullptr : &*it;
-}
-
 // "take source" of a manual attribute: write the source's value now and
 // remember it as written.
 int take_source_value(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
@@ -127,7 +121,7 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
   }
   auto runtime = runtime_or_report(config);
   if (!runtime) return 2;
-  const TargetBinding* binding = binding_of(*runtime, item.target);
+  const TargetBinding* binding = runtime->targets->binding(item.target);
   if (!binding) {
     err << "review #" << item.id << ": target " << item.target << " is not in " << config.file.string() << "\n";
     return 2;

@@ -1,7 +1,6 @@
 #include "daemon/plan.h"
 
 #include <chrono>
-#include <ctime>
 #include <algorithm>
 #include <fstream>
 #include <future>
@@ -26,15 +25,6 @@
 namespace idb::daemon {
 namespace {
 
-std::string utc(int64_t ms) {
-  const std::time_t now = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 reconcile::UserEntry entry_for(const state::User& user, const connectors::Result<UserPlan>& planned) {
   reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false, "", ""};
   if (!planned) {
@@ -47,7 +37,7 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
   e.operations = p.operations;
   e.conflict = p.decision.conflict;
   e.fingerprint = p.fingerprint;
-  if (p.delete_due_ms && p.kind != UserPlan::Kind::remove) e.delete_due = utc(*p.delete_due_ms);
+  if (p.delete_due_ms && p.kind != UserPlan::Kind::remove) e.delete_due = utc_iso8601(*p.delete_due_ms);
   if (!p.correlated_by.empty()) {
     e.correlation = p.candidates.empty() ? "linked by " + p.correlated_by + " to " + p.observed->key
                                          : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
@@ -87,13 +77,6 @@ bool write_report(const std::optional<std::filesystem::path>& path, const std::f
   if (out.flush()) return true;
   std::cerr << "idbridge plan: cannot write " << path->string() << "\n";
   return false;
-}
-
-const TargetBinding* binding_named(const Runtime& runtime, const std::string& name) {
-  for (const auto& b : runtime.targets->bindings) {
-    if (b.connector->name() == name) return &b;
-  }
-  return nullptr;
 }
 
 struct ApplyCounts {
@@ -242,7 +225,7 @@ int apply(const config::Config& config, const ApplyRequest& request) {
   state::UserGroups groups(*runtime->store, /*many=*/true);
   for (const auto& target : saved["targets"]) {
     const std::string name = target.value("name", "");
-    const auto* binding = binding_named(*runtime, name);
+    const auto* binding = runtime->targets->binding(name);
     const auto users = actionable(target, "users");
     const auto group_items = actionable(target, "groups");
     const auto pending = users.size() + group_items.size();
@@ -285,7 +268,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
   }
 
   const int64_t now = now_ms();
-  reconcile::Report report{utc(now), config.file.string(), {}};
+  reconcile::Report report{utc_iso8601(now), config.file.string(), {}};
   bool read_failed = false;
   // Mappings read User.groups: every membership is loaded once for the plan.
   state::UserGroups groups(*runtime.store, /*many=*/true);

@@ -12,6 +12,7 @@
 #include "connectors/ldap/ldap_connector.h"
 #include "connectors/pds/pds_connector.h"
 #include "connectors/sensecore/sensecore_connector.h"
+#include "connectors/signing/crypto.h"
 
 namespace idb::daemon {
 
@@ -84,6 +85,10 @@ int64_t now_ms() {
       .count();
 }
 
+std::string utc_iso8601(int64_t ms) {
+  return connectors::signing::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+}
+
 mapping::LoadResult load_mapping(const config::Config& config) {
   std::vector<mapping::TargetRef> refs;
   for (const auto& target : config.targets) {
@@ -119,6 +124,12 @@ std::shared_ptr<const Targets> build_targets(const config::Config& config,
                                  delete_policy(target.deletion)});
   }
   return targets;
+}
+
+const TargetBinding* Targets::binding(const std::string& name) const {
+  const auto it = std::find_if(bindings.begin(), bindings.end(),
+                               [&](const TargetBinding& b) { return b.connector->name() == name; });
+  return it == bindings.end() ? nullptr : &*it;
 }
 
 OutboxWorker::Bindings bindings_of(std::shared_ptr<const Targets> targets) {

@@ -25,6 +25,9 @@ struct Targets {
   std::map<std::string, mapping::TargetMapping> mappings;
   std::vector<std::unique_ptr<connectors::Connector>> connectors;
   std::vector<TargetBinding> bindings;  // one per target, in config order
+
+  // The binding of the target named `name`; nullptr when there is none.
+  const TargetBinding* binding(const std::string& name) const;
 };
 
 // Binds `mappings` (compiled for config.targets) to new connectors keeping their state in `store`.
@@ -48,5 +51,8 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
 std::unique_ptr<Runtime> runtime_or_report(const config::Config& config);
 
 int64_t now_ms();
+// `ms` since the epoch as "2026-11-22T13:44:32Z" (whole seconds, UTC), within
+// system_clock's range (years 1678 to 2262).
+std::string utc_iso8601(int64_t ms);
 
 }  // namespace idb::daemon
