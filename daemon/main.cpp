@@ -1,5 +1,6 @@
 // idbridge: SCIM in, YAML mapping, directory targets out.
-// Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config.
+// Exit status: 0 ok, 1 runtime failure, 2 bad usage or bad config, 3 plan/apply left something
+// for a person (a conflict, a held guard, a refused item).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -52,7 +53,7 @@ const std::map<std::string, Command>& commands() {
        {R"(usage: idbridge serve --config FILE [--listen HOST:PORT] [--state-dir DIR]
                      [--log-format text|json] [--log-level LEVEL]
 
-Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz and /readyz), polls
+Serves SCIM 2.0 at http://HOST:PORT/scim/v2 (plus /healthz, /readyz and /metrics), polls
 the configured SCIM sources on their intervals, and applies every accepted
 change to the configured targets. Stops on SIGINT/SIGTERM. SIGHUP reloads the
 mapping file and the targets' guards (other changes are logged and wait for a
