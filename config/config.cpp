@@ -703,7 +703,8 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, ScimSource
 
 Config read_config(Walker& w, const YAML::Node& root) {
   Config c;
-  Section top(w, root, "", {"listen", "state_dir", "log", "scim", "mapping", "retry", "full_sync", "targets", "sources"});
+  Section top(w, root, "",
+              {"listen", "state_dir", "log", "scim", "mapping", "retry", "full_sync", "audit", "targets", "sources"});
   top.field("listen", c.listen, Need::optional, listen_address);
   top.field("state_dir", c.state_dir);
   if (auto log = top.section("log", Need::optional, {"level", "format"})) {
@@ -739,6 +740,9 @@ Config read_config(Walker& w, const YAML::Node& root) {
   }
   if (auto full_sync = top.section("full_sync", Need::optional, {"interval_s"})) {
     full_sync->field("interval_s", c.full_sync_interval_s, Need::optional, non_negative);
+  }
+  if (auto audit = top.section("audit", Need::optional, {"retention_days"})) {
+    audit->field("retention_days", c.audit_retention_days, Need::optional, non_negative);
   }
   top.field("targets", c.targets, Need::required, not_empty);
   top.field("sources", c.sources);

@@ -269,6 +269,8 @@ struct Config {
   // `serve` re-plans every user against every target this often, so edits made
   // on a target side are found without a SCIM change; 0 leaves it to `sync --once`.
   int64_t full_sync_interval_s = 0;
+  // `serve` deletes audit log rows older than this (audit.retention_days); 0 keeps them forever.
+  int64_t audit_retention_days = 365;
   std::vector<Target> targets;         // at least one
   std::vector<ScimSource> sources;     // polled SCIM sources; may be none
 };

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/audit_record.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
@@ -58,7 +59,9 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   op.changes.push_back({item.attribute,
                         decided->desired.empty() ? reconcile::ChangeKind::remove : reconcile::ChangeKind::replace,
                         decided->desired});
+  const std::string source = "conflicts resolve #" + std::to_string(item.id) + " --take source";
   if (const auto status = binding.connector->apply(op); !status) {
+    runtime.store->append_audit(audit_record(item.target, user, op, source, now_ms(), &status.failure()));
     err << "review #" << item.id << ": " << item.target << " refused " << item.attribute << " = "
         << values_text(decided->desired) << ": " << status.failure().code << ": " << status.failure().message
         << "; the item stays open\n";
@@ -67,7 +70,7 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   state::Baseline written = baseline.value_or(state::Baseline{plan.observed->key, {}});
   written.key = plan.observed->key;
   written.attributes[item.attribute] = decided->desired;
-  runtime.store->record_baseline(item.target, user.id, written);
+  runtime.store->record_applied(item.target, user.id, written, audit_record(item.target, user, op, source, now_ms()));
   runtime.store->close_review(item.id, "source", now_ms());
   out << "review #" << item.id << ": wrote " << item.attribute << " = " << values_text(decided->desired) << " to "
       << plan.observed->key << " on " << item.target << "; closed\n";

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "connectors/ldap/dn.h"
+#include "daemon/audit_record.h"
+#include "daemon/runtime.h"
 #include "scim/user_resource.h"
 
 namespace idb::daemon {
@@ -153,7 +155,8 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
 }
 
 std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, state::Store& store,
-                                                  const std::vector<const reconcile::GroupPlan*>& plans) {
+                                                  const std::vector<const reconcile::GroupPlan*>& plans,
+                                                  const std::string& source) {
   const std::string& name = target.connector->name();
   std::vector<reconcile::Operation> ops;
   for (const auto* p : plans) ops.insert(ops.end(), p->operations.begin(), p->operations.end());
@@ -179,6 +182,7 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
         store.unlink_account(name, kLink + p->group_id);
       }
     }
+    store.append_audit(group_audit_record(name, *p, source, now_ms(), result ? nullptr : &result.failure()));
     out.push_back(std::move(result));
   }
   return out;
@@ -197,7 +201,7 @@ GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
       pending.push_back(&p);
     }
   }
-  const auto statuses = apply_group_plans(target, store, pending);
+  const auto statuses = apply_group_plans(target, store, pending, "group sync");
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (!statuses[i]) {
       ++summary.failed;

@@ -52,9 +52,10 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
 
 // Sends the operations of `plans` in one pipelined batch and, for each plan
 // whose operations all succeeded, keeps (or forgets) its link. One Status
-// per plan: its first failure, if any.
+// per plan: its first failure, if any. Each plan is an audit row naming `source`.
 std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, state::Store& store,
-                                                  const std::vector<const reconcile::GroupPlan*>& plans);
+                                                  const std::vector<const reconcile::GroupPlan*>& plans,
+                                                  const std::string& source);
 
 // Brings every group entry of `target` in line; a target without a group mapping has nothing to do.
 GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store);

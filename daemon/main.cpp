@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "daemon/audit.h"
 #include "daemon/conflicts.h"
 #include "daemon/explain.h"
 #include "daemon/logging.h"
@@ -34,6 +35,7 @@ commands:
   apply PLAN     apply exactly a plan saved by 'plan --save', refusing what changed since
   conflicts      the review queue: list, show ID, resolve ID --take source|target
   approve        approve the batch of changes a guard holds on a target
+  audit          the audit log: every change idbridge applied (or tried) on a target
   check-config   validate a config file and its mapping without touching the network
   explain        show how the mapping turns one user into each target's account
   version        print the version
@@ -128,6 +130,24 @@ and anything that arrived later, is guarded again. Exit status 0, or 2 when
 NAME is unknown, not held, or holds another batch than ID.
 )",
         {"--config", "--target", "--batch", "--state-dir"},
+        {}}},
+      {"audit",
+       {R"(usage: idbridge audit --config FILE [--target NAME] [--user ID|USERNAME] [--since TIME]
+                     [--format text|json] [--state-dir DIR]
+
+The audit log, oldest first: every change idbridge applied, or tried to apply,
+to a target - by the daemon, 'sync --once', 'apply PLAN', an approved batch or
+'conflicts resolve --take source'. Each row has the time, target, user (id and
+userName; a group's for an LDAP group entry), action (create, update, rename,
+disable, delete; group create ... group delete), account key, the attributes
+written with their values (never a password's or other secret's: only that it
+was written), the outcome (applied, or failed with the target's error code)
+and the source (event, full sync, apply FILE, approved batch B, group sync,
+conflicts resolve #ID --take source). TIME is 2026-11-22, 2026-11-22T13:44:32Z
+(UTC) or an age: 45m, 36h, 7d. Rows older than audit.retention_days (365) are
+pruned by the daemon. Exit status 0, 2 on bad usage.
+)",
+        {"--config", "--target", "--user", "--since", "--format", "--state-dir"},
         {}}},
       {"check-config",
        {R"(usage: idbridge check-config FILE
@@ -286,8 +306,31 @@ int review_command(const std::string& name, const Args& args) {
   return idb::daemon::conflicts(*config, request, std::cout, std::cerr);
 }
 
+int audit_command(const Args& args) {
+  const auto file = args.values.find("--config");
+  if (file == args.values.end() || !args.positional.empty()) {
+    std::cerr << commands().at("audit").help;
+    return kUsage;
+  }
+  auto config = load_config(file->second, args);
+  if (!config) return kUsage;
+  const auto value = [&](const char* key) {
+    const auto it = args.values.find(key);
+    return it == args.values.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+  };
+  const idb::daemon::AuditRequest request{value("--target"), value("--user"), value("--since"),
+                                          value("--format").value_or("text")};
+  try {
+    return idb::daemon::audit(*config, request, std::cout, std::cerr);
+  } catch (const idb::state::StoreError& e) {
+    std::cerr << "idbridge audit: state store: " << e.what() << "\n";
+    return kFailure;
+  }
+}
+
 int run(const std::string& name, const Args& args) {
   if (name == "explain") return explain_command(args);
+  if (name == "audit") return audit_command(args);
   if (name == "conflicts" || name == "approve") {
     try {
       return review_command(name, args);

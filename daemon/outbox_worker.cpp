@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/audit_record.h"
 #include "daemon/group_sync.h"
 #include "daemon/review.h"
 #include "reconcile/fingerprint.h"
@@ -97,6 +98,7 @@ bool OutboxWorker::apply_approved(const TargetBinding& target, const state::Guar
   std::size_t moved = 0;
   for (auto& change : planned.changes) {
     if (change.plan.fingerprint == approved.at(change.entry.user_id)) {
+      change.entry.cause = "approved batch " + hold.batch;
       exact.push_back(std::move(change));
     } else {
       ++moved;  // not what was approved: it stays due and the guards judge it again
@@ -252,6 +254,7 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
       if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); });
           failed != end) {
         const connectors::Failure& failure = failed->failure();
+        store_.append_audit(audit_record(name, user, plan, entry.cause, clock_(), &failure));
         if (failure.kind != connectors::FailureKind::conflict) {
           const Outcome outcome = fail(entry, failure);
           count(outcome, summary);
@@ -266,6 +269,7 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
       const std::size_t n = plan.operations.size();
       spdlog::info("{}: {} {} ({} operation{})", name, to_string(plan.kind), plan.desired.key, n, n == 1 ? "" : "s");
       settle(entry, user, plan, done);
+      done.back().audit = audit_record(name, user, plan, entry.cause, clock_());
     }
     store_.complete_all(done);
     summary.applied += static_cast<int>(done.size());

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/account_index.h"
+#include "daemon/audit_record.h"
 #include "daemon/group_sync.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
@@ -85,7 +86,7 @@ struct ApplyCounts {
 
 // Re-plans one saved item and applies it only if nothing it rests on moved.
 void apply_item(const Runtime& runtime, const TargetBinding& binding, const nlohmann::json& item,
-                state::UserGroups& groups, ApplyCounts& counts) {
+                state::UserGroups& groups, ApplyCounts& counts, const std::string& source) {
   const std::string name = binding.connector->name();
   const std::string id = item.value("user_id", "");
   const std::string label = "[" + name + "] " + item.value("action", "?") + " " + item.value("key", "") + " (user " +
@@ -126,16 +127,13 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
   }
   for (const auto& op : now.operations) {
     if (auto status = binding.connector->apply(op); !status) {
+      runtime.store->append_audit(audit_record(name, *user, now, source, now_ms(), &status.failure()));
       std::cout << label << ": failed, " << status.failure().code << ": " << status.failure().message << "\n";
       ++counts.failed;
       return;
     }
   }
-  if (const auto next = now.next_baseline()) {
-    runtime.store->record_baseline(name, id, *next);
-  } else {
-    runtime.store->forget_baseline(name, id);
-  }
+  runtime.store->record_applied(name, id, now.next_baseline(), audit_record(name, *user, now, source, now_ms()));
   std::cout << label << ": applied\n";
   ++counts.applied;
 }
@@ -156,7 +154,7 @@ std::vector<const nlohmann::json*> actionable(const nlohmann::json& target, cons
 // alike; refuses the others.
 void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
                        const std::vector<const nlohmann::json*>& items, const std::vector<reconcile::GroupPlan>& fresh,
-                       ApplyCounts& counts) {
+                       ApplyCounts& counts, const std::string& source) {
   const std::string name = binding.connector->name();
   std::vector<const reconcile::GroupPlan*> accepted;
   std::vector<std::string> labels;
@@ -180,7 +178,7 @@ void apply_group_items(const Runtime& runtime, const TargetBinding& binding,
       labels.push_back(label);
     }
   }
-  const auto statuses = apply_group_plans(binding, *runtime.store, accepted);
+  const auto statuses = apply_group_plans(binding, *runtime.store, accepted, source);
   for (std::size_t i = 0; i < accepted.size(); ++i) {
     if (statuses[i]) {
       std::cout << labels[i] << ": applied\n";
@@ -240,11 +238,12 @@ int apply(const config::Config& config, const ApplyRequest& request) {
       counts.refused += static_cast<int>(pending);
       continue;
     }
-    for (const auto* item : users) apply_item(*runtime, *binding, *item, groups, counts);
+    const std::string source = "apply " + request.plan.string();
+    for (const auto* item : users) apply_item(*runtime, *binding, *item, groups, counts, source);
     // After the users, as the plan foresaw them: a group item resting on a
     // user item that was refused or failed is refused with it.
     if (!group_items.empty()) {
-      apply_group_items(*runtime, *binding, group_items, plan_groups(*binding, *runtime->store), counts);
+      apply_group_items(*runtime, *binding, group_items, plan_groups(*binding, *runtime->store), counts, source);
     }
   }
   std::cout << "apply: " << counts.applied << " applied, " << counts.refused << " refused, " << counts.failed

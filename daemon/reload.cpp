@@ -34,6 +34,7 @@ ReloadPlan plan_reload(const config::Config& running, const config::Config& next
           "scim.tls");
   changed(running.retry != next.retry, "retry");
   changed(running.full_sync_interval_s != next.full_sync_interval_s, "full_sync");
+  changed(running.audit_retention_days != next.audit_retention_days, "audit");
   changed(running.sources != next.sources, "sources");
   if (!same_targets(running, next)) {
     changed(true, "targets (added, removed, renamed, retyped or reordered)");

@@ -10,7 +10,7 @@
 //
 // Needs a restart (a changed key is logged as not applied, the rest reloads):
 // listen, state_dir, log, scim (tokens, limits, extensions, tls), retry,
-// full_sync, sources, and every target setting but its guards (connection,
+// full_sync, audit, sources, and every target setting but its guards (connection,
 // credentials, how an account is disabled). They are held by the listening
 // socket, the open store, the pollers and the connectors' sessions. Adding,
 // removing or renaming a target reloads nothing: its rules and its

@@ -14,6 +14,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/audit.h"
 #include "daemon/metrics.h"
 #include "daemon/poll.h"
 #include "daemon/runtime.h"
@@ -262,6 +263,11 @@ int serve(const config::Config& config, const ConfigSource& reload_source) {
     replan_all();
   });
   if (config.full_sync_interval_s > 0) full_sync.start();
+  // The audit log keeps audit.retention_days: pruned now, then every hour.
+  const auto prune = [&] { prune_audit(*runtime->store, config.audit_retention_days, now_ms()); };
+  Periodic audit_retention(io, std::chrono::hours(1), prune);
+  prune();
+  audit_retention.start();
   // Tells systemd we are alive while the event loop turns (WatchdogSec= in the unit).
   const auto ping = [&systemd] { systemd.notify("WATCHDOG=1"); };
   Periodic watchdog(io, systemd.watchdog_interval().value_or(std::chrono::microseconds(0)), ping);

@@ -157,6 +157,34 @@ CREATE TABLE guard_held_changes (
   PRIMARY KEY (target, user_id)
 );
 )sql"},
+    // The audit log: every change applied, or tried, on a target. Rows are
+    // only ever appended (the trigger refuses edits) and leave by age alone.
+    // user_id has no foreign key: the log outlives the users it names.
+    // outbox.cause: why a user is pending, which the log names as the source.
+    Migration{8, R"sql(
+ALTER TABLE outbox ADD COLUMN cause TEXT NOT NULL DEFAULT 'event';  -- event | full sync
+CREATE TABLE audit_log (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms        INTEGER NOT NULL,
+  target       TEXT NOT NULL,
+  user_id      TEXT NOT NULL,
+  user_name    TEXT NOT NULL,
+  action       TEXT NOT NULL,            -- create | update | rename | disable | delete
+  account_key  TEXT NOT NULL,
+  previous_key TEXT NOT NULL DEFAULT '', -- rename: the key before
+  changes      TEXT NOT NULL,            -- JSON array of {attribute, change, values}; no values for a secret
+  outcome      TEXT NOT NULL,            -- applied | failed
+  error        TEXT NOT NULL DEFAULT '', -- failed: the target's error code
+  source       TEXT NOT NULL             -- event | full sync | apply FILE | approved batch B | group sync | ...
+);
+CREATE INDEX audit_log_at ON audit_log(at_ms);
+CREATE INDEX audit_log_target ON audit_log(target, at_ms);
+CREATE INDEX audit_log_user ON audit_log(user_id);
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

@@ -106,15 +106,15 @@ void enqueue(sqlite3* db, const std::vector<std::string>& targets, int64_t now_m
              const std::optional<std::string>& user_id) {
   // The WHERE is also what lets SQLite parse an upsert after INSERT ... SELECT.
   const std::string upsert =
-      std::string("INSERT INTO outbox (target, user_id, generation, attempts, next_try_ms, enqueued_ms)"
-                  " SELECT ?1, id, 1, 0, ?2, ?2 FROM users WHERE ") +
+      std::string("INSERT INTO outbox (target, user_id, generation, attempts, next_try_ms, enqueued_ms, cause)"
+                  " SELECT ?1, id, 1, 0, ?2, ?2, ?4 FROM users WHERE ") +
       (user_id ? "id = ?3" : "?3 IS NULL") +
       " ON CONFLICT (target, user_id) DO UPDATE SET generation = generation + 1, attempts = 0,"
-      " next_try_ms = excluded.next_try_ms, last_error = NULL";
+      " next_try_ms = excluded.next_try_ms, last_error = NULL, cause = excluded.cause";
   const std::string forget =
       std::string("DELETE FROM dead_letters WHERE target = ?1 AND ") + (user_id ? "user_id = ?2" : "?2 IS NULL");
   for (const std::string& target : targets) {
-    Statement(db, upsert).bind(target, now_ms, user_id).run();
+    Statement(db, upsert).bind(target, now_ms, user_id, user_id ? "event" : "full sync").run();
     Statement(db, forget).bind(target, user_id).run();
   }
 }
@@ -226,6 +226,7 @@ OutboxEntry read_entry(Statement& row) {
       .attempts = static_cast<int>(row.int64(3)),
       .next_try_ms = row.int64(4),
       .last_error = row.text(5),
+      .cause = row.text(6),
   };
 }
 
@@ -535,7 +536,7 @@ void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms)
 std::vector<OutboxEntry> Store::due(const std::string& target, int64_t now_ms, size_t limit) {
   std::lock_guard lock(mu_);
   Statement query(db_,
-                  "SELECT target, user_id, generation, attempts, next_try_ms, last_error FROM outbox"
+                  "SELECT target, user_id, generation, attempts, next_try_ms, last_error, cause FROM outbox"
                   " WHERE target = ?1 AND next_try_ms <= ?2 ORDER BY next_try_ms, enqueued_ms, user_id LIMIT ?3");
   query.bind(target, now_ms, static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
   std::vector<OutboxEntry> entries;
@@ -595,6 +596,19 @@ void Store::forget_baseline(const std::string& target, const std::string& user_i
   delete_baseline(db_, target, user_id);
 }
 
+void Store::record_applied(const std::string& target, const std::string& user_id,
+                           const std::optional<Baseline>& baseline, const AuditRecord& audit) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (baseline) {
+    upsert_baseline(db_, target, user_id, *baseline);
+  } else {
+    delete_baseline(db_, target, user_id);
+  }
+  insert_audit(audit);
+  tx.commit();
+}
+
 void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline) {
   complete_all({Applied{entry, baseline}});
 }
@@ -602,7 +616,8 @@ void Store::complete(const OutboxEntry& entry, const std::optional<Baseline>& ba
 void Store::complete_all(const std::vector<Applied>& applied) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  for (const auto& [entry, baseline, account_deleted, due_again_ms] : applied) {
+  for (const auto& [entry, baseline, account_deleted, due_again_ms, audit] : applied) {
+    if (audit) insert_audit(*audit);
     if (baseline) upsert_baseline(db_, entry.target, entry.user_id, *baseline);
     if (account_deleted) delete_baseline(db_, entry.target, entry.user_id);
     if (due_again_ms) {

@@ -72,6 +72,7 @@ struct OutboxEntry {
   int attempts = 0;
   int64_t next_try_ms = 0;  // unix epoch milliseconds
   std::string last_error;
+  std::string cause = "event";  // why it was enqueued: event | full sync (what the audit log names as source)
 };
 
 // What we last wrote to one target for one user.
@@ -81,6 +82,40 @@ struct Baseline {
   std::optional<int64_t> disabled_ms{};  // when we disabled the account (unix ms); nullopt while active
 };
 
+// One attribute an audited change wrote. `values` is nullopt for a secret
+// (a password): the log says it was written, never what.
+struct AuditChange {
+  std::string attribute;
+  std::string change;  // set (a new account) | add | remove | replace
+  std::optional<mapping::Values> values;
+  bool operator==(const AuditChange&) const = default;
+};
+
+// A change idbridge applied, or tried to apply, to a target: one row of the
+// append-only audit log.
+struct AuditRecord {
+  int64_t id{0};  // given when appended; grows with every row
+  int64_t at_ms{0};
+  std::string target{};
+  std::string user_id{};    // a group's id for a group entry
+  std::string user_name{};  // a group's displayName for a group entry
+  std::string action{};     // create | update | rename | disable | delete; group create | group update | ...
+  std::string account_key{};   // the account's key after the change
+  std::string previous_key{};  // rename: the key before it; empty otherwise
+  std::vector<AuditChange> changes{};
+  std::string outcome{};  // applied | failed
+  std::string error{};    // failed: the target's error code
+  std::string source{};   // event | full sync | apply FILE | approved batch B | group sync | conflicts resolve #ID ...
+  bool operator==(const AuditRecord&) const = default;
+};
+
+// Which audit rows to read: every filter given must hold.
+struct AuditQuery {
+  std::optional<std::string> target{};
+  std::optional<std::string> user{};  // a user id, or a userName (case-insensitive)
+  std::optional<int64_t> since_ms{};
+};
+
 // An outbox entry that was applied, with what was written (nullopt: nothing to remember).
 struct Applied {
   OutboxEntry entry;
@@ -88,6 +123,7 @@ struct Applied {
   bool account_deleted = false;  // the account is gone: its baseline goes too
   // Planned again at this time (unix ms) rather than done: a delete waiting for its grace period.
   std::optional<int64_t> due_again_ms{};
+  std::optional<AuditRecord> audit{};  // written in the same transaction as the baseline
 };
 
 // A contiguous run of users by rowid, [first, last]; the default holds every user.
@@ -216,6 +252,16 @@ class Store {
   void dead_letter(const OutboxEntry& entry, const std::string& error, int64_t now_ms);
   std::vector<DeadLetter> dead_letters(const std::string& target);
 
+  // --- audit log (state/audit_store.cpp): append-only; rows leave only by
+  // age (prune_audit). A change that writes a baseline appends its row in the
+  // same transaction (Applied::audit, record_applied); append_audit is for
+  // changes that wrote nothing (failed).
+  void append_audit(const AuditRecord& record);
+  // Oldest first.
+  std::vector<AuditRecord> audit(const AuditQuery& query);
+  // Deletes the rows older than `before_ms`; returns how many.
+  int64_t prune_audit(int64_t before_ms);
+
   // --- polled SCIM sources: where the last poll got to, and which of our
   // users each source delivered (by the source's id), to notice absences.
   std::optional<std::string> poll_watermark(const std::string& source);
@@ -242,6 +288,10 @@ class Store {
   void record_baseline(const std::string& target, const std::string& user_id, const Baseline& baseline);
   // The account was deleted outside the outbox: nothing of it is remembered.
   void forget_baseline(const std::string& target, const std::string& user_id);
+  // A change applied outside the outbox: its baseline (nullopt: the account
+  // was deleted) and its audit row, in one transaction.
+  void record_applied(const std::string& target, const std::string& user_id, const std::optional<Baseline>& baseline,
+                      const AuditRecord& audit);
   // Enqueues one user again for `targets` (a resolved review item).
   void enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms);
   // The user whose baseline on `target` is at `key` (case-insensitive), if any.
@@ -294,6 +344,8 @@ class Store {
   // Each runs in its own savepoint (a failed one rolls back alone) and its
   // caller returns once the shared commit is durable.
   WriteStatus grouped(const std::function<WriteStatus()>& write);
+  // Appends one audit row inside the caller's transaction (mu_ held).
+  void insert_audit(const AuditRecord& record);
   struct PendingWrite;
   void commit_batch(const std::vector<PendingWrite*>& batch);
 

@@ -134,6 +134,7 @@ TEST_F(config_load, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.retry.max_ms, 300000);
   EXPECT_EQ(c.retry.max_attempts, 0);
   EXPECT_EQ(c.full_sync_interval_s, 0);
+  EXPECT_EQ(c.audit_retention_days, 365);
   EXPECT_EQ(c.targets[0].ldap.timeout_ms, 10000);
   EXPECT_EQ(c.targets[0].ldap.disable.attribute, "employeeType");
   EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
@@ -174,6 +175,7 @@ TEST_F(config_load, AcceptsOtherValidValues) {
                            "log: {level: trace, format: json}\n"
                            "retry: {initial_ms: 5, max_ms: 5, max_attempts: 7}\n"
                            "full_sync: {interval_s: 3600}\n"
+                           "audit: {retention_days: 0}\n"
                            "    # a comment\n");
   ASSERT_THAT(r.errors, IsEmpty());
   EXPECT_EQ(r.config->listen, "[::1]:0");
@@ -181,6 +183,7 @@ TEST_F(config_load, AcceptsOtherValidValues) {
   EXPECT_EQ(r.config->log_format, "json");
   EXPECT_EQ(r.config->retry.max_attempts, 7);
   EXPECT_EQ(r.config->full_sync_interval_s, 3600);
+  EXPECT_EQ(r.config->audit_retention_days, 0);
 }
 
 TEST_F(config_load, ScimExtensionsAndTls) {
@@ -342,6 +345,8 @@ const Broken kBroken[] = {
      {"FILE:13:15: 'interval_s' must not be negative"}},
     {"FullSyncUnknownKey", kMinimal + "full_sync:\n  every: 60\n",
      {"FILE:13:3: unknown key 'every' in 'full_sync'"}},
+    {"AuditRetentionNegative", kMinimal + "audit:\n  retention_days: -1\n",
+     {"FILE:13:19: 'retention_days' must not be negative"}},
     {"RetryBadInitialDoesNotAlsoBlameMax", kMinimal + "retry:\n  initial_ms: x\n  max_ms: 10\n",
      {"FILE:13:15: 'initial_ms' must be an integer"}},
     {"RetryAttemptsNegative", kMinimal + "retry:\n  max_attempts: -1\n",

@@ -62,6 +62,7 @@ TEST(Reload, NamesEveryChangeThatWaitsForARestartAndKeepsItsRunningValue) {
   next.scim_tls_cert_file = "/etc/idbridge/cert.pem";
   next.retry.max_attempts = 9;
   next.full_sync_interval_s = 60;
+  next.audit_retention_days = 30;
   next.sources.push_back({.name = "hr"});
   next.targets[0].ldap.url = "ldap://10.0.0.1:389";
   next.targets[0].guards.max_modifies = 5;
@@ -70,7 +71,7 @@ TEST(Reload, NamesEveryChangeThatWaitsForARestartAndKeepsItsRunningValue) {
   ASSERT_TRUE(plan.config);
   EXPECT_EQ(plan.restart_needed,
             (Keys{"listen", "state_dir", "log", "scim.tokens", "scim.max_body_bytes", "scim.bulk", "scim.extensions",
-                  "scim.tls", "retry", "full_sync", "sources", "targets.ldap (other than guards)",
+                  "scim.tls", "retry", "full_sync", "audit", "sources", "targets.ldap (other than guards)",
                   "targets.authing (other than guards)"}));
   EXPECT_EQ(plan.config->listen, running.listen);
   EXPECT_EQ(plan.config->targets[0].ldap.url, running.targets[0].ldap.url);

@@ -725,6 +725,10 @@ TEST_F(Daemon, ManualAttributesWaitInTheReviewQueueUntilAPersonDecides) {
   // Take source: the value is written now, the item closed, the next plan clean.
   EXPECT_NE(output_of({"conflicts", "resolve", id, "--take", "source"}, 0).find("wrote title"), std::string::npos);
   EXPECT_TRUE(has("m1", "title", {"Engineer"}));
+  EXPECT_NE(output_of({"audit", "--user", "m1"}, 0)
+                .find("  ldap  update  uid=m1," + people_ + "  user m1 (" + items[0]["user_id"].get<std::string>() +
+                      ")  applied  source: conflicts resolve #" + id + " --take source\n    title: replace [\"Engineer\"]\n"),
+            std::string::npos);
   EXPECT_EQ(output_of({"conflicts", "list", "--format", "json"}, 0), "[]\n");
   output_of({"plan"}, 0);
   output_of({"conflicts", "resolve", id, "--take", "source"}, 2);  // closed already
@@ -874,6 +878,67 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
   output_of({"approve", "--target", "ldap"}, 2);  // nothing held any more
   output_of({"approve", "--target", "nope"}, 2);
+  // The audit log names the approved batch as the source of what it applied.
+  EXPECT_NE(output_of({"audit", "--user", "g1"}, 0).find("  applied  source: approved batch " + second + "\n"),
+            std::string::npos);
+}
+
+TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
+  const std::string secret = "Initial-pa55word-never-audited";
+  edit_mapping("      o: {value: Example Org}", "      o: {value: Example Org}\n      userPassword: {value: " + secret + "}");
+  start_daemon();
+  const std::string id = create(sample_user("ada.lovelace"));
+  ASSERT_TRUE(eventually([&] { return people_count() == 1; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  // A SCIM write: one row, every attribute written, the password's value not.
+  json rows = json::parse(output_of({"audit", "--format", "json"}, 0));
+  ASSERT_EQ(rows.size(), 1u) << rows.dump(2);
+  const json& created = rows[0];
+  EXPECT_EQ(created["target"], "ldap");
+  EXPECT_EQ(created["user_id"], id);
+  EXPECT_EQ(created["user_name"], "ada.lovelace");
+  EXPECT_EQ(created["action"], "create");
+  EXPECT_EQ(created["key"], "uid=ada.lovelace," + people_);
+  EXPECT_EQ(created["outcome"], "applied");
+  EXPECT_EQ(created["error"], nullptr);
+  EXPECT_EQ(created["source"], "event");
+  std::map<std::string, json> changes;
+  for (const auto& c : created["changes"]) changes[c["attribute"]] = c;
+  EXPECT_EQ(changes["cn"], (json{{"attribute", "cn"}, {"change", "set"}, {"values", {"Ada Lovelace"}}}));
+  EXPECT_EQ(changes["userPassword"], (json{{"attribute", "userPassword"}, {"change", "set"}, {"secret", true}}));
+  EXPECT_TRUE(has("ada.lovelace", "userPassword", {secret})) << "written, only not audited";
+
+  // A target-side edit put back by a full sync, then one put back by a saved plan.
+  ldap_replace("uid=ada.lovelace," + people_, "cn", "Edited");
+  output_of({"sync", "--once"}, 0);
+  ldap_replace("uid=ada.lovelace," + people_, "cn", "Edited again");
+  const std::string saved = (dir_ / "saved.json").string();
+  output_of({"plan", "--save", saved}, 0);
+  output_of({"apply", saved}, 0);
+  rows = json::parse(output_of({"audit", "--format", "json", "--since", "1h"}, 0));
+  ASSERT_EQ(rows.size(), 3u) << rows.dump(2);
+  for (const auto& [row, source] : {std::pair{rows[1], std::string("full sync")}, {rows[2], "apply " + saved}}) {
+    EXPECT_EQ(row["action"], "update");
+    EXPECT_EQ(row["source"], source);
+    EXPECT_EQ(row["changes"], (json::array({{{"attribute", "cn"}, {"change", "replace"}, {"values", {"Ada Lovelace"}}}})));
+  }
+  EXPECT_LT(rows[0]["id"], rows[1]["id"]);
+
+  // Filters, the text form, and never the secret in either.
+  EXPECT_EQ(json::parse(output_of({"audit", "--format", "json", "--target", "nope"}, 0)).size(), 0u);
+  EXPECT_EQ(json::parse(output_of({"audit", "--format", "json", "--user", "ADA.LOVELACE"}, 0)).size(), 3u);
+  EXPECT_EQ(json::parse(output_of({"audit", "--format", "json", "--user", id}, 0)).size(), 3u);
+  EXPECT_EQ(json::parse(output_of({"audit", "--format", "json", "--since", "2999-01-01"}, 0)).size(), 0u);
+  const std::string text = output_of({"audit"}, 0);
+  EXPECT_NE(text.find("  ldap  create  uid=ada.lovelace," + people_ + "  user ada.lovelace (" + id +
+                      ")  applied  source: event\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    userPassword: set (secret, not recorded)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find(secret), std::string::npos);
+  output_of({"audit", "--since", "last week"}, 2);
+  output_of({"audit", "--format", "xml"}, 2);
 }
 
 }  // namespace
@@ -1052,6 +1117,16 @@ TEST_F(Daemon, PlanShowsGroupEntryChangesAndApplyMakesThem) {
   EXPECT_EQ(members_of("Admins"), (idb::mapping::Values{ada, grace, li}));
   EXPECT_FALSE(idb::test::ldap_entry(*slapd_, "cn=Staff," + groups)) << "no stale group left granting access";
   EXPECT_EQ(members_of("Operators"), idb::mapping::Values{alan});
+  // The audit log tells a group entry's life under the group's id: made by the daemon, renamed by the plan.
+  const json told = json::parse(output_of({"audit", "--format", "json", "--user", staff}, 0));
+  ASSERT_EQ(told.size(), 2u) << told.dump(2);
+  EXPECT_EQ(told[0]["action"], "group create");
+  EXPECT_EQ(told[0]["source"], "group sync");
+  EXPECT_EQ(told[1]["action"], "group rename");
+  EXPECT_EQ(told[1]["user_name"], "Operators");
+  EXPECT_EQ(told[1]["previous_key"], "cn=Staff," + groups);
+  EXPECT_EQ(told[1]["key"], "cn=Operators," + groups);
+  EXPECT_EQ(told[1]["source"], "apply " + saved);
 
   // In line now: the next plan has no group change.
   const json again = json::parse(output_of({"plan", "--format", "json"}, 0));

@@ -433,6 +433,17 @@ TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it
   EXPECT_FALSE(test::ldap_entry(*slapd_, "cn=operators," + groups_ou));
   EXPECT_EQ(test::ldap_search(*slapd_, groups_ou, "(objectClass=groupOfNames)", {"cn"}).size(), 0u);
   EXPECT_TRUE(store_->account_links(kTarget, "group:").empty());
+
+  // The audit log tells the entry's life under the group's id.
+  std::vector<std::string> told;
+  for (const auto& r : store_->audit({.user = "g-9"})) {
+    told.push_back(r.action + " " + r.previous_key + ">" + r.account_key + " " + r.user_name + " " + r.outcome + " " +
+                   r.source);
+  }
+  const std::string admins = "cn=admins," + groups_ou, operators = "cn=operators," + groups_ou;
+  EXPECT_EQ(told, (std::vector<std::string>{"group create >" + admins + " admins applied group sync",
+                                            "group rename " + admins + ">" + operators + " operators applied group sync",
+                                            "group delete >" + operators + "  applied group sync"}));
 }
 
 // The link is compared as a DN, not as text: a group renamed only in case

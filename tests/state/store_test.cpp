@@ -772,4 +772,104 @@ TEST_F(state_store, AccountLinksArePerTargetAndKeyExactAndDurable) {
   store_->unlink_account("sensecore", "nobody");  // nothing to forget: no error
 }
 
+// --- audit log
+
+AuditRecord audit_row(const std::string& target, const std::string& user_id, const std::string& user_name,
+                      int64_t at_ms, const std::string& source = "event") {
+  return AuditRecord{.at_ms = at_ms,
+                     .target = target,
+                     .user_id = user_id,
+                     .user_name = user_name,
+                     .action = "update",
+                     .account_key = "uid=" + user_name + ",dc=example",
+                     .changes = {{"title", "replace", mapping::Values{"Engineer"}}, {"userPassword", "replace", std::nullopt}},
+                     .outcome = "applied",
+                     .source = source};
+}
+
+TEST_F(state_store, AnOutboxEntryNamesWhyItWasEnqueued) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
+  EXPECT_EQ(entry("ldap").cause, "event");
+  store_->enqueue_all({"ldap"}, 2);
+  EXPECT_EQ(entry("ldap").cause, "full sync") << "the latest reason wins";
+  store_->enqueue_user("a", {"ldap"}, 3);
+  EXPECT_EQ(entry("ldap").cause, "event");
+}
+
+TEST_F(state_store, AuditRowsComeBackAsWrittenOldestFirstAndFiltered) {
+  store_->append_audit(audit_row("ldap", "a", "Alice", 100));
+  store_->append_audit(audit_row("authing", "a", "Alice", 200, "full sync"));
+  store_->append_audit(audit_row("ldap", "b", "bob", 300, "apply /tmp/plan.json"));
+  reopen();
+  const auto all = store_->audit({});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_LT(all[0].id, all[1].id);
+  auto expected = audit_row("ldap", "a", "Alice", 100);
+  expected.id = all[0].id;
+  EXPECT_EQ(all[0], expected) << "secret values stay absent, others round-trip";
+  EXPECT_EQ(store_->audit({.target = "ldap"}).size(), 2u);
+  EXPECT_EQ(store_->audit({.user = "a"}).size(), 2u);
+  EXPECT_EQ(store_->audit({.user = "ALICE"}).size(), 2u) << "a userName matches case-insensitively";
+  EXPECT_EQ(store_->audit({.since_ms = 200}).size(), 2u);
+  const auto one = store_->audit({.target = "ldap", .user = "bob", .since_ms = 300});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].source, "apply /tmp/plan.json");
+  EXPECT_TRUE(store_->audit({.target = "eiam"}).empty());
+}
+
+TEST_F(state_store, AnAppliedChangeWritesItsAuditRowWithItsBaselineInOneTransaction) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
+  Applied applied{entry("ldap"), Baseline{"uid=alice,dc=example", {{"title", {"Engineer"}}}}};
+  applied.audit = audit_row("ldap", "a", "alice", 5);
+  store_->complete_all({applied});
+  EXPECT_EQ(store_->audit({}).size(), 1u);
+  EXPECT_TRUE(store_->baseline("ldap", "a"));
+  // A value that is not UTF-8 is stored replaced: refusing the row would roll back the batch's baselines.
+  ASSERT_EQ(store_->insert_user(make_user("b", "bob"), {"ldap"}, 2), WriteStatus::ok);
+  Applied bad{entry("ldap"), Baseline{"uid=bob,dc=example", {}}};
+  bad.audit = audit_row("ldap", "b", "bob", 6);
+  bad.audit->changes = {{"cn", "set", mapping::Values{std::string("\xff")}}};
+  store_->complete_all({bad});
+  const auto rows = store_->audit({.user = "b"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].changes[0].values, mapping::Values{"\xef\xbf\xbd"});
+  EXPECT_TRUE(store_->baseline("ldap", "b"));
+  // A baseline the store refuses takes its audit row with it: no row tells of a change not recorded.
+  ASSERT_EQ(store_->insert_user(make_user("c", "carol"), {"ldap"}, 3), WriteStatus::ok);
+  Applied refused{entry("ldap"), Baseline{.key = "k", .attributes = {{"jpegPhoto", {"\xff\xd8\xff"}}}}};
+  refused.audit = audit_row("ldap", "c", "carol", 7);
+  EXPECT_THROW(store_->complete_all({refused}), StoreError);
+  EXPECT_TRUE(store_->audit({.user = "c"}).empty());
+}
+
+TEST_F(state_store, RecordAppliedKeepsTheBaselineAndTheAuditRowTogether) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
+  store_->record_applied("ldap", "a", Baseline{"uid=alice,dc=example", {}}, audit_row("ldap", "a", "alice", 5));
+  EXPECT_TRUE(store_->baseline("ldap", "a"));
+  auto deleted = audit_row("ldap", "a", "alice", 6);
+  deleted.action = "delete";
+  store_->record_applied("ldap", "a", std::nullopt, deleted);
+  EXPECT_FALSE(store_->baseline("ldap", "a")) << "a deleted account leaves no baseline";
+  const auto rows = store_->audit({});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].action, "delete");
+}
+
+TEST_F(state_store, TheAuditLogIsAppendOnlyAndPrunedByAgeAlone) {
+  for (int64_t at : {100, 200, 300}) store_->append_audit(audit_row("ldap", "a", "alice", at));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_file().c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_NE(sqlite3_exec(db, "UPDATE audit_log SET outcome = 'failed'", nullptr, nullptr, &error), SQLITE_OK);
+  EXPECT_NE(std::string(error ? error : "").find("append-only"), std::string::npos);
+  sqlite3_free(error);
+  sqlite3_close(db);
+  EXPECT_EQ(store_->prune_audit(200), 1);
+  const auto rows = store_->audit({});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].at_ms, 200);
+  EXPECT_EQ(rows[0].outcome, "applied");
+  EXPECT_EQ(store_->prune_audit(200), 0);
+}
+
 }  // namespace idb::state

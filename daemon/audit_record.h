@@ -1,0 +1,41 @@
+#pragma once
+// What the audit log records of one change to a target: pure, from the plan
+// that was applied (or failed to apply).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "connectors/connector.h"
+#include "daemon/user_plan.h"
+#include "reconcile/group_planner.h"
+#include "state/store.h"
+
+namespace idb::daemon {
+
+// Whether an attribute holds a secret whose value must never be recorded:
+// its name, case and '_'/'-' aside, ends in password, passwd, pwd, secret,
+// token or passphrase (userPassword, unicodePwd, sambaNTPassword,
+// client_secret). Mappings carry no secret marking, and an LDAP target takes
+// any attribute a mapping names, so the name is what there is to go by.
+bool is_secret_attribute(std::string_view name);
+
+// The row for `plan` applied to `target` for `user` at `now_ms`, because of
+// `source`; `failure` when the target refused it (outcome failed, its code).
+state::AuditRecord audit_record(const std::string& target, const state::User& user, const UserPlan& plan,
+                                const std::string& source, int64_t now_ms,
+                                const connectors::Failure* failure = nullptr);
+
+// The row for one operation written outside a plan: `conflicts resolve
+// --take source` writing a manual attribute's source value (action update).
+state::AuditRecord audit_record(const std::string& target, const state::User& user, const reconcile::Operation& op,
+                                const std::string& source, int64_t now_ms,
+                                const connectors::Failure* failure = nullptr);
+
+// The row for a group entry's plan applied (daemon/group_sync.h): the SCIM
+// group stands where a user would (id, displayName), the action is "group "
+// and the plan's kind (group create, group update, group rename, group delete).
+state::AuditRecord group_audit_record(const std::string& target, const reconcile::GroupPlan& plan,
+                                      const std::string& source, int64_t now_ms,
+                                      const connectors::Failure* failure = nullptr);
+
+}  // namespace idb::daemon
