@@ -27,27 +27,26 @@ namespace idb::daemon {
 namespace {
 
 reconcile::UserEntry entry_for(const state::User& user, const connectors::Result<UserPlan>& planned) {
-  reconcile::UserEntry e{user.id, user.user_name, "", "error", "", {}, {}, false, "", ""};
+  reconcile::UserDetails d;
   if (!planned) {
-    e.error = planned.failure().code + ": " + planned.failure().message;
-    return e;
+    d.error = planned.failure().code + ": " + planned.failure().message;
+    return {user.id, user.user_name, "", "error", std::move(d)};
   }
   const UserPlan& p = planned.value();
-  e.key = p.observed && p.observed->key != p.desired.key ? p.observed->key + " -> " + p.desired.key : p.desired.key;
-  e.action = to_string(p.kind);
-  e.operations = p.operations;
-  e.conflict = p.decision.conflict;
-  e.fingerprint = p.fingerprint;
-  if (p.delete_due_ms && p.kind != UserPlan::Kind::remove) e.delete_due = utc_iso8601(*p.delete_due_ms);
+  d.operations = p.operations;
+  d.fingerprint = p.fingerprint;
+  if (p.delete_due_ms && p.kind != UserPlan::Kind::remove) d.delete_due = utc_iso8601(*p.delete_due_ms);
   if (!p.correlated_by.empty()) {
-    e.correlation = p.candidates.empty() ? "linked by " + p.correlated_by + " to " + p.observed->key
+    d.correlation = p.candidates.empty() ? "linked by " + p.correlated_by + " to " + p.observed->key
                                          : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
                                                p.correlated_by;
   }
   for (const auto& a : p.decision.attributes) {
-    if (a.verdict != reconcile::Verdict::in_sync) e.attributes.push_back(a);
+    if (a.verdict != reconcile::Verdict::in_sync) d.attributes.push_back(a);
   }
-  return e;
+  return {user.id, user.user_name,
+          p.observed && p.observed->key != p.desired.key ? p.observed->key + " -> " + p.desired.key : p.desired.key,
+          to_string(p.kind), std::move(d), p.decision.conflict};
 }
 
 // What one thread finds planning its range of the users. The parts are
@@ -316,7 +315,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
               auto& e = part.users.back();
               e.action = "skip";
               e.conflict = true;
-              e.operations.clear();
+              if (!e.details().operations.empty()) e.edit_details().operations.clear();
               const bool queued = std::any_of(target.reviews.begin(), target.reviews.end(), [&](const auto& r) {
                 return r.user_id == user.id && r.kind == taken->kind;
               });

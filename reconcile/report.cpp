@@ -182,6 +182,7 @@ int group_rows(const TargetEntry& t, std::ostream* rows) {
 
 // A user's rows of the HTML table, as group_rows.
 int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
+  const UserDetails& d = u.details();
   int count = 0;
   // Values are quoted only when written: counting the rows needs none.
   auto row = [&](const std::string& attr, const mapping::Values* before, const mapping::Values* after,
@@ -194,14 +195,14 @@ int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
           << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before) : "") << "</td><td>"
           << html_escape(after ? quoted(*after) : "") << "</td><td>" << html_escape(why) << "</td></tr>\n";
   };
-  if (!u.error.empty()) row("", nullptr, nullptr, "error: " + u.error);
-  if (!u.correlation.empty()) row("", nullptr, nullptr, "correlation: " + u.correlation);
-  if (!u.delete_due.empty()) row("", nullptr, nullptr, "account delete due at " + u.delete_due);
-  for (const auto& a : u.attributes) {
+  if (!d.error.empty()) row("", nullptr, nullptr, "error: " + d.error);
+  if (!d.correlation.empty()) row("", nullptr, nullptr, "correlation: " + d.correlation);
+  if (!d.delete_due.empty()) row("", nullptr, nullptr, "account delete due at " + d.delete_due);
+  for (const auto& a : d.attributes) {
     row(a.attribute, &a.observed, &a.result,
         std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
   }
-  if (u.error.empty() && u.attributes.empty()) row("", nullptr, nullptr, "in sync");
+  if (d.error.empty() && d.attributes.empty()) row("", nullptr, nullptr, "in sync");
   return count;
 }
 
@@ -225,6 +226,43 @@ int table_rows(const Report& report, std::ostream* rows) {
 }
 
 }  // namespace
+
+bool UserDetails::empty() const {
+  return error.empty() && attributes.empty() && operations.empty() && fingerprint.empty() && correlation.empty() &&
+         delete_due.empty();
+}
+
+UserEntry::UserEntry(std::string user_id, std::string user_name, std::string key, std::string action,
+                     UserDetails details, bool conflict)
+    : user_id(std::move(user_id)),
+      user_name(std::move(user_name)),
+      key(std::move(key)),
+      action(std::move(action)),
+      conflict(conflict),
+      details_(details.empty() ? nullptr : std::make_unique<UserDetails>(std::move(details))) {}
+
+UserEntry::UserEntry(const UserEntry& other)
+    : user_id(other.user_id),
+      user_name(other.user_name),
+      key(other.key),
+      action(other.action),
+      conflict(other.conflict),
+      details_(other.details_ ? std::make_unique<UserDetails>(*other.details_) : nullptr) {}
+
+UserEntry& UserEntry::operator=(const UserEntry& other) {
+  if (this != &other) *this = UserEntry(other);
+  return *this;
+}
+
+const UserDetails& UserEntry::details() const {
+  static const UserDetails kNone;
+  return details_ ? *details_ : kNone;
+}
+
+UserDetails& UserEntry::edit_details() {
+  if (!details_) details_ = std::make_unique<UserDetails>();
+  return *details_;
+}
 
 std::map<std::string, int64_t> TargetEntry::counts() const {
   std::map<std::string, int64_t> out;
@@ -265,7 +303,9 @@ void normalize(Report& report) {
       return std::tie(a.key, a.group_id) < std::tie(b.key, b.group_id);
     });
     for (auto& u : t.users) {
-      std::sort(u.attributes.begin(), u.attributes.end(), [](const auto& a, const auto& b) {
+      if (u.details().attributes.empty()) continue;
+      auto& attributes = u.edit_details().attributes;
+      std::sort(attributes.begin(), attributes.end(), [](const auto& a, const auto& b) {
         return mapping::CaseInsensitiveLess{}(a.attribute, b.attribute);
       });
     }
@@ -275,10 +315,11 @@ void normalize(Report& report) {
 namespace {
 
 void write_user(JsonWriter& w, const UserEntry& u) {
+  const UserDetails& d = u.details();
   w.begin_object();
   w.key("action").string(u.action);
   w.key("attributes").begin_array();
-  for (const auto& a : u.attributes) {
+  for (const auto& a : d.attributes) {
     w.item().begin_object();
     w.key("attribute").string(a.attribute);
     w.key("authority").string(to_string(a.authority));
@@ -295,13 +336,13 @@ void write_user(JsonWriter& w, const UserEntry& u) {
   }
   w.end_array();
   w.key("conflict").boolean(u.conflict);
-  if (!u.correlation.empty()) w.key("correlation").string(u.correlation);
-  if (!u.delete_due.empty()) w.key("delete_due").string(u.delete_due);
-  if (!u.error.empty()) w.key("error").string(u.error);
-  if (!u.fingerprint.empty()) w.key("fingerprint").string(u.fingerprint);
+  if (!d.correlation.empty()) w.key("correlation").string(d.correlation);
+  if (!d.delete_due.empty()) w.key("delete_due").string(d.delete_due);
+  if (!d.error.empty()) w.key("error").string(d.error);
+  if (!d.fingerprint.empty()) w.key("fingerprint").string(d.fingerprint);
   w.key("key").string(u.key);
   w.key("operations");
-  write_operations(w, u.operations);
+  write_operations(w, d.operations);
   w.key("user_id").string(u.user_id);
   w.key("user_name").string(u.user_name);
   w.end_object();
@@ -404,13 +445,14 @@ void write_text(const Report& report, std::ostream& out) {
   }
   for (const auto& t : report.targets) {
     for (const auto& u : t.users) {
-      if (u.action == "no-op" && !u.conflict && u.attributes.empty() && u.delete_due.empty()) continue;
+      const UserDetails& d = u.details();
+      if (u.action == "no-op" && !u.conflict && d.attributes.empty() && d.delete_due.empty()) continue;
       out << "\n[" << t.name << "] " << u.action << (u.conflict ? " (CONFLICT)" : "") << " " << u.key << "  (user "
           << u.user_name << ", " << u.user_id << ")\n";
-      if (!u.error.empty()) out << "    error: " << u.error << "\n";
-      if (!u.correlation.empty()) out << "    correlation: " << u.correlation << "\n";
-      if (!u.delete_due.empty()) out << "    account delete due at " << u.delete_due << "\n";
-      for (const auto& a : u.attributes) {
+      if (!d.error.empty()) out << "    error: " << d.error << "\n";
+      if (!d.correlation.empty()) out << "    correlation: " << d.correlation << "\n";
+      if (!d.delete_due.empty()) out << "    account delete due at " << d.delete_due << "\n";
+      for (const auto& a : d.attributes) {
         out << "    " << a.attribute << ": " << quoted(a.observed) << " -> " << quoted(a.result) << "   ["
             << to_string(a.verdict) << ", authority " << to_string(a.authority);
         if (a.verdict == Verdict::conflict || a.verdict == Verdict::keep_target) {

@@ -5,6 +5,7 @@
 // (it holds only mapped attribute values and keys).
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,18 +21,41 @@ namespace idb::reconcile {
 
 inline constexpr int kReportSchemaVersion = 1;
 
+// What a user's entry says beyond who and what: all of it empty for a user
+// in sync, which most of a 100k-user report's entries are.
+struct UserDetails {
+  std::string error{};  // why the user could not be planned (action "error")
+  std::vector<AttributeDecision> attributes{};  // every attribute that is not simply in sync
+  std::vector<Operation> operations{};
+  std::string fingerprint{};  // of the inputs it was planned from (see fingerprint.h)
+  std::string correlation{};  // how an account idbridge never linked was found, if it was
+  std::string delete_due{};   // a disabled account the delete policy will delete: when (RFC 3339)
+  bool empty() const;
+};
+
+// One user's line of the report. The details are held apart, and only when
+// there are any: an entry in sync is its four strings and a flag.
 struct UserEntry {
   std::string user_id;
   std::string user_name;
   std::string key;     // the account key (DN) the plan works on
   std::string action;  // create | update | disable | delete | no-op | skip | error
-  std::string error;   // why the user could not be planned (action "error")
-  std::vector<AttributeDecision> attributes;  // every attribute that is not simply in sync
-  std::vector<Operation> operations;
   bool conflict = false;
-  std::string fingerprint;  // of the inputs it was planned from (see fingerprint.h)
-  std::string correlation;  // how an account idbridge never linked was found, if it was
-  std::string delete_due{};  // a disabled account the delete policy will delete: when (RFC 3339)
+
+  UserEntry() = default;
+  UserEntry(std::string user_id, std::string user_name, std::string key, std::string action, UserDetails details = {},
+            bool conflict = false);
+  UserEntry(const UserEntry& other);
+  UserEntry& operator=(const UserEntry& other);
+  UserEntry(UserEntry&&) = default;
+  UserEntry& operator=(UserEntry&&) = default;
+
+  const UserDetails& details() const;
+  // The details to change, made when there were none.
+  UserDetails& edit_details();
+
+ private:
+  std::unique_ptr<UserDetails> details_;  // nullptr: all empty
 };
 
 // An open item of the review queue (`idbridge conflicts`).

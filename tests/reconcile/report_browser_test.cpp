@@ -56,12 +56,12 @@ Report two_targets() {
   Report r{"2026-11-22T00:00:00Z", "/etc/idbridge/idbridge.yaml", {}};
   TargetEntry ldap{"ldap", {}, std::nullopt, {}, std::nullopt};
   for (const char* name : {"Zed", "amy", "mia", "bob"}) {
-    UserEntry u{std::string("id-") + name, name, std::string("uid=") + name + ",dc=x", "update", "", {}, {}, false, "", ""};
-    u.attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
-    u.attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"A"}, {"<b>bold</b>"}, {"A"}, {"A"}});
+    UserEntry u{std::string("id-") + name, name, std::string("uid=") + name + ",dc=x", "update"};
+    u.edit_details().attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
+    u.edit_details().attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"A"}, {"<b>bold</b>"}, {"A"}, {"A"}});
     ldap.users.push_back(u);
   }
-  ldap.users.push_back({"id-eve", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false, "", ""});
+  ldap.users.push_back(UserEntry{"id-eve", "eve", "", "error", {.error = "mapping: the account key needs userName"}});
   ReviewEntry review{7, "attribute", "id-amy", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, "manual"};
   ldap.reviews.push_back(review);
   // A group entry whose member changed by hand: one row per member added or removed.
@@ -74,7 +74,7 @@ Report two_targets() {
   admins.members_removed = {"uid=<i>x</i>,dc=x"};
   ldap.groups.push_back(admins);
   TargetEntry pds{"pds", {}, std::string("would disable 3 of 3 accounts (100.0%)"), {}, std::nullopt};
-  pds.users.push_back({"id-kim", "kim", "kim", "create", "", {}, {}, false, "", ""});
+  pds.users.push_back(UserEntry{"id-kim", "kim", "kim", "create"});
   r.targets = {ldap, pds};
   normalize(r);
   return r;

@@ -14,14 +14,14 @@ namespace {
 Report sample() {
   Report r{"2026-11-22T00:00:00Z", "/etc/idbridge/idbridge.yaml", {}};
   TargetEntry t{"ldap", {}, std::nullopt, {}};
-  UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", "", {}, {}, false, "fp-2", ""};
-  update.attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
-  update.attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z<script>"}, {"Zed"}, {"Zed"}});
-  update.operations.push_back({Operation::Kind::modify, "uid=zed,dc=x", {}, {}, {{"cn", ChangeKind::replace, {"Zed"}}}});
-  UserEntry conflict{"id-1", "amy", "uid=amy,dc=x", "no-op", "", {}, {}, true, "fp-1", ""};
-  conflict.attributes.push_back({"mail", Authority::manual, Verdict::conflict, Values{"a@x"}, {"b@x"}, {"c@x"}, {"b@x"}});
-  UserEntry create{"id-3", "bob", "uid=bob,dc=x", "create", "", {}, {}, false, "fp-3", "linked by employeeNumber=7 to uid=b,dc=x"};
-  UserEntry broken{"id-4", "eve", "", "error", "mapping: the account key needs userName", {}, {}, false, "", ""};
+  UserEntry update{"id-2", "zed", "uid=zed,dc=x", "update", {.fingerprint = "fp-2"}};
+  update.edit_details().attributes.push_back({"title", Authority::source, Verdict::apply_source, Values{"Old"}, {"Old"}, {"New"}, {"New"}});
+  update.edit_details().attributes.push_back({"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z<script>"}, {"Zed"}, {"Zed"}});
+  update.edit_details().operations.push_back({Operation::Kind::modify, "uid=zed,dc=x", {}, {}, {{"cn", ChangeKind::replace, {"Zed"}}}});
+  UserEntry conflict{"id-1", "amy", "uid=amy,dc=x", "no-op", {.fingerprint = "fp-1"}, true};
+  conflict.edit_details().attributes.push_back({"mail", Authority::manual, Verdict::conflict, Values{"a@x"}, {"b@x"}, {"c@x"}, {"b@x"}});
+  UserEntry create{"id-3", "bob", "uid=bob,dc=x", "create", {.fingerprint = "fp-3", .correlation = "linked by employeeNumber=7 to uid=b,dc=x"}};
+  UserEntry broken{"id-4", "eve", "", "error", {.error = "mapping: the account key needs userName"}};
   t.users = {update, conflict, create, broken};
   r.targets.push_back(t);
   normalize(r);
@@ -41,7 +41,7 @@ TEST(Report, CountsAndDeterministicOrder) {
   // Users by key (the unplannable one, with no key, first), attributes by name.
   EXPECT_EQ(r.targets[0].users[0].user_name, "eve");
   EXPECT_EQ(r.targets[0].users[1].user_name, "amy");
-  EXPECT_EQ(r.targets[0].users[3].attributes[0].attribute, "cn");
+  EXPECT_EQ(r.targets[0].users[3].details().attributes[0].attribute, "cn");
 }
 
 TEST(Report, Json) {
@@ -78,10 +78,10 @@ TEST(Report, TextSaysWhatAndWhy) {
 TEST(Report, ShowsDeletesAndWhenPendingOnesBecomeDue) {
   Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
   TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
-  UserEntry gone{"id-1", "amy", "uid=amy,dc=x", "delete", "", {}, {}, false, "fp-1", ""};
-  gone.operations.push_back({Operation::Kind::remove, "uid=amy,dc=x", {}, {}, {}});
-  UserEntry waiting{"id-2", "bob", "uid=bob,dc=x", "no-op", "", {}, {}, false, "fp-2", ""};
-  waiting.delete_due = "2026-12-22T00:00:00Z";
+  UserEntry gone{"id-1", "amy", "uid=amy,dc=x", "delete", {.fingerprint = "fp-1"}};
+  gone.edit_details().operations.push_back({Operation::Kind::remove, "uid=amy,dc=x", {}, {}, {}});
+  UserEntry waiting{"id-2", "bob", "uid=bob,dc=x", "no-op", {.fingerprint = "fp-2"}};
+  waiting.edit_details().delete_due = "2026-12-22T00:00:00Z";
   t.users = {gone, waiting};
   r.targets.push_back(t);
   normalize(r);
@@ -289,12 +289,12 @@ TEST(Report, WrittenJsonIsItsOwnDump) {
   TargetEntry empty{"cloud", {}, std::string("held by max_disables"), {}, std::string("auth: bad token\nline")};
   r.targets.push_back(empty);
   r.targets[0].reviews.push_back({7, "attribute", "id-1", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, "x"});
-  UserEntry odd{"id-\"5\"", "Zoë \\ \t\x01 名", "uid=zoe\\,x,dc=x", "create", "", {}, {}, false, "fp-5", "", "2026-12-22T00:00:00Z"};
-  odd.attributes.push_back({"Zeta", Authority::target, Verdict::keep_target, std::nullopt, {}, {"\u00e9"}, {}});
-  odd.operations.push_back({Operation::Kind::create, "uid=zoe\\,x,dc=x", {}, {{"alpha", {"1", "2"}}, {"Zeta", {}}, {"b", {"\x7f"}}}, {}});
-  odd.operations.push_back({Operation::Kind::rename, "uid=a,dc=x", "uid=b,dc=x", {}, {}});
-  odd.operations.push_back({Operation::Kind::remove, "uid=b,dc=x", {}, {}, {}});
-  odd.operations.push_back({Operation::Kind::modify, "uid=b,dc=x", {}, {},
+  UserEntry odd{"id-\"5\"", "Zoë \\ \t\x01 名", "uid=zoe\\,x,dc=x", "create", {.fingerprint = "fp-5", .delete_due = "2026-12-22T00:00:00Z"}};
+  odd.edit_details().attributes.push_back({"Zeta", Authority::target, Verdict::keep_target, std::nullopt, {}, {"\u00e9"}, {}});
+  odd.edit_details().operations.push_back({Operation::Kind::create, "uid=zoe\\,x,dc=x", {}, {{"alpha", {"1", "2"}}, {"Zeta", {}}, {"b", {"\x7f"}}}, {}});
+  odd.edit_details().operations.push_back({Operation::Kind::rename, "uid=a,dc=x", "uid=b,dc=x", {}, {}});
+  odd.edit_details().operations.push_back({Operation::Kind::remove, "uid=b,dc=x", {}, {}, {}});
+  odd.edit_details().operations.push_back({Operation::Kind::modify, "uid=b,dc=x", {}, {},
                             {{"cn", ChangeKind::add, {"x"}}, {"sn", ChangeKind::remove, {}}}});
   r.targets[1].users.push_back(odd);
   for (const Report& each : {r, Report{"t", "c", {}}, sample(), with_groups()}) {
