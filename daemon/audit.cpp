@@ -7,15 +7,14 @@
 #include <spdlog/spdlog.h>
 
 #include "daemon/runtime.h"
+#include "reconcile/report.h"
 
 namespace idb::daemon {
 namespace {
 
 constexpr int64_t kDayMs = 24 * 3600 * 1000;
 
-std::string values_text(const mapping::Values& values) {
-  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+using reconcile::values_text;
 
 std::optional<int64_t> number(std::string_view digits) {
   int64_t n = 0;

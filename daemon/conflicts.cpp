@@ -9,14 +9,13 @@
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
+#include "reconcile/report.h"
 #include "state/user_groups.h"
 
 namespace idb::daemon {
 namespace {
 
-std::string values_text(const mapping::Values& values) {
-  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+using reconcile::values_text;
 
 nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewItem& item) {
   return {{"id", e.id},

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "daemon/runtime.h"
+#include "reconcile/report.h"
 #include "scim/custom_schema.h"
 #include "scim/resource.h"
 #include "scim/user_resource.h"
@@ -14,7 +15,7 @@ namespace {
 
 // Values as a JSON array, UTF-8 kept readable; quotes make "" and " x" visible.
 std::string shown(const mapping::Values& values) {
-  return values.empty() ? "(no value)" : nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return values.empty() ? "(no value)" : reconcile::values_text(values);
 }
 
 std::string join(const std::vector<std::string>& parts, const std::string& separator) {

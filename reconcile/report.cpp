@@ -560,4 +560,8 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 )HTML";
 }
 
+std::string values_text(const mapping::Values& values) {
+  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace idb::reconcile

@@ -109,4 +109,8 @@ std::string to_html(const Report& report);
 // to_html(report), its rows written as they are rendered.
 void write_html(const Report& report, std::ostream& out);
 
+// Values as a JSON array for a person to read (`idbridge conflicts`, `audit`,
+// `explain`); a byte that is not UTF-8 shows as U+FFFD rather than failing.
+std::string values_text(const mapping::Values& values);
+
 }  // namespace idb::reconcile

@@ -303,3 +303,9 @@ TEST(Report, WrittenJsonIsItsOwnDump) {
     EXPECT_EQ(out.str(), nlohmann::json::parse(out.str()).dump(2) + "\n");
   }
 }
+
+TEST(Report, ValuesTextIsAJsonArrayThatNeverRefusesBytes) {
+  EXPECT_EQ(values_text({}), "[]");
+  EXPECT_EQ(values_text({"Ada", "O'Neil \"Jr\""}), "[\"Ada\",\"O'Neil \\\"Jr\\\"\"]");
+  EXPECT_EQ(values_text({"\xff"}), "[\"\xef\xbf\xbd\"]") << "not UTF-8: U+FFFD";
+}
