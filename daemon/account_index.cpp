@@ -92,42 +92,62 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& c
   read_ = std::make_shared<Read>();
   read_->base = std::move(base.value());
   read_->normalized_base = connectors::ldap::normalize(read_->base);
-  // The connector serialises its calls: a lookup made meanwhile (there is
-  // none before the read ends) would wait for the read, never interleave.
-  read_->accounts = std::async(std::launch::async, [ldap, base_dn = target->ldap.base_dn,
-                                                     normalized_base = read_->normalized_base,
-                                                     attributes = std::move(attributes)]() -> std::optional<Accounts> {
-    Accounts accounts;
+  // The connector serialises its calls: a lookup's own read on the target
+  // waits for this one to end (never made while holding `mu`).
+  Read* read = read_.get();
+  read->reading = std::async(std::launch::async, [read, ldap, base_dn = target->ldap.base_dn,
+                                                  attributes = std::move(attributes)] {
+    // Handed over in batches: one lock and one wake-up per batch, not per entry.
+    constexpr std::size_t kBatch = 256;
+    std::vector<std::pair<std::string, std::string>> batch;
+    const auto hand_over = [&](std::optional<State> end) {
+      {
+        std::lock_guard lock(read->mu);
+        for (auto& [dn, packed] : batch) read->accounts.emplace(std::move(dn), std::move(packed));
+        if (end) read->state = *end;
+      }
+      batch.clear();
+      read->grew.notify_all();
+    };
     const auto status =
         ldap->read_all_views(base_dn, "(objectClass=*)", attributes, [&](const connectors::ldap::EntryView& e) {
           std::string dn = normalized(e.dn);
           // What the server counts in its subtree but our matching would not
           // (a non-ASCII case difference) is left to a read of its own, as
           // every lookup outside the subtree is.
-          if (!dn.empty() && below(dn, normalized_base)) accounts[std::move(dn)] = pack(e.attributes);
+          if (dn.empty() || !below(dn, read->normalized_base)) return;
+          batch.emplace_back(std::move(dn), pack(e.attributes));
+          if (batch.size() == kBatch) hand_over(std::nullopt);
         });
     if (!status) {
       spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", ldap->name(),
                    status.failure().message);
-      return std::nullopt;
     }
-    return accounts;
-  }).share();
+    hand_over(status ? State::done : State::failed);
+  });
 }
 
 AccountReader AccountIndex::reader() const {
   if (!read_) return nullptr;
   return [read = read_, &binding = binding_](const std::string& key, const std::vector<std::string>& attrs)
              -> connectors::Result<std::optional<connectors::Observed>> {
-    const auto& accounts = read->accounts.get();
-    if (!accounts) return binding.connector->read(key, attrs);
     const std::string dn = normalized(key);
-    if (const auto it = accounts->find(dn); it != accounts->end()) {
-      // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
-      return std::optional<connectors::Observed>(connectors::Observed{key, unpack(it->second)});
-    }
     // Outside the subtree read (a disabled OU elsewhere), or not a DN: asked one by one.
     if (dn.empty() || !below(dn, read->normalized_base)) return binding.connector->read(key, attrs);
+    const std::string* packed = nullptr;
+    State state;
+    {
+      std::unique_lock lock(read->mu);
+      read->grew.wait(lock, [&] {
+        const auto it = read->accounts.find(dn);
+        if (it != read->accounts.end()) packed = &it->second;
+        return packed != nullptr || read->state != State::reading;
+      });
+      state = read->state;
+    }
+    // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
+    if (packed) return std::optional<connectors::Observed>(connectors::Observed{key, unpack(*packed)});
+    if (state == State::failed) return binding.connector->read(key, attrs);
     return std::optional<connectors::Observed>();
   };
 }

@@ -3,8 +3,10 @@
 // paged search of the subtree answers every lookup instead of a round trip
 // per user. The read runs on a thread of its own from the moment the index is
 // made, so the server and our decoding overlap what the plan loads meanwhile.
+#include <condition_variable>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,10 +25,13 @@ class AccountIndex {
   // one by one). `binding` must outlive the index and every reader() copy.
   AccountIndex(const TargetBinding& binding, const config::Config& config);
 
-  // How plan_user looks accounts up. The first lookup waits for the read; when
-  // it failed (logged), or for a target not read in one go, accounts are read
-  // one by one on the target, as a single user's plan does. Safe to call from
-  // several threads at once.
+  // How plan_user looks accounts up. A lookup is answered as soon as its
+  // account has come in (users and entries mostly come in the same creation
+  // order, so planning trails the read instead of waiting for all of it); "no
+  // such account" only once the read has ended. Once the read failed (logged),
+  // or for a target not read in one go, accounts not found yet are read one by
+  // one on the target, as a single user's plan does. Safe to call from several
+  // threads at once.
   AccountReader reader() const;
 
  private:
@@ -34,10 +39,15 @@ class AccountIndex {
   // by normalized DN: 100k accounts as maps of vectors of strings cost about
   // twenty allocations and two kilobytes each.
   using Accounts = std::unordered_map<std::string, std::string>;
+  enum class State { reading, done, failed };
   struct Read {
-    std::shared_future<std::optional<Accounts>> accounts;  // nullopt: the read failed
     connectors::ldap::Dn base;
     std::string normalized_base;
+    std::mutex mu;
+    std::condition_variable grew;  // more accounts came in, or the read ended
+    Accounts accounts;             // guarded by mu; an entry, once in, never changes or moves
+    State state = State::reading;  // guarded by mu
+    std::future<void> reading;     // last: destroyed first, it waits for the reading thread
   };
   const TargetBinding& binding_;
   std::shared_ptr<Read> read_;  // null: not read in one go
