@@ -1,6 +1,7 @@
 // Full dry run (`idbridge plan`) of N users against a local slapd, beside one
 // paged `ldapsearch` of the same subtree in the same run: the physical floor
-// of reading the target. Prints wall times, the ratio and plan's peak RSS.
+// of reading the target. Prints wall times, the ratio, and the peak RSS of
+// both the initial sync (one round planning every user) and the plan.
 //
 //   plan_bench [--users N] [--keep]   (default 10000; the figure is 100000)
 //   --keep leaves slapd running and the folder in place, to profile `plan` by hand.
@@ -100,8 +101,8 @@ int main(int argc, char** argv) {
   const auto& counts = report["targets"][0]["counts"];
 
   std::printf("users: %d\n", users);
-  std::printf("initial sync (sync --once: outbox batches of 256 users, pipelined): %.2f s, %.0f users/s\n", sync.seconds,
-              users / sync.seconds);
+  std::printf("initial sync (sync --once: outbox batches of 256 users, pipelined): %.2f s, %.0f users/s, peak RSS %.1f MB\n",
+              sync.seconds, users / sync.seconds, sync.rss_kb / 1024.0);
   std::printf("plan (full dry run, JSON report): %.2f s, %.0f users/s, peak RSS %.1f MB, exit %d, no-op %d\n",
               plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
   std::printf("ldapsearch paged (1000/page) of the same subtree: %.2f s\n", search.seconds);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/audit_record.h"
+#include "daemon/guards.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
@@ -244,8 +245,7 @@ int approve(const config::Config& config, const std::string& target, const std::
     }
     return 2;
   }
-  out << target << ": approved batch " << approved->batch << " (" << approved->updates << " update(s), "
-      << approved->disables << " disable(s), " << approved->creates << " create(s): " << approved->reason
+  out << target << ": approved batch " << approved->batch << " (" << held_counts(*approved) << ": " << approved->reason
       << "). The daemon applies exactly these changes at its next look (within "
       << OutboxWorker::kHoldRecheckMs / 1000
       << " s), or run 'idbridge sync --once'; any other change is judged by the guards again.\n";

@@ -9,9 +9,9 @@
 
 #include "daemon/audit_record.h"
 #include "daemon/group_sync.h"
+#include "daemon/guards.h"
 #include "daemon/review.h"
 #include "reconcile/fingerprint.h"
-#include "state/user_groups.h"
 
 namespace idb::daemon {
 namespace {
@@ -72,121 +72,126 @@ void OutboxWorker::drain_target(const TargetBinding& target, DrainSummary& summa
   // loop ends even when every attempt fails.
   for (auto due = store_.due(name, clock_(), kAll); !due.empty() && !stopping_ && !is_stopped(name);
        due = store_.due(name, clock_(), kAll)) {
-    Planned planned = plan_due(target, due, summary);
-    if (stopping_ || is_stopped(name) || held(target, planned, summary)) return;
-    apply_changes(target, std::move(planned.changes), summary, planned.retrying);
+    // Mappings read User.groups; a full resync loads every membership once.
+    state::UserGroups groups(store_, due.size() > 1);
+    Round round = plan_round(target, std::move(due), groups, summary);
+    if (stopping_ || is_stopped(name) || held(target, round, summary)) return;
+    const std::size_t kept = round.first.size();
+    apply_changes(target, std::move(round.first), summary, round.retrying);
+    if (const std::size_t moved = apply_judged(target, round, std::span(round.judged).subspan(kept), groups, summary)) {
+      spdlog::info("{}: {} change(s) moved after the guards judged them; judged again with the next round", name,
+                   moved);
+    }
   }
 }
 
 bool OutboxWorker::apply_approved(const TargetBinding& target, const state::GuardHold& hold, DrainSummary& summary) {
   const std::string& name = target.connector->name();
-  std::unordered_map<std::string, std::string> approved;  // user id -> fingerprint of the held plan
-  for (auto& change : store_.held_changes(name)) approved.emplace(change.user_id, std::move(change.fingerprint));
-  std::vector<state::OutboxEntry> due;
+  std::unordered_map<std::string, state::HeldChange> approved;
+  for (auto& change : store_.held_changes(name)) approved.emplace(change.user_id, std::move(change));
+  Round round;
   std::vector<std::string> waiting;  // approved, due again after a failed attempt
   const int64_t now = clock_();
   for (auto& entry : store_.due(name, std::numeric_limits<int64_t>::max(), kAll)) {
-    if (!approved.count(entry.user_id)) continue;
+    const auto it = approved.find(entry.user_id);
+    if (it == approved.end()) continue;
     if (entry.next_try_ms <= now) {
-      due.push_back(std::move(entry));
+      round.judged.push_back({round.due.size(), std::move(it->second.kind), std::move(it->second.fingerprint)});
+      entry.cause = "approved batch " + hold.batch;
+      round.due.push_back(std::move(entry));
     } else {
       waiting.push_back(entry.user_id);
     }
   }
-  Planned planned = plan_due(target, due, summary);
-  std::vector<Change> exact;
-  std::size_t moved = 0;
-  for (auto& change : planned.changes) {
-    if (change.plan.fingerprint == approved.at(change.entry.user_id)) {
-      change.entry.cause = "approved batch " + hold.batch;
-      exact.push_back(std::move(change));
-    } else {
-      ++moved;  // not what was approved: it stays due and the guards judge it again
-    }
-  }
-  spdlog::warn("{}: applying {} change(s) of batch {} held by a guard ({}): approved by an administrator{}", name,
-               exact.size(), hold.batch, hold.reason,
+  state::UserGroups groups(store_, round.due.size() > 1);
+  const int applied_before = summary.applied;
+  // Not what was approved: it stays due and the guards judge it again.
+  const std::size_t moved = apply_judged(target, round, round.judged, groups, summary);
+  spdlog::warn("{}: batch {} held by a guard ({}) approved by an administrator: {} of its change(s) in line now{}", name,
+               hold.batch, hold.reason, summary.applied - applied_before,
                moved ? "; " + std::to_string(moved) + " changed since and are judged again" : std::string());
-  apply_changes(target, std::move(exact), summary, planned.retrying);
   // Stopped half-way: what was applied plans as a no-op next time, the rest is still approved.
   if (stopping_ || is_stopped(name)) return false;
-  waiting.insert(waiting.end(), planned.retrying.begin(), planned.retrying.end());
+  waiting.insert(waiting.end(), round.retrying.begin(), round.retrying.end());
   store_.keep_held(name, waiting);
   return waiting.empty();
 }
 
-OutboxWorker::Planned OutboxWorker::plan_due(const TargetBinding& target, const std::vector<state::OutboxEntry>& due,
-                                             DrainSummary& summary) {
+OutboxWorker::Round OutboxWorker::plan_round(const TargetBinding& target, std::vector<state::OutboxEntry> due,
+                                             state::UserGroups& groups, DrainSummary& summary) {
   const std::string& name = target.connector->name();
-  Planned out;
-  // Mappings read User.groups; a full resync loads every membership once.
-  state::UserGroups groups(store_, due.size() > 1);
-  for (std::size_t from = 0; from < due.size() && !stopping_ && !is_stopped(name); from += kBatch) {
-    std::vector<state::Applied> done;  // recorded together for the batch
-    for (std::size_t i = from; i < std::min(due.size(), from + kBatch); ++i) {
-      const state::OutboxEntry& entry = due[i];
-      auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
-      if (!user) {
-        spdlog::warn("{}: outbox entry for unknown user {} dropped", name, entry.user_id);
-        done.push_back({entry, std::nullopt});
-        continue;
-      }
-      groups.add_to(user->id, user->resource);
-      const auto baseline = store_.baseline(name, entry.user_id);
-      auto result = plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, name, entry.user_id));
-      if (!result) {
-        out.unreadable |= result.failure().kind == connectors::FailureKind::retry;
-        const Outcome outcome = fail(entry, result.failure());
-        count(outcome, summary);
-        if (outcome == Outcome::retrying) out.retrying.push_back(entry.user_id);
-        if (is_stopped(name)) break;
-        continue;
-      }
-      UserPlan& plan = result.value();
-      if (auto taken = taken_by_other(store_, name, *user, baseline, plan)) {
-        count(to_review(entry, *taken), summary);
-        continue;
-      }
-      if (auto ambiguous = ambiguous_review(name, *user, plan)) {
-        count(to_review(entry, *ambiguous), summary);
-        continue;
-      }
-      if (plan.kind == UserPlan::Kind::skip) {
-        store_.settle_reviews(name, entry.user_id, {}, clock_());
-        done.push_back({entry, std::nullopt});
-      } else if (plan.operations.empty()) {
-        settle(entry, *user, plan, done);
-      } else {
-        out.changes.push_back({entry, std::move(*user), std::move(plan)});
-      }
+  Round round;
+  round.due = std::move(due);
+  for (std::size_t from = 0; from < round.due.size() && !stopping_ && !is_stopped(name); from += kBatch) {
+    const auto batch = std::span(round.due).subspan(from, std::min(kBatch, round.due.size() - from));
+    std::size_t at = from;  // changes come in the order of their entries, less those recorded already
+    for (auto& change : plan_batch(target, batch, groups, summary, round)) {
+      while (round.due[at].user_id != change.entry.user_id) ++at;
+      tally(round.counts, change.plan);
+      round.judged.push_back({at++, to_string(change.plan.kind), change.plan.fingerprint});
+      if (round.first.size() < kBatch) round.first.push_back(std::move(change));
     }
-    store_.complete_all(done);
-    summary.applied += static_cast<int>(done.size());
   }
-  return out;
+  return round;
 }
 
-bool OutboxWorker::held(const TargetBinding& target, const Planned& planned, DrainSummary& summary) {
+std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& target,
+                                                           std::span<const state::OutboxEntry> entries,
+                                                           state::UserGroups& groups, DrainSummary& summary,
+                                                           Round& round) {
   const std::string& name = target.connector->name();
-  const reconcile::GuardLimits& limits = target.guards;
-  reconcile::RunCounts counts;
-  std::vector<state::HeldChange> changes;
-  std::vector<std::pair<std::string, std::string>> prints;
-  for (const auto& change : planned.changes) {
-    tally(counts, change.plan);
-    changes.push_back({change.entry.user_id, to_string(change.plan.kind), change.plan.fingerprint});
-    prints.emplace_back(change.entry.user_id, change.plan.fingerprint);
+  std::vector<Change> changes;
+  std::vector<state::Applied> done;  // recorded together for the batch
+  for (const state::OutboxEntry& entry : entries) {
+    auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
+    if (!user) {
+      spdlog::warn("{}: outbox entry for unknown user {} dropped", name, entry.user_id);
+      done.push_back({entry, std::nullopt});
+      continue;
+    }
+    groups.add_to(user->id, user->resource);
+    const auto baseline = store_.baseline(name, entry.user_id);
+    auto result = plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, name, entry.user_id));
+    if (!result) {
+      round.unreadable |= result.failure().kind == connectors::FailureKind::retry;
+      const Outcome outcome = fail(entry, result.failure());
+      count(outcome, summary);
+      if (outcome == Outcome::retrying) round.retrying.push_back(entry.user_id);
+      if (is_stopped(name)) break;
+      continue;
+    }
+    UserPlan& plan = result.value();
+    if (auto taken = taken_by_other(store_, name, *user, baseline, plan)) {
+      count(to_review(entry, *taken), summary);
+      continue;
+    }
+    if (auto ambiguous = ambiguous_review(name, *user, plan)) {
+      count(to_review(entry, *ambiguous), summary);
+      continue;
+    }
+    if (plan.kind == UserPlan::Kind::skip) {
+      store_.settle_reviews(name, entry.user_id, {}, clock_());
+      done.push_back({entry, std::nullopt});
+    } else if (plan.operations.empty()) {
+      settle(entry, *user, plan, done);
+    } else {
+      changes.push_back({entry, std::move(*user), std::move(plan)});
+    }
   }
-  // Shares of the target count from percent_floor changes on: only then are its accounts counted.
-  if (std::max(counts.disables, counts.modifies) >= limits.percent_floor) {
-    counts.accounts = store_.count_baselines(name);
-  }
-  const auto reason = reconcile::held_by_guard(counts, limits);
+  store_.complete_all(done);
+  summary.applied += static_cast<int>(done.size());
+  return changes;
+}
+
+bool OutboxWorker::held(const TargetBinding& target, const Round& round, DrainSummary& summary) {
+  const std::string& name = target.connector->name();
+  const auto reason = guard_verdict(store_, target, round.counts);
   const auto hold = store_.hold_of(name);
+  const auto n = static_cast<int>(round.judged.size());
   // Some accounts could not be read: what was read is neither the held batch
   // nor proof that it is back within bounds.
-  if (hold && planned.unreadable) {
-    summary.held += static_cast<int>(changes.size());
+  if (hold && round.unreadable) {
+    summary.held += n;
     return true;
   }
   if (!reason) {
@@ -196,16 +201,45 @@ bool OutboxWorker::held(const TargetBinding& target, const Planned& planned, Dra
     }
     return false;
   }
+  std::vector<state::HeldChange> changes;
+  std::vector<std::pair<std::string, std::string>> prints;
+  for (const auto& j : round.judged) {
+    changes.push_back({round.due[j.due].user_id, j.kind, j.fingerprint});
+    prints.emplace_back(round.due[j.due].user_id, j.fingerprint);
+  }
   const std::string batch = reconcile::batch_fingerprint(std::move(prints));
   if (store_.hold(name, *reason, batch, changes, clock_())) {
-    const auto now_held = store_.hold_of(name);
-    spdlog::warn("{}: guard holds batch {}: {} change(s) ({} update(s), {} disable(s), {} create(s)): {}; nothing is "
-                 "applied to this target until 'idbridge approve --target {} --batch {}'",
-                 name, batch, changes.size(), now_held->updates, now_held->disables, now_held->creates, *reason, name,
-                 batch);
+    spdlog::warn("{}: guard holds batch {}: {} change(s) ({}): {}; nothing is applied to this target until "
+                 "'idbridge approve --target {} --batch {}'",
+                 name, batch, changes.size(), held_counts(*store_.hold_of(name)), *reason, name, batch);
   }
-  summary.held += static_cast<int>(changes.size());
+  summary.held += n;
   return true;
+}
+
+std::size_t OutboxWorker::apply_judged(const TargetBinding& target, Round& round, std::span<const Judged> judged,
+                                       state::UserGroups& groups, DrainSummary& summary) {
+  const std::string& name = target.connector->name();
+  std::size_t moved = 0;
+  for (std::size_t from = 0; from < judged.size(); from += kBatch) {
+    if (stopping_ || is_stopped(name)) break;
+    const auto slice = judged.subspan(from, std::min(kBatch, judged.size() - from));
+    std::vector<state::OutboxEntry> entries;
+    for (const auto& j : slice) entries.push_back(round.due[j.due]);
+    auto changes = plan_batch(target, entries, groups, summary, round);
+    std::vector<Change> same;
+    auto j = slice.begin();
+    for (auto& change : changes) {
+      while (round.due[j->due].user_id != change.entry.user_id) ++j;
+      if (to_string(change.plan.kind) == j->kind && change.plan.fingerprint == j->fingerprint) {
+        same.push_back(std::move(change));
+      } else {
+        ++moved;
+      }
+    }
+    apply_changes(target, std::move(same), summary, round.retrying);
+  }
+  return moved;
 }
 
 std::optional<int64_t> OutboxWorker::next_due_ms() {

@@ -5,14 +5,18 @@
 // makes a replay after a crash harmless: it re-plans against what the target
 // holds and finds nothing left to do.
 //
-// Everything due for a target is planned once, in batches; what needs no
-// write on the target (no-ops, review items, failures) is recorded at once.
-// The changes left are judged together by the target's guards: held (as a
-// batch an administrator approves by name), or applied in batches, all their
-// operations handed to the connector at once (LDAP keeps many in flight) and
-// the results recorded in one transaction. An entry is completed only for the
-// generation it was planned from, so a change arriving meanwhile stays due and
-// is judged and applied next.
+// Everything due for a target is one round, planned in batches; what needs
+// no write on the target (no-ops, review items, failures) is recorded at once.
+// The round's changes are judged together by the target's guards on a compact
+// summary each (user, kind, fingerprint), so a first load of 100k users never
+// holds 100k plans: held (as a batch an administrator approves by name), or
+// applied in batches, each planned again and applied only while it plans to
+// what was judged. A change that moved in between is left due for the next
+// round, which judges it with whatever else is due then. Each batch's
+// operations go to the connector at once (LDAP keeps many in flight) and the
+// results are recorded in one transaction. An entry is completed only for the
+// generation it was planned from, so a change arriving meanwhile stays due
+// and is judged and applied next.
 //
 // An approval covers exactly the changes that were held: each is planned
 // again and applied only if it rests on the same data (fingerprint); one that
@@ -25,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +38,7 @@
 #include "mapping/mapping.h"
 #include "daemon/user_plan.h"
 #include "state/store.h"
+#include "state/user_groups.h"
 
 namespace idb::daemon {
 
@@ -84,9 +90,21 @@ class OutboxWorker {
     state::User user;
     UserPlan plan;
   };
-  // Due entries once planned: the changes still to apply (everything else is recorded).
-  struct Planned {
-    std::vector<Change> changes;
+  // A change as the guards judged it: applied only while it plans to the same again.
+  struct Judged {
+    std::size_t due;  // its entry in the round's due list
+    std::string kind;
+    std::string fingerprint;
+  };
+  // Everything due for a target, planned: what needs no write is recorded,
+  // the changes are judged on their summaries.
+  struct Round {
+    std::vector<state::OutboxEntry> due;
+    std::vector<Judged> judged;
+    // The first kBatch changes, kept whole: a round of a few changes (one
+    // SCIM event) is applied without reading its accounts a second time.
+    std::vector<Change> first;
+    reconcile::RunCounts counts;
     std::vector<std::string> retrying;  // users whose attempt failed and is tried again later
     bool unreadable = false;            // some account could not be read now
   };
@@ -95,13 +113,20 @@ class OutboxWorker {
   // Applies the approved changes that still plan as they were held. False
   // while some of them wait for a retry (the hold stays, approved, for them).
   bool apply_approved(const TargetBinding& target, const state::GuardHold& hold, DrainSummary& summary);
-  Planned plan_due(const TargetBinding& target, const std::vector<state::OutboxEntry>& due, DrainSummary& summary);
-  // Whether the guards hold these changes; holds them (store, log) when so.
-  bool held(const TargetBinding& target, const Planned& planned, DrainSummary& summary);
+  Round plan_round(const TargetBinding& target, std::vector<state::OutboxEntry> due, state::UserGroups& groups,
+                   DrainSummary& summary);
+  // Plans `entries`, recording what needs no write on the target; returns the changes, in order.
+  std::vector<Change> plan_batch(const TargetBinding& target, std::span<const state::OutboxEntry> entries,
+                                 state::UserGroups& groups, DrainSummary& summary, Round& round);
+  // Whether the guards hold the round's changes; holds them (store, log) when so.
+  bool held(const TargetBinding& target, const Round& round, DrainSummary& summary);
+  // Plans the `judged` changes of the round again, batch by batch, and applies
+  // those that plan to what was judged. Returns how many moved: they stay due.
+  std::size_t apply_judged(const TargetBinding& target, Round& round, std::span<const Judged> judged,
+                           state::UserGroups& groups, DrainSummary& summary);
   // Adds the users whose change failed and is tried again to `retrying`.
   void apply_changes(const TargetBinding& target, std::vector<Change> changes, DrainSummary& summary,
                      std::vector<std::string>& retrying);
-  // The entry is in line with the source: its review items settled, its baseline to record in `done`.
   void settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan,
               std::vector<state::Applied>& done);
   static void count(Outcome outcome, DrainSummary& summary);

@@ -16,10 +16,10 @@
 #include "daemon/account_index.h"
 #include "daemon/audit_record.h"
 #include "daemon/group_sync.h"
+#include "daemon/guards.h"
 #include "daemon/review.h"
 #include "daemon/runtime.h"
 #include "daemon/user_plan.h"
-#include "reconcile/guards.h"
 #include "reconcile/report.h"
 #include "state/user_groups.h"
 
@@ -322,7 +322,6 @@ int plan(const config::Config& config, const PlanRequest& request) {
               if (!queued) part.reviews.push_back(review_entry(*runtime.store, *taken));  // id 0: not queued yet
               return;
             }
-            part.counts.accounts += planned.value().observed ? 1 : 0;
             tally(part.counts, planned.value());
             note_pending_member(binding, user.id, planned.value(), part.pending_members);
           });
@@ -337,8 +336,8 @@ int plan(const config::Config& config, const PlanRequest& request) {
     for (auto& part : parts) {
       std::move(part.users.begin(), part.users.end(), std::back_inserter(target.users));
       std::move(part.reviews.begin(), part.reviews.end(), std::back_inserter(target.reviews));
-      counts.accounts += part.counts.accounts;
       counts.disables += part.counts.disables;
+      counts.deletes += part.counts.deletes;
       counts.modifies += part.counts.modifies;
       pending_members.merge(part.pending_members);
       read_failed |= part.read_failed;
@@ -347,13 +346,11 @@ int plan(const config::Config& config, const PlanRequest& request) {
         break;  // the later ranges come after the refusal: a single pass would not have planned them
       }
     }
-    target.held = reconcile::held_by_guard(counts, binding.guards);
+    target.held = guard_verdict(*runtime.store, binding, counts);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {
-      target.held = "the daemon holds batch " + hold->batch + " (" + std::to_string(hold->updates) + " update(s), " +
-                    std::to_string(hold->disables) + " disable(s), " + std::to_string(hold->creates) +
-                    " create(s)): " + hold->reason + "; approve it with 'idbridge approve --target " + name +
-                    " --batch " + hold->batch + "'";
+      target.held = "the daemon holds batch " + hold->batch + " (" + held_counts(*hold) + "): " + hold->reason +
+                    "; approve it with 'idbridge approve --target " + name + " --batch " + hold->batch + "'";
     }
     plan_group_entries(binding, *runtime.store, pending_members, target, read_failed);
     report.targets.push_back(std::move(target));

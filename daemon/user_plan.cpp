@@ -117,11 +117,6 @@ std::optional<state::Baseline> UserPlan::next_baseline() const {
   return state::Baseline{desired.key, decision.next_baseline, disabled_since_ms};
 }
 
-void tally(reconcile::RunCounts& counts, const UserPlan& plan) {
-  counts.disables += plan.kind == UserPlan::Kind::disable || plan.kind == UserPlan::Kind::remove ? 1 : 0;
-  counts.modifies += plan.kind == UserPlan::Kind::update ? 1 : 0;
-}
-
 namespace {
 
 reconcile::AcceptedDivergences accepted_divergences(const std::vector<state::ReviewItem>& items) {

@@ -69,9 +69,6 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
                                        const AccountReader& reader = nullptr,
                                        const reconcile::AcceptedDivergences& accepted = {});
 
-// Counts the plan's disables (deletes too) and updates, for the guards.
-void tally(reconcile::RunCounts& counts, const UserPlan& plan);
-
 // The divergences an administrator accepted ("take target" in the review
 // queue) for one user on one target, as the planner takes them.
 reconcile::AcceptedDivergences accepted_for(state::Store& store, const std::string& target, const std::string& user_id);

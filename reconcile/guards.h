@@ -10,7 +10,7 @@ namespace idb::reconcile {
 
 struct GuardLimits {
   int64_t max_disables = 50;          // more than this many disables/deletes in one run...
-  double max_disable_percent = 10.0;  // ...or more than this share of the target's accounts
+  double max_disable_percent = 10.0;  // ...or more than this share of the accounts idbridge manages there
   int64_t max_modifies = 1000;        // the same for updates
   double max_modify_percent = 50.0;
   // Percentages only count from this many changes on: disabling 1 of 5
@@ -19,9 +19,10 @@ struct GuardLimits {
 };
 
 struct RunCounts {
-  int64_t accounts = 0;  // accounts the target holds for our users now
+  int64_t accounts = 0;  // the share's whole: accounts idbridge manages on the target
   int64_t disables = 0;  // disables and deletes
   int64_t modifies = 0;  // updates of existing, active accounts
+  int64_t deletes = 0;   // of the disables, those that delete the account (named in the reason)
 };
 
 // Why the run is held, or nullopt when it may proceed.

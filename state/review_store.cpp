@@ -171,12 +171,13 @@ constexpr const char* kSelectHold =
     "SELECT target, reason, held_ms, approved_ms, batch,"
     " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'create'),"
     " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'update'),"
-    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind IN ('disable', 'delete'))"
+    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'disable'),"
+    " (SELECT COUNT(*) FROM guard_held_changes c WHERE c.target = h.target AND c.kind = 'delete')"
     " FROM guard_holds h ";
 
 GuardHold read_hold(Statement& row) {
   return GuardHold{row.text(0), row.text(1), row.int64(2), row.optional_int64(3), row.text(4),
-                   row.int64(5), row.int64(6), row.int64(7)};
+                   row.int64(5), row.int64(6), row.int64(7), row.int64(8)};
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ struct GuardHold {
   int64_t held_ms = 0;
   std::optional<int64_t> approved_ms;  // `idbridge approve`: the held changes may be applied
   std::string batch;                   // digest of the held changes: what the administrator approves
-  int64_t creates = 0, updates = 0, disables = 0;  // disables count deletes too, as the guards do
+  int64_t creates = 0, updates = 0, disables = 0, deletes = 0;
 };
 
 class Store {

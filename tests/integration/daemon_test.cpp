@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "state/store.h"
 #include "tests/daemon/notify_socket.h"
 #include "tests/cloud/servers/pds_server.h"
 #include "tests/support/process.h"
@@ -822,7 +823,7 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   const std::string first = held_batch(idb::test::read_file(log_));
   ASSERT_EQ(first.size(), 12u) << idb::test::read_file(log_);
   EXPECT_NE(idb::test::read_file(log_).find("guard holds batch " + first +
-                                            ": 4 change(s) (4 update(s), 0 disable(s), 0 create(s)): would modify 4 "
+                                            ": 4 change(s) (4 update(s), 0 disable(s), 0 delete(s), 0 create(s)): would modify 4 "
                                             "accounts, more than the limit of 3"),
             std::string::npos);
   std::string plan = output_of({"plan"}, 3);
@@ -840,7 +841,7 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   output_of({"approve", "--target", "ldap", "--batch", first}, 2);
   EXPECT_NE(idb::test::read_file(log_).find("now holds batch " + second + ", not " + first), std::string::npos);
   EXPECT_NE(output_of({"approve", "--target", "ldap", "--batch", second}, 0)
-                .find("approved batch " + second + " (5 update(s), 0 disable(s), 0 create(s)"),
+                .find("approved batch " + second + " (5 update(s), 0 disable(s), 0 delete(s), 0 create(s)"),
             std::string::npos);
 
   // After the approval g0 is edited again and three more drift: those are not
@@ -852,9 +853,10 @@ TEST_F(Daemon, TheDaemonHoldsABatchBeyondItsGuardsUntilApproved) {
   for (int i = 1; i < 5; ++i) EXPECT_EQ(title_of(i), idb::mapping::Values{"T"}) << i;
   EXPECT_EQ(title_of(0), idb::mapping::Values{"Edited again"});
   for (int i = 5; i < 8; ++i) EXPECT_EQ(title_of(i), idb::mapping::Values{"Edited"}) << i;
-  EXPECT_NE(idb::test::read_file(log_).find("applying 4 change(s) of batch " + second +
-                                            " held by a guard (would modify 5 accounts, more than the limit of 3): "
-                                            "approved by an administrator; 1 changed since and are judged again"),
+  EXPECT_NE(idb::test::read_file(log_).find("batch " + second +
+                                            " held by a guard (would modify 5 accounts, more than the limit of 3) "
+                                            "approved by an administrator: 4 of its change(s) in line now; 1 changed "
+                                            "since and are judged again"),
             std::string::npos);
   const std::string third = held_batch(idb::test::read_file(log_));
   EXPECT_NE(third, second);
@@ -939,6 +941,68 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   EXPECT_EQ(text.find(secret), std::string::npos);
   output_of({"audit", "--since", "last week"}, 2);
   output_of({"audit", "--format", "xml"}, 2);
+}
+
+// `plan` says exactly what the daemon will hold: both judge the same changes
+// against the accounts idbridge manages on the target (a baseline each). Here
+// 20, of which 4 were deleted by hand: they are created again, not counted.
+TEST_F(Daemon, PlanAndTheDaemonHoldAlikeAtThePercentBoundary) {
+  std::string config = idb::test::read_file(config_);
+  config += "    guards: {max_disable_percent: 25, percent_floor: 1}\n";
+  std::ofstream(config_) << config;
+  const auto id = [](int i) { return "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i); };
+  struct Row {
+    int disables;
+    std::optional<std::string> held;
+  };
+  const Row rows[] = {{4, std::nullopt},
+                      {5, std::nullopt},  // exactly 25% of 20 (31% of the 16 accounts left on the target)
+                      {6, "would disable 6 of 20 accounts (30.0%), more than the limit of 25.0%"}};
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.disables);
+    fs::remove_all(dir_ / "state");
+    clear_people();
+    {
+      auto store = idb::state::Store::open(dir_ / "state");
+      for (int i = 0; i < 20; ++i) {
+        idb::state::User u;
+        u.id = id(i);
+        u.user_name = "m" + std::to_string(i);
+        u.version = 1;
+        u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}}, {"id", u.id},
+                      {"userName", u.user_name}, {"active", true}};
+        ASSERT_EQ(store->insert_user(u, {"ldap"}, 0), idb::state::WriteStatus::ok);
+      }
+    }
+    output_of({"sync", "--once"}, 0);
+    ASSERT_EQ(people_count(), 20u);
+    for (int i = 16; i < 20; ++i) {
+      const std::string cmd = "LDAPNOINIT=1 ldapdelete -x -H " + slapd_->url() + " -D '" + slapd_->bind_dn() +
+                              "' -y " + (slapd_->dir() / "password").string() + " 'uid=m" + std::to_string(i) + "," +
+                              people_ + "'";
+      ASSERT_EQ(std::system(cmd.c_str()), 0);
+    }
+    {
+      auto store = idb::state::Store::open(dir_ / "state");
+      for (int i = 0; i < row.disables; ++i) {
+        auto u = *store->get_user(id(i));
+        u.resource["active"] = false;
+        u.version = 2;
+        ASSERT_EQ(store->replace_user(u, {"ldap"}, 1), idb::state::WriteStatus::ok);
+      }
+    }
+    const json report = json::parse(output_of({"plan", "--format", "json"}, row.held ? 3 : 0));
+    const auto& target = report["targets"][0];
+    EXPECT_EQ(target["counts"]["disable"], row.disables);
+    EXPECT_EQ(target["counts"]["create"], 4);
+    EXPECT_EQ(target["held"], row.held ? json(*row.held) : json(nullptr));
+
+    output_of({"sync", "--once"}, row.held ? 1 : 0);
+    EXPECT_EQ(has("m0", "employeeType", {"disabled"}), !row.held);
+    if (row.held) {
+      EXPECT_NE(idb::test::read_file(log_).find("(0 update(s), " + std::to_string(row.disables) + " disable(s), 0 delete(s), 4 create(s)): " + *row.held), std::string::npos);
+    }
+  }
 }
 
 }  // namespace

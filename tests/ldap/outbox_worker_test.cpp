@@ -327,8 +327,57 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   OutboxWorker strict(*store_, {guarded}, config::RetryPolicy{}, [this] { return now_; });
   strict.drain_due();
   ASSERT_TRUE(store_->hold_of(kTarget));
-  EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable 2 accounts, more than the limit of 1");
+  EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable or delete 2 accounts (2 deletes), more than the limit of 1");
   EXPECT_EQ(users().size(), 12u);
+}
+
+TEST_F(outbox_worker, a_change_that_moved_after_the_guards_judged_it_waits_for_the_next_round) {
+  const int n = 300;  // more changes than a round keeps whole: the later ones are planned again to be applied
+  insert(n);
+  worker().drain_due();
+  ASSERT_EQ(users().size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto u = user(i, "Manager");
+    u.version = 2;
+    ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  }
+  // Judged: 300 updates, within the limits. While the first of them are
+  // applied, the user planned last leaves: planned again, it is a disable,
+  // which the guards never judged and do not allow.
+  const std::string last = store_->due(kTarget, now_, n).back().user_id;
+  bool left = false;
+  hooked_->on_batch = [&](std::span<const reconcile::Operation>) {
+    if (std::exchange(left, true)) return;
+    auto u = *store_->get_user(last);
+    u.resource["active"] = false;
+    u.version = 3;
+    ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  };
+  TargetBinding guarded{&*hooked_,
+                        &*mapping_,
+                        {"employeeType", "disabled"},
+                        reconcile::policies_for(*mapping_),
+                        reconcile::GuardLimits{.max_disables = 0, .max_modify_percent = 100},
+                        {}};
+  OutboxWorker strict(*store_, {guarded}, config::RetryPolicy{}, [this] { return now_; });
+  const auto summary = strict.drain_due();
+  ASSERT_TRUE(left);
+  EXPECT_EQ(summary.applied, n - 1);
+  EXPECT_EQ(summary.held, 1);
+  ASSERT_TRUE(store_->hold_of(kTarget));
+  EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable 1 accounts, more than the limit of 0");
+  const auto held = store_->held_changes(kTarget);
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(held[0].user_id, last);
+  EXPECT_EQ(held[0].kind, "disable");
+  int managers = 0;
+  for (const auto& e : users()) {
+    const bool is_last = e.attributes.at("uid") == mapping::Values{store_->get_user(last)->user_name};
+    EXPECT_EQ(e.attributes.count("employeeType"), 0u) << e.dn;
+    managers += e.attributes.at("title") == mapping::Values{"Manager"};
+    if (is_last) EXPECT_EQ(e.attributes.at("title"), mapping::Values{"Engineer"}) << "its judged update moved";
+  }
+  EXPECT_EQ(managers, n - 1);
 }
 
 TEST_F(outbox_worker, disabling_by_move_puts_the_entry_below_the_disabled_ou_and_back) {

@@ -110,16 +110,34 @@ TEST(Report, HtmlIsSelfContainedAndEscaped) {
 
 TEST(Guards, HoldAtTheirThresholds) {
   const GuardLimits limits;  // 50 disables / 10%, 1000 modifies / 50%, percent from 10 changes on
-  EXPECT_EQ(held_by_guard({10000, 50, 0}, limits), std::nullopt);
-  EXPECT_EQ(held_by_guard({10000, 51, 0}, limits), "would disable 51 accounts, more than the limit of 50");
-  EXPECT_EQ(held_by_guard({100, 10, 0}, limits), std::nullopt);  // exactly 10%
-  EXPECT_EQ(held_by_guard({99, 10, 0}, limits),
-            "would disable 10 of 99 accounts (10.1%), more than the limit of 10.0%");
-  EXPECT_EQ(held_by_guard({5, 1, 0}, limits), std::nullopt);  // below the floor
-  EXPECT_EQ(held_by_guard({10, 9, 0}, limits), std::nullopt);
-  EXPECT_EQ(held_by_guard({100000, 0, 1001}, limits), "would modify 1001 accounts, more than the limit of 1000");
-  EXPECT_EQ(held_by_guard({30, 0, 16}, limits), "would modify 16 of 30 accounts (53.3%), more than the limit of 50.0%");
-  EXPECT_EQ(held_by_guard({0, 0, 0}, limits), std::nullopt);
+  struct Row {
+    RunCounts counts;  // accounts, disables (deletes too), modifies, deletes
+    std::optional<std::string> held;
+  };
+  const Row rows[] = {
+      {{10000, 50, 0}, std::nullopt},
+      {{10000, 51, 0}, "would disable 51 accounts, more than the limit of 50"},
+      {{10000, 51, 0, 1}, "would disable or delete 51 accounts (1 delete), more than the limit of 50"},
+      {{10000, 51, 0, 51}, "would disable or delete 51 accounts (51 deletes), more than the limit of 50"},
+      {{10000, 50, 0, 50}, std::nullopt},  // deletes count like disables, not on top of them
+      {{100, 10, 0}, std::nullopt},        // exactly 10%
+      {{99, 10, 0}, "would disable 10 of 99 accounts (10.1%), more than the limit of 10.0%"},
+      {{99, 10, 0, 3}, "would disable or delete 10 of 99 accounts (3 deletes, 10.1%), more than the limit of 10.0%"},
+      {{5, 1, 0}, std::nullopt},  // below the floor
+      {{10, 9, 0}, std::nullopt},
+      {{10, 10, 0}, "would disable 10 of 10 accounts (100.0%), more than the limit of 10.0%"},  // at the floor
+      {{0, 10, 0}, std::nullopt},  // nothing managed yet (a first load): counts alone
+      {{100000, 0, 1000}, std::nullopt},
+      {{100000, 0, 1001}, "would modify 1001 accounts, more than the limit of 1000"},
+      {{30, 0, 15}, std::nullopt},  // exactly 50%
+      {{30, 0, 16}, "would modify 16 of 30 accounts (53.3%), more than the limit of 50.0%"},
+      {{0, 0, 0}, std::nullopt},
+  };
+  for (const auto& row : rows) {
+    EXPECT_EQ(held_by_guard(row.counts, limits), row.held)
+        << row.counts.accounts << " accounts, " << row.counts.disables << " disables (" << row.counts.deletes
+        << " deletes), " << row.counts.modifies << " modifies";
+  }
 }
 
 }  // namespace

@@ -701,7 +701,8 @@ TEST_F(state_store, TheLatestAcceptedDivergencePerAttributeCounts) {
 
 TEST_F(state_store, AnApprovalCoversExactlyTheHeldBatch) {
   EXPECT_FALSE(store_->approve("ldap", std::nullopt, 1));  // nothing held
-  const std::vector<HeldChange> first = {{"a", "update", "fa"}, {"b", "disable", "fb"}, {"c", "create", "fc"}};
+  const std::vector<HeldChange> first = {{"a", "update", "fa"}, {"b", "disable", "fb"}, {"c", "create", "fc"},
+                                         {"d", "delete", "fd"}};
   EXPECT_TRUE(store_->hold("ldap", "would disable 60 accounts", "batch1", first, 10));
   EXPECT_FALSE(store_->hold("ldap", "would disable 61 accounts", "batch1", first, 20));  // the same batch
   auto hold = store_->hold_of("ldap");
@@ -712,6 +713,7 @@ TEST_F(state_store, AnApprovalCoversExactlyTheHeldBatch) {
   EXPECT_EQ(hold->creates, 1);
   EXPECT_EQ(hold->updates, 1);
   EXPECT_EQ(hold->disables, 1);
+  EXPECT_EQ(hold->deletes, 1);
   EXPECT_FALSE(hold->approved_ms);
 
   EXPECT_FALSE(store_->approve("ldap", "batch0", 25));  // not the batch held
