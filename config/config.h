@@ -155,7 +155,7 @@ struct SenseCoreTarget {
 // modify more accounts than this is held until `idbridge approve`.
 struct Guards {
   int64_t max_disables = 50;      // disables and deletes in one batch
-  int max_disable_percent = 10;   // of the accounts the target holds for our users
+  int max_disable_percent = 10;   // of the accounts idbridge manages on the target (one baseline each)
   int64_t max_modifies = 1000;
   int max_modify_percent = 50;
   int64_t percent_floor = 10;     // percentages count only from this many changes on

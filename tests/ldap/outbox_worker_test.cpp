@@ -375,7 +375,9 @@ TEST_F(outbox_worker, a_change_that_moved_after_the_guards_judged_it_waits_for_t
     const bool is_last = e.attributes.at("uid") == mapping::Values{store_->get_user(last)->user_name};
     EXPECT_EQ(e.attributes.count("employeeType"), 0u) << e.dn;
     managers += e.attributes.at("title") == mapping::Values{"Manager"};
-    if (is_last) EXPECT_EQ(e.attributes.at("title"), mapping::Values{"Engineer"}) << "its judged update moved";
+    if (is_last) {
+      EXPECT_EQ(e.attributes.at("title"), mapping::Values{"Engineer"}) << "its judged update moved";
+    }
   }
   EXPECT_EQ(managers, n - 1);
 }
