@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ struct Run {
 Run timed(std::vector<std::string> argv, const std::map<std::string, std::string>& env, const fs::path& log) {
   const auto start = std::chrono::steady_clock::now();
   Process p(std::move(argv), env, log);
+  // Unbounded: a 100k-user sync on a busy machine outlasts Process::wait's minute.
+  while (p.running()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const int status = p.wait();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {s, p.max_rss_kb(), status};
