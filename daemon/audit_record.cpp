@@ -1,9 +1,5 @@
 #include "daemon/audit_record.h"
 
-#include <algorithm>
-#include <array>
-#include <cctype>
-
 namespace idb::daemon {
 namespace {
 
@@ -17,7 +13,7 @@ const char* change_name(reconcile::ChangeKind kind) {
 }
 
 state::AuditChange change_of(const std::string& attribute, std::string change, const mapping::Values& values) {
-  return {attribute, std::move(change), is_secret_attribute(attribute) ? std::nullopt : std::optional(values)};
+  return {attribute, std::move(change), mapping::is_secret_attribute(attribute) ? std::nullopt : std::optional(values)};
 }
 
 // What `op` writes, added to `r`: its attributes, or where it moves the account.
@@ -43,16 +39,6 @@ void set_outcome(state::AuditRecord& r, const connectors::Failure* failure) {
 }
 
 }  // namespace
-
-bool is_secret_attribute(std::string_view name) {
-  std::string folded;
-  for (char c : name) {
-    if (c != '_' && c != '-') folded += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  static constexpr std::array<std::string_view, 6> kEndings{"password", "passwd", "pwd", "secret", "token",
-                                                            "passphrase"};
-  return std::any_of(kEndings.begin(), kEndings.end(), [&](std::string_view e) { return folded.ends_with(e); });
-}
 
 state::AuditRecord audit_record(const std::string& target, const state::User& user, const UserPlan& plan,
                                 const std::string& source, int64_t now_ms, const connectors::Failure* failure) {

@@ -3,7 +3,6 @@
 // that was applied (or failed to apply).
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "connectors/connector.h"
 #include "daemon/user_plan.h"
@@ -11,13 +10,6 @@
 #include "state/store.h"
 
 namespace idb::daemon {
-
-// Whether an attribute holds a secret whose value must never be recorded:
-// its name, case and '_'/'-' aside, ends in password, passwd, pwd, secret,
-// token or passphrase (userPassword, unicodePwd, sambaNTPassword,
-// client_secret). Mappings carry no secret marking, and an LDAP target takes
-// any attribute a mapping names, so the name is what there is to go by.
-bool is_secret_attribute(std::string_view name);
 
 // The row for `plan` applied to `target` for `user` at `now_ms`, because of
 // `source`; `failure` when the target refused it (outcome failed, its code).

@@ -26,8 +26,8 @@ nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewIte
           {"user_name", e.user_name},
           {"attribute", e.attribute},
           {"key", e.key},
-          {"source", e.source},
-          {"observed", e.observed},
+          {"source", mapping::shown_values(e.attribute, e.source)},
+          {"observed", mapping::shown_values(e.attribute, e.observed)},
           {"detail", e.detail},
           {"opened_ms", item.opened_ms},
           {"closed_ms", item.closed_ms ? nlohmann::json(*item.closed_ms) : nlohmann::json(nullptr)},
@@ -63,8 +63,8 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   if (const auto status = binding.connector->apply(op); !status) {
     runtime.store->append_audit(audit_record(item.target, user, op, source, now_ms(), &status.failure()));
     err << "review #" << item.id << ": " << item.target << " refused " << item.attribute << " = "
-        << values_text(decided->desired) << ": " << status.failure().code << ": " << status.failure().message
-        << "; the item stays open\n";
+        << values_text(decided->desired, item.attribute) << ": " << status.failure().code << ": "
+        << status.failure().message << "; the item stays open\n";
     return 1;
   }
   state::Baseline written = baseline.value_or(state::Baseline{plan.observed->key, {}});
@@ -72,8 +72,9 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   written.attributes[item.attribute] = decided->desired;
   runtime.store->record_applied(item.target, user.id, written, audit_record(item.target, user, op, source, now_ms()));
   runtime.store->close_review(item.id, "source", now_ms());
-  out << "review #" << item.id << ": wrote " << item.attribute << " = " << values_text(decided->desired) << " to "
-      << plan.observed->key << " on " << item.target << "; closed\n";
+  out << "review #" << item.id << ": wrote " << item.attribute << " = "
+      << values_text(decided->desired, item.attribute) << " to " << plan.observed->key << " on " << item.target
+      << "; closed\n";
   return 0;
 }
 
@@ -118,8 +119,9 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
     // Nothing to write: the target's value stands while neither side moves.
     auto store = state::Store::open(config.state_dir);
     store->close_review(item.id, "target", now_ms());
-    out << "review #" << item.id << ": " << item.attribute << " keeps " << values_text(item.observed) << " on "
-        << item.target << " while the source wants " << values_text(item.source) << "; closed\n";
+    out << "review #" << item.id << ": " << item.attribute << " keeps " << values_text(item.observed, item.attribute)
+        << " on " << item.target << " while the source wants " << values_text(item.source, item.attribute)
+        << "; closed\n";
     return 0;
   }
   auto runtime = runtime_or_report(config);
@@ -200,8 +202,8 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
           << "  user:    " << e.user_name << " (" << e.user_id << ")\n"
           << "  account: " << e.key << "\n";
       if (!e.attribute.empty()) {
-        out << "  " << e.attribute << ": target holds " << values_text(e.observed) << ", source wants "
-            << values_text(e.source) << "\n";
+        out << "  " << e.attribute << ": target holds " << values_text(e.observed, e.attribute) << ", source wants "
+            << values_text(e.source, e.attribute) << "\n";
       }
       out << "  " << e.detail << "\n";
       return 0;

@@ -18,12 +18,25 @@ std::string shown(const mapping::Values& values) {
   return values.empty() ? "(no value)" : reconcile::values_text(values);
 }
 
+// What explain may show of a rule's values: of a secret attribute, not the
+// values, not the alternative as written (a constant one is the secret), and
+// of each transform only its name (`default 'x'` and `replace` name values).
+mapping::AttributeTrace shown(mapping::AttributeTrace a) {
+  if (!mapping::is_secret_attribute(a.attribute)) return a;
+  a.values = mapping::shown_values(a.attribute, a.values);
+  a.found = mapping::shown_values(a.attribute, a.found);
+  if (!a.source.empty()) a.source = mapping::kSecretValue;
+  for (auto& t : a.transforms) t = t.substr(0, t.find(' '));
+  return a;
+}
+
 std::string join(const std::vector<std::string>& parts, const std::string& separator) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : separator) + p;
   return out;
 }
 
+// `a` as shown(): a secret's values already hidden.
 void attribute_text(const mapping::AttributeTrace& a, std::ostringstream& out) {
   out << "  " << a.attribute << " = " << shown(a.values) << "\n";
   if (!a.condition.empty()) {
@@ -50,7 +63,7 @@ std::string explain_text(const std::vector<mapping::Explanation>& explanations) 
     out << "target '" << e.target << "'\n";
     if (!e.scope.empty()) out << "  scope " << e.scope << ": " << (e.in_scope ? "in scope" : "OUT OF SCOPE") << "\n";
     out << "  key: " << (e.key.empty() ? "(cannot be built)" : e.key) << "\n";
-    for (const auto& a : e.attributes) attribute_text(a, out);
+    for (const auto& a : e.attributes) attribute_text(shown(a), out);
     out << "  result: " << (e.error.empty() ? "maps" : "not mapped: " + e.error) << "\n";
   }
   return out.str();
@@ -60,7 +73,8 @@ nlohmann::json explain_json(const std::vector<mapping::Explanation>& explanation
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& e : explanations) {
     nlohmann::json attributes = nlohmann::json::array();
-    for (const auto& a : e.attributes) {
+    for (const auto& traced : e.attributes) {
+      const auto a = shown(traced);
       nlohmann::json item = {{"attribute", a.attribute},   {"values", a.values},
                              {"rule", a.rule_at},          {"authoritative", mapping::to_string(a.authority)},
                              {"transforms", a.transforms}, {"found", a.found}};

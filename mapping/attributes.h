@@ -24,4 +24,19 @@ struct CaseInsensitiveLess {
 using Values = std::vector<std::string>;
 using Attributes = std::map<std::string, Values, CaseInsensitiveLess>;
 
+// Whether an attribute holds a secret whose value must never be recorded or
+// shown: its name, case and '_'/'-' aside, ends in password, passwd, pwd,
+// secret, token or passphrase (userPassword, unicodePwd, sambaNTPassword,
+// client_secret). Mappings carry no secret marking, and an LDAP target takes
+// any attribute a mapping names, so the name is what there is to go by.
+bool is_secret_attribute(std::string_view name);
+
+// What each value of a secret attribute shows as, in reports, explain and
+// conflicts: one per value, so the count and the fact of a change stay visible.
+inline constexpr std::string_view kSecretValue = "********";
+
+// `values` of `attribute` as they may be shown to a person: as they are, or
+// each one as kSecretValue.
+Values shown_values(std::string_view attribute, const Values& values);
+
 }  // namespace idb::mapping

@@ -52,9 +52,9 @@ void JsonWriter::string(std::string_view s) {
   out_ += '"';
 }
 
-void JsonWriter::strings(const mapping::Values& values) {
+void JsonWriter::strings(const mapping::Values& values, bool secret) {
   begin_array();
-  for (const auto& v : values) item().string(v);
+  for (const auto& v : values) item().string(secret ? mapping::kSecretValue : std::string_view(v));
   end_array();
 }
 
@@ -67,7 +67,7 @@ void JsonWriter::attributes(const mapping::Attributes& attributes) {
   begin_object();
   for (const auto* entry : sorted) {
     key(entry->first);
-    strings(entry->second);
+    strings(entry->second, mapping::is_secret_attribute(entry->first));
   }
   end_object();
 }

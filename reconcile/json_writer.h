@@ -30,8 +30,10 @@ class JsonWriter {
   void boolean(bool b) { out_ += b ? "true" : "false"; }
   void number(int64_t n) { out_ += std::to_string(n); }
   void null() { out_ += "null"; }
-  void strings(const mapping::Values& values);
-  // An object of string arrays, its names in dump's (bytewise) order.
+  // `secret`: each value as mapping::kSecretValue (a secret attribute's).
+  void strings(const mapping::Values& values, bool secret = false);
+  // An object of string arrays, its names in dump's (bytewise) order; a
+  // secret attribute's values as in strings().
   void attributes(const mapping::Attributes& attributes);
 
  private:

@@ -11,12 +11,15 @@ namespace {
 
 const char* const kActions[] = {"create", "update", "disable", "delete", "no-op", "skip", "error"};
 
-std::string quoted(const mapping::Values& values) {
+// The values of `attribute`, each one quoted; a secret's as kSecretValue.
+std::string quoted(const mapping::Values& values, std::string_view attribute) {
   if (values.empty()) return "(none)";
+  const bool secret = mapping::is_secret_attribute(attribute);
   std::string out;
   for (const auto& v : values) {
     if (!out.empty()) out += ", ";
-    out += nlohmann::json(v).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += nlohmann::json(secret ? std::string(mapping::kSecretValue) : v)
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   return out;
 }
@@ -49,7 +52,7 @@ void write_operation(JsonWriter& w, const Operation& op) {
       w.item().begin_object();
       w.key("attribute").string(c.attribute);
       w.key("change").string(change_name(c.kind));
-      w.key("values").strings(c.values);
+      w.key("values").strings(c.values, mapping::is_secret_attribute(c.attribute));
       w.end_object();
     }
     w.end_array();
@@ -100,7 +103,8 @@ std::string review_line(const TargetEntry& t, const ReviewEntry& r) {
   out << "[" << t.name << "] review #" << r.id << " (" << r.kind << ") " << r.key << "  (user " << r.user_name << ", "
       << r.user_id << ")";
   if (!r.attribute.empty()) {
-    out << "\n    " << r.attribute << ": target holds " << quoted(r.observed) << ", source wants " << quoted(r.source);
+    out << "\n    " << r.attribute << ": target holds " << quoted(r.observed, r.attribute) << ", source wants "
+        << quoted(r.source, r.attribute);
   }
   if (!r.detail.empty()) out << "\n    " << r.detail;
   return out.str();
@@ -192,8 +196,8 @@ int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
     *rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
           << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
           << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
-          << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before) : "") << "</td><td>"
-          << html_escape(after ? quoted(*after) : "") << "</td><td>" << html_escape(why) << "</td></tr>\n";
+          << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before, attr) : "") << "</td><td>"
+          << html_escape(after ? quoted(*after, attr) : "") << "</td><td>" << html_escape(why) << "</td></tr>\n";
   };
   if (!d.error.empty()) row("", nullptr, nullptr, "error: " + d.error);
   if (!d.correlation.empty()) row("", nullptr, nullptr, "correlation: " + d.correlation);
@@ -217,8 +221,8 @@ int table_rows(const Report& report, std::ostream* rows) {
       if (!rows) continue;
       *rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
             << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
-            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed)) << "</td><td>"
-            << html_escape(quoted(r.source)) << "</td><td>" << html_escape(r.kind + ": " + r.detail)
+            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed, r.attribute)) << "</td><td>"
+            << html_escape(quoted(r.source, r.attribute)) << "</td><td>" << html_escape(r.kind + ": " + r.detail)
             << "</td></tr>\n";
     }
   }
@@ -320,17 +324,18 @@ void write_user(JsonWriter& w, const UserEntry& u) {
   w.key("action").string(u.action);
   w.key("attributes").begin_array();
   for (const auto& a : d.attributes) {
+    const bool secret = mapping::is_secret_attribute(a.attribute);
     w.item().begin_object();
     w.key("attribute").string(a.attribute);
     w.key("authority").string(to_string(a.authority));
     if (a.baseline) {
-      w.key("baseline").strings(*a.baseline);
+      w.key("baseline").strings(*a.baseline, secret);
     } else {
       w.key("baseline").null();
     }
-    w.key("desired").strings(a.desired);
-    w.key("observed").strings(a.observed);
-    w.key("result").strings(a.result);
+    w.key("desired").strings(a.desired, secret);
+    w.key("observed").strings(a.observed, secret);
+    w.key("result").strings(a.result, secret);
     w.key("verdict").string(to_string(a.verdict));
     w.end_object();
   }
@@ -355,8 +360,9 @@ void write_review(JsonWriter& w, const ReviewEntry& r) {
   w.key("id").number(r.id);
   w.key("key").string(r.key);
   w.key("kind").string(r.kind);
-  w.key("observed").strings(r.observed);
-  w.key("source").strings(r.source);
+  const bool secret = mapping::is_secret_attribute(r.attribute);
+  w.key("observed").strings(r.observed, secret);
+  w.key("source").strings(r.source, secret);
   w.key("user_id").string(r.user_id);
   w.key("user_name").string(r.user_name);
   w.end_object();
@@ -453,10 +459,11 @@ void write_text(const Report& report, std::ostream& out) {
       if (!d.correlation.empty()) out << "    correlation: " << d.correlation << "\n";
       if (!d.delete_due.empty()) out << "    account delete due at " << d.delete_due << "\n";
       for (const auto& a : d.attributes) {
-        out << "    " << a.attribute << ": " << quoted(a.observed) << " -> " << quoted(a.result) << "   ["
+        out << "    " << a.attribute << ": " << quoted(a.observed, a.attribute) << " -> "
+            << quoted(a.result, a.attribute) << "   ["
             << to_string(a.verdict) << ", authority " << to_string(a.authority);
         if (a.verdict == Verdict::conflict || a.verdict == Verdict::keep_target) {
-          out << "; source wants " << quoted(a.desired);
+          out << "; source wants " << quoted(a.desired, a.attribute);
         }
         out << "]\n";
       }
@@ -560,8 +567,9 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 )HTML";
 }
 
-std::string values_text(const mapping::Values& values) {
-  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string values_text(const mapping::Values& values, std::string_view attribute) {
+  return nlohmann::json(mapping::shown_values(attribute, values))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace idb::reconcile

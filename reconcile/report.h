@@ -2,13 +2,15 @@
 // The dry-run reconciliation report: what a run would change on each target,
 // and why. Built from plans, rendered as text, JSON or one self-contained
 // HTML file. Pure: ordering is deterministic and no secret is ever in it
-// (it holds only mapped attribute values and keys).
+// (it holds only mapped attribute values and keys, and a secret attribute's
+// values each show as mapping::kSecretValue: see mapping/attributes.h).
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -111,6 +113,8 @@ void write_html(const Report& report, std::ostream& out);
 
 // Values as a JSON array for a person to read (`idbridge conflicts`, `audit`,
 // `explain`); a byte that is not UTF-8 shows as U+FFFD rather than failing.
-std::string values_text(const mapping::Values& values);
+// Those of a secret `attribute` (mapping::is_secret_attribute) show as
+// mapping::kSecretValue each.
+std::string values_text(const mapping::Values& values, std::string_view attribute = {});
 
 }  // namespace idb::reconcile

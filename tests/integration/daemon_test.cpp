@@ -941,6 +941,24 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   EXPECT_EQ(text.find(secret), std::string::npos);
   output_of({"audit", "--since", "last week"}, 2);
   output_of({"audit", "--format", "xml"}, 2);
+
+  // A password changed on the target: the plan puts it back, by name, and
+  // shows neither value in any format.
+  const std::string on_target = "Target-side-pa55word";
+  ldap_replace("uid=ada.lovelace," + people_, "userPassword", on_target);
+  const std::string plan_json = output_of({"plan", "--format", "json"}, 0);
+  const json planned = json::parse(plan_json);
+  const json& ada = planned["targets"][0]["users"][0];
+  EXPECT_EQ(ada["action"], "update") << plan_json;
+  ASSERT_EQ(ada["operations"].size(), 1u) << plan_json;
+  EXPECT_EQ(ada["operations"][0]["changes"][0]["attribute"], "userPassword");
+  EXPECT_EQ(ada["operations"][0]["changes"][0]["values"], json({"********"}));
+  for (const auto& format : {"json", "text", "html"}) {
+    const std::string plan = output_of({"plan", "--format", format}, 0);
+    EXPECT_NE(plan.find("userPassword"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find(secret), std::string::npos) << plan;
+    EXPECT_EQ(plan.find(on_target), std::string::npos) << plan;
+  }
 }
 
 // `plan` says exactly what the daemon will hold: both judge the same changes

@@ -119,3 +119,27 @@ TEST(Explain, RequestErrorsAreReportedNotThrown) {
 }
 
 }  // namespace
+
+TEST(Explain, ASecretAttributeShowsItsRuleNeverItsValue) {
+  idb::mapping::AttributeTrace password;
+  password.attribute = "userPassword";
+  password.rule_at = "m.yaml:9:7";
+  password.source = "value: Initial-pa55word";
+  password.alternative = 1;
+  password.found = password.values = {"Initial-pa55word"};
+  password.transforms = {"default 'Fallback-pa55'"};
+  idb::mapping::Explanation explanation;
+  explanation.target = "ldap";
+  explanation.key = "uid=ada,dc=x";
+  explanation.attributes = {password};
+  const std::vector<idb::mapping::Explanation> explained{explanation};
+  const std::string text = idb::daemon::explain_text(explained), js = idb::daemon::explain_json(explained).dump();
+  for (const std::string* out : {&text, &js}) {
+    EXPECT_EQ(out->find("pa55"), std::string::npos) << *out;
+    EXPECT_NE(out->find("userPassword"), std::string::npos) << *out;
+  }
+  EXPECT_NE(text.find("  userPassword = [\"********\"]\n      from alternative 1: ******** -> [\"********\"]\n"
+                      "      transforms: default\n      rule at m.yaml:9:7\n"),
+            std::string::npos)
+      << text;
+}

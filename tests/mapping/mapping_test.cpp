@@ -157,3 +157,20 @@ TEST(Mapping, UnreadableFileIsAnError) {
 }
 
 }  // namespace
+
+TEST(Attributes, SecretsAreKnownByTheEndOfTheirName) {
+  for (const char* secret : {"userPassword", "unicodePwd", "sambaNTPassword", "authPassword", "password", "PASSWD",
+                             "client_secret", "api-token", "recoveryPassphrase"}) {
+    EXPECT_TRUE(is_secret_attribute(secret)) << secret;
+  }
+  for (const char* plain : {"mail", "cn", "set_password_first_login", "password_never_expired", "pwdAccountLockedTime",
+                            "employeeType", "secretary", ""}) {
+    EXPECT_FALSE(is_secret_attribute(plain)) << plain;
+  }
+}
+
+TEST(Attributes, ASecretsValuesAreShownAsOnePlaceholderEach) {
+  EXPECT_EQ(shown_values("userPassword", {"a", "b"}), (Values{"********", "********"}));
+  EXPECT_EQ(shown_values("userPassword", {}), Values{});
+  EXPECT_EQ(shown_values("cn", {"Ada"}), Values{"Ada"});
+}

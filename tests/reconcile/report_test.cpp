@@ -327,3 +327,55 @@ TEST(Report, ValuesTextIsAJsonArrayThatNeverRefusesBytes) {
   EXPECT_EQ(values_text({"Ada", "O'Neil \"Jr\""}), "[\"Ada\",\"O'Neil \\\"Jr\\\"\"]");
   EXPECT_EQ(values_text({"\xff"}), "[\"\xef\xbf\xbd\"]") << "not UTF-8: U+FFFD";
 }
+
+// A mapping may write a password (a constant, an ${env:…}): the report says
+// that it is set or changes, by name, and never what it is.
+TEST(Report, SecretAttributeValuesNeverShowOnlyThatTheyChange) {
+  const std::string secret = "Initial-pa55word", old_secret = "{SSHA}old-hash", wanted = "Source-pa55";
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  UserEntry create{"id-1", "ada", "uid=ada,dc=x", "create", {.fingerprint = "fp-1"}};
+  create.edit_details().attributes.push_back(
+      {"userPassword", Authority::source, Verdict::apply_source, std::nullopt, {}, {secret}, {secret}});
+  create.edit_details().operations.push_back(
+      {Operation::Kind::create, "uid=ada,dc=x", {}, {{"cn", {"Ada"}}, {"userPassword", {secret}}}, {}});
+  UserEntry update{"id-2", "bob", "uid=bob,dc=x", "update", {.fingerprint = "fp-2"}};
+  update.edit_details().attributes.push_back(
+      {"userPassword", Authority::source, Verdict::apply_source, Values{old_secret}, {old_secret}, {secret}, {secret}});
+  update.edit_details().operations.push_back(
+      {Operation::Kind::modify, "uid=bob,dc=x", {}, {}, {{"userPassword", ChangeKind::replace, {secret}}}});
+  t.users = {create, update};
+  t.reviews.push_back(
+      {7, "attribute", "id-2", "bob", "client_secret", "uid=bob,dc=x", {wanted}, {old_secret}, "manual"});
+  r.targets.push_back(t);
+  normalize(r);
+
+  const std::string text = to_text(r), html = to_html(r);
+  std::ostringstream written;
+  write_json(r, written);
+  const std::string json = written.str();
+  for (const std::string* out : {&text, &html, &json}) {
+    for (const auto& value : {secret, old_secret, wanted}) EXPECT_EQ(out->find(value), std::string::npos) << *out;
+    EXPECT_NE(out->find("userPassword"), std::string::npos) << *out;
+  }
+  EXPECT_NE(text.find("    userPassword: (none) -> \"********\"   [apply_source"), std::string::npos) << text;
+  EXPECT_NE(text.find("    userPassword: \"********\" -> \"********\"   [apply_source"), std::string::npos) << text;
+  EXPECT_NE(text.find("client_secret: target holds \"********\", source wants \"********\""), std::string::npos)
+      << text;
+  EXPECT_NE(html.find("<td>userPassword</td><td>&quot;********&quot;</td><td>&quot;********&quot;</td>"),
+            std::string::npos)
+      << html;
+  const auto j = nlohmann::json::parse(json);
+  const auto& users = j["targets"][0]["users"];
+  const nlohmann::json hidden = {"********"};
+  EXPECT_EQ(users[0]["attributes"][0]["result"], hidden);
+  EXPECT_EQ(users[0]["operations"][0]["attributes"]["userPassword"], hidden);
+  EXPECT_EQ(users[0]["operations"][0]["attributes"]["cn"], nlohmann::json({"Ada"})) << "other values stay";
+  EXPECT_EQ(users[1]["attributes"][0]["baseline"], hidden);
+  EXPECT_EQ(users[1]["attributes"][0]["observed"], hidden);
+  EXPECT_EQ(users[1]["operations"][0]["changes"][0]["values"], hidden);
+  EXPECT_EQ(users[1]["fingerprint"], "fp-2");
+  EXPECT_EQ(j["targets"][0]["review"][0]["source"], hidden);
+  EXPECT_EQ(values_text({secret, wanted}, "userPassword"), "[\"********\",\"********\"]");
+  EXPECT_EQ(values_text({"Ada"}, "cn"), "[\"Ada\"]");
+}
