@@ -75,11 +75,14 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
   }
   if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
 
-  const std::optional<mapping::Attributes> last_written =
-      baseline ? std::optional<mapping::Attributes>(baseline->attributes) : std::nullopt;
+  const mapping::Attributes* last_written = baseline ? &baseline->attributes : nullptr;
   // Only operations are ever applied later (a saved plan, a held change) and
   // checked against it; hashing every no-op of a full plan cost a quarter of it.
-  const auto rests_on = [&] { return reconcile::fingerprint(plan.desired, last_written, plan.observed); };
+  // (So only then is the baseline copied into the optional fingerprint takes.)
+  const auto rests_on = [&] {
+    return reconcile::fingerprint(plan.desired, baseline ? std::optional(baseline->attributes) : std::nullopt,
+                                  plan.observed);
+  };
   if (!plan.observed && plan.disabled) {
     plan.kind = UserPlan::Kind::skip;  // never create an account only to disable it
     return plan;

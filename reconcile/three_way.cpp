@@ -31,61 +31,91 @@ Policies policies_for(const mapping::TargetMapping& mapping) {
 
 namespace {
 
+const mapping::Values kNone;
+
+// One attribute's three sides, by reference: deciding copies nothing, so an
+// attribute in sync (most of every plan) costs no allocation.
+struct Sides {
+  const mapping::Values& desired;
+  const mapping::Values* baseline;  // null when we never wrote it
+  const mapping::Values& observed;
+};
+
 // The verdict for one attribute of an existing account.
-Verdict judge(const AttributeDecision& a, bool additive, const Accepted* accepted) {
-  const bool target_matches = same_values(a.desired, a.observed, additive);
-  const bool source_changed = !a.baseline || !same_values(a.desired, *a.baseline);
-  const bool target_changed = a.baseline && !same_values(*a.baseline, a.observed, additive);
+Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted* accepted) {
+  const bool target_matches = same_values(s.desired, s.observed, additive);
+  const bool source_changed = !s.baseline || !same_values(s.desired, *s.baseline);
+  const bool target_changed = s.baseline && !same_values(*s.baseline, s.observed, additive);
   if (target_matches) return source_changed && target_changed ? Verdict::converged : Verdict::in_sync;
   // A person decides every divergence of a manual attribute; idbridge never writes one.
-  if (a.authority == Authority::manual) {
+  if (authority == Authority::manual) {
     const bool was_accepted =
-        accepted && same_values(a.desired, accepted->desired) && same_values(a.observed, accepted->observed);
+        accepted && same_values(s.desired, accepted->desired) && same_values(s.observed, accepted->observed);
     return was_accepted ? Verdict::keep_target : Verdict::conflict;
   }
-  if (a.authority == Authority::create_only) return Verdict::keep_target;
-  if (!a.baseline && !a.observed.empty()) {
+  if (authority == Authority::create_only) return Verdict::keep_target;
+  if (!s.baseline && !s.observed.empty()) {
     // A value we never wrote (an account found by correlation, or an
     // attribute newly mapped): only the source's own attributes overwrite it.
-    return a.authority == Authority::source ? Verdict::apply_source : Verdict::keep_target;
+    return authority == Authority::source ? Verdict::apply_source : Verdict::keep_target;
   }
   if (!target_changed) return Verdict::apply_source;
-  if (a.authority == Authority::source) return source_changed ? Verdict::apply_source : Verdict::revert_drift;
+  if (authority == Authority::source) return source_changed ? Verdict::apply_source : Verdict::revert_drift;
   return Verdict::keep_target;
+}
+
+const mapping::Values* find(const mapping::Attributes* attributes, const std::string& name) {
+  if (!attributes) return nullptr;
+  const auto it = attributes->find(name);
+  return it == attributes->end() ? nullptr : &it->second;
 }
 
 }  // namespace
 
-Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
+Decision decide(const mapping::Desired& desired, const mapping::Attributes* baseline,
                 const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
                 const PlanOptions& options) {
   Decision d;
   d.effective = desired;
+  d.attributes.reserve(desired.attributes.size());
   for (const auto& [name, want] : desired.attributes) {
-    AttributeDecision a{name, policies.of(name), Verdict::in_sync, std::nullopt, {}, want, want};
-    if (baseline) {
-      if (const auto it = baseline->find(name); it != baseline->end()) a.baseline = it->second;
-    }
+    const Authority authority = policies.of(name);
+    const mapping::Values* observed_values = observed ? find(&observed->attributes, name) : nullptr;
+    const Sides sides{want, find(baseline, name), observed_values ? *observed_values : kNone};
+    Verdict verdict;
     if (!observed) {
-      a.verdict = want.empty() ? Verdict::in_sync
-                  : a.authority == Authority::manual ? Verdict::conflict
-                                                     : Verdict::apply_source;
+      verdict = want.empty() ? Verdict::in_sync
+                : authority == Authority::manual ? Verdict::conflict
+                                                 : Verdict::apply_source;
     } else {
-      if (const auto it = observed->attributes.find(name); it != observed->attributes.end()) a.observed = it->second;
       const auto acc = accepted.find(name);
-      a.verdict = judge(a, options.additive.count(name) > 0, acc == accepted.end() ? nullptr : &acc->second);
+      verdict = judge(sides, authority, options.additive.count(name) > 0,
+                      acc == accepted.end() ? nullptr : &acc->second);
     }
-    if (a.verdict == Verdict::keep_target || a.verdict == Verdict::conflict) {
-      a.result = a.observed;
-      d.effective.attributes[name] = a.observed;
-      if (a.baseline) d.next_baseline[name] = *a.baseline;
-      d.conflict |= a.verdict == Verdict::conflict;
+    // desired.attributes is in name order, so every insertion lands at the end.
+    const bool target_stays = verdict == Verdict::keep_target || verdict == Verdict::conflict;
+    if (!target_stays) {
+      d.next_baseline.emplace_hint(d.next_baseline.end(), name, want);
     } else {
-      d.next_baseline[name] = a.result;
+      d.effective.attributes[name] = sides.observed;
+      if (sides.baseline) d.next_baseline.emplace_hint(d.next_baseline.end(), name, *sides.baseline);
+      d.conflict |= verdict == Verdict::conflict;
     }
-    d.attributes.push_back(std::move(a));
+    if (verdict == Verdict::in_sync) {
+      d.attributes.push_back({name, authority, verdict, std::nullopt, {}, {}, want});
+      continue;
+    }
+    d.attributes.push_back({name, authority, verdict,
+                            sides.baseline ? std::optional<mapping::Values>(*sides.baseline) : std::nullopt,
+                            sides.observed, want, target_stays ? sides.observed : want});
   }
   return d;
+}
+
+Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
+                const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
+                const PlanOptions& options) {
+  return decide(desired, baseline ? &*baseline : nullptr, observed, policies, accepted, options);
 }
 
 }  // namespace idb::reconcile

@@ -39,6 +39,9 @@ enum class Verdict {
 };
 const char* to_string(Verdict verdict);
 
+// An attribute in sync carries only its result: nothing reads the three sides
+// of a value that needs no change, and copying them for every attribute of
+// every user was the largest single cost of a plan.
 struct AttributeDecision {
   std::string attribute;
   Authority authority;
@@ -74,6 +77,11 @@ using AcceptedDivergences = std::map<std::string, Accepted, mapping::CaseInsensi
 // `baseline` is what we last wrote to this account (nullopt: never written,
 // e.g. an account found by correlation); `observed` nullopt: no account yet.
 Decision decide(const mapping::Desired& desired, const std::optional<mapping::Attributes>& baseline,
+                const std::optional<Account>& observed, const Policies& policies,
+                const AcceptedDivergences& accepted = {}, const PlanOptions& options = {});
+// The same, with the baseline borrowed (null: never written), so a caller
+// holding it elsewhere (a stored state::Baseline) need not copy it.
+Decision decide(const mapping::Desired& desired, const mapping::Attributes* baseline,
                 const std::optional<Account>& observed, const Policies& policies,
                 const AcceptedDivergences& accepted = {}, const PlanOptions& options = {});
 

@@ -140,6 +140,22 @@ TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
   EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
 }
 
+TEST(ThreeWay, AnAttributeInSyncCarriesOnlyItsResult) {
+  const Attributes baseline = {{"cn", {"a"}}, {"sn", {"old"}}};
+  const Decision d = decide(Desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}}, baseline,
+                            Account{"k", {{"cn", {"a"}}, {"sn", {"old"}}}}, Policies{});
+  ASSERT_EQ(d.attributes.size(), 2u);
+  EXPECT_EQ(d.attributes[0], (AttributeDecision{"cn", Authority::source, Verdict::in_sync, std::nullopt, {}, {}, {"a"}}));
+  EXPECT_EQ(d.attributes[1], (AttributeDecision{"sn", Authority::source, Verdict::apply_source, Values{"old"}, {"old"},
+                                                {"new"}, {"new"}}));
+  EXPECT_EQ(d.next_baseline, (Attributes{{"cn", {"a"}}, {"sn", {"new"}}}));
+  // Borrowing the baseline decides the same.
+  EXPECT_EQ(decide(Desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}}, &baseline,
+                   Account{"k", {{"cn", {"a"}}, {"sn", {"old"}}}}, Policies{})
+                .attributes,
+            d.attributes);
+}
+
 TEST(ThreeWay, AdditiveAttributesToleratePlusValues) {
   const Decision d = decide(Desired{"k", {{"objectClass", {"inetOrgPerson"}}}}, Attributes{{"objectClass", {"inetOrgPerson"}}},
                             Account{"k", {{"objectClass", {"inetOrgPerson", "extensibleObject"}}}}, Policies{});
