@@ -64,11 +64,28 @@ Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted
   return Verdict::keep_target;
 }
 
-const mapping::Values* find(const mapping::Attributes* attributes, const std::string& name) {
-  if (!attributes) return nullptr;
-  const auto it = attributes->find(name);
-  return it == attributes->end() ? nullptr : &it->second;
-}
+// Looks names up in a map sorted as desired.attributes is, asked in that
+// order: each lookup steps on from the last instead of searching the tree.
+template <typename Map>
+class Cursor {
+ public:
+  explicit Cursor(const Map* map) : map_(map) {
+    if (map_) at_ = map_->begin();
+  }
+  const typename Map::mapped_type* find(const std::string& name) {
+    if (!map_) return nullptr;
+    // Names are nearly always spelled alike on all sides: a plain comparison
+    // settles those without folding case letter by letter.
+    if (at_ != map_->end() && at_->first == name) return &at_->second;
+    const auto less = map_->key_comp();
+    while (at_ != map_->end() && less(at_->first, name)) ++at_;
+    return at_ != map_->end() && !less(name, at_->first) ? &at_->second : nullptr;
+  }
+
+ private:
+  const Map* map_;
+  typename Map::const_iterator at_;
+};
 
 }  // namespace
 
@@ -78,10 +95,14 @@ Decision decide(const mapping::Desired& desired, const mapping::Attributes* base
   Decision d;
   d.effective = desired;
   d.attributes.reserve(desired.attributes.size());
+  Cursor<decltype(policies.per_attribute)> authorities(&policies.per_attribute);
+  Cursor<mapping::Attributes> baselines(baseline);
+  Cursor<mapping::Attributes> observations(observed ? &observed->attributes : nullptr);
   for (const auto& [name, want] : desired.attributes) {
-    const Authority authority = policies.of(name);
-    const mapping::Values* observed_values = observed ? find(&observed->attributes, name) : nullptr;
-    const Sides sides{want, find(baseline, name), observed_values ? *observed_values : kNone};
+    const Authority* own = authorities.find(name);
+    const Authority authority = own ? *own : policies.fallback;
+    const mapping::Values* observed_values = observations.find(name);
+    const Sides sides{want, baselines.find(name), observed_values ? *observed_values : kNone};
     Verdict verdict;
     if (!observed) {
       verdict = want.empty() ? Verdict::in_sync
