@@ -44,6 +44,9 @@ class Daemon : public idb::test::SlapdSuite<Daemon> {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     config_ = dir_ / "idbridge.yaml";
+    // In the test's own folder, emptied above: a log named by pid alone outlived
+    // its run, and a recycled pid read another run's lines.
+    log_ = dir_ / "daemon.log";
     // The quickstart config, with the test's own mapping path and fast retries.
     std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "quickstart.yaml");
     std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -161,7 +164,7 @@ class Daemon : public idb::test::SlapdSuite<Daemon> {
 
   size_t people_count() { return idb::test::ldap_search(*slapd_, people_, "(uid=*)", {"uid"}).size(); }
 
-  fs::path dir_, config_, log_ = fs::temp_directory_path() / ("idb-daemon-" + std::to_string(::getpid()) + ".log");
+  fs::path dir_, config_, log_;
   std::string people_;
   int port_ = 0;
   std::map<std::string, std::string> extra_env_;  // e.g. systemd's NOTIFY_SOCKET
