@@ -180,7 +180,7 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
           << (e.attribute.empty() ? e.key : e.attribute + " on " + e.key)
           << (item.closed_ms ? "  (closed: " + item.resolution + ")" : "") << "\n";
     }
-    if (request.format == "json") out << all.dump(2) << "\n";
+    if (request.format == "json") out << all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   if (!request.id) {
@@ -194,7 +194,7 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
     if (item && request.action == "show") {
       const auto e = review_entry(*store, *item);
       if (request.format == "json") {
-        out << item_json(e, *item).dump(2) << "\n";
+        out << item_json(e, *item).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
       }
       out << "review #" << e.id << " (" << e.kind << ") on " << item->target << ", "

@@ -42,9 +42,10 @@ void JsonWriter::string(std::string_view s) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x80 && c != '"' && c != '\\';
   });
   if (!plain) {
-    // Escapes and UTF-8 (checked: invalid UTF-8 throws, as dump does) are
-    // left to nlohmann, so they come out exactly as dump writes them.
-    out_ += nlohmann::json(s).dump();
+    // Escapes are left to nlohmann, so they come out exactly as dump writes
+    // them. Bytes that are not UTF-8 (a target's octetString value) become
+    // U+FFFD: one such value must not cost the whole report.
+    out_ += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }
   out_ += '"';

@@ -12,7 +12,11 @@ namespace {
 using sql::Statement;
 using sql::Transaction;
 
-std::string values_text(const mapping::Values& values) { return nlohmann::json(values).dump(); }
+// A target's value that is not UTF-8 (an octetString) is kept with U+FFFD in
+// place of its bad bytes: refusing it would stop the worker on one value.
+std::string values_text(const mapping::Values& values) {
+  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 mapping::Values read_values(const std::string& text) {
   try {

@@ -322,6 +322,26 @@ TEST(Report, WrittenJsonIsItsOwnDump) {
   }
 }
 
+// A target may hold bytes that are not UTF-8 (an octetString attribute the
+// mapping manages): every format still renders, with U+FFFD in their place.
+TEST(Report, ValuesThatAreNotUtf8StillRenderInEveryFormat) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  r.targets.push_back({"ldap", {}, std::nullopt, {}, std::nullopt});
+  UserEntry u{"id-1", "amy", "uid=amy,dc=x", "update", {.fingerprint = "fp"}};
+  u.edit_details().attributes.push_back(
+      {"description", Authority::source, Verdict::revert_drift, Values{"ok"}, {"bad \xff\xfe"}, {"ok"}, {"ok"}});
+  u.edit_details().operations.push_back({Operation::Kind::modify, "uid=amy,dc=x", {}, {},
+                                         {{"description", ChangeKind::replace, {"\xc0\xaf"}}}});
+  r.targets[0].users.push_back(u);
+  std::ostringstream json, text, html;
+  ASSERT_NO_THROW(write_json(r, json));
+  ASSERT_NO_THROW(write_text(r, text));
+  ASSERT_NO_THROW(write_html(r, html));
+  const auto parsed = nlohmann::json::parse(json.str());
+  EXPECT_EQ(parsed["targets"][0]["users"][0]["attributes"][0]["observed"][0], "bad \xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_NE(text.str().find("description"), std::string::npos);
+}
+
 TEST(Report, ValuesTextIsAJsonArrayThatNeverRefusesBytes) {
   EXPECT_EQ(values_text({}), "[]");
   EXPECT_EQ(values_text({"Ada", "O'Neil \"Jr\""}), "[\"Ada\",\"O'Neil \\\"Jr\\\"\"]");

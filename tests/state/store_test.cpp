@@ -660,6 +660,14 @@ ReviewItem attribute_item(const std::string& user_id, const std::string& attribu
   return item;
 }
 
+TEST_F(state_store, AReviewItemWithATargetValueThatIsNotUtf8IsKeptNotRefused) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  const int64_t id = store_->open_review(attribute_item("a", "photo", "x\xff"), 10);
+  const auto item = store_->review(id);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->observed, idb::mapping::Values{"x\xef\xbf\xbd"});
+}
+
 TEST_F(state_store, AnOpenReviewItemIsRefreshedNotDuplicatedAndSettledWhenGone) {
   ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
   const int64_t id = store_->open_review(attribute_item("a", "title", "one"), 10);
