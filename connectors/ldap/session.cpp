@@ -317,13 +317,6 @@ int Session::rename(const std::string& dn, const std::string& new_rdn, const std
   return wait(msgid, send_rename(dn, new_rdn, new_superior, msgid));
 }
 
-int Session::search_paged(const std::string& base, Scope scope, const std::string& filter,
-                          const std::vector<std::string>& attributes, int page_size,
-                          const std::function<void(Entry&&)>& on_entry) {
-  return search_paged_views(base, scope, filter, attributes, page_size,
-                            [&](const EntryView& view) { on_entry(to_entry(view)); });
-}
-
 int Session::search_paged_views(const std::string& base, Scope scope, const std::string& filter,
                                 const std::vector<std::string>& attributes, int page_size,
                                 const std::function<void(const EntryView&)>& on_entry) {

@@ -79,12 +79,8 @@ class Session {
   int receive(int msgid, int timeout_ms, Reply& reply);
 
   // Subtree/one-level search in pages of `page_size` (RFC 2696), handing each
-  // entry to `on_entry` as it arrives, so memory stays one page deep.
-  int search_paged(const std::string& base, Scope scope, const std::string& filter,
-                   const std::vector<std::string>& attributes, int page_size,
-                   const std::function<void(Entry&&)>& on_entry);
-  // The same, each entry handed over uncopied, for a caller keeping entries
-  // in a form of its own.
+  // entry to `on_entry` as it arrives, uncopied (to_entry makes an Entry of
+  // one), so memory stays one page deep.
   int search_paged_views(const std::string& base, Scope scope, const std::string& filter,
                          const std::vector<std::string>& attributes, int page_size,
                          const std::function<void(const EntryView&)>& on_entry);
