@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <concepts>
 #include <filesystem>
 #include <fstream>
@@ -50,13 +51,22 @@ class ConfigTest : public ::testing::Test {
   }
 
   // Expected texts write "FILE" for the config file and "DIR" for its folder.
-  std::string placeholders(std::string text) const {
-    for (auto [placeholder, value] : {std::pair{"FILE", config_path_.string()}, std::pair{"DIR", dir_.string()}}) {
-      for (auto at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + value.size())) {
-        text.replace(at, std::string_view(placeholder).size(), value);
+  // One pass, left to right: a value put in is never searched again (the
+  // random temp folder's name may itself hold "DIR").
+  std::string placeholders(const std::string& text) const {
+    const std::pair<std::string_view, std::string> kinds[] = {{"FILE", config_path_.string()}, {"DIR", dir_.string()}};
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+      const auto* kind = std::find_if(std::begin(kinds), std::end(kinds),
+                                      [&](const auto& k) { return std::string_view(text).substr(at).starts_with(k.first); });
+      if (kind == std::end(kinds)) {
+        out += text[at++];
+      } else {
+        out += kind->second;
+        at += kind->first.size();
       }
     }
-    return text;
+    return out;
   }
 
   EnvLookup env() const {
