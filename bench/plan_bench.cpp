@@ -3,13 +3,18 @@
 // of reading the target. Prints wall times, the ratio, and the peak RSS of
 // both the initial sync (one round planning every user) and the plan.
 //
-//   plan_bench [--users N] [--keep]   (default 10000; the issue's figure is 100000)
+//   plan_bench [--users N] [--keep] [--sync-under "CMD ARGS"]   (default 10000; the issue's figure is 100000)
 //   --keep leaves slapd running and the folder in place, to profile `plan` by hand.
+//   --sync-under runs the initial sync under CMD (e.g. "valgrind --tool=callgrind
+//   --callgrind-out-file=/tmp/sync.cg"), to profile it: it writes into an empty slapd only once.
+// CPU times (user + system) are printed beside wall times: on a shared machine
+// they, not the wall times, compare runs.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -30,7 +35,24 @@ struct Run {
   double seconds;
   long rss_kb;
   int status;
+  double cpu_seconds;
 };
+
+// User plus system CPU time slapd has used so far (s), from /proc.
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i >= 12) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 Run timed(std::vector<std::string> argv, const std::map<std::string, std::string>& env, const fs::path& log) {
   const auto start = std::chrono::steady_clock::now();
@@ -39,7 +61,7 @@ Run timed(std::vector<std::string> argv, const std::map<std::string, std::string
   while (p.running()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const int status = p.wait();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return {s, p.max_rss_kb(), status};
+  return {s, p.max_rss_kb(), status, p.cpu_seconds()};
 }
 
 }  // namespace
@@ -47,10 +69,15 @@ Run timed(std::vector<std::string> argv, const std::map<std::string, std::string
 int main(int argc, char** argv) {
   int users = 10000;
   bool keep = false;
+  std::vector<std::string> sync_argv;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--users" && i + 1 < argc) users = std::stoi(argv[++i]);
     if (arg == "--keep") keep = true;
+    if (arg == "--sync-under" && i + 1 < argc) {
+      std::istringstream words(argv[++i]);
+      for (std::string word; words >> word;) sync_argv.push_back(word);
+    }
   }
   // fsyncs on a RAM disk cost nothing: the population step is not what is measured.
   const fs::path dir = fs::path(fs::exists("/dev/shm") ? "/dev/shm" : fs::temp_directory_path()) /
@@ -88,7 +115,10 @@ int main(int argc, char** argv) {
       {"IDBRIDGE_SCIM_TOKEN", "bench"}, {"IDBRIDGE_LDAP_URL", slapd->url()}, {"IDBRIDGE_LDAP_PASSWORD", slapd->password()}};
   const std::string state = (dir / "state").string(), cfg = (dir / "idbridge.yaml").string();
 
-  const Run sync = timed({IDBRIDGE_BINARY, "sync", "--once", "--config", cfg, "--state-dir", state}, env, dir / "sync.log");
+  sync_argv.insert(sync_argv.end(), {IDBRIDGE_BINARY, "sync", "--once", "--config", cfg, "--state-dir", state});
+  const double slapd_before = cpu_seconds_of(slapd->pid());
+  const Run sync = timed(sync_argv, env, dir / "sync.log");
+  const double slapd_sync = cpu_seconds_of(slapd->pid()) - slapd_before;
   if (sync.status != 0) {
     std::cerr << "sync failed (" << sync.status << "), see " << dir / "sync.log" << "\n";
     return 1;
@@ -106,6 +136,7 @@ int main(int argc, char** argv) {
   std::printf("users: %d\n", users);
   std::printf("initial sync (sync --once: outbox batches of 256 users, pipelined): %.2f s, %.0f users/s, peak RSS %.1f MB\n",
               sync.seconds, users / sync.seconds, sync.rss_kb / 1024.0);
+  std::printf("initial sync CPU: idbridge %.2f s, slapd %.2f s\n", sync.cpu_seconds, slapd_sync);
   std::printf("plan (full dry run, JSON report): %.2f s, %.0f users/s, peak RSS %.1f MB, exit %d, no-op %d\n",
               plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
   std::printf("ldapsearch paged (1000/page) of the same subtree: %.2f s\n", search.seconds);

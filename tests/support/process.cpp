@@ -49,6 +49,8 @@ bool Process::running() {
   if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
     status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     max_rss_kb_ = usage.ru_maxrss;
+    cpu_seconds_ = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     pid_ = -1;
     return false;
   }

@@ -29,11 +29,15 @@ class Process {
   bool running();
   // Peak resident memory of the process once it has exited (kB), for benchmarks.
   long max_rss_kb() const { return max_rss_kb_; }
+  // User plus system CPU time of the process once it has exited (s): what a
+  // benchmark on a shared machine can still compare.
+  double cpu_seconds() const { return cpu_seconds_; }
 
  private:
   pid_t pid_ = -1;
   int status_ = -1;
   long max_rss_kb_ = 0;
+  double cpu_seconds_ = 0;
 };
 
 std::string read_file(const std::filesystem::path& path);

@@ -44,6 +44,7 @@ class Slapd {
   // including what it logged before restarts.
   std::string log() const;
   bool running() const { return running_; }
+  pid_t pid() const { return pid_; }
 
   void stop();
   // Stops and starts again on the same folder and port; the data is kept.
