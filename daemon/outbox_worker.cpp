@@ -10,6 +10,7 @@
 #include "daemon/audit_record.h"
 #include "daemon/group_sync.h"
 #include "daemon/guards.h"
+#include "daemon/kept_change.h"
 #include "daemon/review.h"
 #include "reconcile/fingerprint.h"
 
@@ -76,8 +77,8 @@ void OutboxWorker::drain_target(const TargetBinding& target, DrainSummary& summa
     state::UserGroups groups(store_, due.size() > 1);
     Round round = plan_round(target, std::move(due), groups, summary);
     if (stopping_ || is_stopped(name) || held(target, round, summary)) return;
-    const std::size_t kept = round.first.size();
-    apply_changes(target, std::move(round.first), summary, round.retrying);
+    const std::size_t kept = round.kept.size();
+    apply_kept(target, round, summary);
     if (const std::size_t moved = apply_judged(target, round, std::span(round.judged).subspan(kept), groups, summary)) {
       spdlog::info("{}: {} change(s) moved after the guards judged them; judged again with the next round", name,
                    moved);
@@ -129,9 +130,18 @@ OutboxWorker::Round OutboxWorker::plan_round(const TargetBinding& target, std::v
       while (round.due[at].user_id != change.entry.user_id) ++at;
       tally(round.counts, change.plan);
       round.judged.push_back({at++, to_string(change.plan.kind), change.plan.fingerprint});
-      if (round.first.size() < kBatch) round.first.push_back(std::move(change));
+      if (!round.keeping) continue;
+      std::string packed = pack_change(change.user, change.plan);
+      // As allocated, give or take the allocator's rounding.
+      const std::size_t bytes = sizeof packed + packed.capacity();
+      round.keeping = round.kept_bytes + bytes <= kept_budget_;
+      if (!round.keeping) continue;
+      round.kept_bytes += bytes;
+      round.kept.push_back(std::move(packed));
     }
   }
+  spdlog::debug("{}: {} of the round's {} change(s) kept whole (~{} kB); the rest are planned again to be applied",
+                name, round.kept.size(), round.judged.size(), round.kept_bytes >> 10);
   return round;
 }
 
@@ -215,6 +225,21 @@ bool OutboxWorker::held(const TargetBinding& target, const Round& round, DrainSu
   }
   summary.held += n;
   return true;
+}
+
+void OutboxWorker::apply_kept(const TargetBinding& target, Round& round, DrainSummary& summary) {
+  for (std::size_t from = 0; from < round.kept.size(); from += kBatch) {
+    if (stopping_ || is_stopped(target.connector->name())) return;
+    const std::size_t to = std::min(round.kept.size(), from + kBatch);
+    std::vector<Change> changes;
+    for (std::size_t i = from; i < to; ++i) {
+      const state::OutboxEntry& entry = round.due[round.judged[i].due];
+      auto [user, plan] = unpack_change(round.kept[i], entry.user_id);
+      std::string().swap(round.kept[i]);
+      changes.push_back({entry, std::move(user), std::move(plan)});
+    }
+    apply_changes(target, std::move(changes), summary, round.retrying);
+  }
 }
 
 std::size_t OutboxWorker::apply_judged(const TargetBinding& target, Round& round, std::span<const Judged> judged,

@@ -7,12 +7,15 @@
 //
 // Everything due for a target is one round, planned in batches; what needs
 // no write on the target (no-ops, review items, failures) is recorded at once.
-// The round's changes are judged together by the target's guards on a compact
-// summary each (user, kind, fingerprint), so a first load of 100k users never
-// holds 100k plans: held (as a batch an administrator approves by name), or
-// applied in batches, each planned again and applied only while it plans to
-// what was judged. A change that moved in between is left due for the next
-// round, which judges it with whatever else is due then. Each batch's
+// The round's changes are judged together by the target's guards, then held
+// (as a batch an administrator approves by name) or applied in batches. The
+// changes are kept whole, packed (daemon/kept_change.h), up to a memory
+// budget (kKeptPlanBytes): those are applied from the very plans the guards
+// judged, each account read once. Past the budget, a change is kept
+// only as a compact summary (user, kind, fingerprint), so a round of any size
+// fits in bounded memory; such a change is planned again to be applied, and
+// applied only while it plans to what was judged. One that moved in between is
+// left due for the next round, which judges it with whatever else is due then. Each batch's
 // operations go to the connector at once (LDAP keeps many in flight) and the
 // results are recorded in one transaction. An entry is completed only for the
 // generation it was planned from, so a change arriving meanwhile stays due
@@ -78,6 +81,14 @@ class OutboxWorker {
   // fixed configuration: retrying would only hammer the API with the same
   // refused credentials.
   std::map<std::string, std::string> stopped() const;
+  // How many bytes of packed plans a round keeps. A create of the quickstart
+  // mapping (its operation and next baseline, ~10 attributes) packs to under
+  // 1 kB, so 128 MiB keeps well over 100k of them: a first load of 100k users
+  // reads each account once, at a peak RSS of ~165 MB (63 MB when every
+  // change was read twice). A larger round re-plans what is past the budget.
+  static constexpr std::size_t kKeptPlanBytes = std::size_t{128} << 20;
+  // Another budget (tests: 0 keeps no plan, so every change is planned again).
+  void keep_plans_up_to(std::size_t bytes) { kept_budget_ = bytes; }
   // Makes a running drain_due return after the batch it is working on
   // (thread-safe; for shutdown, the rest stays in the outbox).
   void stop() { stopping_ = true; }
@@ -101,9 +112,11 @@ class OutboxWorker {
   struct Round {
     std::vector<state::OutboxEntry> due;
     std::vector<Judged> judged;
-    // The first kBatch changes, kept whole: a round of a few changes (one
-    // SCIM event) is applied without reading its accounts a second time.
-    std::vector<Change> first;
+    // The first changes, kept whole within the budget (pack_change): judged[i]
+    // is kept[i]. The rest of judged are planned again to be applied.
+    std::vector<std::string> kept;
+    std::size_t kept_bytes = 0;
+    bool keeping = true;  // false once a change did not fit: what is kept stays a prefix of judged
     reconcile::RunCounts counts;
     std::vector<std::string> retrying;  // users whose attempt failed and is tried again later
     bool unreadable = false;            // some account could not be read now
@@ -120,6 +133,8 @@ class OutboxWorker {
                                  state::UserGroups& groups, DrainSummary& summary, Round& round);
   // Whether the guards hold the round's changes; holds them (store, log) when so.
   bool held(const TargetBinding& target, const Round& round, DrainSummary& summary);
+  // Applies the round's kept changes, as they were judged.
+  void apply_kept(const TargetBinding& target, Round& round, DrainSummary& summary);
   // Plans the `judged` changes of the round again, batch by batch, and applies
   // those that plan to what was judged. Returns how many moved: they stay due.
   std::size_t apply_judged(const TargetBinding& target, Round& round, std::span<const Judged> judged,
@@ -139,6 +154,7 @@ class OutboxWorker {
   void sync_groups_of(const TargetBinding& target, bool accounts_changed);
 
   state::Store& store_;
+  std::size_t kept_budget_ = kKeptPlanBytes;
   std::atomic<Bindings> targets_;
   config::RetryPolicy retry_;
   Clock clock_;

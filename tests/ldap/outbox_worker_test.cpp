@@ -54,6 +54,7 @@ class Hooked final : public connectors::Connector {
   const std::string& name() const override { return inner_.name(); }
   connectors::Result<std::optional<connectors::Observed>> read(const std::string& key,
                                                                const std::vector<std::string>& attributes) override {
+    ++reads;
     return inner_.read(key, attributes);
   }
   connectors::Status apply(const reconcile::Operation& op) override { return inner_.apply(op); }
@@ -65,6 +66,7 @@ class Hooked final : public connectors::Connector {
   connectors::ldap::OnDone on_done;
   std::function<void(std::span<const reconcile::Operation>)> on_batch;
   int batches = 0;
+  int reads = 0;  // accounts read one by one
 
  private:
   LdapConnector& inner_;
@@ -331,8 +333,32 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   EXPECT_EQ(users().size(), 12u);
 }
 
+TEST_F(outbox_worker, a_round_within_the_memory_budget_is_applied_from_its_own_plans_reading_each_account_once) {
+  const int n = 600;  // more than a batch: the kept plans are applied batch by batch
+  insert(n);
+  const auto summary = worker().drain_due();
+  EXPECT_EQ(summary.applied, n);
+  EXPECT_EQ(hooked_->reads, n) << "each account read once, to plan it";
+  EXPECT_EQ(users().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(store_->audit({}).size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto u = user(i, "Manager");
+    u.version = 2;
+    ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  }
+  hooked_->reads = 0;
+  TargetBinding all_updates{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_),
+                            reconcile::GuardLimits{.max_modify_percent = 100}, {}};
+  OutboxWorker updating(*store_, {all_updates}, config::RetryPolicy{}, [this] { return now_; });
+  EXPECT_EQ(updating.drain_due().applied, n);
+  EXPECT_EQ(hooked_->reads, n);
+  for (const auto& e : users()) EXPECT_EQ(e.attributes.at("title"), mapping::Values{"Manager"}) << e.dn;
+  for (int i = 0; i < n; i += 97) EXPECT_EQ(store_->baseline(kTarget, "id-" + std::to_string(i))->attributes.at("title"),
+                                            mapping::Values{"Manager"});
+}
+
 TEST_F(outbox_worker, a_change_that_moved_after_the_guards_judged_it_waits_for_the_next_round) {
-  const int n = 300;  // more changes than a round keeps whole: the later ones are planned again to be applied
+  const int n = 300;
   insert(n);
   worker().drain_due();
   ASSERT_EQ(users().size(), static_cast<std::size_t>(n));
@@ -360,8 +386,14 @@ TEST_F(outbox_worker, a_change_that_moved_after_the_guards_judged_it_waits_for_t
                         reconcile::GuardLimits{.max_disables = 0, .max_modify_percent = 100},
                         {}};
   OutboxWorker strict(*store_, {guarded}, config::RetryPolicy{}, [this] { return now_; });
+  // A budget that keeps the plans of the first few dozen changes whole: the
+  // rest are planned again to be applied.
+  strict.keep_plans_up_to(16 << 10);
+  hooked_->reads = 0;
   const auto summary = strict.drain_due();
   ASSERT_TRUE(left);
+  EXPECT_GT(hooked_->reads, n) << "the changes past the budget are planned again";
+  EXPECT_LT(hooked_->reads, 2 * n) << "the changes within it are not";
   EXPECT_EQ(summary.applied, n - 1);
   EXPECT_EQ(summary.held, 1);
   ASSERT_TRUE(store_->hold_of(kTarget));
