@@ -3,54 +3,58 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <memory>
+#include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace idb::reconcile {
 namespace {
 
-// Streams an unambiguous encoding into the digest: every string is prefixed
-// with its length, so no choice of values can make two inputs collide by
-// concatenation. Cheaper than building a canonical JSON document per user.
+// Encodes unambiguously what is digested: every string is prefixed with its
+// length, so no choice of values can make two inputs collide by
+// concatenation. The encoding is built in one buffer and digested at once:
+// a digest update per string cost more than the hashing (a daemon round
+// fingerprints every change of a first load).
 class Digest {
  public:
-  Digest() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
   void text(std::string_view s) {
     const uint64_t n = s.size();
-    EVP_DigestUpdate(ctx_.get(), &n, sizeof n);
-    EVP_DigestUpdate(ctx_.get(), s.data(), s.size());
+    bytes_.append(reinterpret_cast<const char*>(&n), sizeof n);
+    bytes_ += s;
   }
-  void marker(char m) { EVP_DigestUpdate(ctx_.get(), &m, 1); }
+  void marker(char m) { bytes_ += m; }
   void attributes(const mapping::Attributes& attributes) {
     marker('{');
     for (const auto& [name, values] : attributes) {
-      std::string lower = name;
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      text(lower);
-      mapping::Values sorted = values;  // values compare as sets
-      std::sort(sorted.begin(), sorted.end());
+      const uint64_t n = name.size();
+      bytes_.append(reinterpret_cast<const char*>(&n), sizeof n);
+      for (const char c : name) bytes_ += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      // Values compare as sets.
+      sorted_.clear();
+      for (const auto& v : values) sorted_.push_back(&v);
+      std::sort(sorted_.begin(), sorted_.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
       marker('[');
-      for (const auto& v : sorted) text(v);
+      for (const auto* v : sorted_) text(*v);
       marker(']');
     }
     marker('}');
   }
-  std::string hex() {
+  std::string hex() const {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
-    EVP_DigestFinal_ex(ctx_.get(), digest, &size);
-    std::string out;
-    char byte[3];
+    EVP_Digest(bytes_.data(), bytes_.size(), digest, &size, EVP_sha256(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out(2 * size, '0');
     for (unsigned int i = 0; i < size; ++i) {
-      const unsigned char b = digest[i];
-      std::snprintf(byte, sizeof byte, "%02x", b);
-      out += byte;
+      out[2 * i] = kHex[digest[i] >> 4];
+      out[2 * i + 1] = kHex[digest[i] & 0xf];
     }
     return out;
   }
 
  private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+  std::string bytes_;
+  std::vector<const std::string*> sorted_;
 };
 
 }  // namespace

@@ -21,6 +21,18 @@ TEST(fingerprint, ValuesCompareAsSetsAndEveryPartCounts) {
   EXPECT_NE(fingerprint(desired, std::nullopt, Account{"uid=a,dc=x", {{"mail", {"a@x"}}}}), base);
 }
 
+// Saved plans and held batches carry fingerprints: the digest of the same
+// data must never change from one version to the next.
+TEST(fingerprint, TheDigestOfFixedDataIsPinned) {
+  idb::mapping::Desired desired;
+  desired.key = "uid=ada,ou=people,dc=x";
+  desired.attributes = {{"cn", {"Ada"}}, {"Mail", {"b@x", "a@x"}}, {"title", {}}, {"sn", {"", "L\xc3\xb6we"}}};
+  const Account observed{"uid=Ada,ou=people,dc=x", {{"cn", {"Ada"}}, {"mail", {"a@x"}}}};
+  EXPECT_EQ(fingerprint(desired, std::nullopt, std::nullopt), "5a4eda98facbc76e366667737636cce0a0ff2d76cbbd7a10ceae7a5b6352b116");
+  EXPECT_EQ(fingerprint(desired, idb::mapping::Attributes{{"cn", {"Ad"}}}, observed), "f8fe8080f28b0743321326380f2efb874020443ba67cf06a7c0ffc77e38a3363");
+  EXPECT_EQ(batch_fingerprint({{"u1", "f1"}, {"u2", "f2"}}), "9bd4963ae411");
+}
+
 TEST(fingerprint, ABatchIsNamedByItsChangesInAnyOrder) {
   const std::string batch = batch_fingerprint({{"u1", "f1"}, {"u2", "f2"}});
   EXPECT_EQ(batch.size(), kBatchIdLength);
