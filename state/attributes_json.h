@@ -18,4 +18,18 @@ namespace idb::state {
 // case-insensitively, as in Attributes.
 std::optional<mapping::Attributes> parse_attributes_json(std::string_view text, std::string& error);
 
+// How a value that is not UTF-8 is written: refused (nlohmann::json::type_error
+// thrown, as a baseline must store exactly what was written) or replaced by
+// U+FFFD (the audit log shows what the target holds, never refuses it).
+enum class BadUtf8 { refuse, replace };
+
+// Appends `s` as a JSON string, byte for byte as nlohmann's dump writes it.
+void append_json_string(std::string& out, std::string_view s, BadUtf8 bad);
+// Appends ["value", ...].
+void append_json_strings(std::string& out, const mapping::Values& values, BadUtf8 bad);
+// The stored form of `attributes`, byte for byte nlohmann's compact dump of
+// them (names in bytewise order), written without building a json tree: a
+// sync writes one per account it changes.
+std::string attributes_json_text(const mapping::Attributes& attributes);
+
 }  // namespace idb::state

@@ -1,5 +1,6 @@
 // The audit log of the Store (declared in store.h): what idbridge changed on
 // its targets, kept append-only.
+#include "state/attributes_json.h"
 #include "state/sqlite.h"
 #include "state/store.h"
 
@@ -8,15 +9,25 @@ namespace {
 
 using sql::Statement;
 
+// As nlohmann's compact dump of [{"attribute", "change", "values"}, ...]
+// writes it, without a json tree: a sync writes one per change it applies.
 std::string changes_text(const std::vector<AuditChange>& changes) {
-  nlohmann::json all = nlohmann::json::array();
+  std::string out = "[";
   for (const auto& c : changes) {
-    nlohmann::json one{{"attribute", c.attribute}, {"change", c.change}};
-    if (c.values) one["values"] = *c.values;
-    all.push_back(std::move(one));
+    if (out.size() > 1) out += ',';
+    out += "{\"attribute\":";
+    append_json_string(out, c.attribute, BadUtf8::replace);
+    out += ",\"change\":";
+    append_json_string(out, c.change, BadUtf8::replace);
+    if (c.values) {
+      out += ",\"values\":";
+      // Values are what the target holds, bytes not always UTF-8: replaced, never refused.
+      append_json_strings(out, *c.values, BadUtf8::replace);
+    }
+    out += '}';
   }
-  // Values are what the target holds, bytes not always UTF-8: replaced, never refused.
-  return all.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += ']';
+  return out;
 }
 
 std::vector<AuditChange> read_changes(const std::string& text) {

@@ -568,7 +568,12 @@ int64_t Store::scheduled(const std::string& target, int64_t now_ms) {
 namespace {
 
 void upsert_baseline(sqlite3* db, const std::string& target, const std::string& user_id, const Baseline& baseline) {
-  const std::string attributes = to_json_text(nlohmann::json(baseline.attributes), "baseline attributes");
+  std::string attributes;
+  try {
+    attributes = attributes_json_text(baseline.attributes);
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("state store: cannot store baseline attributes: " + std::string(e.what()));
+  }
   Statement(db,
             "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms, disabled_ms)"
             " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"

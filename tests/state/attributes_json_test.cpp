@@ -99,27 +99,55 @@ TEST(attributes_json, EveryPrefixOfAValidTextIsRefused) {
   for (size_t n = 0; n < text.size(); ++n) EXPECT_FALSE(parse(std::string_view(text).substr(0, n))) << n;
 }
 
-// Whatever nlohmann::json writes for attributes (what the store writes) reads back the same.
+// Attributes whose names and values hold quotes, controls, NUL and non-ASCII,
+// names starting in either case.
+Attributes random_attributes(std::mt19937& random) {
+  const std::string alphabet[] = {"a", "Z", "b", "\"", "\\", "/", "\n", "\t", std::string(1, '\0'), "\x1f", "\x7f",
+                                  "\u00e9", "名", "\U0001F600", " ", "{", "]", ","};
+  const auto any = [&] { return alphabet[random() % std::size(alphabet)]; };
+  Attributes attributes;
+  for (int n = static_cast<int>(random() % 6) - 1; n >= 0; --n) {
+    Values values(random() % 4);
+    for (auto& v : values) {
+      for (int k = static_cast<int>(random() % 8); k > 0; --k) v += any();
+    }
+    attributes[any() + "name" + std::to_string(n) + any()] = values;
+  }
+  return attributes;
+}
+
+// Whatever nlohmann::json writes for attributes (what the store wrote) reads back the same.
 TEST(attributes_json, ReadsBackWhatTheStoreWrites) {
   std::mt19937 random(7);
-  const std::string alphabet[] = {"a", "Z", "\"", "\\", "/", "\n", "\t", std::string(1, '\0'), "\x1f", "\x7f",
-                                  "\u00e9", "名", "\U0001F600", " ", "{", "]", ","};
   for (int round = 0; round < 200; ++round) {
-    Attributes attributes;
-    const int names = static_cast<int>(random() % 5);
-    for (int n = 0; n < names; ++n) {
-      Values values(random() % 4);
-      for (auto& v : values) {
-        for (int k = static_cast<int>(random() % 8); k > 0; --k) v += alphabet[random() % std::size(alphabet)];
-      }
-      attributes["name" + std::to_string(n) + alphabet[random() % std::size(alphabet)]] = values;
-    }
+    const Attributes attributes = random_attributes(random);
     for (const bool ascii : {false, true}) {
       const std::string text = nlohmann::json(attributes).dump(-1, ' ', ascii);
       EXPECT_EQ(parse(text), attributes) << text;
       EXPECT_EQ(parse(nlohmann::json(attributes).dump(2, ' ', ascii)), attributes) << "indented";
     }
   }
+}
+
+// What the store writes is byte for byte nlohmann's compact dump, names in
+// bytewise order whatever their case, escapes as nlohmann writes them.
+TEST(attributes_json, WritesWhatNlohmannDumpWrites) {
+  std::mt19937 random(11);
+  for (int round = 0; round < 300; ++round) {
+    const Attributes attributes = random_attributes(random);
+    const std::string text = idb::state::attributes_json_text(attributes);
+    EXPECT_EQ(text, nlohmann::json(attributes).dump()) << text;
+    EXPECT_EQ(parse(text), attributes) << text;
+  }
+}
+
+TEST(attributes_json, AValueThatIsNotUtf8IsRefusedOrReplacedAsAsked) {
+  const std::string bad = "caf\xe9";
+  EXPECT_THROW(idb::state::attributes_json_text({{"cn", {bad}}}), nlohmann::json::type_error);
+  std::string out;
+  idb::state::append_json_strings(out, {bad, "ok"}, idb::state::BadUtf8::replace);
+  EXPECT_EQ(out, nlohmann::json(Values{bad, "ok"}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(out, "[\"caf\xef\xbf\xbd\",\"ok\"]");
 }
 
 }  // namespace
