@@ -210,6 +210,14 @@ Result<Session> Session::open(const config::LdapTarget& settings, const LdapSett
     return tls_failure(session, rc, settings, tuning, "bind as " + who + " to " + settings.url);
   }
   if (rc != LDAP_SUCCESS) return session.failure(rc, "bind as " + who + " to " + settings.url);
+  // libldap reads each message with two reads of its own (tag and length,
+  // then the body) and polls before each: a paged read of 100k entries made
+  // some 400k system calls. A read-ahead buffer over the socket, as slapd
+  // keeps on its connections, takes in many messages per read.
+  Sockbuf* sb = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS && sb != nullptr) {
+    ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+  }
   return session;
 }
 
