@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <functional>
@@ -62,8 +63,13 @@ struct Part {
 };
 
 // Threads planning one target's users: what the cores allow, at most four
-// (each range reads on a store connection of its own).
+// (each reads on a store connection of its own).
 std::size_t plan_threads() { return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4); }
+
+// Users per range the threads take in turn: small enough that the threads
+// finish together, large enough that a range's query and bookkeeping are
+// nothing beside planning its users.
+constexpr int64_t kRangeUsers = 1024;
 
 // Rendered straight into the file (stdout when none): never a second copy
 // of a 100k-user report in memory.
@@ -288,7 +294,14 @@ int plan(const config::Config& config, const PlanRequest& request) {
     // the report's entries are kept. Lookups are thread-safe when the accounts
     // were read in one go (LDAP); other targets keep one thread, as each of
     // their lookups is a call on the connector.
-    const auto ranges = runtime.store->user_ranges(static_cast<int>(reader ? plan_threads() : 1));
+    //
+    // The threads take small ranges in store order, in turn: all of them plan
+    // at the front of the read. (One half of the users per thread left the
+    // second thread waiting for the read to reach its half, then planning it
+    // alone for a third of the run after the first thread was done.)
+    const std::size_t threads = reader ? plan_threads() : 1;
+    const auto ranges = runtime.store->user_ranges(
+        threads > 1 ? static_cast<int>(std::max<int64_t>(runtime.store->count_users() / kRangeUsers, 1)) : 1);
     std::vector<Part> parts(ranges.size());
     const auto plan_range = [&](std::size_t k) {
       Part& part = parts[k];
@@ -327,10 +340,21 @@ int plan(const config::Config& config, const PlanRequest& request) {
           });
     };
     {
-      // The last range on this thread; a throw elsewhere comes back through get().
+      std::atomic<std::size_t> next{0};
+      // Ranges after one the target stopped in are left out of the report: not planned either.
+      std::atomic<bool> stopped{false};
+      const auto take_ranges = [&] {
+        for (std::size_t k = next++; k < parts.size() && !stopped; k = next++) {
+          plan_range(k);
+          if (parts[k].stopped) stopped = true;
+        }
+      };
+      // One taker on this thread; a throw elsewhere comes back through get().
       std::vector<std::future<void>> others;
-      for (std::size_t k = 0; k + 1 < parts.size(); ++k) others.push_back(std::async(std::launch::async, plan_range, k));
-      if (!parts.empty()) plan_range(parts.size() - 1);
+      for (std::size_t t = 1; t < std::min(threads, parts.size()); ++t) {
+        others.push_back(std::async(std::launch::async, take_ranges));
+      }
+      take_ranges();
       for (auto& other : others) other.get();
     }
     for (auto& part : parts) {
