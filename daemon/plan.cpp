@@ -50,9 +50,9 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
           to_string(p.kind), std::move(d), p.decision.conflict};
 }
 
-// What one thread finds planning its range of the users. The parts are
-// merged in range order, so the report is the one a single pass in store
-// order gives (which users a stopped target leaves out included).
+// What a thread finds planning one range of the users, its users in report
+// order. The parts are gathered in range order, so which users a stopped
+// target leaves out is what a single pass in store order would leave out.
 struct Part {
   std::vector<reconcile::UserEntry> users;
   std::vector<reconcile::ReviewEntry> reviews;  // accounts taken by another user, not queued yet
@@ -338,6 +338,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
             tally(part.counts, planned.value());
             note_pending_member(binding, user.id, planned.value(), part.pending_members);
           });
+      std::sort(part.users.begin(), part.users.end(), reconcile::report_order);
     };
     {
       std::atomic<std::size_t> next{0};
@@ -357,8 +358,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
       take_ranges();
       for (auto& other : others) other.get();
     }
+    std::size_t kept = 0;
     for (auto& part : parts) {
-      std::move(part.users.begin(), part.users.end(), std::back_inserter(target.users));
+      ++kept;
       std::move(part.reviews.begin(), part.reviews.end(), std::back_inserter(target.reviews));
       counts.disables += part.counts.disables;
       counts.deletes += part.counts.deletes;
@@ -370,6 +372,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
         break;  // the later ranges come after the refusal: a single pass would not have planned them
       }
     }
+    std::vector<std::vector<reconcile::UserEntry>> runs;
+    for (std::size_t k = 0; k < kept; ++k) runs.push_back(std::move(parts[k].users));
+    target.users = reconcile::merge_in_report_order(std::move(runs));
     target.held = guard_verdict(*runtime.store, binding, counts);
     // What the daemon holds is what an administrator approves: named as such.
     if (const auto hold = runtime.store->hold_of(name); hold && !hold->approved_ms) {

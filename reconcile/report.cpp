@@ -293,6 +293,37 @@ bool Report::needs_attention() const {
   });
 }
 
+bool report_order(const UserEntry& a, const UserEntry& b) {
+  return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
+}
+
+std::vector<UserEntry> merge_in_report_order(std::vector<std::vector<UserEntry>> runs) {
+  std::vector<UserEntry> out;
+  std::size_t total = 0;
+  for (const auto& run : runs) total += run.size();
+  out.reserve(total);
+  // The runs' fronts (run, position), a heap with the smallest on top.
+  std::vector<std::pair<std::size_t, std::size_t>> fronts;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    if (!runs[r].empty()) fronts.emplace_back(r, 0);
+  }
+  const auto later = [&](const auto& a, const auto& b) {
+    return report_order(runs[b.first][b.second], runs[a.first][a.second]);
+  };
+  std::make_heap(fronts.begin(), fronts.end(), later);
+  while (!fronts.empty()) {
+    std::pop_heap(fronts.begin(), fronts.end(), later);
+    auto& [r, i] = fronts.back();
+    out.push_back(std::move(runs[r][i]));
+    if (++i < runs[r].size()) {
+      std::push_heap(fronts.begin(), fronts.end(), later);
+    } else {
+      fronts.pop_back();
+    }
+  }
+  return out;
+}
+
 void normalize(Report& report) {
   for (auto& t : report.targets) {
     // Items not queued yet all have id 0: told apart by what they are about,
@@ -300,9 +331,10 @@ void normalize(Report& report) {
     std::sort(t.reviews.begin(), t.reviews.end(), [](const ReviewEntry& a, const ReviewEntry& b) {
       return std::tie(a.id, a.user_id, a.kind, a.attribute, a.key) < std::tie(b.id, b.user_id, b.kind, b.attribute, b.key);
     });
-    std::sort(t.users.begin(), t.users.end(), [](const UserEntry& a, const UserEntry& b) {
-      return std::tie(a.key, a.user_id) < std::tie(b.key, b.user_id);
-    });
+    // A full plan merges its users in this order already: checked, not sorted again.
+    if (!std::is_sorted(t.users.begin(), t.users.end(), report_order)) {
+      std::sort(t.users.begin(), t.users.end(), report_order);
+    }
     std::sort(t.groups.begin(), t.groups.end(), [](const GroupPlan& a, const GroupPlan& b) {
       return std::tie(a.key, a.group_id) < std::tie(b.key, b.group_id);
     });

@@ -99,6 +99,12 @@ struct Report {
 // key: those not queued yet share id 0), so the same
 // state always renders the same report.
 void normalize(Report& report);
+// The order normalize gives a target's users: by account key, then user id.
+bool report_order(const UserEntry& a, const UserEntry& b);
+// Runs of users, each in report order, merged into one list in report order:
+// a plan made in parts sorts each part on the thread that planned it, then
+// moves every entry once here instead of gathering and sorting them all.
+std::vector<UserEntry> merge_in_report_order(std::vector<std::vector<UserEntry>> runs);
 
 nlohmann::json to_json(const Report& report);
 std::string to_text(const Report& report);

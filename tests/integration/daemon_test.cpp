@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -441,6 +442,57 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   approved.push_back("--approve");
   EXPECT_EQ(run(approved), 0);
   for (int i = 0; i < 12; ++i) EXPECT_TRUE(has("p" + std::to_string(i), "employeeType", {"disabled"})) << i;
+}
+
+// Beyond a couple of thousand users the plan is made in ranges, on several
+// threads: every user is in the report once, in report order, and the edits
+// in the first, a middle and the last range are each found.
+TEST_F(Daemon, APlanMadeInRangesReportsEveryUserOnceInOrder) {
+  constexpr int kUsers = 2100;
+  // Each user is stored durably: on a RAM disk, where there is one, its fsyncs cost nothing.
+  const fs::path state = (fs::exists("/dev/shm") ? fs::path("/dev/shm") : dir_) /
+                         ("idb-ranges-" + std::to_string(::getpid()));
+  fs::remove_all(state);
+  {
+    auto store = idb::state::Store::open(state);
+    for (int i = 0; i < kUsers; ++i) {
+      const std::string name = "r" + std::to_string(i);
+      idb::state::User u;
+      u.id = "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i);
+      u.user_name = name;
+      u.version = 1;
+      u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
+                    {"id", u.id},
+                    {"userName", name},
+                    {"name", {{"givenName", "G"}, {"familyName", "F" + std::to_string(i)}}},
+                    {"active", true}};
+      store->insert_user(u, {"ldap"}, 0);
+    }
+  }
+  ASSERT_EQ(run({"sync", "--once", "--config", config_.string(), "--state-dir", state.string()}), 0);
+  const std::vector<int> edited = {3, 1300, kUsers - 2};
+  for (int i : edited) ldap_replace("uid=r" + std::to_string(i) + "," + people_, "sn", "Edited");
+
+  EXPECT_EQ(run({"plan", "--config", config_.string(), "--state-dir", state.string(), "--format", "json",
+                 "--output", (dir_ / "plan.json").string()}),
+            0);
+  const json report = json::parse(idb::test::read_file(dir_ / "plan.json"));
+  const auto& t = report["targets"][0];
+  EXPECT_EQ(t["counts"]["no-op"], kUsers - 3);
+  EXPECT_EQ(t["counts"]["update"], 3);
+  ASSERT_EQ(t["users"].size(), static_cast<size_t>(kUsers));
+  std::set<std::string> seen, updated;
+  std::string previous;
+  for (const auto& u : t["users"]) {
+    const std::string key = u["key"];
+    EXPECT_LT(previous, key);
+    previous = key;
+    seen.insert(u["user_name"].get<std::string>());
+    if (u["action"] == "update") updated.insert(u["user_name"].get<std::string>());
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kUsers));
+  EXPECT_EQ(updated, (std::set<std::string>{"r3", "r1300", "r" + std::to_string(kUsers - 2)}));
+  fs::remove_all(state);
 }
 
 TEST_F(Daemon, ApplyDoesExactlyTheSavedPlanOrRefuses) {

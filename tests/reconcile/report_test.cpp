@@ -1,5 +1,7 @@
 #include "reconcile/report.h"
 
+#include <algorithm>
+#include <random>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -42,6 +44,35 @@ TEST(Report, CountsAndDeterministicOrder) {
   EXPECT_EQ(r.targets[0].users[0].user_name, "eve");
   EXPECT_EQ(r.targets[0].users[1].user_name, "amy");
   EXPECT_EQ(r.targets[0].users[3].details().attributes[0].attribute, "cn");
+}
+
+// Parts planned on several threads, each sorted, merged: the same list as
+// all of them gathered and sorted, details kept with their users.
+TEST(Report, MergedRunsAreInReportOrder) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::vector<UserEntry>> runs(random() % 6);
+    std::vector<UserEntry> expected;
+    for (auto& run : runs) {
+      for (int n = static_cast<int>(random() % 40); n > 0; --n) {
+        // Few distinct keys: equal keys are ordered by user id.
+        const std::string id = "id-" + std::to_string(random());
+        UserEntry u{id, "name-" + id, "uid=" + std::to_string(random() % 25) + ",dc=x", "no-op"};
+        if (random() % 3 == 0) u = UserEntry{id, "name-" + id, u.key, "update", {.fingerprint = "fp-" + id}};
+        run.push_back(u);
+        expected.push_back(u);
+      }
+      std::sort(run.begin(), run.end(), report_order);
+    }
+    std::sort(expected.begin(), expected.end(), report_order);
+    const auto merged = merge_in_report_order(std::move(runs));
+    ASSERT_EQ(merged.size(), expected.size());
+    for (std::size_t i = 0; i < merged.size(); ++i) {
+      EXPECT_EQ(merged[i].user_id, expected[i].user_id) << "round " << round << ", entry " << i;
+      EXPECT_EQ(merged[i].key, expected[i].key);
+      EXPECT_EQ(merged[i].details().fingerprint, expected[i].details().fingerprint);
+    }
+  }
 }
 
 TEST(Report, Json) {
