@@ -53,6 +53,19 @@ DrainSummary OutboxWorker::drain_due() {
 void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_changed) {
   const std::string& name = target.connector->name();
   if (stopping_ || is_stopped(name)) return;
+  // Held means nothing is applied to the target, its group entries included
+  // (approved too, until the batch is in). Forgetting the last sync makes the
+  // first drain after the hold sync them whatever moved meanwhile.
+  if (const auto hold = store_.hold_of(name)) {
+    groups_synced_.erase(name);
+    if (auto& told = groups_held_[name]; told != hold->batch) {
+      spdlog::warn("{}: group entries not synced while the guard holds batch {}; they follow once it is {}", name,
+                   hold->batch, hold->approved_ms ? "applied" : "approved and applied");
+      told = hold->batch;
+    }
+    return;
+  }
+  groups_held_.erase(name);
   // Group entries follow the groups and the accounts of their members.
   const std::string version = groups_version(store_);
   // find(), not []: with every group deleted the version is "", which must still differ from never synced.

@@ -150,7 +150,8 @@ class OutboxWorker {
   Outcome to_review(const state::OutboxEntry& entry, const state::ReviewItem& item);
   int64_t backoff_ms(int attempts);
   bool is_stopped(const std::string& target) const;
-  // Syncs the target's group entries when the groups or (`accounts_changed`) their members' accounts moved.
+  // Syncs the target's group entries when the groups or (`accounts_changed`) their members' accounts moved;
+  // never while a guard holds the target.
   void sync_groups_of(const TargetBinding& target, bool accounts_changed);
 
   state::Store& store_;
@@ -164,6 +165,8 @@ class OutboxWorker {
   std::map<std::string, std::string> stopped_;
   // Per target with a group mapping: the SCIM groups (ids, versions) its group entries were last synced from.
   std::map<std::string, std::string> groups_synced_;
+  // Per target whose group entries wait for a guard's hold: the batch the log was told of.
+  std::map<std::string, std::string> groups_held_;
 };
 
 }  // namespace idb::daemon

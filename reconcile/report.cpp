@@ -124,6 +124,8 @@ std::string group_summary_line(const TargetEntry& t) {
     out << (first ? " " : ", ") << counts.at(to_string(kind)) << " " << to_string(kind);
     first = false;
   }
+  // The daemon syncs no group entry of a held target either: said here too, as they are listed apart.
+  if (t.held) out << "  [HELD with the users: applied only after approval]";
   return out.str();
 }
 
