@@ -162,6 +162,10 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
   for (const auto* p : plans) ops.insert(ops.end(), p->operations.begin(), p->operations.end());
   const auto statuses = ops.empty() ? std::vector<connectors::Status>{} : target.connector->apply_all(ops);
   std::vector<connectors::Status> out;
+  // Recorded together: a link never moves without its audit row, and a sync
+  // making many entries commits once.
+  std::vector<state::LinkUpdate> links;
+  std::vector<state::AuditRecord> audit;
   std::size_t i = 0;
   for (const auto* p : plans) {
     connectors::Status result = connectors::ok();
@@ -175,16 +179,11 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
         if (result) result = status;
       }
     }
-    if (result && p->link_changes) {
-      if (p->link_after) {
-        store.link_account(name, kLink + p->group_id, *p->link_after);
-      } else {
-        store.unlink_account(name, kLink + p->group_id);
-      }
-    }
-    store.append_audit(group_audit_record(name, *p, source, now_ms(), result ? nullptr : &result.failure()));
+    if (result && p->link_changes) links.push_back({kLink + p->group_id, p->link_after});
+    audit.push_back(group_audit_record(name, *p, source, now_ms(), result ? nullptr : &result.failure()));
     out.push_back(std::move(result));
   }
+  if (!plans.empty()) store.record_links(name, links, audit);
   return out;
 }
 

@@ -752,18 +752,45 @@ std::optional<std::string> Store::account_id(const std::string& target, const st
   return query.text(0);
 }
 
-void Store::link_account(const std::string& target, const std::string& key, const std::string& account_id) {
-  std::lock_guard lock(mu_);
-  Statement(db_,
+namespace {
+
+void put_link(sqlite3* db, const std::string& target, const std::string& key, const std::string& account_id) {
+  Statement(db,
             "INSERT INTO account_links (target, key, account_id) VALUES (?1, ?2, ?3)"
             " ON CONFLICT (target, key) DO UPDATE SET account_id = excluded.account_id")
       .bind(target, key, account_id)
       .run();
 }
 
+void drop_link(sqlite3* db, const std::string& target, const std::string& key) {
+  Statement(db, "DELETE FROM account_links WHERE target = ?1 AND key = ?2").bind(target, key).run();
+}
+
+}  // namespace
+
+void Store::link_account(const std::string& target, const std::string& key, const std::string& account_id) {
+  std::lock_guard lock(mu_);
+  put_link(db_, target, key, account_id);
+}
+
 void Store::unlink_account(const std::string& target, const std::string& key) {
   std::lock_guard lock(mu_);
-  Statement(db_, "DELETE FROM account_links WHERE target = ?1 AND key = ?2").bind(target, key).run();
+  drop_link(db_, target, key);
+}
+
+void Store::record_links(const std::string& target, const std::vector<LinkUpdate>& links,
+                         const std::vector<AuditRecord>& audit) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  for (const auto& [key, account_id] : links) {
+    if (account_id) {
+      put_link(db_, target, key, *account_id);
+    } else {
+      drop_link(db_, target, key);
+    }
+  }
+  for (const auto& row : audit) insert_audit(row);
+  tx.commit();
 }
 
 std::map<std::string, std::string> Store::account_links(const std::string& target, const std::string& prefix) {

@@ -126,6 +126,12 @@ struct Applied {
   std::optional<AuditRecord> audit{};  // written in the same transaction as the baseline
 };
 
+// An account link to set, or to forget (account_id nullopt).
+struct LinkUpdate {
+  std::string key;
+  std::optional<std::string> account_id;
+};
+
 // A contiguous run of users by rowid, [first, last]; the default holds every user.
 struct UserRange {
   int64_t first = std::numeric_limits<int64_t>::min();
@@ -278,6 +284,10 @@ class Store {
   std::optional<std::string> account_id(const std::string& target, const std::string& key);
   void link_account(const std::string& target, const std::string& key, const std::string& account_id);
   void unlink_account(const std::string& target, const std::string& key);
+  // Links of `target` set or forgotten, and the audit rows of the changes
+  // that led to them, in one transaction (what a group sync applied).
+  void record_links(const std::string& target, const std::vector<LinkUpdate>& links,
+                    const std::vector<AuditRecord>& audit);
   // Every link of `target` whose key starts with `prefix`: key -> account id.
   std::map<std::string, std::string> account_links(const std::string& target, const std::string& prefix);
 

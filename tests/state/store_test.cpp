@@ -865,6 +865,36 @@ TEST_F(state_store, RecordAppliedKeepsTheBaselineAndTheAuditRowTogether) {
   EXPECT_EQ(rows[1].action, "delete");
 }
 
+TEST_F(state_store, GroupLinksAndTheirAuditRowsAreRecordedInOneTransaction) {
+  store_->link_account("ldap", "group:old", "cn=old,dc=example");
+  auto created = audit_row("ldap", "g1", "Admins", 5, "group sync");
+  created.action = "group create";
+  auto removed = audit_row("ldap", "old", "", 6, "group sync");
+  removed.action = "group delete";
+  store_->record_links("ldap", {{"group:g1", "cn=Admins,dc=example"}, {"group:old", std::nullopt}}, {created, removed});
+  reopen();
+  EXPECT_EQ(store_->account_links("ldap", "group:"),
+            (std::map<std::string, std::string>{{"group:g1", "cn=Admins,dc=example"}}));
+  ASSERT_EQ(store_->audit({}).size(), 2u);
+  // An audit row the database refuses takes the links with it: no link moves untold.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_file().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse BEFORE INSERT ON audit_log WHEN NEW.user_id = 'g2'"
+                         " BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  reopen();
+  auto refused = audit_row("ldap", "g2", "Staff", 7, "group sync");
+  EXPECT_THROW(store_->record_links("ldap", {{"group:g2", "cn=Staff,dc=example"}, {"group:g1", std::nullopt}},
+                                    {created, refused}),
+               StoreError);
+  EXPECT_EQ(store_->account_links("ldap", "group:"),
+            (std::map<std::string, std::string>{{"group:g1", "cn=Admins,dc=example"}}));
+  EXPECT_EQ(store_->audit({}).size(), 2u);
+}
+
 TEST_F(state_store, TheAuditLogIsAppendOnlyAndPrunedByAgeAlone) {
   for (int64_t at : {100, 200, 300}) store_->append_audit(audit_row("ldap", "a", "alice", at));
   sqlite3* db = nullptr;
