@@ -3,7 +3,10 @@
 // of reading the target. Prints wall times, the ratio, and the peak RSS of
 // both the initial sync (one round planning every user) and the plan.
 //
-//   plan_bench [--users N] [--keep] [--sync-under "CMD ARGS"]   (default 10000; the issue's figure is 100000)
+//   plan_bench [--users N] [--groups G] [--keep] [--sync-under "CMD ARGS"]   (default 10000 users, no groups;
+//   the issue's figure is 100000)
+//   --groups G adds G SCIM groups of 5 members each and a group mapping: the plan also plans
+//     G group entries, and one paged ldapsearch of the groups' subtree is timed beside it.
 //   --keep leaves slapd running and the folder in place, to profile `plan` by hand.
 //   --sync-under runs the initial sync under CMD (e.g. "valgrind --tool=callgrind
 //   --callgrind-out-file=/tmp/sync.cg"), to profile it: it writes into an empty slapd only once.
@@ -68,11 +71,13 @@ Run timed(std::vector<std::string> argv, const std::map<std::string, std::string
 
 int main(int argc, char** argv) {
   int users = 10000;
+  int groups = 0;
   bool keep = false;
   std::vector<std::string> sync_argv;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--users" && i + 1 < argc) users = std::stoi(argv[++i]);
+    if (arg == "--groups" && i + 1 < argc) groups = std::stoi(argv[++i]);
     if (arg == "--keep") keep = true;
     if (arg == "--sync-under" && i + 1 < argc) {
       std::istringstream words(argv[++i]);
@@ -103,12 +108,35 @@ int main(int argc, char** argv) {
                     {"active", true}};
       store->insert_user(u, {"ldap"}, 0);
     }
+    for (int g = 0; g < groups; ++g) {
+      idb::state::Group group;
+      group.id = "10000000-0000-4000-8000-" + std::to_string(100000000000LL + g);
+      group.display_name = "group" + std::to_string(g);
+      group.version = 1;
+      nlohmann::json members = nlohmann::json::array();
+      for (int k = 0; k < 5 && k < users; ++k) {
+        members.push_back({{"value", "00000000-0000-4000-8000-" + std::to_string(100000000000LL + (g * 5 + k) % users)}});
+      }
+      group.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:Group"}},
+                        {"id", group.id},
+                        {"displayName", group.display_name},
+                        {"members", members}};
+      store->insert_group(group, {"ldap"}, 0);
+    }
   }
 
   std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples" / "quickstart.yaml");
   std::string config((std::istreambuf_iterator<char>(in)), {});
-  config.replace(config.find("mapping: mappings/quickstart.yaml"), 33,
-                 "mapping: " + (fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml").string());
+  fs::path mapping = fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml";
+  const std::string groups_base = "ou=groups," + slapd->base_dn();
+  if (groups > 0) {
+    std::ifstream quickstart(mapping);
+    std::string text((std::istreambuf_iterator<char>(quickstart)), {});
+    text += "    groups:\n      dn: \"cn={displayName}," + groups_base + "\"\n";
+    mapping = dir / "mapping.yaml";
+    std::ofstream(mapping) << text;
+  }
+  config.replace(config.find("mapping: mappings/quickstart.yaml"), 33, "mapping: " + mapping.string());
   config.replace(config.find("level: info"), 11, "level: warn");
   std::ofstream(dir / "idbridge.yaml") << config;
   const std::map<std::string, std::string> env = {
@@ -123,15 +151,18 @@ int main(int argc, char** argv) {
     std::cerr << "sync failed (" << sync.status << "), see " << dir / "sync.log" << "\n";
     return 1;
   }
+  const double slapd_before_plan = cpu_seconds_of(slapd->pid());
   const Run plan = timed({IDBRIDGE_BINARY, "plan", "--config", cfg, "--state-dir", state, "--format", "json",
                           "--output", (dir / "plan.json").string()},
                          env, dir / "plan.log");
+  const double slapd_plan = cpu_seconds_of(slapd->pid()) - slapd_before_plan;
   const Run search = timed({"/usr/bin/ldapsearch", "-x", "-LLL", "-H", slapd->url(), "-D", slapd->bind_dn(), "-y",
                             (slapd->dir() / "password").string(), "-E", "pr=1000/noprompt", "-b",
                             "ou=people," + slapd->base_dn(), "(objectClass=*)"},
                            {{"LDAPNOINIT", "1"}}, dir / "ldapsearch.out");
   const auto report = nlohmann::json::parse(std::ifstream(dir / "plan.json"));
   const auto& counts = report["targets"][0]["counts"];
+  const int group_noops = groups > 0 ? report["targets"][0]["group_counts"]["no-op"].get<int>() : 0;
 
   std::printf("users: %d\n", users);
   std::printf("initial sync (sync --once: outbox batches of 256 users, pipelined): %.2f s, %.0f users/s, peak RSS %.1f MB\n",
@@ -141,6 +172,16 @@ int main(int argc, char** argv) {
               plan.seconds, users / plan.seconds, plan.rss_kb / 1024.0, plan.status, counts["no-op"].get<int>());
   std::printf("ldapsearch paged (1000/page) of the same subtree: %.2f s\n", search.seconds);
   std::printf("plan / ldapsearch: %.2fx\n", plan.seconds / search.seconds);
+  std::printf("plan CPU: idbridge %.2f s, slapd %.2f s\n", plan.cpu_seconds, slapd_plan);
+  if (groups > 0) {
+    const Run group_search = timed({"/usr/bin/ldapsearch", "-x", "-LLL", "-H", slapd->url(), "-D", slapd->bind_dn(),
+                                    "-y", (slapd->dir() / "password").string(), "-E", "pr=1000/noprompt", "-b",
+                                    groups_base, "(objectClass=*)"},
+                                   {{"LDAPNOINIT", "1"}}, dir / "ldapsearch-groups.out");
+    std::printf("groups: %d (no-op %d); plan of users and groups: %.0f groups/s\n", groups, group_noops,
+                groups / plan.seconds);
+    std::printf("ldapsearch paged (1000/page) of the groups' subtree: %.2f s\n", group_search.seconds);
+  }
   if (keep) {
     std::printf("kept: cd %s; IDBRIDGE_SCIM_TOKEN=bench IDBRIDGE_LDAP_URL=%s IDBRIDGE_LDAP_PASSWORD=%s %s plan --config %s "
                 "--state-dir %s\n",
@@ -151,5 +192,5 @@ int main(int argc, char** argv) {
   }
   slapd.reset();
   fs::remove_all(dir);
-  return plan.status == 0 && counts["no-op"].get<int>() == users ? 0 : 1;
+  return plan.status == 0 && counts["no-op"].get<int>() == users && group_noops == groups ? 0 : 1;
 }

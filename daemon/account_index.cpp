@@ -5,8 +5,10 @@
 #include <cstring>
 #include <utility>
 
+#include <ldap.h>
 #include <spdlog/spdlog.h>
 
+#include "connectors/ldap/errors.h"
 #include "connectors/ldap/ldap_connector.h"
 
 namespace idb::daemon {
@@ -79,23 +81,41 @@ mapping::Attributes unpack(std::string_view packed) {
   return out;
 }
 
-AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& config) : binding_(binding) {
-  auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
+namespace {
+
+// The accounts' base DN on `binding`'s target; empty when it is not read in one go.
+std::string accounts_base(const TargetBinding& binding, const config::Config& config) {
   const auto target = std::find_if(config.targets.begin(), config.targets.end(),
                                    [&](const config::Target& t) { return t.name == binding.connector->name(); });
-  if (!ldap || target == config.targets.end()) return;
-  // A base the lookups cannot be placed against: every account is read on its own.
-  auto base = connectors::ldap::parse_dn(target->ldap.base_dn);
-  if (!base) return;
+  return target == config.targets.end() ? std::string() : target->ldap.base_dn;
+}
+
+std::vector<std::string> account_attributes(const TargetBinding& binding) {
   std::vector<std::string> attributes = binding.mapping->managed_attributes();
   if (!binding.disable.attribute.empty()) attributes.push_back(binding.disable.attribute);
+  return attributes;
+}
+
+}  // namespace
+
+AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& config)
+    : AccountIndex(binding, accounts_base(binding, config), account_attributes(binding)) {}
+
+AccountIndex::AccountIndex(const TargetBinding& binding, const std::string& base_dn,
+                           std::vector<std::string> attributes)
+    : binding_(binding) {
+  auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
+  if (!ldap || base_dn.empty()) return;
+  // A base the lookups cannot be placed against: every account is read on its own.
+  auto base = connectors::ldap::parse_dn(base_dn);
+  if (!base) return;
   read_ = std::make_shared<Read>();
   read_->base = std::move(base.value());
   read_->normalized_base = connectors::ldap::normalize(read_->base);
   // The connector serialises its calls: a lookup's own read on the target
   // waits for this one to end (never made while holding `mu`).
   Read* read = read_.get();
-  read->reading = std::async(std::launch::async, [read, ldap, base_dn = target->ldap.base_dn,
+  read->reading = std::async(std::launch::async, [read, ldap, base_dn,
                                                   attributes = std::move(attributes)] {
     // Handed over in batches: one lock and one wake-up per batch, not per entry.
     constexpr std::size_t kBatch = 256;
@@ -119,11 +139,13 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const config::Config& c
           batch.emplace_back(std::move(dn), pack(e.attributes));
           if (batch.size() == kBatch) hand_over(std::nullopt);
         });
-    if (!status) {
+    // No base entry, nothing below it (a groups' subtree not made yet): read, and empty.
+    const bool read_all = status || status.failure().code == connectors::ldap::code_of(LDAP_NO_SUCH_OBJECT);
+    if (!read_all) {
       spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", ldap->name(),
                    status.failure().message);
     }
-    hand_over(status ? State::done : State::failed);
+    hand_over(read_all ? State::done : State::failed);
   });
 }
 

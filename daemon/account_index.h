@@ -24,6 +24,9 @@ class AccountIndex {
   // Starts reading `binding`'s accounts (LDAP targets only; others are read
   // one by one). `binding` must outlive the index and every reader() copy.
   AccountIndex(const TargetBinding& binding, const config::Config& config);
+  // Reads the entries below `base_dn` with `attributes` instead (a group
+  // mapping's entries); lookups elsewhere are read one by one.
+  AccountIndex(const TargetBinding& binding, const std::string& base_dn, std::vector<std::string> attributes);
 
   // How plan_user looks accounts up. A lookup is answered as soon as its
   // account has come in (users and entries mostly come in the same creation

@@ -1,11 +1,13 @@
 #include "daemon/group_sync.h"
 
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
 #include "connectors/ldap/dn.h"
+#include "daemon/account_index.h"
 #include "daemon/audit_record.h"
 #include "daemon/runtime.h"
 #include "scim/user_resource.h"
@@ -55,6 +57,42 @@ std::unordered_map<std::string, std::string> member_values(const mapping::GroupM
     }
     if (value) out.emplace(user.id, std::move(*value));
   });
+  return out;
+}
+
+// Where every group's entry is: the DN template's tail after its last
+// placeholder's RDN, nullopt when a placeholder reaches the end. Below it one
+// paged read finds the entries; a link elsewhere (a template changed since)
+// is read on its own.
+std::optional<std::string> groups_base(const mapping::GroupMapping& mapping) {
+  const auto& pieces = mapping.dn.pieces;
+  if (pieces.empty() || pieces.back().path) return std::nullopt;
+  const std::string& tail = pieces.back().literal;
+  for (std::size_t i = 0; i < tail.size(); ++i) {
+    if (tail[i] == '\\') {
+      ++i;
+    } else if (tail[i] == ',') {
+      std::string base = tail.substr(i + 1);
+      const auto parsed = connectors::ldap::parse_dn(base);
+      if (!parsed || parsed.value().empty()) return std::nullopt;
+      return base;
+    }
+  }
+  return std::nullopt;
+}
+
+// What the one read asks for: what entries_to_read can ask of a group's
+// entry, as far as the mapping tells (the naming attribute when the template
+// starts with it). A DN asked for more is read on its own.
+std::vector<std::string> groups_read_attributes(const mapping::GroupMapping& mapping) {
+  std::vector<std::string> out{"objectClass", mapping.member_attribute};
+  for (const auto& [name, _] : mapping.attributes) out.push_back(name);
+  if (const auto& pieces = mapping.dn.pieces; !pieces.empty() && !pieces.front().path) {
+    const std::string& head = pieces.front().literal;
+    if (const auto eq = head.find('='); eq != std::string::npos && eq > 0 && head.find_first_of(",+\\") > eq) {
+      out.push_back(head.substr(0, eq));
+    }
+  }
   return out;
 }
 
@@ -128,6 +166,12 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
   const mapping::GroupMapping* mapping = target.mapping->groups();
   if (!mapping) return {};
   const std::string& name = target.connector->name();
+  // Read first: the target answers while the store is loaded below.
+  const auto read_attributes = groups_read_attributes(*mapping);
+  std::optional<AccountIndex> entries;
+  if (const auto base = groups_base(*mapping)) entries.emplace(target, *base, read_attributes);
+  const AccountReader reader = entries ? entries->reader() : nullptr;
+  const std::set<std::string, mapping::CaseInsensitiveLess> readable(read_attributes.begin(), read_attributes.end());
   const auto memberships = store.memberships();
   const auto desired =
       desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, pending, store));
@@ -144,11 +188,20 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
   reconcile::ObservedEntries observed;
   for (const auto& [dn, attributes] : reconcile::entries_to_read(desired, links, mapping->member_attribute)) {
     auto& entry = observed[dn];
-    const auto read = target.connector->read(dn, attributes);
+    const bool covered =
+        reader && std::all_of(attributes.begin(), attributes.end(), [&](const auto& a) { return readable.count(a); });
+    auto read = covered ? reader(dn, attributes) : target.connector->read(dn, attributes);
     if (!read) {
       entry.error = dn + ": " + read.failure().code + ": " + read.failure().message;
     } else if (read.value()) {
-      entry.account = reconcile::Account{dn, std::move(read.value()->attributes)};
+      auto& got = read.value()->attributes;
+      if (covered) {
+        // As a read of this DN alone gives it: what was asked, and objectClass.
+        std::set<std::string, mapping::CaseInsensitiveLess> asked(attributes.begin(), attributes.end());
+        asked.insert("objectClass");
+        std::erase_if(got, [&](const auto& a) { return !asked.count(a.first); });
+      }
+      entry.account = reconcile::Account{dn, std::move(got)};
     }
   }
   return reconcile::plan_groups(desired, links, observed, mapping->member_attribute);
