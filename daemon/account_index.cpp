@@ -15,9 +15,16 @@ namespace idb::daemon {
 namespace {
 
 // Lengths and counts as 32-bit numbers in host order: the string never leaves the process.
-void put(std::string& out, std::size_t n) {
+char* put(char* out, std::size_t n) {
   const auto v = static_cast<std::uint32_t>(n);
-  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+  std::memcpy(out, &v, sizeof v);
+  return out + sizeof v;
+}
+
+char* put(char* out, std::string_view bytes) {
+  out = put(out, bytes.size());
+  std::memcpy(out, bytes.data(), bytes.size());
+  return out + bytes.size();
 }
 
 std::size_t take(std::string_view& in) {
@@ -50,25 +57,47 @@ bool below(std::string_view dn, std::string_view base) {
 
 }  // namespace
 
-std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
+std::size_t packed_size(const connectors::ldap::EntryView::Attributes& attributes) {
   std::size_t size = sizeof(std::uint32_t);
   for (const auto& [name, values] : attributes) {
     size += 2 * sizeof(std::uint32_t) + name.size();
     for (const auto& v : values) size += sizeof(std::uint32_t) + v.size();
   }
-  std::string out;
-  out.reserve(size);
-  put(out, attributes.size());
+  return size;
+}
+
+void pack_into(const connectors::ldap::EntryView::Attributes& attributes, char* out) {
+  out = put(out, attributes.size());
   for (const auto& [name, values] : attributes) {
-    put(out, name.size());
-    out += name;
-    put(out, values.size());
-    for (const auto& v : values) {
-      put(out, v.size());
-      out += v;
-    }
+    out = put(out, name);
+    out = put(out, values.size());
+    for (const auto& v : values) out = put(out, v);
   }
+}
+
+std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
+  std::string out(packed_size(attributes), '\0');
+  pack_into(attributes, out.data());
   return out;
+}
+
+char* AccountIndex::Arena::allocate(std::size_t size) {
+  if (size > left_) {
+    constexpr std::size_t kBlock = std::size_t{1} << 20;
+    left_ = std::max(size, kBlock);
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(left_));
+    next_ = blocks_.back().get();
+  }
+  char* out = next_;
+  next_ += size;
+  left_ -= size;
+  return out;
+}
+
+std::string_view AccountIndex::Arena::copy(std::string_view bytes) {
+  char* out = allocate(bytes.size());
+  std::memcpy(out, bytes.data(), bytes.size());
+  return {out, bytes.size()};
 }
 
 mapping::Attributes unpack(std::string_view packed) {
@@ -119,11 +148,11 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const std::string& base
                                                   attributes = std::move(attributes)] {
     // Handed over in batches: one lock and one wake-up per batch, not per entry.
     constexpr std::size_t kBatch = 256;
-    std::vector<std::pair<std::string, std::string>> batch;
+    std::vector<std::pair<std::string_view, std::string_view>> batch;
     const auto hand_over = [&](std::optional<State> end) {
       {
         std::lock_guard lock(read->mu);
-        for (auto& [dn, packed] : batch) read->accounts.emplace(std::move(dn), std::move(packed));
+        for (const auto& [dn, packed] : batch) read->accounts.emplace(dn, packed);
         if (end) read->state = *end;
       }
       batch.clear();
@@ -131,12 +160,15 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const std::string& base
     };
     const auto status =
         ldap->read_all_views(base_dn, "(objectClass=*)", attributes, [&](const connectors::ldap::EntryView& e) {
-          std::string dn = normalized(e.dn);
+          const std::string dn = normalized(e.dn);
           // What the server counts in its subtree but our matching would not
           // (a non-ASCII case difference) is left to a read of its own, as
           // every lookup outside the subtree is.
           if (dn.empty() || !below(dn, read->normalized_base)) return;
-          batch.emplace_back(std::move(dn), pack(e.attributes));
+          const std::size_t size = packed_size(e.attributes);
+          char* packed = read->arena.allocate(size);
+          pack_into(e.attributes, packed);
+          batch.emplace_back(read->arena.copy(dn), std::string_view(packed, size));
           if (batch.size() == kBatch) hand_over(std::nullopt);
         });
     // No base entry, nothing below it (a groups' subtree not made yet): read, and empty.
@@ -156,7 +188,7 @@ AccountReader AccountIndex::reader() const {
     const std::string dn = normalized(key);
     // Outside the subtree read (a disabled OU elsewhere), or not a DN: asked one by one.
     if (dn.empty() || !below(dn, read->normalized_base)) return binding.connector->read(key, attrs);
-    const std::string* packed = nullptr;
+    const std::string_view* packed = nullptr;
     State state;
     {
       std::unique_lock lock(read->mu);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "config/config.h"
 #include "connectors/ldap/dn.h"
@@ -40,14 +41,29 @@ class AccountIndex {
  private:
   // Each account's attributes packed into one string (see account_index.cpp),
   // by normalized DN: 100k accounts as maps of vectors of strings cost about
-  // twenty allocations and two kilobytes each.
-  using Accounts = std::unordered_map<std::string, std::string>;
+  // twenty allocations and two kilobytes each. Both strings live in `arena`.
+  using Accounts = std::unordered_map<std::string_view, std::string_view>;
+  // Blocks that never move, filled by the reading thread alone and freed in
+  // one go with the index: not two strings per account to free at the end
+  // of a plan, on the one thread left then.
+  class Arena {
+   public:
+    std::string_view copy(std::string_view bytes);
+    // `size` bytes to fill at once, kept for the arena's life.
+    char* allocate(std::size_t size);
+
+   private:
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    char* next_ = nullptr;
+    std::size_t left_ = 0;
+  };
   enum class State { reading, done, failed };
   struct Read {
     connectors::ldap::Dn base;
     std::string normalized_base;
     std::mutex mu;
     std::condition_variable grew;  // more accounts came in, or the read ended
+    Arena arena;                   // the reading thread's alone
     Accounts accounts;             // guarded by mu; an entry, once in, never changes or moves
     State state = State::reading;  // guarded by mu
     std::future<void> reading;     // last: destroyed first, it waits for the reading thread
@@ -56,7 +72,10 @@ class AccountIndex {
   std::shared_ptr<Read> read_;  // null: not read in one go
 };
 
-// One account's attributes in one string and back (exposed for tests).
+// One account's attributes in one string and back (exposed for tests):
+// packed_size bytes, written by pack_into.
+std::size_t packed_size(const connectors::ldap::EntryView::Attributes& attributes);
+void pack_into(const connectors::ldap::EntryView::Attributes& attributes, char* out);
 std::string pack(const connectors::ldap::EntryView::Attributes& attributes);
 mapping::Attributes unpack(std::string_view packed);
 
