@@ -110,15 +110,19 @@ std::string pack_change(const state::User& user, const UserPlan& plan) {
       w.values(c.values);
     }
   }
-  w.attributes(plan.decision.next_baseline);
+  // The next baseline is desired's values but where the target's stay: as
+  // many bytes as packing it whole, and the plan's own next_baseline() then
+  // makes it.
+  w.attributes(plan.desired.attributes);
   w.byte(plan.decision.conflict ? 1 : 0);
-  std::size_t conflicts = 0;
-  for (const auto& a : plan.decision.attributes) conflicts += a.verdict == reconcile::Verdict::conflict;
-  w.number(conflicts);
+  std::size_t stays = 0;
+  for (const auto& a : plan.decision.attributes) stays += reconcile::target_stays(a.verdict);
+  w.number(stays);
   for (const auto& a : plan.decision.attributes) {
-    if (a.verdict != reconcile::Verdict::conflict) continue;
+    if (!reconcile::target_stays(a.verdict)) continue;
     w.text(a.attribute);
     w.byte(static_cast<int>(a.authority));
+    w.byte(static_cast<int>(a.verdict));
     w.byte(a.baseline ? 1 : 0);
     if (a.baseline) w.values(*a.baseline);
     w.values(a.observed);
@@ -155,13 +159,13 @@ UnpackedChange unpack_change(std::string_view packed, const std::string& user_id
       c.values = r.values();
     }
   }
-  plan.decision.next_baseline = r.attributes();
+  plan.desired.attributes = r.attributes();
   plan.decision.conflict = r.byte<bool>();
   plan.decision.attributes.resize(r.number());
   for (auto& a : plan.decision.attributes) {
     a.attribute = r.text();
     a.authority = r.byte<reconcile::Authority>();
-    a.verdict = reconcile::Verdict::conflict;
+    a.verdict = r.byte<reconcile::Verdict>();
     if (r.byte<bool>()) a.baseline = r.values();
     a.observed = r.values();
     a.desired = r.values();

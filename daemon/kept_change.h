@@ -6,9 +6,10 @@
 //
 // Only what applying reads survives the trip: of the user, the name (the id
 // is the outbox entry's); of the plan, kind, disabled, desired key, the
-// observed account's key, correlation, operations, next baseline, delete
-// times and the attributes a person must decide (Verdict::conflict). The
-// operations come back exactly as planned. Pure.
+// observed account's key, correlation, operations, desired attributes and
+// the decided attributes whose target value stays (keep_target, conflict:
+// with desired, the next baseline; the conflicts, what a person must
+// decide), delete times. The operations come back exactly as planned. Pure.
 #include <string>
 #include <string_view>
 

@@ -103,7 +103,7 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
     }
   }
   plan.decision = reconcile::decide(plan.desired, last_written, plan.observed, target.policies, accepted);
-  plan.operations = reconcile::plan(plan.decision.effective, plan.observed);
+  plan.operations = reconcile::plan(plan.desired, plan.decision, plan.observed);
   if (!plan.observed) {
     plan.kind = UserPlan::Kind::create;
   } else if (plan.operations.empty()) {
@@ -117,7 +117,7 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
 
 std::optional<state::Baseline> UserPlan::next_baseline() const {
   if (kind == Kind::remove) return std::nullopt;
-  return state::Baseline{desired.key, decision.next_baseline, disabled_since_ms};
+  return state::Baseline{desired.key, reconcile::next_baseline(desired, decision), disabled_since_ms};
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "reconcile/planner.h"
 
+#include "reconcile/name_cursor.h"
+#include "reconcile/three_way.h"
 #include "reconcile/values.h"
 
 namespace idb::reconcile {
@@ -28,6 +30,39 @@ void diff(const std::string& name, const Values& desired, const Values& observed
   }
 }
 
+// The operations making the target hold desired's value of each attribute
+// `writes(name)` selects (asked every name of desired, in order); the others
+// stay as the target holds them.
+template <typename Writes>
+std::vector<Operation> plan_writing(const mapping::Desired& desired, const std::optional<Account>& observed,
+                                    const PlanOptions& options, Writes writes) {
+  std::vector<Operation> ops;
+  if (!observed) {
+    Operation create{Operation::Kind::create, desired.key, {}, {}, {}};
+    for (const auto& [name, values] : desired.attributes) {
+      if (writes(name) && !values.empty()) create.attributes.emplace_hint(create.attributes.end(), name, values);
+    }
+    ops.push_back(std::move(create));
+    return ops;
+  }
+  const bool renamed = observed->key != desired.key;
+  if (renamed) ops.push_back({Operation::Kind::rename, observed->key, desired.key, {}, {}});
+
+  static const Values kNone;
+  std::vector<AttributeChange> changes;
+  NameCursor<mapping::Attributes> observations(&observed->attributes);
+  NameCursor<decltype(options.additive)> additives(&options.additive);
+  for (const auto& [name, values] : desired.attributes) {
+    // Every name is looked up, written or not: a cursor only steps forward.
+    const auto* found = observations.find(name);
+    const bool additive = additives.find(name) != nullptr;
+    if (!writes(name)) continue;
+    diff(name, values, found ? found->second : kNone, additive, renamed, changes);
+  }
+  if (!changes.empty()) ops.push_back({Operation::Kind::modify, desired.key, {}, {}, std::move(changes)});
+  return ops;
+}
+
 }  // namespace
 
 mapping::Desired apply_lifecycle(mapping::Desired desired, bool disabled, const DisableMark& mark) {
@@ -42,27 +77,18 @@ mapping::Desired apply_lifecycle(mapping::Desired desired, bool disabled, const 
 
 std::vector<Operation> plan(const mapping::Desired& desired, const std::optional<Account>& observed,
                             const PlanOptions& options) {
-  std::vector<Operation> ops;
-  if (!observed) {
-    Operation create{Operation::Kind::create, desired.key, {}, {}, {}};
-    for (const auto& [name, values] : desired.attributes) {
-      if (!values.empty()) create.attributes[name] = values;
-    }
-    ops.push_back(std::move(create));
-    return ops;
-  }
-  const bool renamed = observed->key != desired.key;
-  if (renamed) ops.push_back({Operation::Kind::rename, observed->key, desired.key, {}, {}});
+  return plan_writing(desired, observed, options, [](const std::string&) { return true; });
+}
 
-  static const Values kNone;
-  std::vector<AttributeChange> changes;
-  for (const auto& [name, values] : desired.attributes) {
-    const auto found = observed->attributes.find(name);
-    diff(name, values, found == observed->attributes.end() ? kNone : found->second, options.additive.count(name) > 0,
-         renamed, changes);
-  }
-  if (!changes.empty()) ops.push_back({Operation::Kind::modify, desired.key, {}, {}, std::move(changes)});
-  return ops;
+std::vector<Operation> plan(const mapping::Desired& desired, const Decision& decision,
+                            const std::optional<Account>& observed, const PlanOptions& options) {
+  // Only these change anything: an attribute in sync or converged already
+  // holds desired's value, and a kept or conflicting one stays as it is.
+  DecisionWalk decided(decision);
+  return plan_writing(desired, observed, options, [&](const std::string& name) {
+    const AttributeDecision* a = decided.of(name);
+    return a && (a->verdict == Verdict::apply_source || a->verdict == Verdict::revert_drift);
+  });
 }
 
 }  // namespace idb::reconcile

@@ -1,5 +1,6 @@
 #include "reconcile/three_way.h"
 
+#include "reconcile/name_cursor.h"
 #include "reconcile/values.h"
 
 namespace idb::reconcile {
@@ -64,45 +65,27 @@ Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted
   return Verdict::keep_target;
 }
 
-// Looks names up in a map sorted as desired.attributes is, asked in that
-// order: each lookup steps on from the last instead of searching the tree.
-template <typename Map>
-class Cursor {
- public:
-  explicit Cursor(const Map* map) : map_(map) {
-    if (map_) at_ = map_->begin();
-  }
-  const typename Map::mapped_type* find(const std::string& name) {
-    if (!map_) return nullptr;
-    // Names are nearly always spelled alike on all sides: a plain comparison
-    // settles those without folding case letter by letter.
-    if (at_ != map_->end() && at_->first == name) return &at_->second;
-    const auto less = map_->key_comp();
-    while (at_ != map_->end() && less(at_->first, name)) ++at_;
-    return at_ != map_->end() && !less(name, at_->first) ? &at_->second : nullptr;
-  }
-
- private:
-  const Map* map_;
-  typename Map::const_iterator at_;
-};
-
 }  // namespace
+
+bool target_stays(Verdict verdict) { return verdict == Verdict::keep_target || verdict == Verdict::conflict; }
 
 Decision decide(const mapping::Desired& desired, const mapping::Attributes* baseline,
                 const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
                 const PlanOptions& options) {
   Decision d;
-  d.effective = desired;
   d.attributes.reserve(desired.attributes.size());
-  Cursor<decltype(policies.per_attribute)> authorities(&policies.per_attribute);
-  Cursor<mapping::Attributes> baselines(baseline);
-  Cursor<mapping::Attributes> observations(observed ? &observed->attributes : nullptr);
+  NameCursor<decltype(policies.per_attribute)> authorities(&policies.per_attribute);
+  NameCursor<mapping::Attributes> baselines(baseline);
+  NameCursor<mapping::Attributes> observations(observed ? &observed->attributes : nullptr);
+  NameCursor<decltype(options.additive)> additives(&options.additive);
   for (const auto& [name, want] : desired.attributes) {
-    const Authority* own = authorities.find(name);
-    const Authority authority = own ? *own : policies.fallback;
-    const mapping::Values* observed_values = observations.find(name);
-    const Sides sides{want, baselines.find(name), observed_values ? *observed_values : kNone};
+    const auto* own = authorities.find(name);
+    const Authority authority = own ? own->second : policies.fallback;
+    const auto* observed_values = observations.find(name);
+    const auto* baseline_values = baselines.find(name);
+    const bool additive = additives.find(name) != nullptr;
+    const Sides sides{want, baseline_values ? &baseline_values->second : nullptr,
+                      observed_values ? observed_values->second : kNone};
     Verdict verdict;
     if (!observed) {
       verdict = want.empty() ? Verdict::in_sync
@@ -110,25 +93,16 @@ Decision decide(const mapping::Desired& desired, const mapping::Attributes* base
                                                  : Verdict::apply_source;
     } else {
       const auto acc = accepted.find(name);
-      verdict = judge(sides, authority, options.additive.count(name) > 0,
-                      acc == accepted.end() ? nullptr : &acc->second);
+      verdict = judge(sides, authority, additive, acc == accepted.end() ? nullptr : &acc->second);
     }
-    // desired.attributes is in name order, so every insertion lands at the end.
-    const bool target_stays = verdict == Verdict::keep_target || verdict == Verdict::conflict;
-    if (!target_stays) {
-      d.next_baseline.emplace_hint(d.next_baseline.end(), name, want);
-    } else {
-      d.effective.attributes[name] = sides.observed;
-      if (sides.baseline) d.next_baseline.emplace_hint(d.next_baseline.end(), name, *sides.baseline);
-      d.conflict |= verdict == Verdict::conflict;
-    }
+    d.conflict |= verdict == Verdict::conflict;
     if (verdict == Verdict::in_sync) {
-      d.attributes.push_back({name, authority, verdict, std::nullopt, {}, {}, want});
+      d.attributes.push_back({name, authority, verdict, std::nullopt, {}, {}, {}});
       continue;
     }
     d.attributes.push_back({name, authority, verdict,
                             sides.baseline ? std::optional<mapping::Values>(*sides.baseline) : std::nullopt,
-                            sides.observed, want, target_stays ? sides.observed : want});
+                            sides.observed, want, target_stays(verdict) ? sides.observed : want});
   }
   return d;
 }
@@ -137,6 +111,30 @@ Decision decide(const mapping::Desired& desired, const std::optional<mapping::At
                 const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
                 const PlanOptions& options) {
   return decide(desired, baseline ? &*baseline : nullptr, observed, policies, accepted, options);
+}
+
+DecisionWalk::DecisionWalk(const Decision& decision)
+    : at_(decision.attributes.data()), end_(decision.attributes.data() + decision.attributes.size()) {}
+
+const AttributeDecision* DecisionWalk::of(const std::string& name) {
+  // Listed under desired's own spelling, in its order: a plain comparison finds it.
+  if (at_ == end_ || at_->attribute != name) return nullptr;
+  return at_++;
+}
+
+mapping::Attributes next_baseline(const mapping::Desired& desired, const Decision& decision) {
+  mapping::Attributes out;
+  DecisionWalk decided(decision);
+  for (const auto& [name, want] : desired.attributes) {
+    // desired.attributes is in name order, so every insertion lands at the end.
+    const AttributeDecision* a = decided.of(name);
+    if (!a || !target_stays(a->verdict)) {
+      out.emplace_hint(out.end(), name, want);
+    } else if (a->baseline) {
+      out.emplace_hint(out.end(), name, *a->baseline);
+    }
+  }
+  return out;
 }
 
 }  // namespace idb::reconcile

@@ -39,9 +39,10 @@ enum class Verdict {
 };
 const char* to_string(Verdict verdict);
 
-// An attribute in sync carries only its result: nothing reads the three sides
-// of a value that needs no change, and copying them for every attribute of
-// every user was the largest single cost of a plan.
+// An attribute in sync carries only its verdict: the target already holds
+// desired's value, nothing reads the three sides of a value that needs no
+// change, and copying them for every attribute of every user was the largest
+// single cost of a plan.
 struct AttributeDecision {
   std::string attribute;
   Authority authority;
@@ -49,19 +50,19 @@ struct AttributeDecision {
   std::optional<mapping::Values> baseline;  // absent when we never wrote it
   mapping::Values observed;
   mapping::Values desired;
-  mapping::Values result;  // what the target holds once the plan is applied
+  mapping::Values result;  // what the target holds once the plan is applied (in_sync: empty, desired's value)
   bool operator==(const AttributeDecision&) const = default;
 };
 
+// Whether the target's value stays as it is (kept, or a person decides).
+bool target_stays(Verdict verdict);
+
 struct Decision {
-  // `desired` with every kept or conflicting attribute set to the observed
-  // value: feeding it to plan() writes exactly the decided changes.
-  mapping::Desired effective;
-  // What to remember as "last written" once applied. A kept or conflicting
-  // attribute keeps its old baseline, so the divergence stays visible and a
-  // `target`-owned value stays unmanaged until the target matches again.
-  mapping::Attributes next_baseline;
-  std::vector<AttributeDecision> attributes;  // in attribute-name order
+  // One per attribute of the desired account decided on, in the same (name)
+  // order. What to write and what to remember as written follow from them
+  // and that desired account (plan() and next_baseline() below), so deciding
+  // a user in sync copies no value.
+  std::vector<AttributeDecision> attributes;
   bool conflict = false;
 };
 
@@ -84,5 +85,30 @@ Decision decide(const mapping::Desired& desired, const std::optional<mapping::At
 Decision decide(const mapping::Desired& desired, const mapping::Attributes* baseline,
                 const std::optional<Account>& observed, const Policies& policies,
                 const AcceptedDivergences& accepted = {}, const PlanOptions& options = {});
+
+// Walks the desired account's attributes alongside a decision on it (or on
+// the same account, with fewer attributes listed): asked every name of
+// desired in order, says how each was decided (null: not listed).
+class DecisionWalk {
+ public:
+  explicit DecisionWalk(const Decision& decision);
+  const AttributeDecision* of(const std::string& name);
+
+ private:
+  const AttributeDecision* at_;
+  const AttributeDecision* end_;
+};
+
+// The operations that write exactly what `decision` (decide() on the same
+// `desired` and `observed`) decided: desired's value of each attribute the
+// source applies or reverts; every other attribute stays as the target holds it.
+std::vector<Operation> plan(const mapping::Desired& desired, const Decision& decision,
+                            const std::optional<Account>& observed, const PlanOptions& options = {});
+
+// What to remember as "last written" once `decision` (decided on `desired`)
+// is applied. A kept or conflicting attribute keeps its old baseline, so the
+// divergence stays visible and a `target`-owned value stays unmanaged until
+// the target matches again.
+mapping::Attributes next_baseline(const mapping::Desired& desired, const Decision& decision);
 
 }  // namespace idb::reconcile

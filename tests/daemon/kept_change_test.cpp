@@ -23,7 +23,8 @@ UserPlan everything() {
   UserPlan p;
   p.kind = UserPlan::Kind::disable;
   p.disabled = true;
-  p.desired = {"uid=ada,ou=disabled,dc=x", {{"cn", {"Ada"}}}};
+  p.desired = {"uid=ada,ou=disabled,dc=x",
+               {{"cn", {"Ada"}}, {"employeeType", {"disabled"}}, {"o", {"New"}}, {"room", {"2"}}, {"title", {"Manager"}}}};
   p.observed = reconcile::Account{"uid=ada,ou=people,dc=x", {{"cn", {"Ada"}}}};
   p.correlated_by = "employeeNumber=1234";
   p.disabled_since_ms = 1795355072000;
@@ -38,13 +39,16 @@ UserPlan everything() {
       Operation{Operation::Kind::create, "uid=x,dc=x", "", {{"cn", {"X"}}, {"mail", {}}, {"sn", {"a", "b"}}}, {}},
       Operation{Operation::Kind::remove, "uid=y,dc=x", "", {}, {}},
   };
-  p.decision.next_baseline = {{"cn", {"Ada"}}, {"employeeType", {"disabled"}}, {"Title", {}}};
   p.decision.conflict = true;
   p.decision.attributes = {
-      AttributeDecision{"cn", reconcile::Authority::source, Verdict::in_sync, std::nullopt, {}, {}, {"Ada"}},
+      AttributeDecision{"cn", reconcile::Authority::source, Verdict::in_sync, std::nullopt, {}, {}, {}},
+      AttributeDecision{"employeeType", reconcile::Authority::source, Verdict::apply_source, mapping::Values{},
+                        {}, {"disabled"}, {"disabled"}},
+      AttributeDecision{"o", reconcile::Authority::create_only, Verdict::keep_target, mapping::Values{"Old"},
+                        {"Old"}, {"New"}, {"Old"}},
+      AttributeDecision{"room", reconcile::Authority::manual, Verdict::conflict, std::nullopt, {"1"}, {"2"}, {"1"}},
       AttributeDecision{"title", reconcile::Authority::manual, Verdict::conflict, mapping::Values{"Engineer"},
                         {"Boss"}, {"Manager"}, {"Boss"}},
-      AttributeDecision{"room", reconcile::Authority::manual, Verdict::conflict, std::nullopt, {"1"}, {"2"}, {"1"}},
   };
   return p;
 }
@@ -65,12 +69,18 @@ TEST(KeptChange, WhatApplyingReadsComesBackExactly) {
   EXPECT_EQ(back.operations, plan.operations);
   EXPECT_EQ(back.next_baseline()->key, plan.next_baseline()->key);
   EXPECT_EQ(back.next_baseline()->attributes, plan.next_baseline()->attributes);
+  EXPECT_EQ(back.next_baseline()->attributes, (mapping::Attributes{{"cn", {"Ada"}},
+                                                                   {"employeeType", {"disabled"}},
+                                                                   {"o", {"Old"}},
+                                                                   {"title", {"Engineer"}}}));
+  EXPECT_EQ(back.desired.attributes, plan.desired.attributes);
   EXPECT_EQ(back.next_baseline()->disabled_ms, plan.next_baseline()->disabled_ms);
   EXPECT_TRUE(back.decision.conflict);
-  // Only what a person must decide: the attributes in sync are not kept.
-  ASSERT_EQ(back.decision.attributes.size(), 2u);
-  EXPECT_EQ(back.decision.attributes[0], plan.decision.attributes[1]);
-  EXPECT_EQ(back.decision.attributes[1], plan.decision.attributes[2]);
+  // Only the attributes whose target value stays: the conflicts are what a person must decide.
+  ASSERT_EQ(back.decision.attributes.size(), 3u);
+  EXPECT_EQ(back.decision.attributes[0], plan.decision.attributes[2]);
+  EXPECT_EQ(back.decision.attributes[1], plan.decision.attributes[3]);
+  EXPECT_EQ(back.decision.attributes[2], plan.decision.attributes[4]);
 }
 
 TEST(KeptChange, AnEmptyPlanAndAPlanWithoutAccountComeBack) {
@@ -84,7 +94,8 @@ TEST(KeptChange, AnEmptyPlanAndAPlanWithoutAccountComeBack) {
   EXPECT_FALSE(back.disabled_since_ms);
   EXPECT_EQ(back.delete_due_ms, -1);
   EXPECT_TRUE(back.operations.empty());
-  EXPECT_TRUE(back.decision.next_baseline.empty());
+  EXPECT_TRUE(back.desired.attributes.empty());
+  EXPECT_TRUE(back.next_baseline()->attributes.empty());
   EXPECT_TRUE(back.decision.attributes.empty());
 }
 

@@ -63,23 +63,26 @@ TEST(ThreeWay, EveryCell) {
     policies.per_attribute["cn"] = c.authority;
     std::optional<Attributes> baseline = Attributes{};
     if (c.baseline) (*baseline)["cn"] = *c.baseline;
-    const Decision d = decide(Desired{"uid=u", {{"cn", c.desired}}}, baseline, Account{"uid=u", {{"cn", c.observed}}},
-                              policies);
+    const Desired desired{"uid=u", {{"cn", c.desired}}};
+    const Account observed{"uid=u", {{"cn", c.observed}}};
+    const Decision d = decide(desired, baseline, observed, policies);
     ASSERT_EQ(d.attributes.size(), 1u);
     EXPECT_EQ(d.attributes[0].verdict, c.verdict) << to_string(d.attributes[0].verdict);
-    EXPECT_EQ(d.attributes[0].result, c.result);
+    // In sync carries only its verdict: the result is desired's value.
+    EXPECT_EQ(d.attributes[0].result, c.verdict == Verdict::in_sync ? Values{} : c.result);
     EXPECT_EQ(d.attributes[0].authority, c.authority);
-    EXPECT_EQ(d.effective.attributes.at("cn"), c.result);
     EXPECT_EQ(d.conflict, c.verdict == Verdict::conflict);
+    const Attributes next = next_baseline(desired, d);
     if (c.next_baseline) {
-      EXPECT_EQ(d.next_baseline.at("cn"), *c.next_baseline);
+      EXPECT_EQ(next.at("cn"), *c.next_baseline);
     } else {
-      EXPECT_EQ(d.next_baseline.count("cn"), 0u);
+      EXPECT_EQ(next.count("cn"), 0u);
     }
-    // The effective account plans exactly the decided change.
-    const auto ops = plan(d.effective, Account{"uid=u", {{"cn", c.observed}}});
+    // The decision plans exactly the decided change: the result, where it is not there yet.
+    const auto ops = plan(desired, d, observed);
     const bool writes = c.verdict == Verdict::apply_source || c.verdict == Verdict::revert_drift;
     EXPECT_EQ(!ops.empty(), writes && !same_values(c.result, c.observed));
+    EXPECT_EQ(ops, plan(Desired{"uid=u", {{"cn", c.result}}}, observed));
   }
 }
 
@@ -88,8 +91,8 @@ TEST(ThreeWay, NewAccountsGetEverythingButManualAttributes) {
   policies.fallback = Authority::target;
   policies.per_attribute["o"] = Authority::create_only;
   policies.per_attribute["secretary"] = Authority::manual;
-  const Decision d = decide(Desired{"uid=u", {{"cn", {"C"}}, {"o", {"Org"}}, {"secretary", {"S"}}, {"title", {}}}},
-                            std::nullopt, std::nullopt, policies);
+  const Desired desired{"uid=u", {{"cn", {"C"}}, {"o", {"Org"}}, {"secretary", {"S"}}, {"title", {}}}};
+  const Decision d = decide(desired, std::nullopt, std::nullopt, policies);
   ASSERT_EQ(d.attributes.size(), 4u);
   EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
   EXPECT_EQ(d.attributes[1].verdict, Verdict::apply_source);
@@ -97,8 +100,11 @@ TEST(ThreeWay, NewAccountsGetEverythingButManualAttributes) {
   EXPECT_EQ(d.attributes[2].result, Values{});
   EXPECT_EQ(d.attributes[3].verdict, Verdict::in_sync);
   EXPECT_TRUE(d.conflict);
-  EXPECT_EQ(d.effective.attributes.at("secretary"), Values{});
-  EXPECT_EQ(d.next_baseline, (Attributes{{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}));
+  const auto ops = plan(desired, d, std::nullopt);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].kind, Operation::Kind::create);
+  EXPECT_EQ(ops[0].attributes, (Attributes{{"cn", {"C"}}, {"o", {"Org"}}}));
+  EXPECT_EQ(next_baseline(desired, d), (Attributes{{"cn", {"C"}}, {"o", {"Org"}}, {"title", {}}}));
 }
 
 TEST(ThreeWay, TargetOwnedValueStaysUnmanagedAfterAnEdit) {
@@ -109,9 +115,11 @@ TEST(ThreeWay, TargetOwnedValueStaysUnmanagedAfterAnEdit) {
   Decision d = decide(Desired{"k", {{"cn", {"a"}}}}, baseline, Account{"k", {{"cn", {"edited"}}}}, policies);
   EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
   // Round 2: the source changes too; the edit still wins.
-  d = decide(Desired{"k", {{"cn", {"b"}}}}, d.next_baseline, Account{"k", {{"cn", {"edited"}}}}, policies);
+  d = decide(Desired{"k", {{"cn", {"b"}}}}, next_baseline(Desired{"k", {{"cn", {"a"}}}}, d),
+             Account{"k", {{"cn", {"edited"}}}}, policies);
   EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
-  EXPECT_EQ(d.effective.attributes.at("cn"), Values{"edited"});
+  EXPECT_EQ(d.attributes[0].result, Values{"edited"});
+  EXPECT_TRUE(plan(Desired{"k", {{"cn", {"b"}}}}, d, Account{"k", {{"cn", {"edited"}}}}).empty());
 }
 
 TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
@@ -124,8 +132,8 @@ TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
                       policies, accepted);
   EXPECT_EQ(d.attributes[0].verdict, Verdict::keep_target);
   EXPECT_FALSE(d.conflict);
-  EXPECT_EQ(d.effective.attributes.at("cn"), (Values{"second", "edited"}));
-  EXPECT_EQ(d.next_baseline.at("cn"), Values{"old"});
+  EXPECT_EQ(d.attributes[0].result, (Values{"second", "edited"}));
+  EXPECT_EQ(next_baseline(Desired{"k", {{"cn", {"source"}}}}, d).at("cn"), Values{"old"});
   // The source moved on: a new divergence for a person to decide.
   d = decide(Desired{"k", {{"cn", {"newer"}}}}, baseline, Account{"k", {{"cn", {"edited", "second"}}}}, policies,
              accepted);
@@ -140,20 +148,64 @@ TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
   EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
 }
 
-TEST(ThreeWay, AnAttributeInSyncCarriesOnlyItsResult) {
+TEST(ThreeWay, AnAttributeInSyncCarriesOnlyItsVerdict) {
   const Attributes baseline = {{"cn", {"a"}}, {"sn", {"old"}}};
-  const Decision d = decide(Desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}}, baseline,
-                            Account{"k", {{"cn", {"a"}}, {"sn", {"old"}}}}, Policies{});
+  const Desired desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}};
+  const Decision d = decide(desired, baseline, Account{"k", {{"cn", {"a"}}, {"sn", {"old"}}}}, Policies{});
   ASSERT_EQ(d.attributes.size(), 2u);
-  EXPECT_EQ(d.attributes[0], (AttributeDecision{"cn", Authority::source, Verdict::in_sync, std::nullopt, {}, {}, {"a"}}));
+  EXPECT_EQ(d.attributes[0], (AttributeDecision{"cn", Authority::source, Verdict::in_sync, std::nullopt, {}, {}, {}}));
   EXPECT_EQ(d.attributes[1], (AttributeDecision{"sn", Authority::source, Verdict::apply_source, Values{"old"}, {"old"},
                                                 {"new"}, {"new"}}));
-  EXPECT_EQ(d.next_baseline, (Attributes{{"cn", {"a"}}, {"sn", {"new"}}}));
+  EXPECT_EQ(next_baseline(desired, d), (Attributes{{"cn", {"a"}}, {"sn", {"new"}}}));
   // Borrowing the baseline decides the same.
   EXPECT_EQ(decide(Desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}}, &baseline,
                    Account{"k", {{"cn", {"a"}}, {"sn", {"old"}}}}, Policies{})
                 .attributes,
             d.attributes);
+}
+
+// Across attributes, renamed, with names spelled otherwise on the target:
+// the decision writes what desired with every kept value put back would.
+TEST(ThreeWay, TheDecisionPlansOnlyWhatItDecided) {
+  Policies policies;
+  policies.per_attribute["title"] = Authority::target;
+  policies.per_attribute["o"] = Authority::create_only;
+  const Desired desired{"uid=b,dc=x", {{"cn", {"New"}},
+                                        {"mail", {"a", "b"}},
+                                        {"o", {"Org2"}},
+                                        {"objectClass", {"inetOrgPerson"}},
+                                        {"sn", {"S"}},
+                                        {"title", {"T"}}}};
+  const Attributes baseline = {{"cn", {"Old"}}, {"mail", {"a"}}, {"o", {"Org"}}, {"sn", {"S"}}, {"title", {"T"}}};
+  const Account observed{"uid=a,dc=x", {{"CN", {"Old"}},
+                                        {"mail", {"a"}},
+                                        {"O", {"Org"}},
+                                        {"objectclass", {"inetOrgPerson", "extensibleObject"}},
+                                        {"sn", {"edited"}},
+                                        {"title", {"edited"}}}};
+  const Decision d = decide(desired, baseline, observed, policies);
+  ASSERT_EQ(d.attributes.size(), 6u);
+  EXPECT_EQ(d.attributes[2].verdict, Verdict::keep_target);  // o: create_only
+  EXPECT_EQ(d.attributes[3].verdict, Verdict::in_sync);  // objectClass: its extra class is tolerated
+  EXPECT_EQ(d.attributes[4].verdict, Verdict::revert_drift);  // sn
+  EXPECT_EQ(d.attributes[5].verdict, Verdict::keep_target);   // title: the target's edit stands
+  const auto ops = plan(desired, d, observed);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0], (Operation{Operation::Kind::rename, "uid=a,dc=x", "uid=b,dc=x", {}, {}}));
+  // After a rename only replaces; objectClass already holds every desired value.
+  EXPECT_EQ(ops[1].changes, (std::vector<AttributeChange>{{"cn", ChangeKind::replace, {"New"}},
+                                                           {"mail", ChangeKind::replace, {"a", "b"}},
+                                                           {"sn", ChangeKind::replace, {"S"}}}));
+  Desired effective = desired;
+  effective.attributes["o"] = {"Org"};
+  effective.attributes["title"] = {"edited"};
+  EXPECT_EQ(ops, plan(effective, observed));
+  EXPECT_EQ(next_baseline(desired, d), (Attributes{{"cn", {"New"}},
+                                                   {"mail", {"a", "b"}},
+                                                   {"o", {"Org"}},
+                                                   {"objectClass", {"inetOrgPerson"}},
+                                                   {"sn", {"S"}},
+                                                   {"title", {"T"}}}));
 }
 
 TEST(ThreeWay, AdditiveAttributesToleratePlusValues) {
