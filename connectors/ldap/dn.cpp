@@ -21,9 +21,14 @@ int hex_digit(char c) {
   return -1;
 }
 
+// ASCII only, whatever the process's locale: a DN's normal form may not
+// depend on it (and a call into libc per character cost a tenth of reading
+// 100k entries).
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <utility>
 
+#include "connectors/ldap/attribute_list.h"
 #include "connectors/ldap/errors.h"
 
 namespace idb::connectors::ldap {
@@ -69,30 +70,39 @@ int scope_of(Scope scope) {
   return LDAP_SCOPE_BASE;
 }
 
-// Walks attributes with ldap_get_attribute_ber: one BER pass per entry
-// instead of a lookup per attribute (see notes/ldap-performance.md). The
-// names and values stay in the message; only the arrays pointing at them are
-// libldap's allocations. `view` is refilled: its vectors keep their capacity.
+// The entry's attributes are read from the message's bytes in place
+// (read_attribute_list): liblber says where they are. ldap_get_dn_ber leaves
+// its BerElement inside the attribute list, limited to the list's length;
+// stepping into the first attribute and over its type (not copied, so
+// pointing into the message) tells how long the two headers were, which
+// places the list's first byte. `view` is refilled: its vectors keep their
+// capacity.
 void decode(LDAP* ld, LDAPMessage* message, EntryView& view) {
   view.dn = {};
-  std::size_t n = 0;
   BerElement* ber = nullptr;
-  berval name{};
-  if (ldap_get_dn_ber(ld, message, &ber, &name) == LDAP_SUCCESS) {
-    view.dn = std::string_view(name.bv_val, name.bv_len);
-    BerVarray values = nullptr;
-    while (ldap_get_attribute_ber(ld, message, ber, &name, &values) == LDAP_SUCCESS && name.bv_val != nullptr) {
-      if (n == view.attributes.size()) view.attributes.emplace_back();
-      auto& [type, out] = view.attributes[n++];
-      type = std::string_view(name.bv_val, name.bv_len);
-      out.clear();
-      for (BerVarray v = values; v != nullptr && v->bv_val != nullptr; ++v) out.emplace_back(v->bv_val, v->bv_len);
-      ber_memfree(values);
-      values = nullptr;
+  berval dn{};
+  std::string_view list;
+  if (ldap_get_dn_ber(ld, message, &ber, &dn) == LDAP_SUCCESS) {
+    view.dn = std::string_view(dn.bv_val, dn.bv_len);
+    const auto remaining = [ber] {
+      ber_len_t n = 0;
+      ber_get_option(ber, LBER_OPT_BER_REMAINING_BYTES, &n);
+      return n;
+    };
+    const ber_len_t size = remaining();
+    ber_len_t len = 0;
+    berval type{};
+    if (size > 0 && ber_skip_tag(ber, &len) != LBER_DEFAULT) {
+      const ber_len_t attribute_header = size - remaining();
+      const ber_len_t before_type = remaining();
+      if (ber_get_stringbv(ber, &type, LBER_BV_NOTERM) != LBER_DEFAULT) {
+        const ber_len_t type_header = before_type - remaining() - type.bv_len;
+        list = std::string_view(type.bv_val - type_header - attribute_header, size);
+      }
     }
   }
   if (ber != nullptr) ber_free(ber, 0);
-  view.attributes.resize(n);
+  read_attribute_list(list, view.attributes);
 }
 
 // libldap keeps the last server's diagnostic until the next server result, so
