@@ -136,10 +136,20 @@ OutboxWorker::Round OutboxWorker::plan_round(const TargetBinding& target, std::v
   const std::string& name = target.connector->name();
   Round round;
   round.due = std::move(due);
+  std::unique_ptr<AccountIndex> accounts;  // for this round's planning only
+  std::unordered_map<std::string, reconcile::AcceptedDivergences> accepted;
+  Lookups lookups;
+  if (bulk_read_ && round.due.size() >= bulk_from_ &&
+      static_cast<int64_t>(round.due.size()) * 4 >= store_.count_baselines(name)) {
+    accounts = bulk_read_(target);
+    lookups.reader = accounts->reader();
+    accepted = accepted_on(store_, name);
+    lookups.accepted = &accepted;
+  }
   for (std::size_t from = 0; from < round.due.size() && !stopping_ && !is_stopped(name); from += kBatch) {
     const auto batch = std::span(round.due).subspan(from, std::min(kBatch, round.due.size() - from));
     std::size_t at = from;  // changes come in the order of their entries, less those recorded already
-    for (auto& change : plan_batch(target, batch, groups, summary, round)) {
+    for (auto& change : plan_batch(target, batch, groups, summary, round, lookups)) {
       while (round.due[at].user_id != change.entry.user_id) ++at;
       tally(round.counts, change.plan);
       round.judged.push_back({at++, to_string(change.plan.kind), change.plan.fingerprint});
@@ -161,7 +171,7 @@ OutboxWorker::Round OutboxWorker::plan_round(const TargetBinding& target, std::v
 std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& target,
                                                            std::span<const state::OutboxEntry> entries,
                                                            state::UserGroups& groups, DrainSummary& summary,
-                                                           Round& round) {
+                                                           Round& round, const Lookups& lookups) {
   const std::string& name = target.connector->name();
   std::vector<Change> changes;
   std::vector<state::Applied> done;  // recorded together for the batch
@@ -174,7 +184,13 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
     }
     groups.add_to(user->id, user->resource);
     const auto baseline = store_.baseline(name, entry.user_id);
-    auto result = plan_user(target, *user, baseline, clock_(), nullptr, accepted_for(store_, name, entry.user_id));
+    reconcile::AcceptedDivergences accepted;
+    if (!lookups.accepted) {
+      accepted = accepted_for(store_, name, entry.user_id);
+    } else if (const auto it = lookups.accepted->find(entry.user_id); it != lookups.accepted->end()) {
+      accepted = it->second;
+    }
+    auto result = plan_user(target, *user, baseline, clock_(), lookups.reader, accepted);
     if (!result) {
       round.unreadable |= result.failure().kind == connectors::FailureKind::retry;
       const Outcome outcome = fail(entry, result.failure());
@@ -264,7 +280,7 @@ std::size_t OutboxWorker::apply_judged(const TargetBinding& target, Round& round
     const auto slice = judged.subspan(from, std::min(kBatch, judged.size() - from));
     std::vector<state::OutboxEntry> entries;
     for (const auto& j : slice) entries.push_back(round.due[j.due]);
-    auto changes = plan_batch(target, entries, groups, summary, round);
+    auto changes = plan_batch(target, entries, groups, summary, round, Lookups{});
     std::vector<Change> same;
     auto j = slice.begin();
     for (auto& change : changes) {

@@ -34,11 +34,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
 #include "connectors/connector.h"
 #include "mapping/mapping.h"
+#include "daemon/account_index.h"
 #include "daemon/user_plan.h"
 #include "state/store.h"
 #include "state/user_groups.h"
@@ -89,6 +91,19 @@ class OutboxWorker {
   static constexpr std::size_t kKeptPlanBytes = std::size_t{128} << 20;
   // Another budget (tests: 0 keeps no plan, so every change is planned again).
   void keep_plans_up_to(std::size_t bytes) { kept_budget_ = bytes; }
+  // Reads a target's accounts in one go (daemon/account_index.h), as `plan` does.
+  using BulkRead = std::function<std::unique_ptr<AccountIndex>(const TargetBinding&)>;
+  // A round of at least `from` changes that is also a quarter or more of the
+  // accounts idbridge manages on the target (a first load, a full resync) is
+  // planned on accounts read with `read`: one paged search instead of a search
+  // per user, and the accepted divergences in one query. A change past the
+  // kept budget is still planned again on its account read alone. Unset, or
+  // a smaller round: accounts are read one by one.
+  static constexpr std::size_t kBulkRound = 1000;
+  void read_in_bulk(BulkRead read, std::size_t from = kBulkRound) {
+    bulk_read_ = std::move(read);
+    bulk_from_ = from;
+  }
   // Makes a running drain_due return after the batch it is working on
   // (thread-safe; for shutdown, the rest stays in the outbox).
   void stop() { stopping_ = true; }
@@ -128,9 +143,16 @@ class OutboxWorker {
   bool apply_approved(const TargetBinding& target, const state::GuardHold& hold, DrainSummary& summary);
   Round plan_round(const TargetBinding& target, std::vector<state::OutboxEntry> due, state::UserGroups& groups,
                    DrainSummary& summary);
+  // How a batch's users are looked up: accounts by `reader` (null: one by one
+  // on the target), accepted divergences from `accepted` (null: one query per user).
+  struct Lookups {
+    AccountReader reader;
+    const std::unordered_map<std::string, reconcile::AcceptedDivergences>* accepted = nullptr;
+  };
   // Plans `entries`, recording what needs no write on the target; returns the changes, in order.
   std::vector<Change> plan_batch(const TargetBinding& target, std::span<const state::OutboxEntry> entries,
-                                 state::UserGroups& groups, DrainSummary& summary, Round& round);
+                                 state::UserGroups& groups, DrainSummary& summary, Round& round,
+                                 const Lookups& lookups);
   // Whether the guards hold the round's changes; holds them (store, log) when so.
   bool held(const TargetBinding& target, const Round& round, DrainSummary& summary);
   // Applies the round's kept changes, as they were judged.
@@ -156,6 +178,8 @@ class OutboxWorker {
 
   state::Store& store_;
   std::size_t kept_budget_ = kKeptPlanBytes;
+  BulkRead bulk_read_;
+  std::size_t bulk_from_ = kBulkRound;
   std::atomic<Bindings> targets_;
   config::RetryPolicy retry_;
   Clock clock_;

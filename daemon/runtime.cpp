@@ -145,6 +145,10 @@ std::variant<std::unique_ptr<Runtime>, std::vector<diag::Diagnostic>> build_runt
   runtime->targets = build_targets(config, std::move(mapping.targets), *runtime->store);
   for (const auto& target : config.targets) runtime->target_names.push_back(target.name);
   runtime->worker = std::make_unique<OutboxWorker>(*runtime->store, bindings_of(runtime->targets), config.retry, now_ms);
+  // Targets' settings other than guards change only with a restart: the copy stays true.
+  runtime->worker->read_in_bulk([config](const TargetBinding& binding) {
+    return std::make_unique<AccountIndex>(binding, config);
+  });
   return runtime;
 }
 

@@ -16,6 +16,7 @@
 #include "connectors/ldap/ldap_connector.h"
 #include "daemon/outbox_worker.h"
 #include "tests/ldap/ldap_test_support.h"
+#include "tests/support/process.h"
 #include "tests/support/slapd.h"
 
 namespace idb::daemon {
@@ -355,6 +356,52 @@ TEST_F(outbox_worker, a_round_within_the_memory_budget_is_applied_from_its_own_p
   for (const auto& e : users()) EXPECT_EQ(e.attributes.at("title"), mapping::Values{"Manager"}) << e.dn;
   for (int i = 0; i < n; i += 97) EXPECT_EQ(store_->baseline(kTarget, "id-" + std::to_string(i))->attributes.at("title"),
                                             mapping::Values{"Manager"});
+}
+
+// Searches slapd logged for one account each (a base-scope read of a user's DN).
+std::size_t account_searches(const std::string& log) { return occurrences(log, "SRCH base=\"uid="); }
+
+TEST_F(outbox_worker, a_round_as_large_as_a_first_load_reads_the_accounts_in_one_paged_search) {
+  const int n = 300;
+  insert(n);
+  const auto base = ldap_->apply({reconcile::Operation::Kind::create, people(*slapd_), {},
+                                  {{"objectClass", {"organizationalUnit"}}, {"ou", {"people"}}}, {}});
+  ASSERT_TRUE(base) << base.failure().message;
+  config::Config config;
+  config::Target target;
+  target.name = kTarget;
+  target.type = "ldap";
+  target.ldap = test::settings_for(*slapd_);
+  target.ldap.base_dn = people(*slapd_);
+  config.targets.push_back(target);
+  TargetBinding binding{&*ldap_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_),
+                        reconcile::GuardLimits{.max_modify_percent = 100}, {}};
+  const auto bulk = [&](const TargetBinding& b) { return std::make_unique<AccountIndex>(b, config); };
+  OutboxWorker loading(*store_, {binding}, config::RetryPolicy{}, [this] { return now_; });
+  loading.read_in_bulk(bulk, 100);
+  const std::size_t before = account_searches(slapd_->log());
+  EXPECT_EQ(loading.drain_due().applied, n);
+  EXPECT_EQ(users().size(), static_cast<std::size_t>(n));
+  EXPECT_EQ(account_searches(slapd_->log()), before) << "no account read one by one";
+
+  // Half of the managed accounts change: planned on one paged read too, and what it found is updated.
+  for (int i = 0; i < n; i += 2) {
+    auto u = user(i, "Manager");
+    u.version = 2;
+    ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  }
+  EXPECT_EQ(loading.drain_due().applied, n / 2);
+  EXPECT_EQ(account_searches(slapd_->log()), before);
+  int managers = 0;
+  for (const auto& e : users()) managers += e.attributes.at("title") == mapping::Values{"Manager"};
+  EXPECT_EQ(managers, n / 2);
+
+  // A round below the threshold reads its accounts one by one.
+  auto u = user(1, "Director");
+  u.version = 3;
+  ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  EXPECT_EQ(loading.drain_due().applied, 1);
+  EXPECT_TRUE(test::eventually([&] { return account_searches(slapd_->log()) == before + 1; }));
 }
 
 TEST_F(outbox_worker, a_change_that_moved_after_the_guards_judged_it_waits_for_the_next_round) {
