@@ -633,14 +633,15 @@ void Store::complete_all(const std::vector<Applied>& applied) {
           .run();
       continue;
     }
-    Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
-        .bind(entry.target, entry.user_id, entry.generation)
-        .run();
-    // Still there: a newer change arrived while this one was applied. It stays
-    // due as enqueued, with a fresh count of attempts.
-    Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
-        .bind(entry.target, entry.user_id)
-        .run();
+    // Not deleted: a newer change arrived while this one was applied (one row
+    // per target and user). It stays due as enqueued, with a fresh count of attempts.
+    if (Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
+            .bind(entry.target, entry.user_id, entry.generation)
+            .run() == 0) {
+      Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
+          .bind(entry.target, entry.user_id)
+          .run();
+    }
   }
   tx.commit();
 }
