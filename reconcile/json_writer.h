@@ -16,6 +16,15 @@ namespace idb::reconcile {
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}
+  // Items of an array open `depth` levels deep, to be joined after what
+  // another writer wrote there (which holds items already unless `first`):
+  // a long array can be rendered in slices on several threads.
+  JsonWriter(std::string& out, std::size_t depth, bool first) : out_(out), empty_(depth, false) {
+    if (depth > 0) empty_.back() = first;
+  }
+  std::size_t depth() const { return empty_.size(); }
+  // The open array got items written by other writers.
+  void items_joined() { empty_.back() = false; }
 
   void begin_object() { open('{'); }
   void end_object() { close('}'); }

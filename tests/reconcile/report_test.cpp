@@ -346,7 +346,14 @@ TEST(Report, WrittenJsonIsItsOwnDump) {
   odd.edit_details().operations.push_back({Operation::Kind::modify, "uid=b,dc=x", {}, {},
                             {{"cn", ChangeKind::add, {"x"}}, {"sn", ChangeKind::remove, {}}}});
   r.targets[1].users.push_back(odd);
-  for (const Report& each : {r, Report{"t", "c", {}}, sample(), with_groups()}) {
+  // Enough users that they are written in several slices, joined at their seams.
+  Report many = sample();
+  for (int i = 0; i < 9000; ++i) {
+    UserEntry u{"id-" + std::to_string(i), "u" + std::to_string(i), "uid=u" + std::to_string(i) + ",dc=x", "no-op"};
+    if (i % 4097 == 0) u = odd;
+    many.targets[0].users.push_back(u);
+  }
+  for (const Report& each : {r, Report{"t", "c", {}}, sample(), with_groups(), many}) {
     std::ostringstream out;
     write_json(each, out);
     EXPECT_EQ(out.str(), nlohmann::json::parse(out.str()).dump(2) + "\n");
