@@ -172,9 +172,10 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
   if (const auto base = groups_base(*mapping)) entries.emplace(target, *base, read_attributes);
   const AccountReader reader = entries ? entries->reader() : nullptr;
   const std::set<std::string, mapping::CaseInsensitiveLess> readable(read_attributes.begin(), read_attributes.end());
-  const auto memberships = store.memberships();
+  const auto groups = store.list_groups();
+  const auto memberships = state::memberships_of(groups);
   const auto desired =
-      desired_groups(*mapping, store.list_groups(), memberships, member_values(*mapping, name, memberships, pending, store));
+      desired_groups(*mapping, groups, memberships, member_values(*mapping, name, memberships, pending, store));
   reconcile::GroupLinks links;
   for (auto& [key, dn] : store.account_links(name, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
   // The planner compares DNs as text: a link naming a group's DN in another

@@ -520,10 +520,24 @@ std::vector<Membership> Store::groups_with_member(const std::string& member_id) 
   return read_memberships(query);
 }
 
-std::vector<Membership> Store::memberships() {
-  const Reader db = reader();
-  Statement query(db, std::string(kSelectMembership) + "ORDER BY g.created_ms, g.rowid");
-  return read_memberships(query);
+std::vector<Membership> Store::memberships() { return memberships_of(list_groups()); }
+
+// From the groups as our reader parsed them, once each: Store::memberships
+// with json_each and json_extract parsed each group's resource and then each
+// member's object again (18k instructions a membership).
+std::vector<Membership> memberships_of(const std::vector<Group>& groups) {
+  std::vector<Membership> out;
+  for (const auto& group : groups) {
+    const auto members = group.resource.find("members");
+    if (members == group.resource.end() || !members->is_array()) continue;
+    for (const auto& member : *members) {
+      const auto value = member.is_object() ? member.find("value") : member.end();
+      if (value != member.end() && value->is_string()) {
+        out.push_back({value->get<std::string>(), group.id, group.display_name});
+      }
+    }
+  }
+  return out;
 }
 
 void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms) {

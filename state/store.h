@@ -62,6 +62,10 @@ struct Membership {
   std::string group_display_name;
 };
 
+// The direct memberships `groups` hold, group by group, members in their
+// order: Store::memberships() of groups already read.
+std::vector<Membership> memberships_of(const std::vector<Group>& groups);
+
 // Result of a write that can collide with another live user.
 enum class WriteStatus { ok, user_name_taken, not_found };
 
