@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "state/store.h"
+#include "tests/support/numbered_users.h"
 #include "tests/support/process.h"
 #include "tests/support/slapd.h"
 
@@ -94,22 +95,7 @@ int main(int argc, char** argv) {
 
   {
     auto store = idb::state::Store::open(dir / "state");
-    for (int i = 0; i < users; ++i) {
-      const std::string name = "user" + std::to_string(i);
-      idb::state::User u;
-      u.id = "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i);
-      u.user_name = name;
-      u.version = 1;
-      u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
-                    {"id", u.id},
-                    {"userName", name},
-                    {"name", {{"givenName", "Given" + std::to_string(i)}, {"familyName", "Family"}}},
-                    {"emails", {{{"value", name + "@example.org"}, {"type", "work"}, {"primary", true}}}},
-                    {"phoneNumbers", {{{"value", "+1-555-" + std::to_string(1000000 + i)}, {"type", "work"}}}},
-                    {"title", "Engineer"},
-                    {"active", true}};
-      store->insert_user(u, {"ldap"}, 0);
-    }
+    idb::test::store_numbered_users(*store, users, "user");
     for (int g = 0; g < groups; ++g) {
       idb::state::Group group;
       group.id = "10000000-0000-4000-8000-" + std::to_string(100000000000LL + g);
@@ -117,7 +103,7 @@ int main(int argc, char** argv) {
       group.version = 1;
       nlohmann::json members = nlohmann::json::array();
       for (int k = 0; k < 5 && k < users; ++k) {
-        members.push_back({{"value", "00000000-0000-4000-8000-" + std::to_string(100000000000LL + (g * 5 + k) % users)}});
+        members.push_back({{"value", idb::test::numbered_user_id((g * 5 + k) % users)}});
       }
       group.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:Group"}},
                         {"id", group.id},

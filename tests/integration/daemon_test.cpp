@@ -17,6 +17,7 @@
 #include "state/store.h"
 #include "tests/daemon/notify_socket.h"
 #include "tests/cloud/servers/pds_server.h"
+#include "tests/support/numbered_users.h"
 #include "tests/support/process.h"
 #include "tests/support/slapd_suite.h"
 
@@ -453,22 +454,7 @@ TEST_F(Daemon, APlanMadeInRangesReportsEveryUserOnceInOrder) {
   const fs::path state = (fs::exists("/dev/shm") ? fs::path("/dev/shm") : dir_) /
                          ("idb-ranges-" + std::to_string(::getpid()));
   fs::remove_all(state);
-  {
-    auto store = idb::state::Store::open(state);
-    for (int i = 0; i < kUsers; ++i) {
-      const std::string name = "r" + std::to_string(i);
-      idb::state::User u;
-      u.id = "00000000-0000-4000-8000-" + std::to_string(100000000000LL + i);
-      u.user_name = name;
-      u.version = 1;
-      u.resource = {{"schemas", {"urn:ietf:params:scim:schemas:core:2.0:User"}},
-                    {"id", u.id},
-                    {"userName", name},
-                    {"name", {{"givenName", "G"}, {"familyName", "F" + std::to_string(i)}}},
-                    {"active", true}};
-      store->insert_user(u, {"ldap"}, 0);
-    }
-  }
+  idb::test::store_numbered_users(*idb::state::Store::open(state), kUsers, "r");
   ASSERT_EQ(run({"sync", "--once", "--config", config_.string(), "--state-dir", state.string()}), 0);
   const std::vector<int> edited = {3, 1300, kUsers - 2};
   for (int i : edited) ldap_replace("uid=r" + std::to_string(i) + "," + people_, "sn", "Edited");
