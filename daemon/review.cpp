@@ -1,7 +1,6 @@
 #include "daemon/review.h"
 
-#include <algorithm>
-#include <cctype>
+#include "scim/ascii.h"
 
 namespace idb::daemon {
 
@@ -47,12 +46,8 @@ std::optional<state::ReviewItem> taken_by_other(state::Store& store, const std::
                                                 const std::optional<state::Baseline>& baseline, const UserPlan& plan) {
   if (!plan.observed) return std::nullopt;
   const std::string& key = plan.observed->key;
-  // The account we wrote ourselves: the common case costs no query.
-  const auto lower = [](std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-  };
-  if (baseline && lower(baseline->key) == lower(key)) return std::nullopt;
+  // The account we wrote ourselves: the common case costs no query (nor a copy).
+  if (baseline && scim::iequals(baseline->key, key)) return std::nullopt;
   const auto other_id = store.user_at_key(target, key);
   if (!other_id || *other_id == user.id) return std::nullopt;
   const auto other = store.get_user(*other_id, /*include_deleted=*/true);

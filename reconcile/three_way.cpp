@@ -46,8 +46,9 @@ struct Sides {
 Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted* accepted) {
   const bool target_matches = same_values(s.desired, s.observed, additive);
   const bool source_changed = !s.baseline || !same_values(s.desired, *s.baseline);
-  const bool target_changed = s.baseline && !same_values(*s.baseline, s.observed, additive);
-  if (target_matches) return source_changed && target_changed ? Verdict::converged : Verdict::in_sync;
+  // Asked only where it decides: an attribute in sync (nearly all) is settled by the first two.
+  const auto target_changed = [&] { return s.baseline && !same_values(*s.baseline, s.observed, additive); };
+  if (target_matches) return source_changed && target_changed() ? Verdict::converged : Verdict::in_sync;
   // A person decides every divergence of a manual attribute; idbridge never writes one.
   if (authority == Authority::manual) {
     const bool was_accepted =
@@ -60,7 +61,7 @@ Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted
     // attribute newly mapped): only the source's own attributes overwrite it.
     return authority == Authority::source ? Verdict::apply_source : Verdict::keep_target;
   }
-  if (!target_changed) return Verdict::apply_source;
+  if (!target_changed()) return Verdict::apply_source;
   if (authority == Authority::source) return source_changed ? Verdict::apply_source : Verdict::revert_drift;
   return Verdict::keep_target;
 }
