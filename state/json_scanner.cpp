@@ -1,5 +1,7 @@
 #include "state/json_scanner.h"
 
+#include <array>
+
 namespace idb::state {
 namespace {
 
@@ -21,6 +23,15 @@ void append_utf8(std::string& out, uint32_t code) {
   }
 }
 
+// The bytes a string's unescaped run copies as they are: ASCII but the
+// quote, the backslash and control characters. One lookup per byte instead
+// of four comparisons: every byte of every stored user and baseline passes here.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+
 }  // namespace
 
 bool JsonScanner::fail(const char* what) {
@@ -39,10 +50,7 @@ bool JsonScanner::read_string(std::string& out) {
   ++p_;
   for (;;) {
     const char* run = p_;
-    while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20 &&
-           static_cast<unsigned char>(*p_) < 0x80) {
-      ++p_;
-    }
+    while (p_ != end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
     out.append(run, p_);
     if (p_ == end_) return fail("unterminated string");
     const auto c = static_cast<unsigned char>(*p_);
