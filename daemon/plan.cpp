@@ -42,9 +42,7 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
                                          : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
                                                p.correlated_by;
   }
-  for (const auto& a : p.decision.attributes) {
-    if (a.verdict != reconcile::Verdict::in_sync) d.attributes.push_back(a);
-  }
+  d.attributes = p.decision.attributes;  // only the attributes not in sync
   return {user.id, user.user_name,
           p.observed && p.observed->key != p.desired.key ? p.observed->key + " -> " + p.desired.key : p.desired.key,
           to_string(p.kind), std::move(d), p.decision.conflict};

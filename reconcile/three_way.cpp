@@ -74,7 +74,6 @@ Decision decide(const mapping::Desired& desired, const mapping::Attributes* base
                 const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
                 const PlanOptions& options) {
   Decision d;
-  d.attributes.reserve(desired.attributes.size());
   NameCursor<decltype(policies.per_attribute)> authorities(&policies.per_attribute);
   NameCursor<mapping::Attributes> baselines(baseline);
   NameCursor<mapping::Attributes> observations(observed ? &observed->attributes : nullptr);
@@ -97,10 +96,7 @@ Decision decide(const mapping::Desired& desired, const mapping::Attributes* base
       verdict = judge(sides, authority, additive, acc == accepted.end() ? nullptr : &acc->second);
     }
     d.conflict |= verdict == Verdict::conflict;
-    if (verdict == Verdict::in_sync) {
-      d.attributes.push_back({name, authority, verdict, std::nullopt, {}, {}, {}});
-      continue;
-    }
+    if (verdict == Verdict::in_sync) continue;
     d.attributes.push_back({name, authority, verdict,
                             sides.baseline ? std::optional<mapping::Values>(*sides.baseline) : std::nullopt,
                             sides.observed, want, target_stays(verdict) ? sides.observed : want});

@@ -39,10 +39,7 @@ enum class Verdict {
 };
 const char* to_string(Verdict verdict);
 
-// An attribute in sync carries only its verdict: the target already holds
-// desired's value, nothing reads the three sides of a value that needs no
-// change, and copying them for every attribute of every user was the largest
-// single cost of a plan.
+// One attribute that is not in sync: its three sides and what becomes of it.
 struct AttributeDecision {
   std::string attribute;
   Authority authority;
@@ -50,7 +47,7 @@ struct AttributeDecision {
   std::optional<mapping::Values> baseline;  // absent when we never wrote it
   mapping::Values observed;
   mapping::Values desired;
-  mapping::Values result;  // what the target holds once the plan is applied (in_sync: empty, desired's value)
+  mapping::Values result;  // what the target holds once the plan is applied
   bool operator==(const AttributeDecision&) const = default;
 };
 
@@ -58,10 +55,11 @@ struct AttributeDecision {
 bool target_stays(Verdict verdict);
 
 struct Decision {
-  // One per attribute of the desired account decided on, in the same (name)
-  // order. What to write and what to remember as written follow from them
-  // and that desired account (plan() and next_baseline() below), so deciding
-  // a user in sync copies no value.
+  // The attributes of the desired account decided on that are not in sync,
+  // in its (name) order; an attribute not listed is in sync. What to write
+  // and what to remember as written follow from them and that desired account
+  // (plan() and next_baseline() below), so deciding a user in sync (most of
+  // every full plan) copies and allocates nothing.
   std::vector<AttributeDecision> attributes;
   bool conflict = false;
 };
@@ -86,9 +84,9 @@ Decision decide(const mapping::Desired& desired, const mapping::Attributes* base
                 const std::optional<Account>& observed, const Policies& policies,
                 const AcceptedDivergences& accepted = {}, const PlanOptions& options = {});
 
-// Walks the desired account's attributes alongside a decision on it (or on
-// the same account, with fewer attributes listed): asked every name of
-// desired in order, says how each was decided (null: not listed).
+// Walks the desired account's attributes alongside a decision on it: asked
+// every name of desired in order, says how each was decided (null: not
+// listed, in sync).
 class DecisionWalk {
  public:
   explicit DecisionWalk(const Decision& decision);
