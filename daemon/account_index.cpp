@@ -174,7 +174,7 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const std::string& base
     // No base entry, nothing below it (a groups' subtree not made yet): read, and empty.
     const bool read_all = status || status.failure().code == connectors::ldap::code_of(LDAP_NO_SUCH_OBJECT);
     if (!read_all) {
-      spdlog::warn("plan: paged read of {} failed ({}); reading accounts one by one", ldap->name(),
+      spdlog::warn("{}: paged read of its accounts failed ({}); reading them one by one", ldap->name(),
                    status.failure().message);
     }
     hand_over(read_all ? State::done : State::failed);
