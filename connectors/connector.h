@@ -47,7 +47,13 @@ class Result {
   std::variant<T, Failure> v_;
 };
 
-struct Done {};
+// A write that succeeded. `version`: the account's version on the target
+// right after it (LDAP: entryCSN, else modifyTimestamp, via the Post-Read
+// control), which a later read compares with to tell whether anyone changed
+// the account since; empty when the target did not say (unknown).
+struct Done {
+  std::string version{};
+};
 using Status = Result<Done>;
 inline Status ok() { return Done{}; }
 
@@ -55,6 +61,7 @@ inline Status ok() { return Done{}; }
 struct Observed {
   std::string key;
   mapping::Attributes attributes;
+  std::string version{};  // the account's version as read (see Done); empty: unknown
 };
 
 class Connector {

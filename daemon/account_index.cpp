@@ -8,6 +8,7 @@
 #include <ldap.h>
 #include <spdlog/spdlog.h>
 
+#include "connectors/ldap/entry_version.h"
 #include "connectors/ldap/errors.h"
 #include "connectors/ldap/ldap_connector.h"
 
@@ -135,6 +136,9 @@ AccountIndex::AccountIndex(const TargetBinding& binding, const std::string& base
     : binding_(binding) {
   auto* ldap = dynamic_cast<connectors::ldap::LdapConnector*>(binding.connector);
   if (!ldap || base_dn.empty()) return;
+  // Each account's version too, as a read of one account has it.
+  attributes.insert(attributes.end(), connectors::ldap::kVersionAttributes.begin(),
+                    connectors::ldap::kVersionAttributes.end());
   // A base the lookups cannot be placed against: every account is read on its own.
   auto base = connectors::ldap::parse_dn(base_dn);
   if (!base) return;
@@ -200,7 +204,11 @@ AccountReader AccountIndex::reader() const {
       state = read->state;
     }
     // Keyed as asked, like a read: the server's own spelling of the DN is no rename.
-    if (packed) return std::optional<connectors::Observed>(connectors::Observed{key, unpack(*packed)});
+    if (packed) {
+      auto attributes = unpack(*packed);
+      std::string version = connectors::ldap::take_version(attributes);
+      return std::optional<connectors::Observed>(connectors::Observed{key, std::move(attributes), std::move(version)});
+    }
     if (state == State::failed) return binding.connector->read(key, attrs);
     return std::optional<connectors::Observed>();
   };

@@ -60,7 +60,8 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
                         decided->desired.empty() ? reconcile::ChangeKind::remove : reconcile::ChangeKind::replace,
                         decided->desired});
   const std::string source = "conflicts resolve #" + std::to_string(item.id) + " --take source";
-  if (const auto status = binding.connector->apply(op); !status) {
+  const auto status = binding.connector->apply(op);
+  if (!status) {
     runtime.store->append_audit(audit_record(item.target, user, op, source, now_ms(), &status.failure()));
     err << "review #" << item.id << ": " << item.target << " refused " << item.attribute << " = "
         << values_text(decided->desired, item.attribute) << ": " << status.failure().code << ": "
@@ -70,6 +71,7 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   state::Baseline written = baseline.value_or(state::Baseline{plan.observed->key, {}});
   written.key = plan.observed->key;
   written.attributes[item.attribute] = decided->desired;
+  written.version = status.value().version;
   runtime.store->record_applied(item.target, user.id, written, audit_record(item.target, user, op, source, now_ms()));
   runtime.store->close_review(item.id, "source", now_ms());
   out << "review #" << item.id << ": wrote " << item.attribute << " = "

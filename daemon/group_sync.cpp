@@ -157,7 +157,7 @@ void note_pending_member(const TargetBinding& target, const std::string& user_id
                          PendingMembers& pending) {
   const mapping::GroupMapping* mapping = target.mapping->groups();
   if (!mapping || plan.operations.empty()) return;
-  const auto next = plan.next_baseline();
+  const auto next = plan.next_baseline({});  // its member value only
   pending[user_id] = next ? member_value(*mapping, *next) : std::nullopt;
 }
 

@@ -111,7 +111,7 @@ std::string pack_change(const state::User& user, const UserPlan& plan) {
     }
   }
   // The next baseline is desired's values but where the target's stay: as
-  // many bytes as packing it whole, and the plan's own next_baseline() then
+  // many bytes as packing it whole, and the plan's own next_baseline(version) then
   // makes it.
   w.attributes(plan.desired.attributes);
   w.byte(plan.decision.conflict ? 1 : 0);

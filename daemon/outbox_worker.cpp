@@ -212,7 +212,7 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
       store_.settle_reviews(name, entry.user_id, {}, clock_());
       done.push_back({entry, std::nullopt});
     } else if (plan.operations.empty()) {
-      settle(entry, *user, plan, done);
+      settle(entry, *user, plan, baseline ? baseline->version : std::string(), done);
     } else {
       changes.push_back({entry, std::move(*user), std::move(plan)});
     }
@@ -356,7 +356,8 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
       }
       const std::size_t n = plan.operations.size();
       spdlog::info("{}: {} {} ({} operation{})", name, to_string(plan.kind), plan.desired.key, n, n == 1 ? "" : "s");
-      settle(entry, user, plan, done);
+      // The last write says how the account was left.
+      settle(entry, user, plan, end == begin ? std::string() : std::prev(end)->value().version, done);
       done.back().audit = audit_record(name, user, plan, entry.cause, clock_());
     }
     store_.complete_all(done);
@@ -365,7 +366,7 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
 }
 
 void OutboxWorker::settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan,
-                          std::vector<state::Applied>& done) {
+                          std::string version, std::vector<state::Applied>& done) {
   if (!plan.correlated_by.empty()) {
     spdlog::info("{}: linked user {} to the existing account {} (correlated by {})", entry.target, user.user_name,
                  plan.observed->key, plan.correlated_by);
@@ -378,7 +379,7 @@ void OutboxWorker::settle(const state::OutboxEntry& entry, const state::User& us
   store_.settle_reviews(entry.target, entry.user_id, reviews, clock_());
   // A pending delete keeps the entry, planned again when its grace period ends.
   const bool waits = plan.delete_due_ms && plan.kind != UserPlan::Kind::remove;
-  done.push_back({entry, plan.next_baseline(), plan.kind == UserPlan::Kind::remove,
+  done.push_back({entry, plan.next_baseline(std::move(version)), plan.kind == UserPlan::Kind::remove,
                   waits ? plan.delete_due_ms : std::nullopt});
 }
 

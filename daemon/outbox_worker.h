@@ -164,7 +164,9 @@ class OutboxWorker {
   // Adds the users whose change failed and is tried again to `retrying`.
   void apply_changes(const TargetBinding& target, std::vector<Change> changes, DrainSummary& summary,
                      std::vector<std::string>& retrying);
-  void settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan,
+  // `version`: the account's version as the plan's writes left it (none
+  // written: as the previous ones did).
+  void settle(const state::OutboxEntry& entry, const state::User& user, const UserPlan& plan, std::string version,
               std::vector<state::Applied>& done);
   static void count(Outcome outcome, DrainSummary& summary);
   Outcome fail(const state::OutboxEntry& entry, const connectors::Failure& failure);

@@ -128,15 +128,20 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     ++counts.refused;
     return;
   }
+  std::string version;  // the last write says how the account was left
   for (const auto& op : now.operations) {
-    if (auto status = binding.connector->apply(op); !status) {
+    auto status = binding.connector->apply(op);
+    if (status) {
+      version = std::move(status.value().version);
+    } else {
       runtime.store->append_audit(audit_record(name, *user, now, source, now_ms(), &status.failure()));
       std::cout << label << ": failed, " << status.failure().code << ": " << status.failure().message << "\n";
       ++counts.failed;
       return;
     }
   }
-  runtime.store->record_applied(name, id, now.next_baseline(), audit_record(name, *user, now, source, now_ms()));
+  runtime.store->record_applied(name, id, now.next_baseline(std::move(version)),
+                                audit_record(name, *user, now, source, now_ms()));
   std::cout << label << ": applied\n";
   ++counts.applied;
 }

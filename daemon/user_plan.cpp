@@ -115,9 +115,10 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
   return plan;
 }
 
-std::optional<state::Baseline> UserPlan::next_baseline() const {
+std::optional<state::Baseline> UserPlan::next_baseline(std::string version) const {
   if (kind == Kind::remove) return std::nullopt;
-  return state::Baseline{desired.key, reconcile::next_baseline(desired, decision), disabled_since_ms};
+  return state::Baseline{desired.key, reconcile::next_baseline(desired, decision), disabled_since_ms,
+                         std::move(version)};
 }
 
 namespace {

@@ -51,8 +51,9 @@ struct UserPlan {
   std::optional<int64_t> disabled_since_ms;
   std::optional<int64_t> delete_due_ms;
 
-  // What to remember as last written once applied; nullopt after a delete.
-  std::optional<state::Baseline> next_baseline() const;
+  // What to remember as last written once applied, with the account's
+  // `version` the write left (what the target said; empty: unknown); nullopt after a delete.
+  std::optional<state::Baseline> next_baseline(std::string version) const;
 };
 const char* to_string(UserPlan::Kind kind);
 

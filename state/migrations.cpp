@@ -185,6 +185,11 @@ BEGIN
   SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
 )sql"},
+    // The account's version on the target as our last write left it (issue 7:
+    // the baseline is what we wrote and the target's version then).
+    Migration{9, R"sql(
+ALTER TABLE baselines ADD COLUMN target_version TEXT NOT NULL DEFAULT '';  -- '' : unknown
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

@@ -68,11 +68,12 @@ User read_user(Statement& row) {
   };
 }
 
-// A baseline from columns account_key, attributes, disabled_ms starting at `first`.
+// A baseline from columns account_key, attributes, disabled_ms, target_version starting at `first`.
 Baseline read_baseline(Statement& query, int first) {
   return Baseline{.key = query.text(first),
                   .attributes = attributes_from_text(query.text_view(first + 1), "baseline attributes"),
-                  .disabled_ms = query.optional_int64(first + 2)};
+                  .disabled_ms = query.optional_int64(first + 2),
+                  .version = query.text(first + 3)};
 }
 
 std::vector<User> read_users(Statement& query) {
@@ -447,7 +448,7 @@ void Store::for_each_user_with_baseline(const std::string& target, bool include_
   // rowid order is the table's own: no sort of every row, and one baseline
   // lookup by primary key per user.
   Statement query(db,
-                  "SELECT " IDB_USER_COLUMNS ", b.account_key, b.attributes, b.disabled_ms FROM users"
+                  "SELECT " IDB_USER_COLUMNS ", b.account_key, b.attributes, b.disabled_ms, b.target_version FROM users"
                   " LEFT JOIN baselines b ON b.target = ?1 AND b.user_id = users.id"
                   " WHERE (users.deleted = 0 OR ?2) AND users.rowid BETWEEN ?3 AND ?4 ORDER BY users.rowid");
   query.bind(target, include_deleted, range.first, range.last);
@@ -589,11 +590,12 @@ void upsert_baseline(sqlite3* db, const std::string& target, const std::string& 
     throw StoreError("state store: cannot store baseline attributes: " + std::string(e.what()));
   }
   Statement(db,
-            "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms, disabled_ms)"
-            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            "INSERT INTO baselines (target, user_id, account_key, attributes, written_ms, disabled_ms, target_version)"
+            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
             " ON CONFLICT (target, user_id) DO UPDATE SET account_key = excluded.account_key,"
-            " attributes = excluded.attributes, written_ms = excluded.written_ms, disabled_ms = excluded.disabled_ms")
-      .bind(target, user_id, baseline.key, attributes, sql::wall_clock_ms(), baseline.disabled_ms)
+            " attributes = excluded.attributes, written_ms = excluded.written_ms, disabled_ms = excluded.disabled_ms,"
+            " target_version = excluded.target_version")
+      .bind(target, user_id, baseline.key, attributes, sql::wall_clock_ms(), baseline.disabled_ms, baseline.version)
       .run();
 }
 
@@ -822,7 +824,7 @@ std::map<std::string, std::string> Store::account_links(const std::string& targe
 std::optional<Baseline> Store::baseline(const std::string& target, const std::string& user_id) {
   std::lock_guard lock(mu_);
   Statement query(db_,
-                  "SELECT account_key, attributes, disabled_ms FROM baselines WHERE target = ?1 AND user_id = ?2");
+                  "SELECT account_key, attributes, disabled_ms, target_version FROM baselines WHERE target = ?1 AND user_id = ?2");
   if (!query.bind(target, user_id).step()) return std::nullopt;
   return read_baseline(query, 0);
 }

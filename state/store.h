@@ -84,6 +84,10 @@ struct Baseline {
   std::string key;  // account key (DN) as last written
   mapping::Attributes attributes;
   std::optional<int64_t> disabled_ms{};  // when we disabled the account (unix ms); nullopt while active
+  // The account's version on the target as our last write left it (LDAP:
+  // entryCSN or modifyTimestamp): a read showing the same version means
+  // nobody wrote the account since. Empty: unknown (the target did not say).
+  std::string version{};
 };
 
 // One attribute an audited change wrote. `values` is nullopt for a secret

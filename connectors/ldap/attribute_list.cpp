@@ -5,7 +5,7 @@
 namespace idb::connectors::ldap {
 namespace {
 
-constexpr unsigned char kOctetString = 0x04, kSequence = 0x30, kSet = 0x31;
+constexpr unsigned char kOctetString = 0x04, kSequence = 0x30, kSet = 0x31, kSearchResultEntry = 0x64;
 
 // The next element's tag and contents, taken off the front of `in`. LDAP
 // sends single-byte tags and definite lengths only (RFC 4511 5.1); anything
@@ -62,6 +62,17 @@ bool read_attribute_list(std::string_view ber, EntryView::Attributes& out) {
   }
   out.resize(n);
   return well_formed;
+}
+
+bool read_entry(std::string_view ber, EntryView& out) {
+  unsigned char tag = 0;
+  std::string_view entry, dn, attributes;
+  if (!take_element(ber, tag, entry) || tag != kSearchResultEntry || !take_element(entry, tag, dn) ||
+      tag != kOctetString || !take_element(entry, tag, attributes) || tag != kSequence) {
+    return false;
+  }
+  out.dn = dn;
+  return read_attribute_list(attributes, out.attributes);
 }
 
 }  // namespace idb::connectors::ldap

@@ -18,4 +18,9 @@ namespace idb::connectors::ldap {
 // are kept, that one is not.
 bool read_attribute_list(std::string_view ber, EntryView::Attributes& out);
 
+// Reads a whole SearchResultEntry element ([APPLICATION 4] { objectName,
+// attributes }), as the Post-Read control (RFC 4527) carries the entry after
+// a write, into `out` (views into `ber`). False when it is malformed.
+bool read_entry(std::string_view ber, EntryView& out);
+
 }  // namespace idb::connectors::ldap

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "connectors/ldap/dn.h"
+#include "connectors/ldap/entry_version.h"
 #include "connectors/ldap/errors.h"
 #include "connectors/ldap/filter.h"
 
@@ -146,9 +147,12 @@ Result<std::optional<Observed>> LdapConnector::read(const std::string& dn, const
   std::lock_guard lock(mu_);
   std::vector<std::string> wanted = attributes;
   wanted.push_back("objectClass");
+  wanted.insert(wanted.end(), kVersionAttributes.begin(), kVersionAttributes.end());
   std::optional<Observed> found;
   Status status = search(dn, Scope::base, "(objectClass=*)", wanted, [&](const EntryView& entry) {
-    found = Observed{dn, to_entry(entry).attributes};
+    auto attributes = to_entry(entry).attributes;
+    std::string version = take_version(attributes);
+    found = Observed{dn, std::move(attributes), std::move(version)};
   });
   if (!status && status.failure().code == code_of(LDAP_NO_SUCH_OBJECT)) return std::optional<Observed>();
   if (!status) return settle(Result<std::optional<Observed>>(status.failure()));
@@ -166,7 +170,7 @@ Status LdapConnector::read_all(const std::string& base, const std::string& filte
     ObservedEntry out;
     out.modify_timestamp = take(entry.attributes, "modifyTimestamp");
     out.entry_csn = take(entry.attributes, "entryCSN");
-    out.observed = Observed{std::move(entry.dn), std::move(entry.attributes)};
+    out.observed = Observed{std::move(entry.dn), std::move(entry.attributes), version_of(view.attributes)};
     on_entry(std::move(out));
   }));
 }

@@ -20,7 +20,7 @@ namespace idb::connectors::ldap {
 
 // One entry of a paged read, with what tells whether it changed since.
 struct ObservedEntry {
-  Observed observed;             // key: the entry's DN as the server spells it
+  Observed observed;             // key: the entry's DN as the server spells it; its version
   std::string modify_timestamp;  // modifyTimestamp (GeneralizedTime), empty if the server sent none
   std::string entry_csn;         // entryCSN, empty without syncprov/replication
 };
@@ -34,7 +34,7 @@ class LdapConnector final : public Connector {
   ~LdapConnector() override;
 
   const std::string& name() const override { return name_; }
-  // Base-scope read of `dn`: the listed attributes plus objectClass.
+  // Base-scope read of `dn`: the listed attributes plus objectClass, and its version.
   Result<std::optional<Observed>> read(const std::string& dn, const std::vector<std::string>& attributes) override;
   // create: add; missing ou=... parents below base_dn are created first.
   // modify: exactly the given changes. rename: new RDN (the old value is

@@ -93,10 +93,11 @@ Status rename_with_parents(Session& session, const Operation& op, const Prepared
   const Dn parent = p.new_dn.parent();
   if (!add_with_parents(session, parent, organizational_unit(parent), base)) return failure;
   const auto [new_rdn, new_superior] = modrdn(p);
-  if (int rc = session.rename(op.key, new_rdn, new_superior); rc != LDAP_SUCCESS) {
+  Done done;
+  if (int rc = session.rename(op.key, new_rdn, new_superior, &done.version); rc != LDAP_SUCCESS) {
     return session.failure(rc, describe(op));
   }
-  return ok();
+  return done;
 }
 
 int send(Session& session, const Operation& op, const Prepared& p, int& msgid) {
@@ -204,7 +205,7 @@ class LaneRun {
 
     // A delete repeated after a crash finds the entry gone: that is its goal.
     if (reply.code == LDAP_SUCCESS || (reply.code == LDAP_NO_SUCH_OBJECT && op.kind == Operation::Kind::remove)) {
-      finish(flight.index, ok(), flight.sent);
+      finish(flight.index, Done{reply.version}, flight.sent);
       return LDAP_SUCCESS;
     }
     Status status = to_failure(reply.code, describe(op), reply.diagnostic, reply.matched_dn);
@@ -283,17 +284,18 @@ class LaneRun {
 
 Status add_with_parents(Session& session, const Dn& dn, const mapping::Attributes& attributes, const Dn& base) {
   const std::string text = dn.str();
-  int rc = session.add(text, attributes);
+  Done done;
+  int rc = session.add(text, attributes, &done.version);
   if (rc == LDAP_NO_SUCH_OBJECT && creatable_parent(dn.parent(), base)) {
     Dn parent = dn.parent();
     spdlog::debug("ldap: creating missing parent {}", parent.str());
     Status made = add_with_parents(session, parent, organizational_unit(parent), base);
     // Someone else creating the same parent meanwhile is as good as us doing it.
     if (!made && made.failure().code != code_of(LDAP_ALREADY_EXISTS)) return made;
-    rc = session.add(text, attributes);
+    rc = session.add(text, attributes, &done.version);
   }
   if (rc != LDAP_SUCCESS) return session.failure(rc, "add " + text);
-  return ok();
+  return done;
 }
 
 void run_lane(const Lane& lane, std::span<const Operation> ops, const std::vector<std::size_t>& indices,

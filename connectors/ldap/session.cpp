@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "connectors/ldap/attribute_list.h"
+#include "connectors/ldap/entry_version.h"
 #include "connectors/ldap/errors.h"
 
 namespace idb::connectors::ldap {
@@ -51,6 +52,29 @@ class Mods {
   std::deque<std::vector<berval*>> pointers_;
   std::vector<LDAPMod*> list_;
 };
+
+// The Post-Read control every write carries, made once. libldap only reads
+// it and encodes a request before returning.
+class PostRead {
+ public:
+  PostRead() {
+    const std::string_view value = post_read_request();
+    control_.ldctl_oid = const_cast<char*>(LDAP_CONTROL_POST_READ);
+    control_.ldctl_value = berval{static_cast<ber_len_t>(value.size()), const_cast<char*>(value.data())};
+    control_.ldctl_iscritical = 0;  // a server without it still does the write
+    list_[0] = value.empty() ? nullptr : &control_;
+  }
+  LDAPControl** list() { return list_; }
+
+ private:
+  LDAPControl control_{};
+  LDAPControl* list_[2]{nullptr, nullptr};
+};
+
+LDAPControl** post_read_controls() {
+  static PostRead post_read;
+  return post_read.list();
+}
 
 int mod_op(reconcile::ChangeKind kind) {
   switch (kind) {
@@ -269,19 +293,19 @@ int Session::send_add(const std::string& dn, const mapping::Attributes& attribut
   Mods mods;
   for (const auto& [type, values] : attributes) mods.push(LDAP_MOD_ADD, type, values);
   // libldap encodes the request before returning, so `mods` may go now.
-  return ldap_add_ext(ld_, dn.c_str(), mods.get(), nullptr, nullptr, &msgid);
+  return ldap_add_ext(ld_, dn.c_str(), mods.get(), post_read_controls(), nullptr, &msgid);
 }
 
 int Session::send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid) {
   Mods mods;
   for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
-  return ldap_modify_ext(ld_, dn.c_str(), mods.get(), nullptr, nullptr, &msgid);
+  return ldap_modify_ext(ld_, dn.c_str(), mods.get(), post_read_controls(), nullptr, &msgid);
 }
 
 int Session::send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior,
                          int& msgid) {
   return ldap_rename(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(), 1,
-                     nullptr, nullptr, &msgid);
+                     post_read_controls(), nullptr, &msgid);
 }
 
 int Session::send_delete(const std::string& dn, int& msgid) {
@@ -298,41 +322,49 @@ int Session::receive(int msgid, int timeout_ms, Reply& reply) {
     ldap_get_option(ld_, LDAP_OPT_RESULT_CODE, &rc);
     return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
   }
-  reply = Reply{ldap_msgid(message), LDAP_OTHER, {}, {}};
+  reply = Reply{ldap_msgid(message), LDAP_OTHER, {}, {}, {}};
   char* matched = nullptr;
   char* diagnostic = nullptr;
-  int rc = ldap_parse_result(ld_, message, &reply.code, &matched, &diagnostic, nullptr, nullptr, 1);
+  LDAPControl** controls = nullptr;
+  int rc = ldap_parse_result(ld_, message, &reply.code, &matched, &diagnostic, nullptr, &controls, 1);
   if (matched != nullptr) reply.matched_dn = matched;
   if (diagnostic != nullptr) reply.diagnostic = diagnostic;
+  if (const LDAPControl* post_read = ldap_control_find(LDAP_CONTROL_POST_READ, controls, nullptr)) {
+    reply.version = post_read_version(std::string_view(post_read->ldctl_value.bv_val, post_read->ldctl_value.bv_len));
+  }
   ldap_memfree(matched);
   ldap_memfree(diagnostic);
+  ldap_controls_free(controls);
   return rc;
 }
 
-int Session::wait(int msgid, int rc) {
+int Session::wait(int msgid, int rc, std::string* version) {
   if (rc != LDAP_SUCCESS) return rc;
   Reply reply;
   rc = receive(msgid, timeout_ms_, reply);
+  if (version != nullptr) *version = reply.version;
   // The handle keeps the last parsed diagnostic, which failure() reports.
   return rc != LDAP_SUCCESS ? rc : reply.code;
 }
 
-int Session::add(const std::string& dn, const mapping::Attributes& attributes) {
+int Session::add(const std::string& dn, const mapping::Attributes& attributes, std::string* version) {
   forget_diagnostics(ld_);
   int msgid = 0;
-  return wait(msgid, send_add(dn, attributes, msgid));
+  return wait(msgid, send_add(dn, attributes, msgid), version);
 }
 
-int Session::modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes) {
+int Session::modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes,
+                    std::string* version) {
   forget_diagnostics(ld_);
   int msgid = 0;
-  return wait(msgid, send_modify(dn, changes, msgid));
+  return wait(msgid, send_modify(dn, changes, msgid), version);
 }
 
-int Session::rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior) {
+int Session::rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior,
+                    std::string* version) {
   forget_diagnostics(ld_);
   int msgid = 0;
-  return wait(msgid, send_rename(dn, new_rdn, new_superior, msgid));
+  return wait(msgid, send_rename(dn, new_rdn, new_superior, msgid), version);
 }
 
 int Session::search_paged_views(const std::string& base, Scope scope, const std::string& filter,

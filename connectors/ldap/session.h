@@ -42,6 +42,7 @@ struct Reply {
   int code = 0;  // the operation's result code
   std::string diagnostic;
   std::string matched_dn;
+  std::string version;  // add/modify/modrdn: the entry's version after it (Post-Read); empty if not sent
 };
 
 class Session {
@@ -61,13 +62,18 @@ class Session {
   // An empty `attributes` asks for all user attributes.
   int search(const std::string& base, Scope scope, const std::string& filter,
              const std::vector<std::string>& attributes, std::vector<Entry>& entries);
-  int add(const std::string& dn, const mapping::Attributes& attributes);
-  int modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes);
+  // The writes set `version` (when given) to the entry's version after them, as receive does.
+  int add(const std::string& dn, const mapping::Attributes& attributes, std::string* version = nullptr);
+  int modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes,
+             std::string* version = nullptr);
   // `new_superior` empty keeps the entry under its parent; the old RDN value is removed.
-  int rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior);
+  int rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior,
+             std::string* version = nullptr);
 
   // Pipelining: each send_* puts one request on the wire without waiting and
-  // sets `msgid`; its Reply comes from receive. They return LDAP_SUCCESS or
+  // sets `msgid`; its Reply comes from receive. Add, modify and rename ask
+  // for the entry's version with a non-critical Post-Read control (RFC 4527),
+  // so learning it costs no round trip; a server without it just does the write. They return LDAP_SUCCESS or
   // why the request could not be sent (usually: the connection is gone).
   int send_add(const std::string& dn, const mapping::Attributes& attributes, int& msgid);
   int send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid);
@@ -90,7 +96,7 @@ class Session {
 
  private:
   Session(LDAP* ld, int timeout_ms) : ld_(ld), timeout_ms_(timeout_ms) {}
-  int wait(int msgid, int rc);  // completes a synchronous call after its send
+  int wait(int msgid, int rc, std::string* version);  // completes a synchronous call after its send
   LDAP* ld_;
   int timeout_ms_;
 };

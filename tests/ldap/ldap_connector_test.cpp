@@ -7,6 +7,7 @@
 
 #include "connectors/ldap/dn.h"
 #include "tests/ldap/ldap_test_support.h"
+#include "tests/support/process.h"
 #include "tests/support/slapd_suite.h"
 
 namespace idb::connectors::ldap {
@@ -115,6 +116,70 @@ TEST_F(ldap_connector, rename_moves_to_a_new_parent) {
 
   EXPECT_FALSE(test::ldap_entry(*slapd_, person_dn("grace")));
   EXPECT_EQ(entry("uid=grace,ou=alumni,dc=example,dc=org")["cn"], Values{"grace"});
+}
+
+// Issue 7: each write hands back the entry's version as it left it (the
+// Post-Read control), which is what a separate search finds in entryCSN.
+TEST_F(ldap_connector, each_write_returns_the_entrys_version_after_it) {
+  const auto csn = [](const std::string& dn) { return entry(dn, {"entryCSN"})["entryCSN"].at(0); };
+  const std::string dn = "uid=vera,ou=versions,dc=example,dc=org";
+  auto created = connector_.apply(create(dn, person("vera")));  // its ou is made first: the synchronous add
+  ASSERT_TRUE(succeeded(created));
+  EXPECT_EQ(created.value().version, csn(dn));
+
+  auto modified = connector_.apply(modify(dn, {{"description", ChangeKind::replace, {"second"}}}));
+  ASSERT_TRUE(succeeded(modified));
+  EXPECT_EQ(modified.value().version, csn(dn));
+  EXPECT_GT(modified.value().version, created.value().version) << "a CSN grows with every write";
+
+  auto read = connector_.read(dn, {"cn"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, modified.value().version) << "as read: nobody wrote since";
+  EXPECT_EQ(read.value()->attributes.count("entryCSN") + read.value()->attributes.count("modifyTimestamp"), 0u)
+      << "no account data";
+
+  const std::string moved = "uid=veronica,ou=versions,dc=example,dc=org";
+  auto renamed = connector_.apply(rename(dn, moved));
+  ASSERT_TRUE(succeeded(renamed));
+  EXPECT_EQ(renamed.value().version, csn(moved));
+
+  // Someone else's write: a read shows a version we did not leave.
+  auto admin = Session::open(test::settings_for(*slapd_));
+  ASSERT_TRUE(admin);
+  ASSERT_EQ(admin.value().modify(moved, {{"description", ChangeKind::replace, {"by hand"}}}), 0);
+  auto after = connector_.read(moved, {"cn"});
+  ASSERT_TRUE(after.ok() && after.value());
+  EXPECT_EQ(after.value()->version, csn(moved));
+  EXPECT_NE(after.value()->version, renamed.value().version);
+
+  auto removed = connector_.apply(operation(Operation::Kind::remove, moved));
+  ASSERT_TRUE(succeeded(removed));
+  EXPECT_EQ(removed.value().version, "") << "a deleted entry has none";
+}
+
+TEST(ldap_connector_versions, pipelined_writes_learn_their_versions_without_a_search) {
+  auto slapd = test::Slapd::start({.access_log = true});
+  LdapSettings tuning;
+  tuning.window = 8;
+  tuning.connections = 2;
+  LdapConnector connector("ldap-test", test::settings_for(*slapd), tuning);
+  ASSERT_TRUE(succeeded(connector.apply(
+      create("ou=people,dc=example,dc=org", {{"objectClass", {"organizationalUnit"}}, {"ou", {"people"}}}))));
+  std::vector<reconcile::Operation> ops;
+  for (int i = 0; i < 20; ++i) {
+    ops.push_back(create(person_dn("p" + std::to_string(i)), person("p" + std::to_string(i))));
+    ops.push_back(modify(person_dn("p" + std::to_string(i)), {{"description", ChangeKind::replace, {"x"}}}));
+  }
+  const auto statuses = connector.apply_all(ops);
+  // Once the log shows every write, it shows no search among them.
+  ASSERT_TRUE(test::eventually([&] { return occurrences(slapd->log(), " MOD dn=") == 20; }));
+  EXPECT_EQ(occurrences(slapd->log(), " SRCH "), 0u) << "the versions came with the writes' replies";
+  for (std::size_t i = 0; i < ops.size(); i += 2) {
+    ASSERT_TRUE(succeeded(statuses[i]) && succeeded(statuses[i + 1]));
+    EXPECT_FALSE(statuses[i].value().version.empty());
+    EXPECT_GT(statuses[i + 1].value().version, statuses[i].value().version) << ops[i].key;
+    EXPECT_EQ(statuses[i + 1].value().version, test::ldap_entry(*slapd, ops[i].key, {"entryCSN"}).value()["entryCSN"].at(0));
+  }
 }
 
 TEST_F(ldap_connector, delete_removes_the_entry_and_repeating_it_is_harmless) {

@@ -193,6 +193,37 @@ TEST_F(outbox_worker, applies_due_entries_in_pipelined_batches_and_records_each_
   EXPECT_EQ(occurrences(slapd_->log(), " MOD dn="), 0u);
 }
 
+// Issue 7: what the worker applied is remembered with the account's version
+// as its write left it (the Post-Read control); a round that writes nothing
+// keeps the version of the last write, whatever happened on the target since.
+TEST_F(outbox_worker, the_baseline_keeps_the_accounts_version_as_the_last_write_left_it) {
+  insert(3);
+  EXPECT_EQ(worker().drain_due().applied, 3);
+  const auto dn = [&](int i) { return "uid=user" + std::to_string(i) + "," + people(*slapd_); };
+  const auto csn = [&](int i) { return test::ldap_entry(*slapd_, dn(i), {"entryCSN"}).value()["entryCSN"].at(0); };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(store_->baseline(kTarget, "id-" + std::to_string(i))->version, csn(i)) << i;
+
+  auto u = user(0, "Manager");
+  u.version = 2;
+  ASSERT_EQ(store_->replace_user(u, {kTarget}, now_), state::WriteStatus::ok);
+  const std::string created = csn(0);
+  EXPECT_EQ(worker().drain_due().applied, 1);
+  const std::string modified = store_->baseline(kTarget, "id-0")->version;
+  EXPECT_EQ(modified, csn(0)) << "the modify's version";
+  EXPECT_NE(modified, created);
+
+  // An administrator writes an attribute the mapping does not manage: nothing to do, and the baseline
+  // still says how our write left the account, which is no longer how it is.
+  auto admin = connectors::ldap::Session::open(test::settings_for(*slapd_));
+  ASSERT_TRUE(admin);
+  ASSERT_EQ(admin.value().modify(dn(0), {{"description", reconcile::ChangeKind::replace, {"by hand"}}}), 0);
+  store_->enqueue_all({kTarget}, now_);
+  EXPECT_EQ(worker().drain_due().applied, 3);
+  EXPECT_EQ(occurrences(slapd_->log(), " MOD dn="), 2u) << "ours and the administrator's";
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->version, modified);
+  EXPECT_NE(csn(0), modified);
+}
+
 TEST_F(outbox_worker, a_change_arriving_mid_batch_is_not_lost) {
   insert(50);
   bool changed = false;

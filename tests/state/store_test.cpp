@@ -912,4 +912,38 @@ TEST_F(state_store, TheAuditLogIsAppendOnlyAndPrunedByAgeAlone) {
   EXPECT_EQ(store_->prune_audit(200), 0);
 }
 
+// Issue 7: the baseline keeps the target's version of the account as our write left it.
+TEST_F(state_store, ABaselineKeepsTheTargetsVersionOfTheAccount) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  const std::string csn = "20261123031500.123456Z#000000#000#000000";
+  store_->complete(entry("ldap"), Baseline{.key = "uid=alice,dc=example", .attributes = {}, .version = csn});
+  EXPECT_EQ(store_->baseline("ldap", "u1")->version, csn);
+  int seen = 0;
+  store_->for_each_user_with_baseline("ldap", false, {}, [&](User&&, std::optional<Baseline>&& b) {
+    EXPECT_EQ(b.value().version, csn);
+    ++seen;
+  });
+  EXPECT_EQ(seen, 1);
+  // A later write that learnt no version leaves it unknown, not the old one.
+  store_->record_applied("ldap", "u1", Baseline{.key = "uid=alice,dc=example", .attributes = {}},
+                         audit_row("ldap", "u1", "alice", 5));
+  EXPECT_EQ(store_->baseline("ldap", "u1")->version, "");
+}
+
+TEST_F(state_store, MigrationNineGivesEarlierBaselinesAnUnknownVersion) {
+  ASSERT_EQ(store_->insert_user(make_user("u1", "alice"), {"ldap"}, 100), WriteStatus::ok);
+  store_->complete(entry("ldap"), Baseline{.key = "uid=alice,dc=example", .attributes = {{"uid", {"alice"}}}});
+  store_.reset();
+  // The database as schema 8 left it: no column for the version.
+  raw_query(db_file(), "ALTER TABLE baselines DROP COLUMN target_version");
+  raw_query(db_file(), "DELETE FROM schema_migrations WHERE version = 9");
+  store_ = Store::open(dir_);
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  const auto baseline = store_->baseline("ldap", "u1");
+  ASSERT_TRUE(baseline);
+  EXPECT_EQ(baseline->key, "uid=alice,dc=example");
+  EXPECT_EQ(baseline->attributes, (mapping::Attributes{{"uid", {"alice"}}}));
+  EXPECT_EQ(baseline->version, "") << "unknown: written before versions were kept";
+}
+
 }  // namespace idb::state
