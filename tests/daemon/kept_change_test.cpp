@@ -67,14 +67,14 @@ TEST(KeptChange, WhatApplyingReadsComesBackExactly) {
   EXPECT_EQ(back.disabled_since_ms, plan.disabled_since_ms);
   EXPECT_EQ(back.delete_due_ms, plan.delete_due_ms);
   EXPECT_EQ(back.operations, plan.operations);
-  EXPECT_EQ(back.next_baseline()->key, plan.next_baseline()->key);
-  EXPECT_EQ(back.next_baseline()->attributes, plan.next_baseline()->attributes);
-  EXPECT_EQ(back.next_baseline()->attributes, (mapping::Attributes{{"cn", {"Ada"}},
+  EXPECT_EQ(back.next_baseline({})->key, plan.next_baseline({})->key);
+  EXPECT_EQ(back.next_baseline({})->attributes, plan.next_baseline({})->attributes);
+  EXPECT_EQ(back.next_baseline({})->attributes, (mapping::Attributes{{"cn", {"Ada"}},
                                                                    {"employeeType", {"disabled"}},
                                                                    {"o", {"Old"}},
                                                                    {"title", {"Engineer"}}}));
   EXPECT_EQ(back.desired.attributes, plan.desired.attributes);
-  EXPECT_EQ(back.next_baseline()->disabled_ms, plan.next_baseline()->disabled_ms);
+  EXPECT_EQ(back.next_baseline({})->disabled_ms, plan.next_baseline({})->disabled_ms);
   EXPECT_TRUE(back.decision.conflict);
   // Only the attributes whose target value stays: the conflicts are what a person must decide.
   ASSERT_EQ(back.decision.attributes.size(), 3u);
@@ -95,7 +95,7 @@ TEST(KeptChange, AnEmptyPlanAndAPlanWithoutAccountComeBack) {
   EXPECT_EQ(back.delete_due_ms, -1);
   EXPECT_TRUE(back.operations.empty());
   EXPECT_TRUE(back.desired.attributes.empty());
-  EXPECT_TRUE(back.next_baseline()->attributes.empty());
+  EXPECT_TRUE(back.next_baseline({})->attributes.empty());
   EXPECT_TRUE(back.decision.attributes.empty());
 }
 
