@@ -57,8 +57,9 @@ TEST(entry_version, nothing_usable_is_an_unknown_version) {
 }
 
 TEST(entry_version, read_entry_gives_the_dn_and_attributes) {
-  EntryView view;
-  ASSERT_TRUE(read_entry(entry("uid=a,dc=x", attribute("entryCSN", {kCsn}) + attribute("cn", {"A", "B"})), view));
+  const std::string ber = entry("uid=a,dc=x", attribute("entryCSN", {kCsn}) + attribute("cn", {"A", "B"}));
+  EntryView view;  // views into `ber`
+  ASSERT_TRUE(read_entry(ber, view));
   EXPECT_EQ(view.dn, "uid=a,dc=x");
   ASSERT_EQ(view.attributes.size(), 2u);
   EXPECT_EQ(view.attributes[1].first, "cn");
