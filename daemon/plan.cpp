@@ -43,9 +43,17 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
                                                p.correlated_by;
   }
   d.attributes = p.decision.attributes;  // only the attributes not in sync
-  return {user.id, user.user_name,
+  if (std::any_of(d.attributes.begin(), d.attributes.end(), reconcile::edited_on_target)) {
+    d.version_written = p.written_version;  // the evidence of the edit
+    d.version_observed = p.observed_version;
+  }
+  return {user.id,
+          user.user_name,
           p.observed && p.observed->key != p.desired.key ? p.observed->key + " -> " + p.desired.key : p.desired.key,
-          to_string(p.kind), std::move(d), p.decision.conflict};
+          to_string(p.kind),
+          std::move(d),
+          p.decision.conflict,
+          reconcile::compare_versions(p.written_version, p.observed_version)};
 }
 
 // What a thread finds planning one range of the users, its users in report

@@ -73,7 +73,11 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
       return plan;
     }
   }
-  if (found.value()) plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
+  if (baseline) plan.written_version = baseline->version;
+  if (found.value()) {
+    plan.observed_version = std::move(found.value()->version);
+    plan.observed = reconcile::Account{found.value()->key, std::move(found.value()->attributes)};
+  }
 
   const mapping::Attributes* last_written = baseline ? &baseline->attributes : nullptr;
   // Only operations are ever applied later (a saved plan, a held change) and

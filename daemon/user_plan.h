@@ -50,6 +50,11 @@ struct UserPlan {
   // delete policy deletes it (nullopt: never).
   std::optional<int64_t> disabled_since_ms;
   std::optional<int64_t> delete_due_ms;
+  // The account's version as our last write left it (the baseline's) and as
+  // read: the same, nobody wrote it since (issue 7). Empty: unknown. Only
+  // reports read them, so a kept change does not carry them.
+  std::string written_version;
+  std::string observed_version;
 
   // What to remember as last written once applied, with the account's
   // `version` the write left (what the target said; empty: unknown); nullopt after a delete.

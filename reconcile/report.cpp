@@ -99,6 +99,13 @@ std::string summary_line(const TargetEntry& t) {
   return out.str();
 }
 
+// The versions that show an edit on the target, for a person to read.
+std::string version_evidence(const UserDetails& d) {
+  const auto or_unknown = [](const std::string& v) { return v.empty() ? std::string("unknown") : v; };
+  return "target version " + or_unknown(d.version_observed) + " now, " + or_unknown(d.version_written) +
+         " when idbridge last wrote";
+}
+
 std::string review_line(const TargetEntry& t, const ReviewEntry& r) {
   std::ostringstream out;
   out << "[" << t.name << "] review #" << r.id << " (" << r.kind << ") " << r.key << "  (user " << r.user_name << ", "
@@ -209,6 +216,7 @@ int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
     row(a.attribute, &a.observed, &a.result,
         std::string(to_string(a.verdict)) + ", authority " + to_string(a.authority));
   }
+  if (d.has_versions()) row("", nullptr, nullptr, version_evidence(d));
   if (d.error.empty() && d.attributes.empty()) row("", nullptr, nullptr, "in sync");
   return count;
 }
@@ -236,16 +244,31 @@ int table_rows(const Report& report, std::ostream* rows) {
 
 bool UserDetails::empty() const {
   return error.empty() && attributes.empty() && operations.empty() && fingerprint.empty() && correlation.empty() &&
-         delete_due.empty();
+         delete_due.empty() && !has_versions();
+}
+
+const char* to_string(SinceWritten since) {
+  switch (since) {
+    case SinceWritten::unknown: return "unknown";
+    case SinceWritten::unchanged: return "unchanged";
+    case SinceWritten::changed: return "changed";
+  }
+  return "unknown";
+}
+
+SinceWritten compare_versions(std::string_view written_version, std::string_view observed_version) {
+  if (written_version.empty() || observed_version.empty()) return SinceWritten::unknown;
+  return written_version == observed_version ? SinceWritten::unchanged : SinceWritten::changed;
 }
 
 UserEntry::UserEntry(std::string user_id, std::string user_name, std::string key, std::string action,
-                     UserDetails details, bool conflict)
+                     UserDetails details, bool conflict, SinceWritten since_written)
     : user_id(std::move(user_id)),
       user_name(std::move(user_name)),
       key(std::move(key)),
       action(std::move(action)),
       conflict(conflict),
+      since_written(since_written),
       details_(details.empty() ? nullptr : std::make_unique<UserDetails>(std::move(details))) {}
 
 UserEntry::UserEntry(const UserEntry& other)
@@ -254,6 +277,7 @@ UserEntry::UserEntry(const UserEntry& other)
       key(other.key),
       action(other.action),
       conflict(other.conflict),
+      since_written(other.since_written),
       details_(other.details_ ? std::make_unique<UserDetails>(*other.details_) : nullptr) {}
 
 UserEntry& UserEntry::operator=(const UserEntry& other) {
@@ -383,6 +407,13 @@ void write_user(JsonWriter& w, const UserEntry& u) {
   w.key("key").string(u.key);
   w.key("operations");
   write_operations(w, d.operations);
+  w.key("since_written").string(to_string(u.since_written));
+  if (d.has_versions()) {
+    w.key("target_version").begin_object();
+    w.key("observed").string(d.version_observed);
+    w.key("written").string(d.version_written);
+    w.end_object();
+  }
   w.key("user_id").string(u.user_id);
   w.key("user_name").string(u.user_name);
   w.end_object();
@@ -525,6 +556,7 @@ void write_text(const Report& report, std::ostream& out) {
         }
         out << "]\n";
       }
+      if (d.has_versions()) out << "    " << version_evidence(d) << "\n";
     }
   }
   for (const auto& t : report.targets) write_group_text(t, out);

@@ -23,6 +23,14 @@ namespace idb::reconcile {
 
 inline constexpr int kReportSchemaVersion = 1;
 
+// Whether anyone wrote the account on the target since idbridge last did
+// (issue 7): the account's version as read against the version idbridge's
+// last write left (the baseline's). unknown: either is missing (no account
+// yet, never written, a target or a write that gave no version).
+enum class SinceWritten : unsigned char { unknown, unchanged, changed };
+const char* to_string(SinceWritten since);
+SinceWritten compare_versions(std::string_view written_version, std::string_view observed_version);
+
 // What a user's entry says beyond who and what: all of it empty for a user
 // in sync, which most of a 100k-user report's entries are.
 struct UserDetails {
@@ -32,7 +40,12 @@ struct UserDetails {
   std::string fingerprint{};  // of the inputs it was planned from (see fingerprint.h)
   std::string correlation{};  // how an account idbridge never linked was found, if it was
   std::string delete_due{};   // a disabled account the delete policy will delete: when (RFC 3339)
+  // Evidence when an attribute was edited on the target (edited_on_target):
+  // the account's version as idbridge's last write left it, and as read now.
+  std::string version_written{};
+  std::string version_observed{};
   bool empty() const;
+  bool has_versions() const { return !version_written.empty() || !version_observed.empty(); }
 };
 
 // One user's line of the report. The details are held apart, and only when
@@ -43,10 +56,11 @@ struct UserEntry {
   std::string key;     // the account key (DN) the plan works on
   std::string action;  // create | update | disable | delete | no-op | skip | error
   bool conflict = false;
+  SinceWritten since_written = SinceWritten::unknown;
 
   UserEntry() = default;
   UserEntry(std::string user_id, std::string user_name, std::string key, std::string action, UserDetails details = {},
-            bool conflict = false);
+            bool conflict = false, SinceWritten since_written = SinceWritten::unknown);
   UserEntry(const UserEntry& other);
   UserEntry& operator=(const UserEntry& other);
   UserEntry(UserEntry&&) = default;

@@ -70,6 +70,10 @@ Verdict judge(const Sides& s, Authority authority, bool additive, const Accepted
 
 bool target_stays(Verdict verdict) { return verdict == Verdict::keep_target || verdict == Verdict::conflict; }
 
+bool edited_on_target(const AttributeDecision& decision) {
+  return decision.baseline && !same_values(*decision.baseline, decision.observed);
+}
+
 Decision decide(const mapping::Desired& desired, const mapping::Attributes* baseline,
                 const std::optional<Account>& observed, const Policies& policies, const AcceptedDivergences& accepted,
                 const PlanOptions& options) {

@@ -54,6 +54,10 @@ struct AttributeDecision {
 // Whether the target's value stays as it is (kept, or a person decides).
 bool target_stays(Verdict verdict);
 
+// Whether someone changed the attribute on the target since idbridge wrote
+// it: it was written (a baseline) and the target holds another value now.
+bool edited_on_target(const AttributeDecision& decision);
+
 struct Decision {
   // The attributes of the desired account decided on that are not in sync,
   // in its (name) order; an attribute not listed is in sync. What to write

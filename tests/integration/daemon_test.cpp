@@ -392,6 +392,15 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   EXPECT_EQ(run(plan), 0);
   json report = json::parse(idb::test::read_file(dir_ / "plan.json"));
   EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 12);
+  // Issue 7: each account's version is the one the daemon's write left.
+  for (const auto& u : report["targets"][0]["users"]) {
+    EXPECT_EQ(u["since_written"], "unchanged") << u.dump();
+    EXPECT_FALSE(u.contains("target_version")) << "evidence only for an edit";
+  }
+  const auto csn = [&](const std::string& uid) {
+    return idb::test::ldap_entry(*slapd_, "uid=" + uid + "," + people_, {"entryCSN"}).value()["entryCSN"].at(0);
+  };
+  const std::string written = csn("p3");
 
   // An administrator edits one entry: the plan says it will be reverted, and does not revert it.
   ldap_replace("uid=p3," + people_, "cn", "Edited");
@@ -410,6 +419,15 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   EXPECT_EQ(edited["attributes"][0]["observed"], json({"Edited"}));
   EXPECT_EQ(edited["attributes"][0]["result"], json({"P Q"}));
   EXPECT_TRUE(has("p3", "cn", {"Edited"}));  // dry run: nothing applied
+  // The versions are the evidence: the one our write left, and the administrator's.
+  EXPECT_EQ(edited["since_written"], "changed");
+  EXPECT_EQ(edited["target_version"], json({{"written", written}, {"observed", csn("p3")}}));
+  EXPECT_NE(csn("p3"), written);
+  for (const auto& u : t["users"]) {
+    if (u["user_name"] != "p3") {
+      EXPECT_EQ(u["since_written"], "unchanged") << u.dump();
+    }
+  }
 
   // A feed that deletes every user at once is held by the guard: exit 3, nothing applied.
   // (slapd is down while the daemon takes the deletes, so they wait in the outbox.)

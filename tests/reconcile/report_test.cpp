@@ -94,6 +94,43 @@ TEST(Report, Json) {
   EXPECT_FALSE(t["users"][0].contains("correlation"));
 }
 
+// Issue 7: whether the account was written on the target since idbridge's
+// last write, for every user; the versions as evidence where an attribute was edited there.
+TEST(Report, TargetVersionsAreTheEvidenceOfAnEdit) {
+  EXPECT_EQ(compare_versions("csn-1", "csn-1"), SinceWritten::unchanged);
+  EXPECT_EQ(compare_versions("csn-1", "csn-2"), SinceWritten::changed);
+  EXPECT_EQ(compare_versions("", "csn-2"), SinceWritten::unknown) << "never written, or no version then";
+  EXPECT_EQ(compare_versions("csn-1", ""), SinceWritten::unknown) << "no account, or no version read";
+
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t;
+  t.name = "ldap";
+  UserEntry edited{"id-1", "zed", "uid=zed,dc=x", "update",
+                   {.fingerprint = "fp", .version_written = "csn-1", .version_observed = "csn-2"}, false,
+                   SinceWritten::changed};
+  edited.edit_details().attributes.push_back(
+      {"cn", Authority::source, Verdict::revert_drift, Values{"Zed"}, {"Z"}, {"Zed"}, {"Zed"}});
+  t.users = {edited, UserEntry{"id-2", "amy", "uid=amy,dc=x", "no-op", {}, false, SinceWritten::unchanged},
+             UserEntry{"id-3", "bob", "uid=bob,dc=x", "create", {.fingerprint = "fp-3"}}};
+  r.targets.push_back(t);
+  normalize(r);
+
+  const auto j = to_json(r);
+  const auto& users = j["targets"][0]["users"];
+  EXPECT_EQ(users[0]["since_written"], "unchanged");
+  EXPECT_FALSE(users[0].contains("target_version"));
+  EXPECT_EQ(users[1]["since_written"], "unknown");
+  EXPECT_EQ(users[2]["since_written"], "changed");
+  EXPECT_EQ(users[2]["target_version"], nlohmann::json::parse(R"({"observed": "csn-2", "written": "csn-1"})"));
+  std::ostringstream written;
+  write_json(r, written);
+  EXPECT_EQ(written.str(), j.dump(2) + "\n") << "the writer keeps dump's order";
+
+  EXPECT_NE(to_text(r).find("    target version csn-2 now, csn-1 when idbridge last wrote\n"), std::string::npos)
+      << to_text(r);
+  EXPECT_NE(to_html(r).find("target version csn-2 now, csn-1 when idbridge last wrote"), std::string::npos);
+}
+
 TEST(Report, TextSaysWhatAndWhy) {
   const std::string text = to_text(sample());
   EXPECT_NE(text.find("target ldap: 1 create, 1 update, 0 disable, 0 delete, 1 no-op, 0 skip, 1 error, 1 conflict, 0 review"),

@@ -159,6 +159,17 @@ TEST(ThreeWay, AnAcceptedManualDivergenceHoldsOnlyWhileNeitherSideMoves) {
   EXPECT_EQ(d.attributes[0].verdict, Verdict::apply_source);
 }
 
+TEST(ThreeWay, EditedOnTargetIsAWrittenValueTheTargetNoLongerHolds) {
+  const auto edited = [](std::optional<Values> baseline, Values observed) {
+    return edited_on_target(
+        {"cn", Authority::source, Verdict::revert_drift, std::move(baseline), std::move(observed), {"a"}, {"a"}});
+  };
+  EXPECT_TRUE(edited(Values{"a"}, {"b"}));
+  EXPECT_TRUE(edited(Values{"a"}, {}));
+  EXPECT_FALSE(edited(Values{"a", "b"}, {"b", "a"})) << "another order is no edit";
+  EXPECT_FALSE(edited(std::nullopt, {"b"})) << "never written by idbridge";
+}
+
 TEST(ThreeWay, AnAttributeInSyncIsNotListed) {
   const Attributes baseline = {{"cn", {"a"}}, {"sn", {"old"}}};
   const Desired desired{"k", {{"cn", {"a"}}, {"sn", {"new"}}}};
