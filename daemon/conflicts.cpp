@@ -34,6 +34,12 @@ nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewIte
           {"resolution", item.resolution}};
 }
 
+// What the audit log names as the source of a change a resolution makes, or
+// of the changes of the user it queued again.
+std::string resolved_by(const state::ReviewItem& item, const std::string& take) {
+  return "conflicts resolve #" + std::to_string(item.id) + " --take " + take;
+}
+
 // "take source" of a manual attribute: write the source's value now and
 // remember it as written.
 int take_source_value(Runtime& runtime, const TargetBinding& binding, const state::ReviewItem& item,
@@ -59,7 +65,7 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   op.changes.push_back({item.attribute,
                         decided->desired.empty() ? reconcile::ChangeKind::remove : reconcile::ChangeKind::replace,
                         decided->desired});
-  const std::string source = "conflicts resolve #" + std::to_string(item.id) + " --take source";
+  const std::string source = resolved_by(item, "source");
   const auto status = binding.connector->apply(op);
   if (!status) {
     runtime.store->append_audit(audit_record(item.target, user, op, source, now_ms(), &status.failure()));
@@ -102,7 +108,7 @@ int link_existing(Runtime& runtime, const TargetBinding& binding, const state::R
     return 1;
   }
   runtime.store->record_baseline(item.target, item.user_id, state::Baseline{found.value()->key, {}});
-  runtime.store->enqueue_user(item.user_id, {item.target}, now_ms());
+  runtime.store->enqueue_user(item.user_id, {item.target}, now_ms(), resolved_by(item, "target"));
   runtime.store->close_review(item.id, "target", now_ms());
   out << "review #" << item.id << ": linked the user to " << found.value()->key << " on " << item.target
       << " and queued it; closed\n";
@@ -137,7 +143,7 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
     // A new account at the user's own key: remembered as linked there, so
     // correlation is not asked again and the next pass creates it.
     runtime->store->record_baseline(item.target, item.user_id, state::Baseline{item.key, {}});
-    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms());
+    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms(), resolved_by(item, "source"));
     runtime->store->close_review(item.id, "source", now_ms());
     out << "review #" << item.id << ": the user gets a new account at " << item.key << " on " << item.target
         << " (queued); closed\n";
@@ -146,7 +152,7 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
   if (item.kind == "ambiguous") return link_existing(*runtime, *binding, item, request.key, out, err);
   if (item.kind == "uniqueness" && take == "source") {
     // The administrator made room on the target: try again.
-    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms());
+    runtime->store->enqueue_user(item.user_id, {item.target}, now_ms(), resolved_by(item, "source"));
     runtime->store->close_review(item.id, "source", now_ms());
     out << "review #" << item.id << ": queued the user for " << item.target
         << " again (the daemon or 'idbridge sync --once' applies it); closed\n";

@@ -142,8 +142,9 @@ userName; a group's for an LDAP group entry), action (create, update, rename,
 disable, delete; group create ... group delete), account key, the attributes
 written with their values (never a password's or other secret's: only that it
 was written), the outcome (applied, or failed with the target's error code)
-and the source (event, full sync, apply FILE, approved batch B, group sync,
-conflicts resolve #ID --take source). TIME is 2026-11-22, 2026-11-22T13:44:32Z
+and the source (event, full sync, config reload, apply FILE, approved batch B,
+group sync, conflicts resolve #ID --take source|target; several causes
+pending together are all named: "event, full sync"). TIME is 2026-11-22, 2026-11-22T13:44:32Z
 (UTC) or an age: 45m, 36h, 7d. Rows older than audit.retention_days (365) are
 pruned by the daemon. Exit status 0, 2 on bad usage.
 )",

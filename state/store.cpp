@@ -103,21 +103,38 @@ WriteStatus check_unique(sqlite3* db, const User& user) {
 // sync lag measures. A new change deserves a new try, so the matching dead
 // letters go. An absent id binds NULL to an "IS NULL" test that selects all (one
 // "id = ?3 OR ?3 IS NULL" form would scan every user on every SCIM write).
+//
+// `cause` joins the causes already pending rather than replacing them: the
+// column is a JSON object, each cause -> the last generation it came with,
+// in the order the causes first came (see cause_text). A row written before
+// causes were kept this way holds one plain word, taken as of its generation.
 void enqueue(sqlite3* db, const std::vector<std::string>& targets, int64_t now_ms,
-             const std::optional<std::string>& user_id) {
+             const std::optional<std::string>& user_id, const std::string& cause) {
   // The WHERE is also what lets SQLite parse an upsert after INSERT ... SELECT.
   const std::string upsert =
       std::string("INSERT INTO outbox (target, user_id, generation, attempts, next_try_ms, enqueued_ms, cause)"
-                  " SELECT ?1, id, 1, 0, ?2, ?2, ?4 FROM users WHERE ") +
+                  " SELECT ?1, id, 1, 0, ?2, ?2, json_object(?4, 1) FROM users WHERE ") +
       (user_id ? "id = ?3" : "?3 IS NULL") +
       " ON CONFLICT (target, user_id) DO UPDATE SET generation = generation + 1, attempts = 0,"
-      " next_try_ms = excluded.next_try_ms, last_error = NULL, cause = excluded.cause";
+      " next_try_ms = excluded.next_try_ms, last_error = NULL,"
+      " cause = json_set(CASE WHEN json_valid(cause) THEN cause ELSE json_object(cause, generation) END,"
+      " '$.\"' || ?4 || '\"', generation + 1)";
   const std::string forget =
       std::string("DELETE FROM dead_letters WHERE target = ?1 AND ") + (user_id ? "user_id = ?2" : "?2 IS NULL");
   for (const std::string& target : targets) {
-    Statement(db, upsert).bind(target, now_ms, user_id, user_id ? "event" : "full sync").run();
+    Statement(db, upsert).bind(target, now_ms, user_id, cause).run();
     Statement(db, forget).bind(target, user_id).run();
   }
+}
+
+// The causes an outbox row holds, as the audit log names them: "event",
+// "event, full sync" (see enqueue).
+std::string cause_text(std::string_view column) {
+  if (!column.starts_with('{')) return std::string(column);
+  const auto causes = nlohmann::ordered_json::parse(column);
+  std::string out;
+  for (const auto& [cause, generation] : causes.items()) out += (out.empty() ? "" : ", ") + cause;
+  return out;
 }
 
 enum class Write { insert, replace };
@@ -141,7 +158,7 @@ WriteStatus write_user(sqlite3* db, const User& user, const std::vector<std::str
                       " updated_ms = ?6 WHERE id = ?1")
       .bind(user.id, user.user_name, user.external_id, resource, user.version, now_ms)
       .run();
-  enqueue(db, targets, now_ms, user.id);
+  enqueue(db, targets, now_ms, user.id, "event");
   tx.commit();
   return WriteStatus::ok;
 }
@@ -192,7 +209,7 @@ WriteStatus write_group_of_users(sqlite3* db, const std::string& group_id, const
   }
   for (const std::string& id : changed) {
     Statement(db, "UPDATE users SET version = version + 1, updated_ms = ?2 WHERE id = ?1").bind(id, now_ms).run();
-    enqueue(db, targets, now_ms, id);
+    enqueue(db, targets, now_ms, id, "event");
   }
   tx.commit();
   return WriteStatus::ok;
@@ -227,7 +244,7 @@ OutboxEntry read_entry(Statement& row) {
       .attempts = static_cast<int>(row.int64(3)),
       .next_try_ms = row.int64(4),
       .last_error = row.text(5),
-      .cause = row.text(6),
+      .cause = cause_text(row.text_view(6)),
   };
 }
 
@@ -389,7 +406,7 @@ WriteStatus Store::delete_user(const std::string& id, const std::vector<std::str
             .bind(id, now_ms)
             .run();
     if (changed == 0) return WriteStatus::not_found;
-    enqueue(db_, targets, now_ms, id);
+    enqueue(db_, targets, now_ms, id, "event");
     tx.commit();
     return WriteStatus::ok;
   });
@@ -541,10 +558,10 @@ std::vector<Membership> memberships_of(const std::vector<Group>& groups) {
   return out;
 }
 
-void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms) {
+void Store::enqueue_all(const std::vector<std::string>& targets, int64_t now_ms, const std::string& cause) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  enqueue(db_, targets, now_ms, std::nullopt);
+  enqueue(db_, targets, now_ms, std::nullopt, cause);
   tx.commit();
 }
 
@@ -650,12 +667,16 @@ void Store::complete_all(const std::vector<Applied>& applied) {
       continue;
     }
     // Not deleted: a newer change arrived while this one was applied (one row
-    // per target and user). It stays due as enqueued, with a fresh count of attempts.
+    // per target and user). It stays due as enqueued, with a fresh count of
+    // attempts, and with only the causes that came after the generation
+    // applied: the rest are done.
     if (Statement(db_, "DELETE FROM outbox WHERE target = ?1 AND user_id = ?2 AND generation = ?3")
             .bind(entry.target, entry.user_id, entry.generation)
             .run() == 0) {
-      Statement(db_, "UPDATE outbox SET attempts = 0 WHERE target = ?1 AND user_id = ?2")
-          .bind(entry.target, entry.user_id)
+      Statement(db_, "UPDATE outbox SET attempts = 0, cause = CASE WHEN json_valid(cause) THEN"
+                     " (SELECT json_group_object(key, value) FROM json_each(outbox.cause) WHERE value > ?3)"
+                     " ELSE cause END WHERE target = ?1 AND user_id = ?2")
+          .bind(entry.target, entry.user_id, entry.generation)
           .run();
     }
   }
@@ -709,10 +730,11 @@ std::vector<DeadLetter> Store::dead_letters(const std::string& target) {
   return letters;
 }
 
-void Store::enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms) {
+void Store::enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms,
+                         const std::string& cause) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
-  enqueue(db_, targets, now_ms, user_id);
+  enqueue(db_, targets, now_ms, user_id, cause);
   tx.commit();
 }
 

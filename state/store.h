@@ -76,7 +76,12 @@ struct OutboxEntry {
   int attempts = 0;
   int64_t next_try_ms = 0;  // unix epoch milliseconds
   std::string last_error;
-  std::string cause = "event";  // why it was enqueued: event | full sync (what the audit log names as source)
+  // Why it is pending, what the audit log names as the source of what it
+  // applies: every cause enqueued since the user was last applied, in the
+  // order they came ("event", "full sync", "event, full sync", "config
+  // reload", "conflicts resolve #ID --take target"); a full sync does not
+  // hide the event it finds pending.
+  std::string cause = "event";
 };
 
 // What we last wrote to one target for one user.
@@ -243,8 +248,10 @@ class Store {
   std::vector<Membership> memberships();
 
   // --- outbox (connector side)
-  // Enqueues every user, live or tombstoned, for each target (a full sync pass).
-  void enqueue_all(const std::vector<std::string>& targets, int64_t now_ms);
+  // Enqueues every user, live or tombstoned, for each target, because of
+  // `cause` ("full sync", "config reload"): added to the causes of an entry
+  // already pending (OutboxEntry::cause).
+  void enqueue_all(const std::vector<std::string>& targets, int64_t now_ms, const std::string& cause);
   // Entries of `target` with next_try_ms <= now_ms, oldest first.
   std::vector<OutboxEntry> due(const std::string& target, int64_t now_ms, size_t limit);
   // The earliest next_try_ms of any entry of `target`, if any.
@@ -255,7 +262,8 @@ class Store {
   int64_t scheduled(const std::string& target, int64_t now_ms);
   // The entry was applied: store the baseline and remove the entry, unless the
   // user was enqueued again meanwhile (generation moved on), in which case the
-  // entry stays due so the newer change is applied too.
+  // entry stays due so the newer change is applied too, with the causes that
+  // came after `entry`'s generation only.
   void complete(const OutboxEntry& entry, const std::optional<Baseline>& baseline);
   // complete() for a whole batch in one transaction: one fsync, not one per entry.
   void complete_all(const std::vector<Applied>& applied);
@@ -310,8 +318,9 @@ class Store {
   // was deleted) and its audit row, in one transaction.
   void record_applied(const std::string& target, const std::string& user_id, const std::optional<Baseline>& baseline,
                       const AuditRecord& audit);
-  // Enqueues one user again for `targets` (a resolved review item).
-  void enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms);
+  // Enqueues one user again for `targets` because of `cause` (a resolved review item).
+  void enqueue_user(const std::string& user_id, const std::vector<std::string>& targets, int64_t now_ms,
+                    const std::string& cause);
   // The user whose baseline on `target` is at `key` (case-insensitive), if any.
   std::optional<std::string> user_at_key(const std::string& target, const std::string& key);
 

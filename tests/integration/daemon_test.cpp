@@ -675,6 +675,11 @@ TEST_F(Daemon, SighupAppliesANewMappingToEveryUserAndKeepsTheRunningOneWhenTheNe
   ASSERT_TRUE(daemon_->signal(SIGHUP));
   // The user is re-planned with the new rules though nothing changed at the source.
   ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "o", {"Example Corp"}); }));
+  // The audit log names the reload as the cause, not a full sync.
+  EXPECT_TRUE(eventually([&] {
+    return output_of({"audit", "--user", "ada.lovelace"}, 0)
+               .find("  applied  source: config reload\n    o: replace [\"Example Corp\"]\n") != std::string::npos;
+  })) << output_of({"audit", "--user", "ada.lovelace"}, 0);
   EXPECT_NE(idb::test::read_file(log_).find("reload: 'retry' changed; not applied until idbridge restarts"),
             std::string::npos);
 
@@ -1094,6 +1099,29 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   }
 }
 
+// A full sync that finds a user's event still pending (the target was down)
+// applies both: the audit log names both, and a later pass only itself.
+TEST_F(Daemon, AFullSyncNamesTheEventItFindsPending) {
+  slapd_->stop();
+  start_daemon();
+  create(sample_user("ada.lovelace"));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  slapd_->restart();
+  output_of({"sync", "--once"}, 0);
+  ASSERT_TRUE(has("ada.lovelace", "cn", {"Ada Lovelace"}));
+  json rows = json::parse(output_of({"audit", "--format", "json"}, 0));
+  ASSERT_EQ(rows.size(), 1u) << rows.dump(2);
+  EXPECT_EQ(rows[0]["action"], "create");
+  EXPECT_EQ(rows[0]["source"], "event, full sync");
+
+  ldap_replace("uid=ada.lovelace," + people_, "cn", "Edited");
+  output_of({"sync", "--once"}, 0);
+  rows = json::parse(output_of({"audit", "--format", "json"}, 0));
+  ASSERT_EQ(rows.size(), 2u) << rows.dump(2);
+  EXPECT_EQ(rows[1]["action"], "update");
+  EXPECT_EQ(rows[1]["source"], "full sync");
+}
+
 // `plan` says exactly what the daemon will hold: both judge the same changes
 // against the accounts idbridge manages on the target (a baseline each). Here
 // 20, of which 4 were deleted by hand: they are created again, not counted.
@@ -1225,10 +1253,17 @@ TEST_F(Daemon, AccountsMadeBeforeIdbridgeAreCorrelatedPlannedAppliedAndThenInLin
   const std::string id = std::to_string(items[0]["id"].get<int64_t>());
   output_of({"conflicts", "resolve", id, "--take", "target", "--key", "uid=nobody," + people_}, 2);
   output_of({"conflicts", "resolve", id, "--take", "target", "--key", "uid=dup-b," + people_}, 0);
-  output_of({"sync", "--once"}, 0);
+  // The daemon applies what is left in its outbox when it starts: only the resolution.
+  start_daemon();
+  ASSERT_TRUE(eventually([&] { return has("u2", "employeeNumber", {"E2"}); }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
   EXPECT_FALSE(entry("dup-b"));
-  EXPECT_TRUE(has("u2", "employeeNumber", {"E2"}));
   EXPECT_TRUE(entry("dup-a"));  // not ours: left alone
+  const json rows = json::parse(output_of({"audit", "--format", "json", "--user", "u2"}, 0));
+  ASSERT_EQ(rows.size(), 1u) << rows.dump(2);
+  EXPECT_EQ(rows[0]["action"], "rename") << rows.dump(2);
+  EXPECT_EQ(rows[0]["previous_key"], "uid=dup-b," + people_) << rows.dump(2);
+  EXPECT_EQ(rows[0]["source"], "conflicts resolve #" + id + " --take target");
 
   // Everything in line: the next plan changes nothing.
   report = json::parse(output_of({"plan", "--format", "json"}, 0));

@@ -185,7 +185,7 @@ TEST_F(outbox_worker, applies_due_entries_in_pipelined_batches_and_records_each_
   EXPECT_GT(most_outstanding(slapd_->log(), "ADD"), 1u) << "operations of different users were in flight together";
 
   // Nothing left to do: a second pass over every user plans no-ops only.
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   const auto adds = occurrences(slapd_->log(), " ADD dn=");
   summary = worker().drain_due();
   EXPECT_EQ(summary.applied, n);
@@ -298,7 +298,7 @@ TEST_F(outbox_worker, a_deleted_user_is_disabled_then_deleted_once_the_grace_per
 
   // A day early, even with a full sync re-planning everyone: still only disabled.
   now_ = disabled_at + 29 * kDay;
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   worker(policy).drain_due();
   EXPECT_TRUE(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)));
   EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, disabled_at) << "the grace period does not restart";
@@ -313,7 +313,7 @@ TEST_F(outbox_worker, a_deleted_user_is_disabled_then_deleted_once_the_grace_per
   EXPECT_EQ(store_->outbox_size(kTarget), 0);
 
   // Later full syncs find nothing to do for the tombstone.
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   EXPECT_EQ(worker(policy).drain_due().applied, 2);
   EXPECT_EQ(users().size(), 1u);
 }
@@ -335,7 +335,7 @@ TEST_F(outbox_worker, a_user_active_again_within_the_grace_period_keeps_the_acco
   EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, std::nullopt);
 
   now_ += 30 * kDay;
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   worker(policy).drain_due();
   const auto entry = test::ldap_entry(*slapd_, dn_of(*slapd_, 0));
   ASSERT_TRUE(entry);
@@ -348,7 +348,7 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   for (int i = 0; i < 2; ++i) ASSERT_EQ(store_->delete_user("id-" + std::to_string(i), {kTarget}, now_), state::WriteStatus::ok);
   worker().drain_due();
   now_ += 3650 * kDay;
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   worker().drain_due();
   EXPECT_EQ(users().size(), 12u) << "never deletes";
   EXPECT_EQ(store_->outbox_size(kTarget), 0);
@@ -357,7 +357,7 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   const reconcile::DeletePolicy at_once{reconcile::DeletePolicy::When::after_delete, 0};
   TargetBinding guarded{&*hooked_, &*mapping_, {"employeeType", "disabled"}, reconcile::policies_for(*mapping_),
                         reconcile::GuardLimits{.max_disables = 1}, at_once};
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   OutboxWorker strict(*store_, {guarded}, config::RetryPolicy{}, [this] { return now_; });
   strict.drain_due();
   ASSERT_TRUE(store_->hold_of(kTarget));
@@ -510,7 +510,7 @@ TEST_F(outbox_worker, disabling_by_move_puts_the_entry_below_the_disabled_ou_and
   ASSERT_TRUE(there) << "moved (the disabled OU made on first use)";
   EXPECT_EQ(there->count("employeeType"), 0u) << "the place is the mark";
   EXPECT_EQ(store_->baseline(kTarget, "id-0")->key, moved);
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   worker({}, move).drain_due();
   EXPECT_TRUE(test::ldap_entry(*slapd_, moved)) << "a full sync leaves it there";
 
@@ -567,7 +567,7 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
   worker().drain_due();
   EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), mapping::Values{dn_of(*slapd_, 0)});
   sent.clear();
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   worker().drain_due();
   for (const auto& op : sent) EXPECT_NE(op.key, dn) << "the group is in line: no change sent";
 }

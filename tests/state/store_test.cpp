@@ -480,7 +480,7 @@ TEST_F(state_store, DeadLetterMovesTheEntryAndANewChangeRevivesIt) {
   EXPECT_EQ(entry("ldap").attempts, 0);
 
   store_->dead_letter(entry("ldap"), "again", 500);
-  store_->enqueue_all({"ldap"}, 600);
+  store_->enqueue_all({"ldap"}, 600, "full sync");
   EXPECT_TRUE(store_->dead_letters("ldap").empty());
   EXPECT_EQ(entry("ldap").next_try_ms, 600);
 }
@@ -501,7 +501,7 @@ TEST_F(state_store, EnqueueAllIncludesTombstones) {
   ASSERT_EQ(store_->insert_user(make_user("u3", "carol"), {"ldap"}, 180), WriteStatus::ok);
   EXPECT_EQ(store_->outbox_size("ldap"), 1);
 
-  store_->enqueue_all(kTargets, 200);
+  store_->enqueue_all(kTargets, 200, "full sync");
   for (const auto& target : kTargets) {
     auto entries = store_->due(target, 200, 10);
     ASSERT_EQ(entries.size(), 3u) << target;
@@ -797,13 +797,50 @@ AuditRecord audit_row(const std::string& target, const std::string& user_id, con
                      .source = source};
 }
 
-TEST_F(state_store, AnOutboxEntryNamesWhyItWasEnqueued) {
+TEST_F(state_store, AnOutboxEntryNamesEveryCauseItIsPendingFor) {
   ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
   EXPECT_EQ(entry("ldap").cause, "event");
-  store_->enqueue_all({"ldap"}, 2);
-  EXPECT_EQ(entry("ldap").cause, "full sync") << "the latest reason wins";
-  store_->enqueue_user("a", {"ldap"}, 3);
-  EXPECT_EQ(entry("ldap").cause, "event");
+  store_->enqueue_all({"ldap"}, 2, "full sync");
+  EXPECT_EQ(entry("ldap").cause, "event, full sync") << "a full sync does not hide the pending event";
+  store_->enqueue_user("a", {"ldap"}, 3, "event");
+  store_->enqueue_all({"ldap"}, 4, "config reload");
+  EXPECT_EQ(entry("ldap").cause, "event, full sync, config reload") << "each cause once, in the order they came";
+  store_->complete(entry("ldap"), std::nullopt);
+  EXPECT_EQ(store_->outbox_size("ldap"), 0);
+
+  store_->enqueue_user("a", {"ldap"}, 5, "conflicts resolve #7 --take target");
+  EXPECT_EQ(entry("ldap").cause, "conflicts resolve #7 --take target") << "what was applied is not named again";
+  // A failed attempt applied nothing: its cause stays with what comes next.
+  store_->reschedule(entry("ldap"), 6, "timeout");
+  store_->enqueue_all({"ldap"}, 7, "full sync");
+  EXPECT_EQ(entry("ldap").cause, "conflicts resolve #7 --take target, full sync");
+}
+
+// An entry applied while new causes came: only those stay, whichever was first.
+TEST_F(state_store, AChangeAppliedMeanwhileLeavesOnlyTheCausesThatCameAfterIt) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
+  store_->enqueue_all({"ldap"}, 2, "full sync");
+  const OutboxEntry in_flight = entry("ldap");  // "event, full sync", generation 2
+  store_->enqueue_user("a", {"ldap"}, 3, "event");  // named already, but came again
+  store_->enqueue_all({"ldap"}, 4, "config reload");
+  store_->complete(in_flight, std::nullopt);
+  EXPECT_EQ(entry("ldap").cause, "event, config reload");
+  EXPECT_EQ(entry("ldap").generation, 4);
+}
+
+// A row pending from before causes were kept together holds one plain word.
+TEST_F(state_store, AnEntryPendingFromAnEarlierVersionKeepsItsCause) {
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), {"ldap"}, 1), WriteStatus::ok);
+  store_.reset();
+  raw_query(db_file(), "UPDATE outbox SET cause = 'full sync'");
+  reopen();
+  EXPECT_EQ(entry("ldap").cause, "full sync");
+  store_->enqueue_user("a", {"ldap"}, 2, "event");
+  const OutboxEntry in_flight = entry("ldap");
+  EXPECT_EQ(in_flight.cause, "full sync, event");
+  store_->enqueue_all({"ldap"}, 3, "config reload");
+  store_->complete(in_flight, std::nullopt);
+  EXPECT_EQ(entry("ldap").cause, "config reload");
 }
 
 TEST_F(state_store, AuditRowsComeBackAsWrittenOldestFirstAndFiltered) {
