@@ -13,19 +13,23 @@ namespace idb::daemon {
 
 // The row for `plan` applied to `target` for `user` at `now_ms`, because of
 // `source`; `failure` when the target refused it (outcome failed, its code).
-state::AuditRecord audit_record(const std::string& target, const state::User& user, const UserPlan& plan,
+// The values of `secrets` (its mapping's, TargetMapping::secrets) are not recorded.
+state::AuditRecord audit_record(const std::string& target, const mapping::SecretAttributes& secrets,
+                                const state::User& user, const UserPlan& plan,
                                 const std::string& source, int64_t now_ms,
                                 const connectors::Failure* failure = nullptr);
 
 // The row for one operation written outside a plan: `conflicts resolve
 // --take source` writing a manual attribute's source value (action update).
-state::AuditRecord audit_record(const std::string& target, const state::User& user, const reconcile::Operation& op,
+state::AuditRecord audit_record(const std::string& target, const mapping::SecretAttributes& secrets,
+                                const state::User& user, const reconcile::Operation& op,
                                 const std::string& source, int64_t now_ms,
                                 const connectors::Failure* failure = nullptr);
 
 // The row for a group entry's plan applied (daemon/group_sync.h): the SCIM
 // group stands where a user would (id, displayName), the action is "group "
 // and the plan's kind (group create, group update, group rename, group delete).
+// Secrets by attribute name (mapping::is_secret_attribute): group rules carry no `secret:`.
 state::AuditRecord group_audit_record(const std::string& target, const reconcile::GroupPlan& plan,
                                       const std::string& source, int64_t now_ms,
                                       const connectors::Failure* failure = nullptr);

@@ -18,7 +18,16 @@ namespace {
 
 using reconcile::values_text;
 
-nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewItem& item) {
+// The secret attributes of `target` as its mapping says; by name alone for a
+// target no longer configured.
+const mapping::SecretAttributes& secrets_of(const mapping::LoadResult& mappings, const std::string& target) {
+  static const mapping::SecretAttributes kByName;
+  const auto it = mappings.targets.find(target);
+  return it == mappings.targets.end() ? kByName : it->second.secrets();
+}
+
+nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewItem& item,
+                         const mapping::SecretAttributes& secrets) {
   return {{"id", e.id},
           {"target", item.target},
           {"kind", e.kind},
@@ -26,8 +35,8 @@ nlohmann::json item_json(const reconcile::ReviewEntry& e, const state::ReviewIte
           {"user_name", e.user_name},
           {"attribute", e.attribute},
           {"key", e.key},
-          {"source", mapping::shown_values(e.attribute, e.source)},
-          {"observed", mapping::shown_values(e.attribute, e.observed)},
+          {"source", secrets.shown(e.attribute, e.source)},
+          {"observed", secrets.shown(e.attribute, e.observed)},
           {"detail", e.detail},
           {"opened_ms", item.opened_ms},
           {"closed_ms", item.closed_ms ? nlohmann::json(*item.closed_ms) : nlohmann::json(nullptr)},
@@ -62,15 +71,17 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
     return 0;
   }
   reconcile::Operation op{reconcile::Operation::Kind::modify, plan.observed->key, {}, {}, {}};
+  const mapping::SecretAttributes& secrets = binding.mapping->secrets();
   op.changes.push_back({item.attribute,
                         decided->desired.empty() ? reconcile::ChangeKind::remove : reconcile::ChangeKind::replace,
                         decided->desired});
   const std::string source = resolved_by(item, "source");
   const auto status = binding.connector->apply(op);
   if (!status) {
-    runtime.store->append_audit(audit_record(item.target, user, op, source, now_ms(), &status.failure()));
+    runtime.store->append_audit(
+        audit_record(item.target, secrets, user, op, source, now_ms(), &status.failure()));
     err << "review #" << item.id << ": " << item.target << " refused " << item.attribute << " = "
-        << values_text(decided->desired, item.attribute) << ": " << status.failure().code << ": "
+        << values_text(secrets.shown(item.attribute, decided->desired)) << ": " << status.failure().code << ": "
         << status.failure().message << "; the item stays open\n";
     return 1;
   }
@@ -78,11 +89,12 @@ int take_source_value(Runtime& runtime, const TargetBinding& binding, const stat
   written.key = plan.observed->key;
   written.attributes[item.attribute] = decided->desired;
   written.version = status.value().version;
-  runtime.store->record_applied(item.target, user.id, written, audit_record(item.target, user, op, source, now_ms()));
+  runtime.store->record_applied(item.target, user.id, written,
+                                audit_record(item.target, secrets, user, op, source, now_ms()));
   runtime.store->close_review(item.id, "source", now_ms());
   out << "review #" << item.id << ": wrote " << item.attribute << " = "
-      << values_text(decided->desired, item.attribute) << " to " << plan.observed->key << " on " << item.target
-      << "; closed\n";
+      << values_text(secrets.shown(item.attribute, decided->desired)) << " to " << plan.observed->key << " on "
+      << item.target << "; closed\n";
   return 0;
 }
 
@@ -116,7 +128,7 @@ int link_existing(Runtime& runtime, const TargetBinding& binding, const state::R
 }
 
 int resolve(const config::Config& config, const state::ReviewItem& item, const ConflictsRequest& request,
-            std::ostream& out, std::ostream& err) {
+            const mapping::SecretAttributes& secrets, std::ostream& out, std::ostream& err) {
   const std::string& take = request.take;
   if (item.kind == "ambiguous" && take == "target" &&
       std::find(item.observed.begin(), item.observed.end(), request.key) == item.observed.end()) {
@@ -127,9 +139,9 @@ int resolve(const config::Config& config, const state::ReviewItem& item, const C
     // Nothing to write: the target's value stands while neither side moves.
     auto store = state::Store::open(config.state_dir);
     store->close_review(item.id, "target", now_ms());
-    out << "review #" << item.id << ": " << item.attribute << " keeps " << values_text(item.observed, item.attribute)
-        << " on " << item.target << " while the source wants " << values_text(item.source, item.attribute)
-        << "; closed\n";
+    out << "review #" << item.id << ": " << item.attribute << " keeps "
+        << values_text(secrets.shown(item.attribute, item.observed)) << " on " << item.target
+        << " while the source wants " << values_text(secrets.shown(item.attribute, item.source)) << "; closed\n";
     return 0;
   }
   auto runtime = runtime_or_report(config);
@@ -175,13 +187,17 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
     err << "idbridge conflicts: unknown format '" << request.format << "' (known: text, json)\n";
     return 2;
   }
+  // What to show of a value is the mapping's to say: without it, nothing is shown.
+  const auto mappings = load_mapping(config);
+  for (const auto& e : mappings.errors) err << e.to_string() << "\n";
+  if (!mappings.errors.empty()) return 2;
   if (request.action == "list") {
     auto store = state::Store::open(config.state_dir);
     nlohmann::json all = nlohmann::json::array();
     for (const auto& item : store->reviews(request.all, request.target)) {
       const auto e = review_entry(*store, item);
       if (request.format == "json") {
-        all.push_back(item_json(e, item));
+        all.push_back(item_json(e, item, secrets_of(mappings, item.target)));
         continue;
       }
       out << "#" << e.id << "  " << item.target << "  " << e.kind << "  " << e.user_name << "  "
@@ -202,7 +218,9 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
     if (item && request.action == "show") {
       const auto e = review_entry(*store, *item);
       if (request.format == "json") {
-        out << item_json(e, *item).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        out << item_json(e, *item, secrets_of(mappings, item->target))
+                   .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
         return 0;
       }
       out << "review #" << e.id << " (" << e.kind << ") on " << item->target << ", "
@@ -210,8 +228,9 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
           << "  user:    " << e.user_name << " (" << e.user_id << ")\n"
           << "  account: " << e.key << "\n";
       if (!e.attribute.empty()) {
-        out << "  " << e.attribute << ": target holds " << values_text(e.observed, e.attribute) << ", source wants "
-            << values_text(e.source, e.attribute) << "\n";
+        const auto& secrets = secrets_of(mappings, item->target);
+        out << "  " << e.attribute << ": target holds " << values_text(secrets.shown(e.attribute, e.observed))
+            << ", source wants " << values_text(secrets.shown(e.attribute, e.source)) << "\n";
       }
       out << "  " << e.detail << "\n";
       return 0;
@@ -233,7 +252,7 @@ int conflicts(const config::Config& config, const ConflictsRequest& request, std
     err << "review #" << item->id << " is closed already (" << item->resolution << ")\n";
     return 2;
   }
-  return resolve(config, *item, request, out, err);
+  return resolve(config, *item, request, secrets_of(mappings, item->target), out, err);
 }
 
 int approve(const config::Config& config, const std::string& target, const std::optional<std::string>& batch,

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "daemon/runtime.h"
+#include "mapping/transforms.h"
 #include "reconcile/report.h"
 #include "scim/custom_schema.h"
 #include "scim/resource.h"
@@ -21,12 +22,14 @@ std::string shown(const mapping::Values& values) {
 // What explain may show of a rule's values: of a secret attribute, not the
 // values, not the alternative as written (a constant one is the secret), and
 // of each transform only its name (`default 'x'` and `replace` name values).
+// (secret as its mapping says: `secret:`, else its name; its error names no
+// value already, see mapping::run_all).
 mapping::AttributeTrace shown(mapping::AttributeTrace a) {
-  if (!mapping::is_secret_attribute(a.attribute)) return a;
-  a.values = mapping::shown_values(a.attribute, a.values);
-  a.found = mapping::shown_values(a.attribute, a.found);
+  if (!a.secret) return a;
+  a.values = mapping::hidden(a.values);
+  a.found = mapping::hidden(a.found);
   if (!a.source.empty()) a.source = mapping::kSecretValue;
-  for (auto& t : a.transforms) t = t.substr(0, t.find(' '));
+  for (auto& t : a.transforms) t = mapping::transform_name(t);
   return a;
 }
 

@@ -342,7 +342,8 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
       if (const auto failed = std::find_if(begin, end, [](const connectors::Status& s) { return !s.ok(); });
           failed != end) {
         const connectors::Failure& failure = failed->failure();
-        store_.append_audit(audit_record(name, user, plan, entry.cause, clock_(), &failure));
+        store_.append_audit(
+            audit_record(name, target.mapping->secrets(), user, plan, entry.cause, clock_(), &failure));
         if (failure.kind != connectors::FailureKind::conflict) {
           const Outcome outcome = fail(entry, failure);
           count(outcome, summary);
@@ -358,7 +359,7 @@ void OutboxWorker::apply_changes(const TargetBinding& target, std::vector<Change
       spdlog::info("{}: {} {} ({} operation{})", name, to_string(plan.kind), plan.desired.key, n, n == 1 ? "" : "s");
       // The last write says how the account was left.
       settle(entry, user, plan, end == begin ? std::string() : std::prev(end)->value().version, done);
-      done.back().audit = audit_record(name, user, plan, entry.cause, clock_());
+      done.back().audit = audit_record(name, target.mapping->secrets(), user, plan, entry.cause, clock_());
     }
     store_.complete_all(done);
     summary.applied += static_cast<int>(done.size());

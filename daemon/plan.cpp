@@ -142,14 +142,15 @@ void apply_item(const Runtime& runtime, const TargetBinding& binding, const nloh
     if (status) {
       version = std::move(status.value().version);
     } else {
-      runtime.store->append_audit(audit_record(name, *user, now, source, now_ms(), &status.failure()));
+      runtime.store->append_audit(
+          audit_record(name, binding.mapping->secrets(), *user, now, source, now_ms(), &status.failure()));
       std::cout << label << ": failed, " << status.failure().code << ": " << status.failure().message << "\n";
       ++counts.failed;
       return;
     }
   }
   runtime.store->record_applied(name, id, now.next_baseline(std::move(version)),
-                                audit_record(name, *user, now, source, now_ms()));
+                                audit_record(name, binding.mapping->secrets(), *user, now, source, now_ms()));
   std::cout << label << ": applied\n";
   ++counts.applied;
 }
@@ -291,6 +292,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
     const std::string& name = binding.connector->name();
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};
+    target.secrets = binding.mapping->secrets();
     reconcile::RunCounts counts;
     // Read first: the target answers while the store is loaded below.
     const AccountIndex accounts(binding, config);

@@ -15,9 +15,19 @@ bool is_secret_attribute(std::string_view name) {
   return std::any_of(kEndings.begin(), kEndings.end(), [&](std::string_view e) { return folded.ends_with(e); });
 }
 
-Values shown_values(std::string_view attribute, const Values& values) {
-  if (!is_secret_attribute(attribute)) return values;
-  return Values(values.size(), std::string(kSecretValue));
+void SecretAttributes::mark(std::string_view attribute, bool secret) {
+  marked_.insert_or_assign(std::string(attribute), secret);
+}
+
+bool SecretAttributes::operator()(std::string_view attribute) const {
+  const auto it = marked_.find(attribute);
+  return it == marked_.end() ? is_secret_attribute(attribute) : it->second;
+}
+
+Values hidden(const Values& values) { return Values(values.size(), std::string(kSecretValue)); }
+
+Values SecretAttributes::shown(std::string_view attribute, const Values& values) const {
+  return (*this)(attribute) ? hidden(values) : values;
 }
 
 }  // namespace idb::mapping

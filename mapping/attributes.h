@@ -24,19 +24,32 @@ struct CaseInsensitiveLess {
 using Values = std::vector<std::string>;
 using Attributes = std::map<std::string, Values, CaseInsensitiveLess>;
 
-// Whether an attribute holds a secret whose value must never be recorded or
-// shown: its name, case and '_'/'-' aside, ends in password, passwd, pwd,
-// secret, token or passphrase (userPassword, unicodePwd, sambaNTPassword,
-// client_secret). Mappings carry no secret marking, and an LDAP target takes
-// any attribute a mapping names, so the name is what there is to go by.
+// Whether an attribute's name says it holds a secret: its name, case and
+// '_'/'-' aside, ends in password, passwd, pwd, secret, token or passphrase
+// (userPassword, unicodePwd, sambaNTPassword, client_secret). What a mapping
+// does not mark with `secret:` is judged by this (SecretAttributes).
 bool is_secret_attribute(std::string_view name);
 
 // What each value of a secret attribute shows as, in reports, explain and
 // conflicts: one per value, so the count and the fact of a change stay visible.
 inline constexpr std::string_view kSecretValue = "********";
+// `values` as a secret's are shown: each one as kSecretValue.
+Values hidden(const Values& values);
 
-// `values` of `attribute` as they may be shown to a person: as they are, or
-// each one as kSecretValue.
-Values shown_values(std::string_view attribute, const Values& values);
+// Which attributes of one target hold secrets, whose values are never
+// recorded or shown: what its mapping marks (`secret: true` or `false` on a
+// rule) and, for the rest, what the name says (is_secret_attribute). Default
+// constructed it goes by names alone.
+class SecretAttributes {
+ public:
+  void mark(std::string_view attribute, bool secret);
+  bool operator()(std::string_view attribute) const;
+  // `values` of `attribute` as they may be shown to a person: as they are, or
+  // each one as kSecretValue.
+  Values shown(std::string_view attribute, const Values& values) const;
+
+ private:
+  std::map<std::string, bool, CaseInsensitiveLess> marked_;
+};
 
 }  // namespace idb::mapping

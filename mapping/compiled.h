@@ -36,6 +36,7 @@ struct Rule {
   std::optional<Condition> when;
   Authority authority = Authority::source;
   const AttributeLimits* limits = nullptr;  // points into Compiled::schema; null when undeclared
+  bool secret = false;  // `secret:` as written, else what the name says: errors never quote its values
 };
 
 struct TargetMapping::Compiled {
@@ -51,6 +52,7 @@ struct TargetMapping::Compiled {
   TargetSchema schema;
   AttributeSlots slots;  // of every path in key and rules
   std::optional<GroupMapping> groups;  // LDAP `groups:`
+  SecretAttributes secrets;  // every rule's `secret`
 };
 
 }  // namespace idb::mapping

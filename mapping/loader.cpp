@@ -17,7 +17,7 @@
 namespace idb::mapping {
 namespace {
 
-constexpr const char* kRuleKeys = "from, template, value, all, transform, when, authoritative";
+constexpr const char* kRuleKeys = "from, template, value, all, transform, when, authoritative, secret";
 constexpr const char* kTransforms =
     "lower, upper, trim, sha256, replace, split, join, substring, truncate, default, lookup, date, phone, boolean";
 
@@ -492,6 +492,7 @@ class Loader {
     Rule rule;
     rule.attribute = attribute;
     rule.at = at(name.Mark());
+    rule.secret = is_secret_attribute(attribute);  // unless `secret:` says otherwise
     if (node.IsScalar() || node.IsSequence()) {
       sources(node, false, context, rule);
     } else if (node.IsMap()) {
@@ -517,6 +518,8 @@ class Loader {
           rule.when = condition(entry.second, context + " 'when'");
         } else if (key == "authoritative") {
           rule.authority = authority(entry.second, context).value_or(Authority::source);
+        } else if (key == "secret") {
+          rule.secret = flag(entry.second, context + ": 'secret'").value_or(true);
         } else {
           error(entry.first.Mark(), context + ": unknown key '" + key + "' (known: " + kRuleKeys + ")");
         }
@@ -613,7 +616,7 @@ class Loader {
     }
     if (auto outputs = known_outputs(rule)) {
       for (const auto& v : *outputs) {
-        if (auto why = check_value(*rule.limits, v)) {
+        if (auto why = check_value(*rule.limits, v, rule.secret)) {
           error(name.Mark(), context + ": can produce a value the target refuses: " + *why);
           return;
         }
@@ -712,6 +715,7 @@ class Loader {
           }
           const std::string where = context + " attribute '" + name + "'";
           Rule r = rule(name, attr.first, attr.second, where);
+          c->secrets.mark(name, r.secret);
           if (auto l = c->schema.find(name); l != c->schema.end()) r.limits = &l->second;
           if (r.when) check_reachable(attr.second["when"], *r.when, c->scope, where + " 'when'");
           check_limits(r, attr.first, where);

@@ -52,10 +52,10 @@ std::optional<std::string> evaluate(const Rule& rule, const UserView& user, Valu
   if (trace) {
     for (const auto& step : rule.transforms) trace->transforms.push_back(step.text);
   }
-  if (auto error = run_all(rule.transforms, values)) return error;
+  if (auto error = run_all(rule.transforms, values, rule.secret)) return error;
   dedupe(values);
   if (rule.limits) {
-    if (auto why = check_values(*rule.limits, values)) return "the target refuses it: " + *why;
+    if (auto why = check_values(*rule.limits, values, rule.secret)) return "the target refuses it: " + *why;
   }
   return std::nullopt;
 }
@@ -89,6 +89,7 @@ std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const n
       trace->attribute = rule.attribute;
       trace->rule_at = rule.at;
       trace->authority = rule.authority;
+      trace->secret = rule.secret;
       if (rule.when) trace->condition = rule.when->text;
     }
     Values& values = found[r];
@@ -145,6 +146,7 @@ const std::vector<std::string>& TargetMapping::managed_attributes() const { retu
 const std::string& TargetMapping::target() const { return compiled_->target; }
 const std::vector<std::string>& TargetMapping::correlation_keys() const { return compiled_->correlation_keys; }
 const TargetSchema& TargetMapping::schema() const { return compiled_->schema; }
+const SecretAttributes& TargetMapping::secrets() const { return compiled_->secrets; }
 const GroupMapping* TargetMapping::groups() const { return compiled_->groups ? &*compiled_->groups : nullptr; }
 
 Authority TargetMapping::authority(std::string_view attribute) const {

@@ -19,6 +19,7 @@
 //         o: {value: Example Org}                    # a constant
 //         ou: {from: groups.display, all: true}      # every value, not just the first
 //         title: {from: title, when: 'userType eq "Employee"', authoritative: create_only}
+//         hrPin: {from: 'urn:example:hr:pin', secret: true}  # never shown or recorded
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -68,6 +69,7 @@ struct AttributeTrace {
   Values found;                         // the values it gave, before transforms
   std::vector<std::string> transforms;  // the steps run, in order
   Values values;                        // the result (empty: the attribute must be absent)
+  bool secret = false;                  // its values (found, values) are not to be shown
   std::string error;                    // why this user cannot be mapped, empty when fine
 };
 
@@ -102,6 +104,9 @@ class TargetMapping {
   const std::string& target() const;
   // Ownership of a managed attribute (source when the mapping does not say).
   Authority authority(std::string_view attribute) const;
+  // Which attributes hold secrets: what every place that shows or records
+  // values asks (plan, explain, conflicts, the audit log).
+  const SecretAttributes& secrets() const;
   // Target attributes whose mapped values identify an existing account, in the order to try them.
   const std::vector<std::string>& correlation_keys() const;
   const TargetSchema& schema() const;

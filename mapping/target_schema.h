@@ -22,9 +22,10 @@ struct AttributeLimits {
 
 using TargetSchema = std::map<std::string, AttributeLimits, CaseInsensitiveLess>;
 
-// Why `value` is not acceptable, or nullopt.
-std::optional<std::string> check_value(const AttributeLimits& limits, const std::string& value);
+// Why `value` is not acceptable, or nullopt; of a `secret` the reason does
+// not quote the value.
+std::optional<std::string> check_value(const AttributeLimits& limits, const std::string& value, bool secret = false);
 // Why `values` as a whole is not acceptable (count, required, each value), or nullopt.
-std::optional<std::string> check_values(const AttributeLimits& limits, const Values& values);
+std::optional<std::string> check_values(const AttributeLimits& limits, const Values& values, bool secret = false);
 
 }  // namespace idb::mapping

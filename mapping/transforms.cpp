@@ -41,12 +41,19 @@ bool ascii(std::string_view text) {
 
 }  // namespace
 
-std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& values) {
+std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& values, bool secret) {
   for (const auto& step : steps) {
-    if (auto error = step.run(values)) return "transform '" + step.text + "': " + *error;
+    if (auto error = step.run(values)) {
+      if (secret) {
+        return "transform '" + std::string(transform_name(step.text)) + "' failed on the value (a secret, not shown)";
+      }
+      return "transform '" + step.text + "': " + *error;
+    }
   }
   return std::nullopt;
 }
+
+std::string_view transform_name(std::string_view text) { return text.substr(0, text.find(' ')); }
 
 Transform lower() {
   return {"lower", each([](std::string& v) -> std::optional<std::string> {

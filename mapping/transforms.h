@@ -30,7 +30,12 @@ struct Transform {
 };
 
 // Runs `steps` in order over `values`; the first error, prefixed with the step that failed.
-std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& values);
+// Of a `secret` attribute the error names only the step (transform_name): a
+// step's message may quote the value, and its text the arguments.
+std::optional<std::string> run_all(const std::vector<Transform>& steps, Values& values, bool secret = false);
+
+// The step's name from its text as written: "default 'x'" -> "default".
+std::string_view transform_name(std::string_view text);
 
 // Each factory returns the step, or a message saying why its arguments are wrong.
 using Made = std::variant<Transform, std::string>;

@@ -59,7 +59,7 @@ void JsonWriter::strings(const mapping::Values& values, bool secret) {
   end_array();
 }
 
-void JsonWriter::attributes(const mapping::Attributes& attributes) {
+void JsonWriter::attributes(const mapping::Attributes& attributes, const mapping::SecretAttributes& secrets) {
   // Attributes order names case-insensitively; dump orders them bytewise.
   std::vector<const mapping::Attributes::value_type*> sorted;
   sorted.reserve(attributes.size());
@@ -68,7 +68,7 @@ void JsonWriter::attributes(const mapping::Attributes& attributes) {
   begin_object();
   for (const auto* entry : sorted) {
     key(entry->first);
-    strings(entry->second, mapping::is_secret_attribute(entry->first));
+    strings(entry->second, secrets(entry->first));
   }
   end_object();
 }

@@ -43,7 +43,7 @@ class JsonWriter {
   void strings(const mapping::Values& values, bool secret = false);
   // An object of string arrays, its names in dump's (bytewise) order; a
   // secret attribute's values as in strings().
-  void attributes(const mapping::Attributes& attributes);
+  void attributes(const mapping::Attributes& attributes, const mapping::SecretAttributes& secrets);
 
  private:
   void open(char bracket);

@@ -12,10 +12,9 @@ namespace {
 
 const char* const kActions[] = {"create", "update", "disable", "delete", "no-op", "skip", "error"};
 
-// The values of `attribute`, each one quoted; a secret's as kSecretValue.
-std::string quoted(const mapping::Values& values, std::string_view attribute) {
+// The values, each one quoted; a secret attribute's as kSecretValue.
+std::string quoted(const mapping::Values& values, bool secret) {
   if (values.empty()) return "(none)";
-  const bool secret = mapping::is_secret_attribute(attribute);
   std::string out;
   for (const auto& v : values) {
     if (!out.empty()) out += ", ";
@@ -44,16 +43,16 @@ const char* change_name(ChangeKind kind) {
   return "?";
 }
 
-void write_operation(JsonWriter& w, const Operation& op) {
+void write_operation(JsonWriter& w, const Operation& op, const mapping::SecretAttributes& secrets) {
   w.begin_object();
-  if (op.kind == Operation::Kind::create) w.key("attributes").attributes(op.attributes);
+  if (op.kind == Operation::Kind::create) w.key("attributes").attributes(op.attributes, secrets);
   if (op.kind == Operation::Kind::modify) {
     w.key("changes").begin_array();
     for (const auto& c : op.changes) {
       w.item().begin_object();
       w.key("attribute").string(c.attribute);
       w.key("change").string(change_name(c.kind));
-      w.key("values").strings(c.values, mapping::is_secret_attribute(c.attribute));
+      w.key("values").strings(c.values, secrets(c.attribute));
       w.end_object();
     }
     w.end_array();
@@ -64,9 +63,10 @@ void write_operation(JsonWriter& w, const Operation& op) {
   w.end_object();
 }
 
-void write_operations(JsonWriter& w, const std::vector<Operation>& operations) {
+void write_operations(JsonWriter& w, const std::vector<Operation>& operations,
+                      const mapping::SecretAttributes& secrets) {
   w.begin_array();
-  for (const auto& op : operations) write_operation(w.item(), op);
+  for (const auto& op : operations) write_operation(w.item(), op, secrets);
   w.end_array();
 }
 
@@ -111,8 +111,9 @@ std::string review_line(const TargetEntry& t, const ReviewEntry& r) {
   out << "[" << t.name << "] review #" << r.id << " (" << r.kind << ") " << r.key << "  (user " << r.user_name << ", "
       << r.user_id << ")";
   if (!r.attribute.empty()) {
-    out << "\n    " << r.attribute << ": target holds " << quoted(r.observed, r.attribute) << ", source wants "
-        << quoted(r.source, r.attribute);
+    const bool secret = t.secrets(r.attribute);
+    out << "\n    " << r.attribute << ": target holds " << quoted(r.observed, secret) << ", source wants "
+        << quoted(r.source, secret);
   }
   if (!r.detail.empty()) out << "\n    " << r.detail;
   return out.str();
@@ -142,7 +143,7 @@ std::string group_key(const GroupPlan& g) { return g.new_key.empty() ? g.key : g
 
 std::string group_label(const GroupPlan& g) { return g.name.empty() ? g.group_id : g.name; }
 
-void write_group(JsonWriter& w, const GroupPlan& g) {
+void write_group(JsonWriter& w, const GroupPlan& g, const mapping::SecretAttributes& secrets) {
   w.begin_object();
   w.key("action").string(to_string(g.kind));
   if (!g.error.empty()) w.key("error").string(g.error);
@@ -153,7 +154,7 @@ void write_group(JsonWriter& w, const GroupPlan& g) {
   w.key("members_removed").strings(g.members_removed);
   w.key("name").string(g.name);
   w.key("operations");
-  write_operations(w, g.operations);
+  write_operations(w, g.operations, secrets);
   w.end_object();
 }
 
@@ -206,8 +207,9 @@ int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
     *rows << "<tr class=\"" << html_escape(u.action) << (u.conflict ? " conflict" : "") << "\"><td>"
           << html_escape(t.name) << "</td><td>" << html_escape(u.action) << (u.conflict ? " (conflict)" : "")
           << "</td><td>" << html_escape(u.user_name) << "</td><td>" << html_escape(u.key) << "</td><td>"
-          << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before, attr) : "") << "</td><td>"
-          << html_escape(after ? quoted(*after, attr) : "") << "</td><td>" << html_escape(why) << "</td></tr>\n";
+          << html_escape(attr) << "</td><td>" << html_escape(before ? quoted(*before, t.secrets(attr)) : "")
+          << "</td><td>" << html_escape(after ? quoted(*after, t.secrets(attr)) : "") << "</td><td>" << html_escape(why)
+          << "</td></tr>\n";
   };
   if (!d.error.empty()) row("", nullptr, nullptr, "error: " + d.error);
   if (!d.correlation.empty()) row("", nullptr, nullptr, "correlation: " + d.correlation);
@@ -232,8 +234,9 @@ int table_rows(const Report& report, std::ostream* rows) {
       if (!rows) continue;
       *rows << "<tr class=\"review conflict\"><td>" << html_escape(t.name) << "</td><td>review #" << r.id
             << "</td><td>" << html_escape(r.user_name) << "</td><td>" << html_escape(r.key) << "</td><td>"
-            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed, r.attribute)) << "</td><td>"
-            << html_escape(quoted(r.source, r.attribute)) << "</td><td>" << html_escape(r.kind + ": " + r.detail)
+            << html_escape(r.attribute) << "</td><td>" << html_escape(quoted(r.observed, t.secrets(r.attribute)))
+            << "</td><td>" << html_escape(quoted(r.source, t.secrets(r.attribute))) << "</td><td>"
+            << html_escape(r.kind + ": " + r.detail)
             << "</td></tr>\n";
     }
   }
@@ -377,13 +380,13 @@ void normalize(Report& report) {
 
 namespace {
 
-void write_user(JsonWriter& w, const UserEntry& u) {
+void write_user(JsonWriter& w, const UserEntry& u, const mapping::SecretAttributes& secrets) {
   const UserDetails& d = u.details();
   w.begin_object();
   w.key("action").string(u.action);
   w.key("attributes").begin_array();
   for (const auto& a : d.attributes) {
-    const bool secret = mapping::is_secret_attribute(a.attribute);
+    const bool secret = secrets(a.attribute);
     w.item().begin_object();
     w.key("attribute").string(a.attribute);
     w.key("authority").string(to_string(a.authority));
@@ -406,7 +409,7 @@ void write_user(JsonWriter& w, const UserEntry& u) {
   if (!d.fingerprint.empty()) w.key("fingerprint").string(d.fingerprint);
   w.key("key").string(u.key);
   w.key("operations");
-  write_operations(w, d.operations);
+  write_operations(w, d.operations, secrets);
   w.key("since_written").string(to_string(u.since_written));
   if (d.has_versions()) {
     w.key("target_version").begin_object();
@@ -419,14 +422,14 @@ void write_user(JsonWriter& w, const UserEntry& u) {
   w.end_object();
 }
 
-void write_review(JsonWriter& w, const ReviewEntry& r) {
+void write_review(JsonWriter& w, const ReviewEntry& r, const mapping::SecretAttributes& secrets) {
   w.begin_object();
   w.key("attribute").string(r.attribute);
   w.key("detail").string(r.detail);
   w.key("id").number(r.id);
   w.key("key").string(r.key);
   w.key("kind").string(r.kind);
-  const bool secret = mapping::is_secret_attribute(r.attribute);
+  const bool secret = secrets(r.attribute);
   w.key("observed").strings(r.observed, secret);
   w.key("source").strings(r.source, secret);
   w.key("user_id").string(r.user_id);
@@ -462,12 +465,13 @@ namespace {
 // Once every user is planned this is the plan's one stretch on a single
 // thread (a tenth of a 100k-user plan's instructions); slices keep only a
 // few thousand entries' text in memory at once.
-void write_users(const std::vector<UserEntry>& users, std::size_t depth, std::ostream& out) {
+void write_users(const std::vector<UserEntry>& users, const mapping::SecretAttributes& secrets, std::size_t depth,
+                 std::ostream& out) {
   constexpr std::size_t kSlice = 4096;
   const auto render = [&](std::size_t from) {
     std::string text;
     JsonWriter w(text, depth, from == 0);
-    for (std::size_t i = from; i < std::min(from + kSlice, users.size()); ++i) write_user(w.item(), users[i]);
+    for (std::size_t i = from; i < std::min(from + kSlice, users.size()); ++i) write_user(w.item(), users[i], secrets);
     return text;
   };
   const auto write = [&](const std::string& text) { out.write(text.data(), static_cast<std::streamsize>(text.size())); };
@@ -502,19 +506,19 @@ void write_json(const Report& report, std::ostream& out) {
     w.key("group_counts");
     write_counts(w, t.group_counts());
     w.key("groups").begin_array();
-    for (const auto& g : t.groups) write_group(w.item(), g);
+    for (const auto& g : t.groups) write_group(w.item(), g, t.secrets);
     w.end_array();
     w.key("held");
     write_optional(w, t.held);
     w.key("name").string(t.name);
     w.key("review").begin_array();
-    for (const auto& r : t.reviews) write_review(w.item(), r);
+    for (const auto& r : t.reviews) write_review(w.item(), r, t.secrets);
     w.end_array();
     w.key("stopped");
     write_optional(w, t.stopped);
     w.key("users").begin_array();
     flush();
-    write_users(t.users, w.depth(), out);
+    write_users(t.users, t.secrets, w.depth(), out);
     if (!t.users.empty()) w.items_joined();
     w.end_array();
     w.end_object();
@@ -548,11 +552,11 @@ void write_text(const Report& report, std::ostream& out) {
       if (!d.correlation.empty()) out << "    correlation: " << d.correlation << "\n";
       if (!d.delete_due.empty()) out << "    account delete due at " << d.delete_due << "\n";
       for (const auto& a : d.attributes) {
-        out << "    " << a.attribute << ": " << quoted(a.observed, a.attribute) << " -> "
-            << quoted(a.result, a.attribute) << "   ["
-            << to_string(a.verdict) << ", authority " << to_string(a.authority);
+        const bool secret = t.secrets(a.attribute);
+        out << "    " << a.attribute << ": " << quoted(a.observed, secret) << " -> " << quoted(a.result, secret)
+            << "   [" << to_string(a.verdict) << ", authority " << to_string(a.authority);
         if (a.verdict == Verdict::conflict || a.verdict == Verdict::keep_target) {
-          out << "; source wants " << quoted(a.desired, a.attribute);
+          out << "; source wants " << quoted(a.desired, secret);
         }
         out << "]\n";
       }
@@ -657,9 +661,8 @@ tr.create td:nth-child(2){color:#070}tr.disable td:nth-child(2),tr.delete td:nth
 )HTML";
 }
 
-std::string values_text(const mapping::Values& values, std::string_view attribute) {
-  return nlohmann::json(mapping::shown_values(attribute, values))
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+std::string values_text(const mapping::Values& values) {
+  return nlohmann::json(values).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace idb::reconcile

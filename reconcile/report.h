@@ -3,7 +3,7 @@
 // and why. Built from plans, rendered as text, JSON or one self-contained
 // HTML file. Pure: ordering is deterministic and no secret is ever in it
 // (it holds only mapped attribute values and keys, and a secret attribute's
-// values each show as mapping::kSecretValue: see mapping/attributes.h).
+// values each show as mapping::kSecretValue: see TargetEntry::secrets).
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -94,6 +94,8 @@ struct TargetEntry {
   std::vector<ReviewEntry> reviews;  // open review items, by id
   std::optional<std::string> stopped;  // why the target refused us as a whole (credentials, certificate)
   std::vector<GroupPlan> groups{};  // its group entries, when its mapping has `groups:`
+  // Its mapping's secret attributes (TargetMapping::secrets), whose values show as mapping::kSecretValue.
+  mapping::SecretAttributes secrets{};
   // create/update/disable/delete/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
   // Of the group entries: create/update/rename/delete/no-op/error (every key present).
@@ -133,8 +135,7 @@ void write_html(const Report& report, std::ostream& out);
 
 // Values as a JSON array for a person to read (`idbridge conflicts`, `audit`,
 // `explain`); a byte that is not UTF-8 shows as U+FFFD rather than failing.
-// Those of a secret `attribute` (mapping::is_secret_attribute) show as
-// mapping::kSecretValue each.
-std::string values_text(const mapping::Values& values, std::string_view attribute = {});
+// A secret attribute's are given as mapping::SecretAttributes::shown gives them.
+std::string values_text(const mapping::Values& values);
 
 }  // namespace idb::reconcile

@@ -12,6 +12,8 @@ using reconcile::AttributeChange;
 using reconcile::ChangeKind;
 using reconcile::Operation;
 
+const mapping::SecretAttributes kByName;
+
 state::User ada() {
   state::User u;
   u.id = "2819c223";
@@ -31,7 +33,7 @@ TEST(AuditRecord, ACreateRecordsEveryAttributeSetAndNoSecretValue) {
   const auto plan = plan_of(UserPlan::Kind::create,
                             {Operation{Operation::Kind::create, "uid=ada,ou=people,dc=x", "",
                                        {{"cn", {"Ada Lovelace"}}, {"userPassword", {"s3cret!"}}}, {}}});
-  const auto r = audit_record("ldap", ada(), plan, "event", 1795355072000);
+  const auto r = audit_record("ldap", kByName, ada(), plan, "event", 1795355072000);
   EXPECT_EQ(r.at_ms, 1795355072000);
   EXPECT_EQ(r.target, "ldap");
   EXPECT_EQ(r.user_id, "2819c223");
@@ -47,6 +49,22 @@ TEST(AuditRecord, ACreateRecordsEveryAttributeSetAndNoSecretValue) {
   EXPECT_EQ(r.changes, expected);
 }
 
+TEST(AuditRecord, WhatTheMappingMarksSecretIsNotRecordedWhateverItsName) {
+  mapping::SecretAttributes secrets;
+  secrets.mark("roomNumber", true);
+  secrets.mark("next_login_change_password", false);
+  const auto plan = plan_of(UserPlan::Kind::update,
+                            {Operation{Operation::Kind::modify, "uid=ada,ou=people,dc=x", "", {},
+                                       {AttributeChange{"roomNumber", ChangeKind::replace, {"PIN-4417"}},
+                                        AttributeChange{"next_login_change_password", ChangeKind::replace, {"true"}},
+                                        AttributeChange{"userPassword", ChangeKind::replace, {"s3cret!"}}}}});
+  const auto r = audit_record("ldap", secrets, ada(), plan, "event", 5);
+  const std::vector<state::AuditChange> expected{{"roomNumber", "replace", std::nullopt},
+                                                 {"next_login_change_password", "replace", mapping::Values{"true"}},
+                                                 {"userPassword", "replace", std::nullopt}};
+  EXPECT_EQ(r.changes, expected);
+}
+
 TEST(AuditRecord, AModifyKeepsEachChangeKindAndAFailureItsCode) {
   const auto plan = plan_of(UserPlan::Kind::update,
                             {Operation{Operation::Kind::modify, "uid=ada,ou=people,dc=x", "", {},
@@ -55,7 +73,7 @@ TEST(AuditRecord, AModifyKeepsEachChangeKindAndAFailureItsCode) {
                                         AttributeChange{"description", ChangeKind::remove, {}}}}});
   const connectors::Failure failure{connectors::FailureKind::permanent, "ldap:65 objectClassViolation",
                                     "attribute 'title' not allowed"};
-  const auto r = audit_record("ldap", ada(), plan, "full sync", 5, &failure);
+  const auto r = audit_record("ldap", kByName, ada(), plan, "full sync", 5, &failure);
   EXPECT_EQ(r.action, "update");
   EXPECT_EQ(r.outcome, "failed");
   EXPECT_EQ(r.error, "ldap:65 objectClassViolation") << "the code, not the target's message";
@@ -67,12 +85,13 @@ TEST(AuditRecord, AModifyKeepsEachChangeKindAndAFailureItsCode) {
 
 TEST(AuditRecord, AMoveIsARenameUnlessItDisables) {
   const Operation move{Operation::Kind::rename, "uid=ada,ou=people,dc=x", "uid=ada,ou=staff,dc=x", {}, {}};
-  const auto renamed = audit_record("ldap", ada(), plan_of(UserPlan::Kind::update, {move}, "uid=ada,ou=staff,dc=x"),
+  const auto renamed = audit_record("ldap", kByName, ada(),
+                                    plan_of(UserPlan::Kind::update, {move}, "uid=ada,ou=staff,dc=x"),
                                     "event", 5);
   EXPECT_EQ(renamed.action, "rename");
   EXPECT_EQ(renamed.previous_key, "uid=ada,ou=people,dc=x");
   EXPECT_EQ(renamed.account_key, "uid=ada,ou=staff,dc=x");
-  const auto disabled = audit_record("ldap", ada(), plan_of(UserPlan::Kind::disable, {move}), "event", 5);
+  const auto disabled = audit_record("ldap", kByName, ada(), plan_of(UserPlan::Kind::disable, {move}), "event", 5);
   EXPECT_EQ(disabled.action, "disable");
   EXPECT_EQ(disabled.account_key, "uid=ada,ou=staff,dc=x");
 }
@@ -81,7 +100,7 @@ TEST(AuditRecord, ADeleteNamesTheAccountItDeleted) {
   auto plan = plan_of(UserPlan::Kind::remove, {Operation{Operation::Kind::remove, "uid=ada,ou=gone,dc=x", "", {}, {}}},
                       "uid=ada,ou=people,dc=x");
   plan.observed = reconcile::Account{"uid=ada,ou=gone,dc=x", {}};
-  const auto r = audit_record("ldap", ada(), plan, "approved batch 3f2a", 5);
+  const auto r = audit_record("ldap", kByName, ada(), plan, "approved batch 3f2a", 5);
   EXPECT_EQ(r.action, "delete");
   EXPECT_EQ(r.account_key, "uid=ada,ou=gone,dc=x");
   EXPECT_TRUE(r.changes.empty());

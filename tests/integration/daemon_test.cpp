@@ -1025,7 +1025,10 @@ TEST_F(Daemon, AHeldTargetsGroupEntriesWaitForTheApproval) {
 
 TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   const std::string secret = "Initial-pa55word-never-audited";
-  edit_mapping("      o: {value: Example Org}", "      o: {value: Example Org}\n      userPassword: {value: " + secret + "}");
+  // A PIN the mapping marks secret, though nothing in its name says so.
+  const std::string pin = "PIN-4417-never-audited";
+  edit_mapping("      o: {value: Example Org}", "      o: {value: Example Org}\n      userPassword: {value: " + secret +
+                                                   "}\n      roomNumber: {value: " + pin + ", secret: true}");
   start_daemon();
   const std::string id = create(sample_user("ada.lovelace"));
   ASSERT_TRUE(eventually([&] { return people_count() == 1; }));
@@ -1047,7 +1050,9 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   for (const auto& c : created["changes"]) changes[c["attribute"]] = c;
   EXPECT_EQ(changes["cn"], (json{{"attribute", "cn"}, {"change", "set"}, {"values", {"Ada Lovelace"}}}));
   EXPECT_EQ(changes["userPassword"], (json{{"attribute", "userPassword"}, {"change", "set"}, {"secret", true}}));
+  EXPECT_EQ(changes["roomNumber"], (json{{"attribute", "roomNumber"}, {"change", "set"}, {"secret", true}}));
   EXPECT_TRUE(has("ada.lovelace", "userPassword", {secret})) << "written, only not audited";
+  EXPECT_TRUE(has("ada.lovelace", "roomNumber", {pin}));
 
   // A target-side edit put back by a full sync, then one put back by a saved plan.
   ldap_replace("uid=ada.lovelace," + people_, "cn", "Edited");
@@ -1076,7 +1081,9 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("    userPassword: set (secret, not recorded)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    roomNumber: set (secret, not recorded)\n"), std::string::npos) << text;
   EXPECT_EQ(text.find(secret), std::string::npos);
+  EXPECT_EQ(text.find(pin), std::string::npos);
   output_of({"audit", "--since", "last week"}, 2);
   output_of({"audit", "--format", "xml"}, 2);
 
@@ -1084,18 +1091,23 @@ TEST_F(Daemon, EveryChangeToATargetIsAuditedWithItsSourceAndNoSecret) {
   // shows neither value in any format.
   const std::string on_target = "Target-side-pa55word";
   ldap_replace("uid=ada.lovelace," + people_, "userPassword", on_target);
+  ldap_replace("uid=ada.lovelace," + people_, "roomNumber", "PIN-edited-on-target");
   const std::string plan_json = output_of({"plan", "--format", "json"}, 0);
   const json planned = json::parse(plan_json);
   const json& ada = planned["targets"][0]["users"][0];
   EXPECT_EQ(ada["action"], "update") << plan_json;
   ASSERT_EQ(ada["operations"].size(), 1u) << plan_json;
-  EXPECT_EQ(ada["operations"][0]["changes"][0]["attribute"], "userPassword");
-  EXPECT_EQ(ada["operations"][0]["changes"][0]["values"], json({"********"}));
+  std::map<std::string, json> planned_changes;
+  for (const auto& c : ada["operations"][0]["changes"]) planned_changes[c["attribute"]] = c;
+  EXPECT_EQ(planned_changes["userPassword"]["values"], json({"********"})) << plan_json;
+  EXPECT_EQ(planned_changes["roomNumber"]["values"], json({"********"})) << plan_json;
   for (const auto& format : {"json", "text", "html"}) {
     const std::string plan = output_of({"plan", "--format", format}, 0);
     EXPECT_NE(plan.find("userPassword"), std::string::npos) << plan;
-    EXPECT_EQ(plan.find(secret), std::string::npos) << plan;
-    EXPECT_EQ(plan.find(on_target), std::string::npos) << plan;
+    EXPECT_NE(plan.find("roomNumber"), std::string::npos) << plan;
+    for (const std::string& value : {secret, on_target, pin, std::string("PIN-edited-on-target")}) {
+      EXPECT_EQ(plan.find(value), std::string::npos) << value << " in " << plan;
+    }
   }
 }
 

@@ -1,5 +1,9 @@
 // `idbridge explain` on the quickstart config: exact text and JSON, and every
 // request error.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -120,9 +124,49 @@ TEST(Explain, RequestErrorsAreReportedNotThrown) {
 
 }  // namespace
 
+// The quickstart mapping with a PIN the mapping marks secret, named like no
+// password: explain shows its rule and never its value, nor quotes the value
+// in the error a bad one makes.
+TEST(Explain, AnAttributeTheMappingMarksSecretShowsNoValue) {
+  auto config = quickstart();
+  const auto dir = std::filesystem::temp_directory_path() / ("idb-explain-secret-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string mapping;
+  {
+    std::ifstream in(config.mapping_file);
+    mapping.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  mapping += "      roomNumber: {from: nickName, transform: [{date: {from: '%Y', to: '%Y'}}], secret: true}\n"
+             "      carLicense: {from: nickName, secret: true}\n";
+  config.mapping_file = dir / "mapping.yaml";
+  std::ofstream(config.mapping_file) << mapping;
+  const std::string user = (dir / "user.json").string();
+  std::ofstream(user) << R"({"userName": "pin.holder", "nickName": "Secret-Nick-7731"})";
+  std::ostringstream text, js, err;
+  EXPECT_EQ(idb::daemon::explain(config, {user, "ldap", "text"}, text, err), 0) << err.str();
+  EXPECT_EQ(idb::daemon::explain(config, {user, "ldap", "json"}, js, err), 0) << err.str();
+  std::filesystem::remove_all(dir);
+  for (const std::string& out : {text.str(), js.str()}) {
+    EXPECT_EQ(out.find("Secret-Nick-7731"), std::string::npos) << out;
+    EXPECT_NE(out.find("carLicense"), std::string::npos) << out;
+  }
+  EXPECT_NE(text.str().find("  carLicense = [\"********\"]\n      from alternative 1: ******** -> [\"********\"]\n"),
+            std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("  roomNumber = [\"********\"]\n      from alternative 1: ******** -> [\"********\"]\n"
+                            "      transforms: date\n"
+                            "      ERROR: transform 'date' failed on the value (a secret, not shown)\n"),
+            std::string::npos)
+      << text.str();
+  const json doc = json::parse(js.str());
+  EXPECT_EQ(doc["targets"][0]["error"],
+            "target 'ldap' attribute 'roomNumber': transform 'date' failed on the value (a secret, not shown)");
+}
+
 TEST(Explain, ASecretAttributeShowsItsRuleNeverItsValue) {
   idb::mapping::AttributeTrace password;
   password.attribute = "userPassword";
+  password.secret = true;  // as the mapping says (TargetMapping::explain)
   password.rule_at = "m.yaml:9:7";
   password.source = "value: Initial-pa55word";
   password.alternative = 1;

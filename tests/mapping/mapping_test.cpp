@@ -94,7 +94,7 @@ TEST(Mapping, EveryLoadErrorIsLocated) {
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: title, value: b}\n",
        {"m.yaml:5:13: target 'ldap' attribute 'mail': needs exactly one of 'from', 'template' or 'value'"}},
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {form: a}\n",
-       {"m.yaml:5:14: target 'ldap' attribute 'mail': unknown key 'form' (known: from, template, value, all, transform, when, authoritative)",
+       {"m.yaml:5:14: target 'ldap' attribute 'mail': unknown key 'form' (known: from, template, value, all, transform, when, authoritative, secret)",
         "m.yaml:5:13: target 'ldap' attribute 'mail': needs exactly one of 'from', 'template' or 'value'"}},
       {"targets:\n  ldap:\n    dn: x\n    attributes:\n      mail: {from: title, all: maybe}\n",
        {"m.yaml:5:32: target 'ldap' attribute 'mail': 'all' must be true or false"}},
@@ -170,7 +170,19 @@ TEST(Attributes, SecretsAreKnownByTheEndOfTheirName) {
 }
 
 TEST(Attributes, ASecretsValuesAreShownAsOnePlaceholderEach) {
-  EXPECT_EQ(shown_values("userPassword", {"a", "b"}), (Values{"********", "********"}));
-  EXPECT_EQ(shown_values("userPassword", {}), Values{});
-  EXPECT_EQ(shown_values("cn", {"Ada"}), Values{"Ada"});
+  const SecretAttributes by_name;
+  EXPECT_EQ(by_name.shown("userPassword", {"a", "b"}), (Values{"********", "********"}));
+  EXPECT_EQ(by_name.shown("userPassword", {}), Values{});
+  EXPECT_EQ(by_name.shown("cn", {"Ada"}), Values{"Ada"});
+}
+
+TEST(Attributes, WhatAMappingMarksWinsOverTheName) {
+  SecretAttributes secrets;
+  secrets.mark("hrPin", true);
+  secrets.mark("next_login_change_password", false);
+  EXPECT_TRUE(secrets("HRPIN")) << "names compare case-insensitively";
+  EXPECT_FALSE(secrets("next_login_change_password"));
+  EXPECT_TRUE(secrets("userPassword")) << "unmarked: the name decides";
+  EXPECT_FALSE(secrets("mail"));
+  EXPECT_EQ(secrets.shown("hrPin", {"1234"}), Values{"********"});
 }

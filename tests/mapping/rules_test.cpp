@@ -140,6 +140,13 @@ TEST(Rules, EveryLanguageErrorIsLocated) {
        {"m.yaml:5:11: target 't' attribute 'a': expected a SCIM attribute path or a template"}},
       {"targets:\n  t:\n    key: k\n    attributes:\n      a: {value: [x], authoritative: always}\n",
        {"m.yaml:5:38: target 't' attribute 'a': 'authoritative' must be source, target, create_only or manual"}},
+      {"targets:\n  t:\n    key: k\n    attributes:\n      a: {from: title, secret: yes please}\n",
+       {"m.yaml:5:32: target 't' attribute 'a': 'secret' must be true or false"}},
+      {"targets:\n  t:\n    key: k\n    attributes:\n      a: {from: title, secret: [true]}\n",
+       {"m.yaml:5:32: target 't' attribute 'a': 'secret' must be true or false"}},
+      {"targets:\n  t:\n    key: k\n    attributes:\n      a: {from: title, secret: {}}\n      b: {secret: true}\n",
+       {"m.yaml:5:32: target 't' attribute 'a': 'secret' must be true or false",
+        "m.yaml:6:10: target 't' attribute 'b': needs exactly one of 'from', 'template' or 'value'"}},
       {"targets:\n  t:\n    key: k\n    correlate: [a, b, A]\n    attributes:\n      a: userName\n",
        {"m.yaml:4:20: target 't': correlation key 'b' is not an attribute of this mapping",
         "m.yaml:4:23: target 't': correlation key 'A' is listed twice"}},
@@ -320,6 +327,60 @@ TEST(Rules, GroupMembershipsAreAValueSource) {
   for (const char* attribute : {"memberOf", "firstGroup", "admin", "adminGroupId", "direct", "teams"}) {
     EXPECT_EQ(b.attributes.at(attribute), Values{}) << attribute;
   }
+}
+
+// `secret:` marks an attribute whatever its name (and unmarks one that only
+// looks like a secret); a secret's errors name the target, attribute and
+// step or limit, never the value nor a step's arguments.
+TEST(Rules, ASecretIsWhatTheMappingSaysAndItsErrorsQuoteNoValue) {
+  const auto m = load_one(R"(targets:
+  t:
+    key: "{userName}"
+    schema:
+      badge: {type: integer}
+      plainBadge: {type: integer}
+    attributes:
+      hrPin: {from: title, transform: [trim, {date: {from: '%Y-%m-%d', to: '%Y%m%d'}}], secret: true}
+      hrDate: {from: title, transform: [{date: {from: '%Y-%m-%d', to: '%Y%m%d'}}]}
+      badge: {from: title, secret: true}
+      plainBadge: title
+      recovery: {from: title, transform: [{lookup: {table: {a: b}}}], secret: true}
+      userPassword: {value: x}
+      next_login_change_password: {value: "true", secret: false}
+)");
+  const auto& secrets = m.secrets();
+  for (const char* secret : {"hrPin", "badge", "recovery", "userPassword", "HRPIN"}) {
+    EXPECT_TRUE(secrets(secret)) << secret;
+  }
+  for (const char* plain : {"hrDate", "plainBadge", "next_login_change_password", "uid"}) {
+    EXPECT_FALSE(secrets(plain)) << plain;
+  }
+  EXPECT_TRUE(secrets("api_token")) << "not in the mapping: the name decides";
+
+  const std::string title = kEmployee["title"];
+  const Explanation ex = m.explain(kEmployee);
+  std::map<std::string, AttributeTrace> traces;
+  for (const auto& a : ex.attributes) traces[a.attribute] = a;
+  EXPECT_EQ(traces["hrPin"].error, "transform 'date' failed on the value (a secret, not shown)");
+  EXPECT_EQ(traces["recovery"].error, "transform 'lookup' failed on the value (a secret, not shown)");
+  EXPECT_EQ(traces["badge"].error, "the target refuses it: the value (a secret, not shown) is not an integer");
+  EXPECT_EQ(traces["hrDate"].error,
+            "transform 'date '%Y-%m-%d' -> '%Y%m%d'': '" + title + "' does not match the date format '%Y-%m-%d'");
+  EXPECT_EQ(traces["plainBadge"].error, "the target refuses it: '" + title + "' is not an integer");
+  EXPECT_TRUE(traces["hrPin"].secret);
+  EXPECT_TRUE(traces["userPassword"].secret);
+  EXPECT_FALSE(traces["hrDate"].secret);
+  EXPECT_FALSE(traces["next_login_change_password"].secret);
+  EXPECT_EQ(ex.error, "target 't' attribute 'hrPin': transform 'date' failed on the value (a secret, not shown)");
+  EXPECT_EQ(std::get<std::string>(m.apply(kEmployee)), ex.error);
+}
+
+// A value the loader can tell a secret's schema refuses is reported without it.
+TEST(Rules, ASecretConstantTheSchemaRefusesIsALoadErrorWithoutItsValue) {
+  EXPECT_EQ(errors_of("targets:\n  t:\n    key: k\n    schema:\n      pin: {max_length: 4}\n"
+                      "    attributes:\n      pin: {value: Hunter22, secret: true}\n"),
+            std::vector<std::string>{"m.yaml:7:7: target 't' attribute 'pin': can produce a value the target refuses: "
+                                     "the value (a secret, not shown) is 8 characters long; at most 4 fit"});
 }
 
 }  // namespace

@@ -471,6 +471,73 @@ TEST(Report, SecretAttributeValuesNeverShowOnlyThatTheyChange) {
   EXPECT_EQ(users[1]["operations"][0]["changes"][0]["values"], hidden);
   EXPECT_EQ(users[1]["fingerprint"], "fp-2");
   EXPECT_EQ(j["targets"][0]["review"][0]["source"], hidden);
-  EXPECT_EQ(values_text({secret, wanted}, "userPassword"), "[\"********\",\"********\"]");
-  EXPECT_EQ(values_text({"Ada"}, "cn"), "[\"Ada\"]");
+  const idb::mapping::SecretAttributes by_name;
+  EXPECT_EQ(values_text(by_name.shown("userPassword", {secret, wanted})), "[\"********\",\"********\"]");
+  EXPECT_EQ(values_text(by_name.shown("cn", {"Ada"})), "[\"Ada\"]");
+}
+
+// The target's mapping says what is secret: `secret: true` on an attribute
+// named like any other, `secret: false` on a flag named like a password.
+TEST(Report, WhatTheMappingMarksSecretIsHiddenAndWhatItUnmarksShown) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  t.secrets.mark("hrPin", true);
+  t.secrets.mark("next_login_change_password", false);
+  UserEntry update{"id-2", "bob", "uid=bob,dc=x", "update", {.fingerprint = "fp-2"}};
+  update.edit_details().attributes.push_back(
+      {"hrPin", Authority::source, Verdict::apply_source, Values{"1111"}, {"1111"}, {"2222"}, {"2222"}});
+  update.edit_details().attributes.push_back({"next_login_change_password", Authority::source,
+                                              Verdict::apply_source, Values{"false"}, {"false"}, {"true"}, {"true"}});
+  update.edit_details().operations.push_back(
+      {Operation::Kind::modify, "uid=bob,dc=x", {}, {},
+       {{"hrPin", ChangeKind::replace, {"2222"}}, {"next_login_change_password", ChangeKind::replace, {"true"}}}});
+  UserEntry create{"id-1", "ada", "uid=ada,dc=x", "create", {.fingerprint = "fp-1"}};
+  create.edit_details().attributes.push_back(
+      {"hrPin", Authority::source, Verdict::apply_source, std::nullopt, {}, {"3333"}, {"3333"}});
+  create.edit_details().operations.push_back(
+      {Operation::Kind::create, "uid=ada,dc=x", {}, {{"cn", {"Ada"}}, {"hrPin", {"3333"}}}, {}});
+  t.users = {update, create};
+  t.reviews.push_back({7, "attribute", "id-2", "bob", "HRPIN", "uid=bob,dc=x", {"4444"}, {"5555"}, "manual"});
+  r.targets.push_back(t);
+  normalize(r);
+
+  EXPECT_EQ(to_text(r),
+            "idbridge plan (dry run: nothing was applied) at 2026-11-22T00:00:00Z from c.yaml\n"
+            "target ldap: 1 create, 1 update, 0 disable, 0 delete, 0 no-op, 0 skip, 0 error, 0 conflict, 1 review\n"
+            "\n"
+            "[ldap] create uid=ada,dc=x  (user ada, id-1)\n"
+            "    hrPin: (none) -> \"********\"   [apply_source, authority source]\n"
+            "\n"
+            "[ldap] update uid=bob,dc=x  (user bob, id-2)\n"
+            "    hrPin: \"********\" -> \"********\"   [apply_source, authority source]\n"
+            "    next_login_change_password: \"false\" -> \"true\"   [apply_source, authority source]\n"
+            "\n"
+            "[ldap] review #7 (attribute) uid=bob,dc=x  (user bob, id-2)\n"
+            "    HRPIN: target holds \"********\", source wants \"********\"\n"
+            "    manual\n"
+            "\n"
+            "Needs attention: conflicts to review ('idbridge conflicts list') or guards holding a target"
+            " ('idbridge approve').\n");
+  std::ostringstream written;
+  write_json(r, written);
+  const std::string json = written.str(), html = to_html(r);
+  for (const std::string* out : {&json, &html}) {
+    for (const char* value : {"1111", "2222", "3333", "4444", "5555"}) {
+      EXPECT_EQ(out->find(value), std::string::npos) << value << " in " << *out;
+    }
+  }
+  const auto j = nlohmann::json::parse(json);
+  const nlohmann::json hidden = {"********"};
+  const auto& users = j["targets"][0]["users"];
+  EXPECT_EQ(users[0]["operations"][0]["attributes"]["hrPin"], hidden);
+  EXPECT_EQ(users[0]["operations"][0]["attributes"]["cn"], nlohmann::json({"Ada"}));
+  EXPECT_EQ(users[1]["attributes"][0]["baseline"], hidden);
+  EXPECT_EQ(users[1]["attributes"][1]["result"], nlohmann::json({"true"}));
+  EXPECT_EQ(users[1]["operations"][0]["changes"][0]["values"], hidden);
+  EXPECT_EQ(users[1]["operations"][0]["changes"][1]["values"], nlohmann::json({"true"}));
+  EXPECT_EQ(j["targets"][0]["review"][0]["observed"], hidden);
+  EXPECT_NE(html.find("<td>next_login_change_password</td><td>&quot;false&quot;</td><td>&quot;true&quot;</td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td>hrPin</td><td>(none)</td><td>&quot;********&quot;</td>"), std::string::npos) << html;
 }
