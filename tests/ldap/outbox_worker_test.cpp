@@ -217,7 +217,7 @@ TEST_F(outbox_worker, the_baseline_keeps_the_accounts_version_as_the_last_write_
   auto admin = connectors::ldap::Session::open(test::settings_for(*slapd_));
   ASSERT_TRUE(admin);
   ASSERT_EQ(admin.value().modify(dn(0), {{"description", reconcile::ChangeKind::replace, {"by hand"}}}), 0);
-  store_->enqueue_all({kTarget}, now_);
+  store_->enqueue_all({kTarget}, now_, "full sync");
   EXPECT_EQ(worker().drain_due().applied, 3);
   EXPECT_EQ(occurrences(slapd_->log(), " MOD dn="), 2u) << "ours and the administrator's";
   EXPECT_EQ(store_->baseline(kTarget, "id-0")->version, modified);
