@@ -42,15 +42,26 @@ Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<n
   return std::optional<nlohmann::json>(answer.value());
 }
 
+std::string version_in(const nlohmann::json& user, std::string_view field) {
+  if (field.empty() || !user.is_object()) return {};
+  const auto it = user.find(field);
+  if (it == user.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return it->dump();
+  return {};
+}
+
 Result<std::optional<Observed>> observed(
     const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
     const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
-    const StatusField& status) {
+    const StatusField& status, std::string_view version_field) {
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
   const auto& user_json = *user.value();
-  return std::optional<Observed>(
-      observe(key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, status));
+  Observed account =
+      observe(key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, status);
+  account.version = version_in(user_json, version_field);
+  return std::optional<Observed>(std::move(account));
 }
 
 Result<nlohmann::json> still_there(std::string_view api, const std::string& key,
@@ -62,13 +73,13 @@ Result<nlohmann::json> still_there(std::string_view api, const std::string& key,
   return *user.value();
 }
 
-Status updated(std::string_view api, const Result<nlohmann::json>& answer) {
+Status updated(std::string_view api, const Result<nlohmann::json>& answer, std::string_view version_field) {
   if (!answer) {
     Failure failure = answer.failure();
     if (not_found(api, failure)) failure.kind = FailureKind::retry;
     return failure;
   }
-  return ok();
+  return Done{version_in(answer.value(), version_field)};
 }
 
 Status dispatch(std::string_view api, const reconcile::Operation& op, const Handlers& handlers) {

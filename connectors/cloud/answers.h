@@ -46,19 +46,26 @@ Result<nlohmann::json> json_answer(std::string_view api, const Result<http::Resp
 // A lookup's user, nothing when the API answered 404, or the failure.
 Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<nlohmann::json>& answer);
 
-// The account `key` as `get` reads it from a lookup's user, nothing when there is none.
+// The account's version in a user the API returned (see connectors::Done):
+// the value of `field`, an update time the API sets on every write, as text;
+// empty (unknown) without a field or a value.
+std::string version_in(const nlohmann::json& user, std::string_view field);
+
+// The account `key` as `get` reads it from a lookup's user, nothing when
+// there is none; its version from `version_field` (empty: the API has none).
 Result<std::optional<Observed>> observed(
     const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
     const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
-    const StatusField& status);
+    const StatusField& status, std::string_view version_field = {});
 
 // The user an update is for, or a retry when it vanished since it was read.
 Result<nlohmann::json> still_there(std::string_view api, const std::string& key,
                                    const Result<std::optional<nlohmann::json>>& user);
 
 // An update's outcome: a 404 means the user went since it was read, which the
-// next round (re-reading, then creating) resolves, so it is a retry.
-Status updated(std::string_view api, const Result<nlohmann::json>& answer);
+// next round (re-reading, then creating) resolves, so it is a retry. Done
+// carries the version in the answer's `version_field` (the updated user).
+Status updated(std::string_view api, const Result<nlohmann::json>& answer, std::string_view version_field = {});
 
 // The create/modify/rename handler for `op`; an unknown kind is a permanent "<api>:operation" failure.
 struct Handlers {

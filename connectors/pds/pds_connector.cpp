@@ -13,6 +13,8 @@ namespace {
 
 constexpr const char* kApi = "pds";
 constexpr const char* kEnabled = "enabled";
+// The User every call returns carries updated_at (epoch ms), set by each write: the account's version.
+constexpr const char* kVersionField = "updated_at";
 
 }  // namespace
 
@@ -95,7 +97,7 @@ Result<std::optional<nlohmann::json>> PdsConnector::get_user(const std::string& 
 
 Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_id(key)) return cloud::invalid(kApi, key, *problem);
-  return cloud::observed(get_user(key), key, attributes, get, {"status", kEnabled, status_mapped_});
+  return cloud::observed(get_user(key), key, attributes, get, {"status", kEnabled, status_mapped_}, kVersionField);
 }
 
 Status PdsConnector::apply(const reconcile::Operation& op) {
@@ -131,7 +133,7 @@ Status PdsConnector::create(const reconcile::Operation& op) {
   // instead of making a second user; the next read finds the first.
   auto created = call("CreateUser", "/v2/user/create", body, /*idempotent=*/false);
   if (!created) return created.failure();
-  return ok();
+  return Done{cloud::version_in(created.value(), kVersionField)};
 }
 
 Status PdsConnector::modify(const reconcile::Operation& op) {
@@ -171,7 +173,7 @@ Status PdsConnector::modify(const reconcile::Operation& op) {
     if (auto problem = check_user_data(data)) return cloud::invalid(kApi, op.key, *problem);
     body["user_data"] = std::move(data);
   }
-  return cloud::updated(kApi, call("UpdateUser", "/v2/user/update", body));
+  return cloud::updated(kApi, call("UpdateUser", "/v2/user/update", body), kVersionField);
 }
 
 }  // namespace idb::connectors::pds

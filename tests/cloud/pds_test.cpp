@@ -112,6 +112,24 @@ TEST_F(PdsTest, RoundTripCreateUpdateReadDisableEnable) {
   EXPECT_EQ(server_.user_count(), 1u);
 }
 
+// Issue 7: a write hands back the account's version (the updated_at of the
+// User it answers with), which a read then finds unchanged.
+TEST_F(PdsTest, WritesAndReadsCarryTheAccountsUpdateTimeAsItsVersion) {
+  PdsConnector connector("pds", settings());
+  const std::string id = ada().key;
+  auto created = connector.apply({reconcile::Operation::Kind::create, id, {}, ada().attributes, {}});
+  ASSERT_TRUE(created.ok()) << created.failure().message;
+  EXPECT_EQ(created.value().version, (*server_.user(id))["updated_at"].dump());
+  auto modified = connector.apply(
+      {reconcile::Operation::Kind::modify, id, {}, {}, {{"nick_name", reconcile::ChangeKind::replace, {"Countess"}}}});
+  ASSERT_TRUE(modified.ok()) << modified.failure().message;
+  EXPECT_EQ(modified.value().version, (*server_.user(id))["updated_at"].dump());
+  auto read = connector.read(id, {"nick_name"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, modified.value().version);
+  EXPECT_FALSE(read.value()->version.empty());
+}
+
 TEST_F(PdsTest, MappedUserIdAndStatusConvergeToNothingToDo) {
   PdsConnector connector("pds", settings(), /*status_mapped=*/true);
   mapping::Desired desired{"emp-7", {{"user_id", {"emp-7"}}, {"status", {"enabled"}}, {"nick_name", {"Li Wei"}}}};
