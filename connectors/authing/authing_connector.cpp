@@ -15,6 +15,8 @@ namespace {
 
 constexpr const char* kApi = "authing";
 constexpr const char* kActive = "Activated";
+// The UserDto every user call answers with carries updatedAt (ISO 8601), set by each write: the account's version.
+constexpr const char* kVersionField = "updatedAt";
 
 http::Request json_post(std::string path, const nlohmann::ordered_json& body, bool idempotent = true) {
   return {"POST", std::move(path), {}, {{"content-type", "application/json"}}, body.dump(), idempotent};
@@ -131,7 +133,7 @@ Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, c
                                        {},
                                        "",
                                        true}));
-  return cloud::observed(user, key, attributes, get, {"status", kActive, status_mapped_});
+  return cloud::observed(user, key, attributes, get, {"status", kActive, status_mapped_}, kVersionField);
 }
 
 namespace {
@@ -193,7 +195,7 @@ Status AuthingConnector::create(const reconcile::Operation& op) {
   // Unique fields make a second create fail as a conflict, so a lost answer never duplicates a user.
   auto data = call(json_post("/api/v3/create-user", body, /*idempotent=*/false));
   if (!data) return data.failure();
-  return ok();
+  return Done{cloud::version_in(data.value(), kVersionField)};
 }
 
 Status AuthingConnector::modify(const reconcile::Operation& op) {
@@ -204,7 +206,7 @@ Status AuthingConnector::modify(const reconcile::Operation& op) {
     if (value.field.name == "status" && !value.value) value.value = kActive;
     put(body, value);
   }
-  return cloud::updated(kApi, call(json_post("/api/v3/update-user", body)));
+  return cloud::updated(kApi, call(json_post("/api/v3/update-user", body)), kVersionField);
 }
 
 Status AuthingConnector::rename(const reconcile::Operation& op) {
@@ -213,7 +215,7 @@ Status AuthingConnector::rename(const reconcile::Operation& op) {
   body[keyed] = op.new_key;
   auto data = call(json_post("/api/v3/update-user", body));
   if (!data) return data.failure();
-  return ok();
+  return Done{cloud::version_in(data.value(), kVersionField)};
 }
 
 }  // namespace idb::connectors::authing

@@ -90,6 +90,23 @@ TEST_F(AuthingTest, RoundTripCreateUpdateReadDisableEnable) {
   EXPECT_EQ(converge(connector, changed, false, kMark).rounds, 1);  // nothing left to do
 }
 
+// Issue 7: a write hands back the account's version (the updatedAt of the
+// UserDto it answers with), which a read then finds unchanged.
+TEST_F(AuthingTest, WritesAndReadsCarryTheAccountsUpdateTimeAsItsVersion) {
+  AuthingConnector connector("authing", settings());
+  auto created = connector.apply({reconcile::Operation::Kind::create, ada().key, {}, ada().attributes, {}});
+  ASSERT_TRUE(created.ok()) << created.failure().message;
+  EXPECT_EQ(created.value().version, (*server_.find("externalId", "emp-1001"))["updatedAt"]);
+  auto modified = connector.apply(
+      {reconcile::Operation::Kind::modify, ada().key, {}, {}, {{"nickname", reconcile::ChangeKind::replace, {"Countess"}}}});
+  ASSERT_TRUE(modified.ok()) << modified.failure().message;
+  EXPECT_EQ(modified.value().version, (*server_.find("externalId", "emp-1001"))["updatedAt"]);
+  auto read = connector.read(ada().key, {"nickname"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, modified.value().version);
+  EXPECT_FALSE(read.value()->version.empty());
+}
+
 TEST_F(AuthingTest, DeleteRemovesTheAccountAndARepeatSucceeds) {
   server_.seed({{"externalId", "someone-else"}, {"username", "bob"}});
   AuthingConnector connector("authing", settings());
