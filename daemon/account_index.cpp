@@ -76,12 +76,6 @@ void pack_into(const connectors::ldap::EntryView::Attributes& attributes, char* 
   }
 }
 
-std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
-  std::string out(packed_size(attributes), '\0');
-  pack_into(attributes, out.data());
-  return out;
-}
-
 char* AccountIndex::Arena::allocate(std::size_t size) {
   if (size > left_) {
     constexpr std::size_t kBlock = std::size_t{1} << 20;

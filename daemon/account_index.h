@@ -76,7 +76,6 @@ class AccountIndex {
 // packed_size bytes, written by pack_into.
 std::size_t packed_size(const connectors::ldap::EntryView::Attributes& attributes);
 void pack_into(const connectors::ldap::EntryView::Attributes& attributes, char* out);
-std::string pack(const connectors::ldap::EntryView::Attributes& attributes);
 mapping::Attributes unpack(std::string_view packed);
 
 }  // namespace idb::daemon

@@ -371,9 +371,9 @@ int plan(const config::Config& config, const PlanRequest& request) {
       take_ranges();
       for (auto& other : others) other.get();
     }
-    std::size_t kept = 0;
+    std::vector<std::vector<reconcile::UserEntry>> runs;
     for (auto& part : parts) {
-      ++kept;
+      runs.push_back(std::move(part.users));
       std::move(part.reviews.begin(), part.reviews.end(), std::back_inserter(target.reviews));
       counts.disables += part.counts.disables;
       counts.deletes += part.counts.deletes;
@@ -385,8 +385,6 @@ int plan(const config::Config& config, const PlanRequest& request) {
         break;  // the later ranges come after the refusal: a single pass would not have planned them
       }
     }
-    std::vector<std::vector<reconcile::UserEntry>> runs;
-    for (std::size_t k = 0; k < kept; ++k) runs.push_back(std::move(parts[k].users));
     target.users = reconcile::merge_in_report_order(std::move(runs));
     target.held = guard_verdict(*runtime.store, binding, counts);
     // What the daemon holds is what an administrator approves: named as such.

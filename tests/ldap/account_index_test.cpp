@@ -16,6 +16,13 @@
 namespace idb::daemon {
 namespace {
 
+// One account packed as the index packs it, in a string of its own.
+std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
+  std::string out(packed_size(attributes), '\0');
+  pack_into(attributes, out.data());
+  return out;
+}
+
 using connectors::ldap::LdapConnector;
 using connectors::ldap::fixtures::create;
 using connectors::ldap::fixtures::kPeople;
