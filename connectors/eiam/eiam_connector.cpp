@@ -15,6 +15,13 @@ namespace {
 
 constexpr const char* kApi = "eiam";
 constexpr const char* kEnabled = "enabled";
+// GetUser's User carries UpdateTime (epoch ms), set by each write: the account's
+// version as read. No write answers with it (CreateUser gives {RequestId, UserId},
+// the others {RequestId}), so a write's version stays unknown rather than costing
+// a GetUser after every write: that call counts against the API's unpublished
+// QPS limits, and what it finds may already include someone else's later edit,
+// which the baseline would then record as ours (a false "unchanged").
+constexpr const char* kVersionField = "UpdateTime";
 
 bool not_found(const Failure& f) {
   return f.code.starts_with("eiam:HTTP 404") || f.code.find("EntityNotExists") != std::string::npos;
@@ -107,7 +114,7 @@ Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key
 }
 
 Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
-  return cloud::observed(find(key), key, attributes, get, {"Status", kEnabled, status_mapped_});
+  return cloud::observed(find(key), key, attributes, get, {"Status", kEnabled, status_mapped_}, kVersionField);
 }
 
 Status EiamConnector::apply(const reconcile::Operation& op) {

@@ -12,6 +12,9 @@ namespace {
 
 constexpr const char* kApi = "sensecore";
 constexpr const char* kUsers = "/iam/idp/v1/users";
+// The User every call answers with (get, list, create, update) carries update_time
+// (RFC 3339), set by each write: the account's version.
+constexpr const char* kVersionField = "update_time";
 
 // 24 characters drawn from every class a password policy may ask for.
 std::string random_password() {
@@ -52,6 +55,7 @@ Result<std::vector<Observed>> SenseCoreConnector::find_by(const std::string& att
     if (username.empty()) continue;
     if (auto id = cloud::json_text(user.contains("id") ? &user["id"] : nullptr)) links_.link(username, *id);
     out.push_back(cloud::observe(username, attributes, [&](const std::string& a) { return get(user, a); }, status_field()));
+    out.back().version = cloud::version_in(user, kVersionField);
   }
   return out;
 }
@@ -125,7 +129,7 @@ std::string SenseCoreConnector::user_path(const std::string& id) { return std::s
 Result<std::optional<Observed>> SenseCoreConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_username(key)) return cloud::invalid(kApi, key, *problem);
   auto user = at(key, [&](const std::string& id) { return call("GET", user_path(id), {}, nullptr); });
-  return cloud::observed(user, key, attributes, get, status_field());
+  return cloud::observed(user, key, attributes, get, status_field(), kVersionField);
 }
 
 Status SenseCoreConnector::apply(const reconcile::Operation& op) {
@@ -161,7 +165,7 @@ Status SenseCoreConnector::create(const reconcile::Operation& op) {
   auto created = call("POST", kUsers, {}, body, /*idempotent=*/false);
   if (!created) return created.failure();
   if (auto id = cloud::json_text(created.value().contains("id") ? &created.value()["id"] : nullptr)) links_.link(op.key, *id);
-  return ok();
+  return Done{cloud::version_in(created.value(), kVersionField)};
 }
 
 Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& fields, const std::string& new_key) {
@@ -178,7 +182,7 @@ Status SenseCoreConnector::update(const std::string& key, const nlohmann::json& 
     links_.unlink(key);
     links_.link(new_key, updated_id);
   }
-  return ok();
+  return Done{cloud::version_in(user.value(), kVersionField)};
 }
 
 Status SenseCoreConnector::remove(const std::string& key) {

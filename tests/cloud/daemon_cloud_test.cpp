@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "connectors/sensecore/sensecore_connector.h"
 #include "tests/cloud/servers/huawei_server.h"
 #include "tests/cloud/servers/sensecore_server.h"
 #include "tests/support/process.h"
@@ -229,6 +230,43 @@ TEST_F(CloudDaemon, PreExistingAccountsAreLinkedPlannedAppliedAndThenInLine) {
   }
   EXPECT_EQ(sensecore_.http().requests("GET", "/iam/idp/v1/users"), sensecore_lists);
   EXPECT_EQ(huawei_.http().requests("GET", std::string("/v2/") + kProject + "/users"), workspace_lists);
+}
+
+// Issue 7: the baseline keeps the version each write answered with, so the
+// next plan tells an account nobody touched since (unchanged) from one edited
+// on the target (changed, both versions shown). Workspace gives no version.
+TEST_F(CloudDaemon, ThePlanTellsWhetherTheTargetWroteTheAccountSinceOurWrite) {
+  push_while_unreachable({"grace.hopper"});
+  const std::string plan_file = (dir_ / "plan.json").string(), report_file = (dir_ / "report.json").string();
+  ASSERT_EQ(run({"plan", "--save", plan_file}), 0);
+  ASSERT_EQ(run({"apply", plan_file}), 0);
+  const std::string written = sensecore_.by_username("grace.hopper").value()["update_time"];
+
+  ASSERT_EQ(run({"plan", "--format", "json", "--output", report_file}), 0);
+  json report = json::parse(read_file(report_file));
+  EXPECT_EQ(users_on(report, "sensecore")["grace.hopper"]["since_written"], "unchanged") << report.dump(2);
+  EXPECT_EQ(users_on(report, "workspace")["grace.hopper"]["since_written"], "unknown");
+
+  // An administrator edits the account (another API client, as the console is).
+  config::SenseCoreTarget console;
+  console.http.base_url = sensecore_.base_url();
+  console.http.rate_limit = 0;
+  console.access_key_id = "SCAK";
+  console.access_key_secret = {"", kSenseCoreSecret};
+  ASSERT_TRUE(connectors::sensecore::SenseCoreConnector("console", console)
+                  .apply({reconcile::Operation::Kind::modify, "grace.hopper", {}, {},
+                          {{"name", reconcile::ChangeKind::replace, {"Amazing Grace"}}}})
+                  .ok());
+  const std::string edited = sensecore_.by_username("grace.hopper").value()["update_time"];
+  ASSERT_NE(edited, written);
+
+  ASSERT_EQ(run({"plan", "--format", "json", "--output", report_file}), 0);
+  report = json::parse(read_file(report_file));
+  json grace = users_on(report, "sensecore")["grace.hopper"];
+  EXPECT_EQ(grace["since_written"], "changed") << report.dump(2);
+  EXPECT_EQ(grace["target_version"]["written"], written);
+  EXPECT_EQ(grace["target_version"]["observed"], edited);
+  EXPECT_EQ(grace["action"], "update");
 }
 
 TEST_F(CloudDaemon, ADeletedUsersAccountsAreDeletedWhenThePolicySaysSo) {

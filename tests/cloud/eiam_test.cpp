@@ -89,6 +89,44 @@ TEST_F(EiamTest, LinkedAccountsAreUpdatedWithoutListUsers) {
   EXPECT_EQ(server_.user_count(), 1u);
 }
 
+// Issue 7: reads carry the account's version (GetUser's UpdateTime), which
+// every write moves, a target-side edit included. No EIAM write answers with
+// it, so a write's version is unknown (empty) rather than read back.
+TEST_F(EiamTest, ReadsCarryTheUpdateTimeAsTheVersionAndWritesLeaveItUnknown) {
+  EiamConnector connector("eiam", settings());
+  const std::vector<std::string> attributes{"DisplayName"};
+  auto created = connector.apply({reconcile::Operation::Kind::create, "E2001", {}, zhang().attributes, {}});
+  ASSERT_TRUE(created.ok()) << created.failure().message;
+  EXPECT_EQ(created.value().version, "");
+  auto read = connector.read("E2001", attributes);
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, (*server_.by_external_id("E2001"))["UpdateTime"].dump());
+
+  // Each kind of write moves it: UpdateUser, UpdateUserDescription, DisableUser, EnableUser.
+  std::string last = read.value()->version;
+  for (const auto& change : std::vector<reconcile::AttributeChange>{
+           {"DisplayName", reconcile::ChangeKind::replace, {"Zhang 1"}},
+           {"Description", reconcile::ChangeKind::replace, {"lead"}},
+           {"Status", reconcile::ChangeKind::replace, {"disabled"}},
+           {"Status", reconcile::ChangeKind::remove, {}}}) {
+    auto written = connector.apply({reconcile::Operation::Kind::modify, "E2001", {}, {}, {change}});
+    ASSERT_TRUE(written.ok()) << change.attribute << ": " << written.failure().message;
+    EXPECT_EQ(written.value().version, "") << change.attribute;
+    auto again = connector.read("E2001", attributes);
+    ASSERT_TRUE(again.ok() && again.value());
+    EXPECT_NE(again.value()->version, last) << change.attribute;
+    last = again.value()->version;
+  }
+  // Someone else's write (another client, as the console would) moves it too.
+  EiamConnector console("console", settings());
+  ASSERT_TRUE(console.apply({reconcile::Operation::Kind::modify, "E2001", {}, {},
+                             {{"DisplayName", reconcile::ChangeKind::replace, {"Console"}}}}).ok());
+  auto edited = connector.read("E2001", attributes);
+  ASSERT_TRUE(edited.ok() && edited.value());
+  EXPECT_NE(edited.value()->version, last);
+  EXPECT_EQ(edited.value()->attributes["DisplayName"], mapping::Values{"Console"});
+}
+
 TEST_F(EiamTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
   TempState state;
   EiamConnector connector("eiam", settings(), false, &state.store());

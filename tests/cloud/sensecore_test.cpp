@@ -91,6 +91,49 @@ TEST_F(SenseCoreTest, RoundTripCreateUpdateReadDisableEnableRename) {
   EXPECT_EQ(server_.user_count(), 121u);
 }
 
+// Issue 7: every write hands back the account's version (the update_time of
+// the User it answers with), which a read finds unchanged, and which a write
+// by anyone else moves.
+TEST_F(SenseCoreTest, WritesAndReadsCarryTheAccountsUpdateTimeAsItsVersion) {
+  SenseCoreConnector connector("sensecore", settings());
+  const std::vector<std::string> attributes{"name"};
+  const auto stored_version = [&](const std::string& username) {
+    return server_.by_username(username).value()["update_time"].get<std::string>();
+  };
+  auto created = connector.apply({reconcile::Operation::Kind::create, "zhaoliu", {}, zhao().attributes, {}});
+  ASSERT_TRUE(created.ok()) << created.failure().message;
+  EXPECT_EQ(created.value().version, stored_version("zhaoliu"));
+  auto modified = connector.apply(
+      {reconcile::Operation::Kind::modify, "zhaoliu", {}, {}, {{"name", reconcile::ChangeKind::replace, {"Zhao Liu"}}}});
+  ASSERT_TRUE(modified.ok()) << modified.failure().message;
+  EXPECT_EQ(modified.value().version, stored_version("zhaoliu"));
+  EXPECT_NE(modified.value().version, created.value().version);
+  auto disabled = connector.apply(
+      {reconcile::Operation::Kind::modify, "zhaoliu", {}, {}, {{"console_state", reconcile::ChangeKind::replace, {"disabled"}}}});
+  ASSERT_TRUE(disabled.ok()) << disabled.failure().message;
+  EXPECT_EQ(disabled.value().version, stored_version("zhaoliu"));
+  auto renamed = connector.apply({reconcile::Operation::Kind::rename, "zhaoliu", "zhao.liu", {}, {}});
+  ASSERT_TRUE(renamed.ok()) << renamed.failure().message;
+  EXPECT_EQ(renamed.value().version, stored_version("zhao.liu"));
+  EXPECT_NE(renamed.value().version, disabled.value().version);
+  auto read = connector.read("zhao.liu", attributes);
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, renamed.value().version);
+
+  // Someone else's write (another client, as the console would) moves it.
+  SenseCoreConnector console("console", settings());
+  ASSERT_TRUE(console.apply({reconcile::Operation::Kind::modify, "zhao.liu", {}, {},
+                             {{"name", reconcile::ChangeKind::replace, {"Console"}}}}).ok());
+  auto edited = connector.read("zhao.liu", attributes);
+  ASSERT_TRUE(edited.ok() && edited.value());
+  EXPECT_NE(edited.value()->version, renamed.value().version);
+  EXPECT_EQ(edited.value()->version, stored_version("zhao.liu"));
+  // Correlation's search answers with it as well.
+  auto found = connector.find_by("username", "zhao.liu", attributes);
+  ASSERT_TRUE(found.ok() && found.value().size() == 1);
+  EXPECT_EQ(found.value().front().version, edited.value()->version);
+}
+
 TEST_F(SenseCoreTest, LinkedAccountsAreUpdatedWithoutListingAndFollowedThroughARename) {
   constexpr const char* kList = "/iam/idp/v1/users";
   TempState state;

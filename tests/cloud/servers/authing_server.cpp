@@ -41,8 +41,6 @@ signing::Headers headers_of(const httplib::Request& req) {
   return out;
 }
 
-std::string now_iso() { return signing::iso8601(signing::Clock::now()); }
-
 }  // namespace
 
 AuthingServer::AuthingServer(AuthingServerOptions options) : options_(std::move(options)), http_(error_body) {
@@ -186,9 +184,10 @@ void AuthingServer::create_user(const httplib::Request& req, httplib::Response& 
   }
   body.erase("options");
   body.erase("password");
-  Json user{{"userId", signing::random_hex(12)}, {"status", "Activated"}, {"createdAt", now_iso()}};
+  const std::string now = clock_.next_rfc3339();
+  Json user{{"userId", signing::random_hex(12)}, {"status", "Activated"}, {"createdAt", now}};
   for (auto& [key, value] : body.items()) user[key] = value;
-  user["updatedAt"] = now_iso();
+  user["updatedAt"] = now;
   users_.push_back(user);
   reply(res, 200, "", 0, user);
 }
@@ -219,7 +218,7 @@ void AuthingServer::update_user(const httplib::Request& req, httplib::Response& 
       (*user)[key] = value;
     }
   }
-  (*user)["updatedAt"] = now_iso();
+  (*user)["updatedAt"] = clock_.next_rfc3339();
   reply(res, 200, "", 0, *user);
 }
 

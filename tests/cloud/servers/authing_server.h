@@ -19,6 +19,7 @@
 
 #include "tests/cloud/servers/issued_tokens.h"
 #include "tests/cloud/servers/loopback.h"
+#include "tests/cloud/servers/write_clock.h"
 
 namespace idb::test::cloud {
 
@@ -63,6 +64,7 @@ class AuthingServer {
   AuthingServerOptions options_;
   mutable std::mutex mutex_;
   std::vector<Json> users_;  // in creation order, for paging
+  WriteClock clock_;         // updatedAt
   std::set<std::string> nonces_;
   IssuedTokens tokens_;
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.

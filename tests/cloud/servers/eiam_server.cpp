@@ -32,10 +32,6 @@ void fail(httplib::Response& res, const Error& e) {
   res.set_content(envelope(std::get<1>(e), std::get<2>(e)), "application/json");
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 bool digits(const std::string& v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -181,7 +177,6 @@ void EiamServer::apply_profile(const Params& p, Json& u) const {
     if (op != "remove") kept.push_back({{"FieldName", name}, {"FieldValue", p.count(prefix + "FieldValue") ? p.at(prefix + "FieldValue") : ""}});
     u["CustomFields"] = kept;
   }
-  u["UpdateTime"] = now_ms();
 }
 
 void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
@@ -245,8 +240,9 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
     const std::string id = "user_" + signing::random_hex(12);
     Json u{{"UserId", id}, {"InstanceId", options_.instance_id}, {"UserExternalId", external.empty() ? id : external},
            {"UserSourceType", "build_in"}, {"Status", "enabled"}, {"CustomFields", Json::array()},
-           {"PrimaryOrganizationalUnitId", p["PrimaryOrganizationalUnitId"]}, {"CreateTime", now_ms()}};
+           {"PrimaryOrganizationalUnitId", p["PrimaryOrganizationalUnitId"]}};
     apply_profile(p, u);
+    u["CreateTime"] = u["UpdateTime"] = clock_.next_ms();
     users_.push_back(u);
     if (p.count("ClientToken")) client_tokens_[p["ClientToken"]] = id;
     return reply({{"UserId", id}});
@@ -257,14 +253,17 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
   if (action == "UpdateUser") {
     if (auto e = check_profile(p, u)) return fail(res, *e);
     apply_profile(p, *u);
+    (*u)["UpdateTime"] = clock_.next_ms();
     return reply(Json::object());
   }
   if (action == "UpdateUserDescription") {
     (*u)["Description"] = p["Description"];
+    (*u)["UpdateTime"] = clock_.next_ms();
     return reply(Json::object());
   }
   if (action == "EnableUser" || action == "DisableUser") {
     (*u)["Status"] = action == "EnableUser" ? "enabled" : "disabled";
+    (*u)["UpdateTime"] = clock_.next_ms();
     return reply(Json::object());
   }
   if (action == "DeleteUser") {
@@ -288,6 +287,10 @@ void EiamServer::seed(nlohmann::json u) {
   if (!u.contains("UserId")) u["UserId"] = "user_" + signing::random_hex(12);
   if (!u.contains("Status")) u["Status"] = "enabled";
   if (!u.contains("CustomFields")) u["CustomFields"] = Json::array();
+  {
+    std::lock_guard lock(mutex_);
+    if (!u.contains("UpdateTime")) u["CreateTime"] = u["UpdateTime"] = clock_.next_ms();
+  }
   add(std::move(u));
 }
 

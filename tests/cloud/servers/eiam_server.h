@@ -9,6 +9,7 @@
 // GetUser, ListUsers (pages), CreateUser (ClientToken idempotent), UpdateUser,
 // UpdateUserDescription, EnableUser, DisableUser, DeleteUser in the POP error
 // envelope. User-not-found is EntityNotExists.User (404), an INFERRED code.
+// Every write (and a seed) sets UpdateTime, which only GetUser and ListUsers show.
 #include <chrono>
 #include <map>
 #include <optional>
@@ -20,6 +21,7 @@
 
 #include "tests/cloud/servers/loopback.h"
 #include "tests/cloud/servers/user_list.h"
+#include "tests/cloud/servers/write_clock.h"
 
 namespace idb::test::cloud {
 
@@ -62,6 +64,7 @@ class EiamServer : public UserList {
   std::map<std::string, std::string> client_tokens_;  // ClientToken -> UserId
   std::set<std::string> nonces_;
   std::map<std::string, int> calls_;  // by action
+  WriteClock clock_;                  // CreateTime, UpdateTime: every write moves UpdateTime
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };

@@ -27,10 +27,6 @@ std::string error_body(int status) {
   return Json{{"code", status == 429 ? "TooManyRequests" : "InternalError"}, {"message", "injected"}}.dump();
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 const std::set<std::string> kWritable{"user_id", "user_name", "nick_name", "status", "role", "avatar",
                                       "description", "phone", "email", "user_data", "group_info_list"};
 
@@ -239,9 +235,9 @@ void PdsServer::create(const Json& body, httplib::Response& res) {
   const std::string id = body["user_id"];
   if (users_.count(id)) return error(res, 409, "AlreadyExist.User", "the user already exists");
   Json user{{"domain_id", options_.domain_id}, {"user_id", id}, {"role", "user"}, {"status", "enabled"},
-            {"user_data", Json::object()}, {"created_at", now_ms()}};
+            {"user_data", Json::object()}};
   for (const auto& [key, value] : body.items()) user[key] = value;
-  user["updated_at"] = now_ms();
+  user["created_at"] = user["updated_at"] = clock_.next_ms();
   users_[id] = user;
   res.status = 201;
   res.set_content(user.dump(), "application/json");
@@ -254,7 +250,7 @@ void PdsServer::update(const Json& body, httplib::Response& res) {
   auto it = users_.find(body["user_id"]);
   if (it == users_.end()) return error(res, 404, "NotFound.User", "the user does not exist");
   for (const auto& [key, value] : body.items()) it->second[key] = value;  // user_data replaced as a whole
-  it->second["updated_at"] = now_ms();
+  it->second["updated_at"] = clock_.next_ms();
   res.set_content(it->second.dump(), "application/json");
 }
 

@@ -26,6 +26,7 @@
 
 #include "tests/cloud/servers/issued_tokens.h"
 #include "tests/cloud/servers/loopback.h"
+#include "tests/cloud/servers/write_clock.h"
 
 namespace idb::test::cloud {
 
@@ -79,6 +80,7 @@ class PdsServer {
   PdsServerOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, Json> users_;  // by user_id; ordered, so markers are user_ids
+  WriteClock clock_;                   // updated_at
   std::set<std::string> nonces_;
   std::set<std::string> assertion_ids_;  // jti values seen
   IssuedTokens tokens_;

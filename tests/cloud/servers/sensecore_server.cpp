@@ -170,7 +170,7 @@ void SenseCoreServer::collection(const httplib::Request& req, httplib::Response&
   }
   body["id"] = signing::random_hex(12);
   body["status"] = "valid";
-  body["create_time"] = signing::iso8601(signing::Clock::now());
+  body["create_time"] = body["update_time"] = clock_.next_rfc3339();
   users_.push_back(body);
   res.set_content(visible(body).dump(), "application/json");
 }
@@ -204,7 +204,7 @@ void SenseCoreServer::item(const httplib::Request& req, httplib::Response& res) 
   for (const auto& u : users_) {
     if (&u != &*user && u["username"] == next["username"]) return error(res, 409, "user already exists", "userAlreadyExists");
   }
-  next["update_time"] = signing::iso8601(signing::Clock::now());
+  next["update_time"] = clock_.next_rfc3339();
   *user = next;
   res.set_content(visible(*user).dump(), "application/json");
 }
@@ -215,6 +215,10 @@ std::optional<nlohmann::json> SenseCoreServer::by_username(const std::string& us
 
 void SenseCoreServer::seed(nlohmann::json user) {
   if (!user.contains("id")) user["id"] = signing::random_hex(12);
+  {
+    std::lock_guard lock(mutex_);
+    if (!user.contains("update_time")) user["create_time"] = user["update_time"] = clock_.next_rfc3339();
+  }
   add(std::move(user));
 }
 

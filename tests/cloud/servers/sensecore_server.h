@@ -8,7 +8,8 @@
 // (PATCH or PUT with update_mask; only masked paths change) and delete
 // (DELETE, INFERRED) in the
 // google.rpc.Status error shape. Reason strings are placeholders the spec
-// marks as such: userNotFound, userAlreadyExists.
+// marks as such: userNotFound, userAlreadyExists. A create (and a seed) sets
+// create_time and update_time, every update moves update_time (RFC 3339, ms).
 #include <chrono>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "tests/cloud/servers/loopback.h"
 #include "tests/cloud/servers/user_list.h"
+#include "tests/cloud/servers/write_clock.h"
 
 namespace idb::test::cloud {
 
@@ -47,6 +49,7 @@ class SenseCoreServer : public UserList {
   void item(const httplib::Request& req, httplib::Response& res);
 
   SenseCoreServerOptions options_;
+  WriteClock clock_;  // create_time, update_time: every write moves update_time
   // Last, so it is destroyed first: stopping it waits for handlers that use the members above.
   Loopback http_;
 };
