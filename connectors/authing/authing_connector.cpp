@@ -17,6 +17,11 @@ constexpr const char* kApi = "authing";
 constexpr const char* kActive = "Activated";
 // The UserDto every user call answers with carries updatedAt (ISO 8601), set by each write: the account's version.
 constexpr const char* kVersionField = "updatedAt";
+// The key of an account found by correlation that has no value in our key
+// field (one made in the console has no externalId): Authing's own userId
+// behind this prefix, so reading, renaming (which sets our key field) and
+// deleting it address it by userIdType user_id.
+constexpr std::string_view kOwnIdPrefix = "user_id:";
 
 http::Request json_post(std::string path, const nlohmann::ordered_json& body, bool idempotent = true) {
   return {"POST", std::move(path), {}, {{"content-type", "application/json"}}, body.dump(), idempotent};
@@ -122,18 +127,28 @@ Result<nlohmann::json> AuthingConnector::call(http::Request request) {
   return parse(response.value());
 }
 
+std::pair<std::string, std::string> AuthingConnector::address_of(const std::string& key) const {
+  if (key.starts_with(kOwnIdPrefix)) return {key.substr(kOwnIdPrefix.size()), "user_id"};
+  return {key, settings_.key_type};
+}
+
 nlohmann::ordered_json AuthingConnector::addressed(const std::string& key) const {
-  return {{"userId", key}, {"options", {{"userIdType", settings_.key_type}}}};
+  const auto [id, type] = address_of(key);
+  return {{"userId", id}, {"options", {{"userIdType", type}}}};
+}
+
+Result<std::optional<nlohmann::json>> AuthingConnector::get_user(const std::string& id, const std::string& type) {
+  return cloud::found(kApi, call({"GET",
+                                  "/api/v3/get-user",
+                                  {{"userId", id}, {"userIdType", type}, {"withCustomData", "true"}},
+                                  {},
+                                  "",
+                                  true}));
 }
 
 Result<std::optional<Observed>> AuthingConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
-  auto user = cloud::found(kApi, call({"GET",
-                                       "/api/v3/get-user",
-                                       {{"userId", key}, {"userIdType", settings_.key_type}, {"withCustomData", "true"}},
-                                       {},
-                                       "",
-                                       true}));
-  return cloud::observed(user, key, attributes, get, {"status", kActive, status_mapped_}, kVersionField);
+  const auto [id, type] = address_of(key);
+  return cloud::observed(get_user(id, type), key, attributes, get, {"status", kActive, status_mapped_}, kVersionField);
 }
 
 namespace {
@@ -153,29 +168,37 @@ Result<std::vector<Observed>> AuthingConnector::find_by(const std::string& attri
                                                         const std::vector<std::string>& attributes) {
   if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
   // Each of these fields is unique in a user pool, so get-user addresses at most one account.
-  auto user = cloud::found(kApi, call({"GET",
-                                       "/api/v3/get-user",
-                                       {{"userId", value}, {"userIdType", id_type_of(attribute)}, {"withCustomData", "true"}},
-                                       {},
-                                       "",
-                                       true}));
+  auto user = get_user(value, id_type_of(attribute));
   if (!user) return user.failure();
   std::vector<Observed> out;
   if (!user.value()) return out;
-  // An account without our key field cannot be addressed by our key, so it is
-  // not offered for linking; creating ours then meets its unique fields as a conflict.
-  const auto key = get(*user.value(), key_field(settings_.key_type));
-  if (!key) return out;
-  out.push_back(cloud::observe(*key, attributes, [&](const std::string& a) { return get(*user.value(), a); },
+  const nlohmann::json& found = *user.value();
+  // An account without our key field (made in the console) is offered under
+  // its own userId; linking it renames it, which gives it our key.
+  auto key = get(found, key_field(settings_.key_type));
+  if (!key) {
+    const auto own_id = get(found, "userId");
+    if (!own_id) return out;
+    key = std::string(kOwnIdPrefix) + *own_id;
+  }
+  out.push_back(cloud::observe(*key, attributes, [&](const std::string& a) { return get(found, a); },
                                {"status", kActive, status_mapped_}));
+  out.back().version = cloud::version_in(found, kVersionField);
   return out;
 }
 
 Status AuthingConnector::apply(const reconcile::Operation& op) {
+  // Such a key would be read as an account's own userId (see kOwnIdPrefix).
+  const std::string& written_key = op.kind == reconcile::Operation::Kind::rename ? op.new_key : op.key;
+  if (op.kind != reconcile::Operation::Kind::modify && op.kind != reconcile::Operation::Kind::remove &&
+      written_key.starts_with(kOwnIdPrefix)) {
+    return cloud::invalid(kApi, written_key, "a key may not start with '" + std::string(kOwnIdPrefix) + "'");
+  }
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); }, [&] { return rename(op); }, [&]() -> Status {
                             // delete-users-batch passes over ids it does not find, so a repeat after a crash succeeds.
-                            nlohmann::ordered_json body{{"userIds", {op.key}}, {"options", {{"userIdType", settings_.key_type}}}};
+                            const auto [id, type] = address_of(op.key);
+                            nlohmann::ordered_json body{{"userIds", {id}}, {"options", {{"userIdType", type}}}};
                             auto data = call(json_post("/api/v3/delete-users-batch", body));
                             if (!data) return data.failure();
                             return ok();

@@ -2,12 +2,15 @@
 // Authing Management API v3 (specs/001-authing.md). The mapping's key is the
 // value of one unique user field (config `key_type`: externalId by default),
 // which Authing itself can address accounts by (`userIdType`), so no link
-// table is needed. A disabled user gets `status: <disabled_status>`;
+// table is needed. Correlation finds accounts by a unique field; one without
+// our key field (made in the console) has the key "user_id:<its userId>"
+// until the rename that links it writes ours. A disabled user gets `status: <disabled_status>`;
 // `Activated` reads as "no mark", so re-enabling removes it.
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -42,7 +45,11 @@ class AuthingConnector : public cloud::CloudConnector {
   Status create(const reconcile::Operation& op);
   Status modify(const reconcile::Operation& op);
   Status rename(const reconcile::Operation& op);
+  // The id and userIdType that address the account at `key`: our key field,
+  // or Authing's own userId for an account found without it (see find_by).
+  std::pair<std::string, std::string> address_of(const std::string& key) const;
   nlohmann::ordered_json addressed(const std::string& key) const;
+  Result<std::optional<nlohmann::json>> get_user(const std::string& id, const std::string& type);
 
   config::AuthingTarget settings_;
   cloud::TokenCache tokens_;  // management-token mode only

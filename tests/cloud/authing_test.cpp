@@ -144,7 +144,7 @@ TEST_F(AuthingTest, AddressesAccountsByTheConfiguredKeyType) {
 
 TEST_F(AuthingTest, CorrelationFindsAnAccountByAUniqueFieldAndTakesItOver) {
   server_.seed({{"externalId", "legacy-7"}, {"username", "ada"}, {"email", "ada@example.org"}, {"name", "A. L."}});
-  server_.seed({{"username", "bob"}, {"email", "bob@example.org"}});  // no externalId: not addressable by our key
+  server_.seed({{"username", "bob"}, {"email", "bob@example.org"}});  // no externalId (made in the console)
   AuthingConnector connector("authing", settings());
   EXPECT_TRUE(connector.can_find_by("email"));
   EXPECT_FALSE(connector.can_find_by("nickname"));
@@ -153,9 +153,7 @@ TEST_F(AuthingTest, CorrelationFindsAnAccountByAUniqueFieldAndTakesItOver) {
   ASSERT_EQ(found.value().size(), 1u);
   EXPECT_EQ(found.value()[0].key, "legacy-7");
   EXPECT_EQ(found.value()[0].attributes["name"], mapping::Values{"A. L."});
-  auto keyless = connector.find_by("username", "bob", {"name"});
-  ASSERT_TRUE(keyless.ok());
-  EXPECT_TRUE(keyless.value().empty());
+  EXPECT_EQ(found.value()[0].version, (*server_.find("externalId", "legacy-7"))["updatedAt"]);
   auto nobody = connector.find_by("email", "nobody@example.org", {"name"});
   ASSERT_TRUE(nobody.ok());
   EXPECT_TRUE(nobody.value().empty());
@@ -165,6 +163,34 @@ TEST_F(AuthingTest, CorrelationFindsAnAccountByAUniqueFieldAndTakesItOver) {
   ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
   EXPECT_EQ((*server_.find("externalId", "emp-1001"))["name"], "Ada Lovelace");
   EXPECT_EQ(server_.user_count(), 2u);
+}
+
+// The old note "accounts without our key are not auto-linked" no longer
+// holds: one made in the console (no externalId) is offered under its own
+// userId, read and renamed by it, and the rename gives it our key.
+TEST_F(AuthingTest, CorrelationOffersAnAccountWithoutOurKeyUnderItsOwnUserId) {
+  server_.seed({{"userId", "62b1c0ffee"}, {"username", "ada"}, {"email", "ada@example.org"}, {"name", "A. L."}});
+  AuthingConnector connector("authing", settings());
+  for (const char* attribute : {"email", "username"}) {
+    auto found = connector.find_by(attribute, attribute == std::string("email") ? "ada@example.org" : "ada", {"name"});
+    ASSERT_TRUE(found.ok()) << found.failure().message;
+    ASSERT_EQ(found.value().size(), 1u) << attribute;
+    EXPECT_EQ(found.value()[0].key, "user_id:62b1c0ffee");
+    EXPECT_EQ(found.value()[0].attributes["name"], mapping::Values{"A. L."});
+  }
+  auto read = connector.read("user_id:62b1c0ffee", {"name"});  // as `conflicts resolve --take target` reads a candidate
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->key, "user_id:62b1c0ffee");
+
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "user_id:62b1c0ffee", "emp-1001", {}, {}}).ok());
+  EXPECT_EQ((*server_.find("userId", "62b1c0ffee"))["externalId"], "emp-1001");
+  ASSERT_TRUE(converge(connector, ada(), false, kMark).status.ok());
+  EXPECT_EQ((*server_.find("externalId", "emp-1001"))["name"], "Ada Lovelace");
+  EXPECT_EQ(server_.user_count(), 1u);
+  // Our own keys never take that form.
+  auto refused = connector.apply({reconcile::Operation::Kind::rename, "emp-1001", "user_id:x", {}, {}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.failure().kind, FailureKind::permanent);
 }
 
 TEST_F(AuthingTest, ManagementTokenIsCachedAndFetchedAgainWhenRevoked) {

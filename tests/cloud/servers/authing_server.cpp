@@ -259,6 +259,7 @@ void AuthingServer::seed(nlohmann::ordered_json user) {
   std::lock_guard lock(mutex_);
   if (!user.contains("userId")) user["userId"] = signing::random_hex(12);
   if (!user.contains("status")) user["status"] = "Activated";
+  if (!user.contains("updatedAt")) user["createdAt"] = user["updatedAt"] = clock_.next_rfc3339();
   users_.push_back(std::move(user));
 }
 
