@@ -44,7 +44,8 @@ std::unique_ptr<connectors::Connector> make_connector(const config::Target& targ
                                                                    maps_status(target, mapping));
   }
   if (target.type == "pds") {
-    return std::make_unique<connectors::pds::PdsConnector>(target.name, target.pds, maps_status(target, mapping));
+    return std::make_unique<connectors::pds::PdsConnector>(target.name, target.pds, maps_status(target, mapping),
+                                                           &store);
   }
   if (target.type == "eiam") {
     return std::make_unique<connectors::eiam::EiamConnector>(target.name, target.eiam, maps_status(target, mapping),

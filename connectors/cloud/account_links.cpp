@@ -50,4 +50,33 @@ Status AccountLinks::remove(std::string_view api, const std::string& key, const 
   return ok();
 }
 
+Status AccountLinks::relink(std::string_view api, const std::string& key, const std::string& new_key,
+                            const Search& search, const ById& by_id, const Search& taken, std::string_view version_field,
+                            const Gone& gone) {
+  const std::string code = std::string(api) + ":rename";
+  if (!store_) {
+    return Failure{FailureKind::permanent, code,
+                   "account '" + key + "' cannot take the key '" + new_key +
+                       "': the API cannot change it, and without state no link can stand for it"};
+  }
+  auto there = taken();
+  if (!there) return there.failure();
+  if (there.value()) {
+    return Failure{FailureKind::conflict, code, "an account is at '" + new_key + "' already"};
+  }
+  std::string id;
+  auto account = call(api, key, search, [&](const std::string& found) {
+    id = found;
+    return by_id(found);
+  }, gone);
+  if (!account) return account.failure();
+  if (!account.value()) {
+    // Gone since it was read: the next round reads again and decides anew.
+    return Failure{FailureKind::retry, code, "account '" + key + "' went since it was read"};
+  }
+  link(new_key, id);
+  unlink(key);
+  return Done{version_in(*account.value(), version_field)};
+}
+
 }  // namespace idb::connectors::cloud

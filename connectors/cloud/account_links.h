@@ -1,6 +1,7 @@
 #pragma once
 // For an API that assigns its own account ids and has no external-id field
-// (Huawei Workspace, SenseCore), which id our account key last led to, kept
+// (Huawei Workspace, SenseCore), or whose key cannot change (relink below),
+// which id our account key last led to, kept
 // in state so an update goes straight to the account instead of listing by
 // the key first, and a key that changes by a rename keeps its account. A link
 // only caches what a search by the key finds: a missing or stale one (the
@@ -46,6 +47,19 @@ class AccountLinks {
   // account there means it is gone already (a repeat after a crash), which is success.
   Status remove(std::string_view api, const std::string& key, const Search& search, const ById& delete_by_id,
                 const Gone& gone = nullptr);
+
+  // A rename where the API cannot change the account's own key (PDS
+  // user_id, EIAM UserExternalId): the account at `key` (found as call()
+  // finds it, `by_id` reading it) is linked to `new_key` instead, keeping its
+  // own key, and the link to `key` goes. This is how an account found by
+  // correlation under its own key becomes ours; losing such a link loses the
+  // baseline with it (one state), and correlation finds the account again.
+  // `taken` searches `new_key`: an account there already is a conflict.
+  // Done carries the account's version as `by_id` read it (`version_field`):
+  // no write happened. Without a store there is nowhere to keep the link,
+  // so it is a permanent failure.
+  Status relink(std::string_view api, const std::string& key, const std::string& new_key, const Search& search,
+                const ById& by_id, const Search& taken, std::string_view version_field, const Gone& gone = nullptr);
 
  private:
   state::Store* store_;

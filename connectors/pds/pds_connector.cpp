@@ -18,10 +18,11 @@ constexpr const char* kVersionField = "updated_at";
 
 }  // namespace
 
-PdsConnector::PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped)
+PdsConnector::PdsConnector(std::string name, config::PdsTarget settings, bool status_mapped, state::Store* links)
     : CloudConnector(std::move(name), settings.http, status_mapped),
       settings_(std::move(settings)),
-      tokens_([this] { return fetch_token(); }) {}
+      tokens_([this] { return fetch_token(); }),
+      links_(links, name_) {}
 
 cloud::ErrorBody PdsConnector::error_of(const nlohmann::json& json) {
   // The gateway reads Code/code and Message/message.
@@ -95,20 +96,85 @@ Result<std::optional<nlohmann::json>> PdsConnector::get_user(const std::string& 
   return cloud::found(kApi, call("GetUser", "/v2/user/get", {{"user_id", user_id}}));
 }
 
+std::string PdsConnector::user_id_of(const std::string& key) const { return links_.id_of(key).value_or(key); }
+
+Result<std::optional<nlohmann::json>> PdsConnector::find(const std::string& key) {
+  if (auto id = links_.id_of(key)) {
+    auto user = get_user(*id);
+    if (!user || user.value()) return user;
+    links_.unlink(key);  // the linked account went: the key is a user_id again
+  }
+  return get_user(key);
+}
+
 Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_id(key)) return cloud::invalid(kApi, key, *problem);
-  return cloud::observed(get_user(key), key, attributes, get, {"status", kEnabled, status_mapped_}, kVersionField);
+  return cloud::observed(find(key), key, attributes, get, {"status", kEnabled, status_mapped_}, kVersionField);
+}
+
+bool PdsConnector::can_find_by(const std::string& attribute) const {
+  // The search call's exact-match filters that name a person (role and status do not).
+  return attribute == "user_name" || attribute == "nick_name" || attribute == "email" || attribute == "phone";
+}
+
+Result<std::vector<Observed>> PdsConnector::find_by(const std::string& attribute, const std::string& value,
+                                                    const std::vector<std::string>& attributes) {
+  if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
+  std::vector<Observed> out;
+  std::string marker;
+  // Pages of at most 100 (the API's limit) until next_marker is empty; bounded, as a marker that never ends would be a fault.
+  for (int page = 0; page < 1000; ++page) {
+    nlohmann::json body{{attribute, value}, {"limit", 100}};
+    if (!marker.empty()) body["marker"] = marker;
+    auto found = call("SearchUser", "/v2/user/search", body);
+    if (!found) return found.failure();
+    const auto& items = found.value().contains("items") ? found.value()["items"] : nlohmann::json();
+    for (const auto& user : items.is_array() ? items : nlohmann::json::array()) {
+      // Only an exact match counts (the search's matching rule is not documented).
+      if (!user.is_object() || get(user, attribute) != value) continue;
+      const auto user_id = get(user, "user_id");
+      if (!user_id) continue;
+      out.push_back(cloud::observe(*user_id, attributes, [&](const std::string& a) { return get(user, a); },
+                                   {"status", kEnabled, status_mapped_}));
+      out.back().version = cloud::version_in(user, kVersionField);
+    }
+    const std::string next = found.value().value("next_marker", "");
+    if (next.empty() || next == marker) break;
+    marker = next;
+  }
+  return out;
 }
 
 Status PdsConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_id(op.key)) return cloud::invalid(kApi, op.key, *problem);
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a PDS user_id"); },
+                          [&]() -> Status {
+                            // user_id cannot change: our new key is linked to the account instead.
+                            if (auto problem = check_user_id(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
+                            const auto exists = [&](const std::string& id) -> Result<std::optional<std::string>> {
+                              auto user = get_user(id);
+                              if (!user) return user.failure();
+                              return user.value() ? std::optional<std::string>(id) : std::nullopt;
+                            };
+                            return links_.relink(
+                                kApi, op.key, op.new_key, [&] { return exists(op.key); },
+                                [&](const std::string& id) -> Result<nlohmann::json> {
+                                  return call("GetUser", "/v2/user/get", {{"user_id", id}});
+                                },
+                                [&]() -> Result<std::optional<std::string>> {
+                                  auto there = find(op.new_key);  // by a link of the new key, or as a user_id
+                                  if (!there) return there.failure();
+                                  return there.value() ? std::optional<std::string>(op.new_key) : std::nullopt;
+                                },
+                                kVersionField);
+                          },
                           [&]() -> Status {
                             // A 404 means it is gone already (a repeat after a crash): done.
-                            auto deleted = cloud::found(kApi, call("DeleteUser", "/v2/user/delete", {{"user_id", op.key}}));
+                            auto deleted =
+                                cloud::found(kApi, call("DeleteUser", "/v2/user/delete", {{"user_id", user_id_of(op.key)}}));
                             if (!deleted) return deleted.failure();
+                            links_.unlink(op.key);
                             return ok();
                           }});
 }
@@ -139,7 +205,7 @@ Status PdsConnector::create(const reconcile::Operation& op) {
 Status PdsConnector::modify(const reconcile::Operation& op) {
   auto values = cloud::changed_fields(kApi, field, op);
   if (!values) return values.failure();
-  nlohmann::json body{{"user_id", op.key}};
+  nlohmann::json body{{"user_id", user_id_of(op.key)}};
   bool touches_user_data = false;
   for (const auto& v : values.value()) {
     if (v.field.name == "user_name") {
@@ -157,7 +223,7 @@ Status PdsConnector::modify(const reconcile::Operation& op) {
   }
   if (touches_user_data) {
     // user_data is replaced as a whole, so keys the mapping does not manage are carried over.
-    auto current = get_user(op.key);
+    auto current = get_user(user_id_of(op.key));
     if (!current) return current.failure();
     if (!current.value()) return Failure{FailureKind::retry, "pds:HTTP 404", "user vanished before its update"};
     nlohmann::json data = current.value()->value("user_data", nlohmann::json::object());

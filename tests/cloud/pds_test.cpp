@@ -21,6 +21,7 @@ using test::cloud::Fault;
 using test::cloud::LogCapture;
 using test::cloud::PdsServer;
 using test::cloud::PdsServerOptions;
+using test::cloud::TempState;
 
 const std::string kSecret = "pds-secret-7d1e0b";
 const reconcile::DisableMark kMark{"status", "disabled"};
@@ -128,6 +129,55 @@ TEST_F(PdsTest, WritesAndReadsCarryTheAccountsUpdateTimeAsItsVersion) {
   ASSERT_TRUE(read.ok() && read.value());
   EXPECT_EQ(read.value()->version, modified.value().version);
   EXPECT_FALSE(read.value()->version.empty());
+}
+
+// Correlation: /v2/user/search by a person's field, every page, exact
+// matches only; the account found keeps its user_id (PDS cannot change it),
+// so the rename that makes it ours links our key to it, and every later
+// call addresses that user_id.
+TEST_F(PdsTest, CorrelationSearchesExactlyAndARenameLinksOurKeyToTheAccount) {
+  for (int i = 0; i < 150; ++i) {  // more than one page of the search's limit of 100
+    server_.seed({{"user_id", "filler-" + std::to_string(i)}, {"nick_name", "Ada"}, {"email", "f" + std::to_string(i) + "@example.org"}});
+  }
+  server_.seed({{"user_id", "zz-console-1"}, {"user_name", "ada"}, {"nick_name", "Ada"}, {"email", "ada@example.org"}});
+  TempState state;
+  PdsConnector connector("pds", settings(), false, &state.store());
+  EXPECT_TRUE(connector.can_find_by("email"));
+  EXPECT_FALSE(connector.can_find_by("description"));
+  auto by_email = connector.find_by("email", "ada@example.org", {"nick_name"});
+  ASSERT_TRUE(by_email.ok()) << by_email.failure().message;
+  ASSERT_EQ(by_email.value().size(), 1u);
+  EXPECT_EQ(by_email.value()[0].key, "zz-console-1");
+  EXPECT_EQ(by_email.value()[0].version, (*server_.user("zz-console-1"))["updated_at"].dump());
+  auto by_nick = connector.find_by("nick_name", "Ada", {"nick_name"});  // every page
+  ASSERT_TRUE(by_nick.ok());
+  EXPECT_EQ(by_nick.value().size(), 151u);
+  EXPECT_TRUE(connector.find_by("email", "ada@example", {}).value().empty());  // exact only
+
+  const std::string key = ada().key;
+  auto renamed = connector.apply({reconcile::Operation::Kind::rename, "zz-console-1", key, {}, {}});
+  ASSERT_TRUE(renamed.ok()) << renamed.failure().message;
+  EXPECT_EQ(renamed.value().version, (*server_.user("zz-console-1"))["updated_at"].dump());  // nothing written
+  EXPECT_EQ(state.store().account_id("pds", key), "zz-console-1");
+  mapping::Desired desired = ada();
+  desired.attributes.erase("user_name");  // PDS cannot change it (create_only in a mapping)
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.user("zz-console-1"))["description"], "analyst");
+  EXPECT_EQ((*server_.user("zz-console-1"))["user_data"]["dept"], "R&D");
+  EXPECT_FALSE(server_.user(key));
+  auto read = connector.read(key, {"nick_name"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->key, key);
+  EXPECT_EQ(read.value()->attributes["nick_name"], mapping::Values{"Ada Lovelace"});
+
+  // A key someone holds already cannot be linked to another account.
+  auto taken = connector.apply({reconcile::Operation::Kind::rename, "filler-1", "filler-2", {}, {}});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.failure().kind, FailureKind::conflict);
+  // Deleting ours deletes the linked account, and the link with it.
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::remove, key, {}, {}, {}}).ok());
+  EXPECT_FALSE(server_.user("zz-console-1"));
+  EXPECT_FALSE(state.store().account_id("pds", key));
 }
 
 TEST_F(PdsTest, MappedUserIdAndStatusConvergeToNothingToDo) {

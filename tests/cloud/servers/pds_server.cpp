@@ -273,6 +273,7 @@ std::size_t PdsServer::user_count() const {
 
 void PdsServer::seed(nlohmann::json user) {
   std::lock_guard lock(mutex_);
+  if (!user.contains("updated_at")) user["created_at"] = user["updated_at"] = clock_.next_ms();
   users_[user["user_id"]] = user;
 }
 
