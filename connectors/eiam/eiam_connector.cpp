@@ -81,36 +81,89 @@ Result<nlohmann::json> EiamConnector::call(const std::string& action, signing::P
   return failure;
 }
 
-Result<std::optional<std::string>> EiamConnector::search(const std::string& key) {
-  auto listed = call("ListUsers", {{"UserExternalId", key}, {"PageNumber", "1"}, {"PageSize", "100"}});
-  if (!listed) return listed.failure();
-  std::vector<std::string> ids;
-  if (listed.value().contains("Users") && listed.value()["Users"].is_array()) {
-    for (const auto& user : listed.value()["Users"]) {
-      // The filter's matching rule is not documented; only an exact match counts.
-      if (user.is_object() && user.value("UserExternalId", "") == key) ids.push_back(user.value("UserId", ""));
+Result<std::vector<nlohmann::json>> EiamConnector::list(const std::string& filter, const std::string& field,
+                                                        const std::string& value) {
+  std::vector<nlohmann::json> out;
+  std::size_t seen = 0;
+  // Pages of 100 (the API's maximum) until TotalCount users were seen or a page
+  // comes back empty; bounded, as a count that never ends would be a fault.
+  for (int page = 1; page <= 1000; ++page) {
+    auto listed = call("ListUsers", {{filter, value}, {"PageNumber", std::to_string(page)}, {"PageSize", "100"}});
+    if (!listed) return listed.failure();
+    const auto& body = listed.value();
+    const auto& users = body.contains("Users") && body["Users"].is_array() ? body["Users"] : nlohmann::json::array();
+    for (const auto& user : users) {
+      // The filters' matching rules are not documented (and *StartsWith is a prefix): only an exact match counts.
+      if (user.is_object() && get(user, field) == value) out.push_back(user);
     }
+    seen += users.size();
+    const auto total = body.contains("TotalCount") && body["TotalCount"].is_number_unsigned()
+                           ? body["TotalCount"].get<std::size_t>()
+                           : seen;
+    if (users.empty() || seen >= total) break;
   }
-  if (ids.empty()) return std::optional<std::string>{};
-  if (ids.size() > 1) {
+  return out;
+}
+
+Result<std::optional<std::string>> EiamConnector::search(const std::string& key) {
+  auto users = list("UserExternalId", "UserExternalId", key);
+  if (!users) return users.failure();
+  if (users.value().empty()) return std::optional<std::string>{};
+  if (users.value().size() > 1) {
     return Failure{FailureKind::conflict, "eiam:ambiguous",
-                   "user '" + key + "': " + std::to_string(ids.size()) + " EIAM users have this UserExternalId"};
+                   "user '" + key + "': " + std::to_string(users.value().size()) + " EIAM users have this UserExternalId"};
   }
-  return std::optional<std::string>(ids.front());
+  return std::optional<std::string>(users.value().front().value("UserId", ""));
+}
+
+Result<nlohmann::json> EiamConnector::get_user(const std::string& id) {
+  auto got = call("GetUser", {{"UserId", id}});
+  if (!got) return got;
+  if (!got.value().contains("User") || !got.value()["User"].is_object()) {
+    return Failure{FailureKind::retry, "eiam:response", "GetUser answered without a User"};
+  }
+  return got.value()["User"];
 }
 
 Result<std::optional<nlohmann::json>> EiamConnector::find(const std::string& key) {
-  return links_.call(
-      kApi, key, [&] { return search(key); },
-      [&](const std::string& id) -> Result<nlohmann::json> {
-        auto got = call("GetUser", {{"UserId", id}});
-        if (!got) return got;
-        if (!got.value().contains("User") || !got.value()["User"].is_object()) {
-          return Failure{FailureKind::retry, "eiam:response", "GetUser answered without a User"};
-        }
-        return got.value()["User"];
-      },
-      not_found);
+  return links_.call(kApi, key, [&] { return search(key); }, [&](const std::string& id) { return get_user(id); }, not_found);
+}
+
+namespace {
+
+// The ListUsers filter that searches by a correlation attribute, or "".
+std::string filter_for(const std::string& attribute) {
+  if (attribute == "Username") return "UsernameStartsWith";
+  if (attribute == "DisplayName") return "DisplayNameStartsWith";
+  if (attribute == "Email") return "Email";
+  return "";
+}
+
+}  // namespace
+
+bool EiamConnector::can_find_by(const std::string& attribute) const { return !filter_for(attribute).empty(); }
+
+Result<std::vector<Observed>> EiamConnector::find_by(const std::string& attribute, const std::string& value,
+                                                     const std::vector<std::string>& attributes) {
+  if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
+  auto users = list(filter_for(attribute), attribute, value);
+  if (!users) return users.failure();
+  std::vector<Observed> out;
+  for (const auto& brief : users.value()) {
+    const std::string id = brief.value("UserId", ""), key = brief.value("UserExternalId", "");
+    if (id.empty() || key.empty()) continue;
+    // ListUsers leaves out custom fields: GetUser gives the account as read() sees it.
+    auto user = get_user(id);
+    if (!user) {
+      if (not_found(user.failure())) continue;  // deleted since it was listed
+      return user.failure();
+    }
+    links_.link(key, id);
+    out.push_back(cloud::observe(key, attributes, [&](const std::string& a) { return get(user.value(), a); },
+                                 {"Status", kEnabled, status_mapped_}));
+    out.back().version = cloud::version_in(user.value(), kVersionField);
+  }
+  return out;
 }
 
 Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
@@ -120,7 +173,19 @@ Result<std::optional<Observed>> EiamConnector::read(const std::string& key, cons
 Status EiamConnector::apply(const reconcile::Operation& op) {
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "an EIAM UserExternalId"); },
+                          [&]() -> Status {
+                            // UserExternalId cannot change: our new key is linked to the account instead.
+                            return links_.relink(
+                                kApi, op.key, op.new_key, [&] { return search(op.key); },
+                                [&](const std::string& id) { return get_user(id); },
+                                [&]() -> Result<std::optional<std::string>> {
+                                  auto there = find(op.new_key);
+                                  if (!there) return there.failure();
+                                  if (!there.value()) return std::optional<std::string>{};
+                                  return std::optional<std::string>(there.value()->value("UserId", ""));
+                                },
+                                kVersionField, not_found);
+                          },
                           [&]() -> Status {
                             return links_.remove(
                                 kApi, op.key, [&] { return search(op.key); },

@@ -127,6 +127,55 @@ TEST_F(EiamTest, ReadsCarryTheUpdateTimeAsTheVersionAndWritesLeaveItUnknown) {
   EXPECT_EQ(edited.value()->attributes["DisplayName"], mapping::Values{"Console"});
 }
 
+// Correlation: ListUsers by Username or DisplayName (prefix filters, every
+// page) or Email, exact matches only, each read in full with GetUser. The
+// account keeps its UserExternalId (EIAM cannot change it), so the rename
+// that makes it ours links our key to its UserId.
+TEST_F(EiamTest, CorrelationListsExactlyAndARenameLinksOurKeyToTheAccount) {
+  for (int i = 0; i < 150; ++i) {  // more than one page, all matching the prefix
+    server_.seed({{"UserExternalId", "x" + std::to_string(i)}, {"Username", "zhang.san" + std::to_string(i)},
+                  {"DisplayName", "Zhang San (张三)"}});
+  }
+  // Made in the console: its UserExternalId defaults to its UserId.
+  server_.seed({{"UserId", "user_console1"}, {"UserExternalId", "user_console1"}, {"Username", "zhang.san"},
+                {"Email", "a.b-c@example.com"}, {"DisplayName", "Old"},
+                {"CustomFields", {{{"FieldName", "nick_name"}, {"FieldValue", "old nick"}}}}});
+  TempState state;
+  EiamConnector connector("eiam", settings(), false, &state.store());
+  EXPECT_TRUE(connector.can_find_by("Email"));
+  EXPECT_FALSE(connector.can_find_by("PhoneNumber"));  // searchable only with PhoneRegion beside it
+  for (const auto& [attribute, value] : std::vector<std::pair<std::string, std::string>>{
+           {"Username", "zhang.san"}, {"Email", "a.b-c@example.com"}}) {
+    auto found = connector.find_by(attribute, value, {"DisplayName", "CustomFields.nick_name"});
+    ASSERT_TRUE(found.ok()) << found.failure().message;
+    ASSERT_EQ(found.value().size(), 1u) << attribute;
+    EXPECT_EQ(found.value()[0].key, "user_console1");
+    EXPECT_EQ(found.value()[0].attributes["CustomFields.nick_name"], mapping::Values{"old nick"});  // GetUser's view
+    EXPECT_EQ(found.value()[0].version, (*server_.by_external_id("user_console1"))["UpdateTime"].dump());
+  }
+  auto by_display = connector.find_by("DisplayName", "Zhang San (张三)", {});  // every page of the prefix
+  ASSERT_TRUE(by_display.ok());
+  EXPECT_EQ(by_display.value().size(), 150u);
+  EXPECT_TRUE(connector.find_by("Username", "zhang", {}).value().empty());  // a prefix is not a match
+
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "user_console1", "E2001", {}, {}}).ok());
+  EXPECT_EQ(state.store().account_id("eiam", "E2001"), "user_console1");
+  EXPECT_FALSE(state.store().account_id("eiam", "user_console1"));
+  mapping::Desired desired = zhang();
+  desired.attributes.erase("UserExternalId");  // EIAM cannot change it
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  const auto stored = server_.by_external_id("user_console1");
+  EXPECT_EQ((*stored)["DisplayName"], "Zhang San (张三)");
+  EXPECT_EQ((*stored)["Description"], "analyst");
+  EXPECT_EQ(server_.user_count(), 151u);
+  EXPECT_EQ(converge(connector, desired, false, kMark).rounds, 1);  // in line
+
+  // A key an account holds already cannot be linked to another one.
+  auto taken = connector.apply({reconcile::Operation::Kind::rename, "x1", "x2", {}, {}});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.failure().kind, FailureKind::conflict);
+}
+
 TEST_F(EiamTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
   TempState state;
   EiamConnector connector("eiam", settings(), false, &state.store());

@@ -122,7 +122,7 @@ std::optional<Error> EiamServer::check_profile(const Params& p, const Json* self
     });
     if (u.empty() || u.size() > 256 || !chars) return Error{400, "InvalidParameter.Username", "invalid Username"};
     for (const auto& other : users_) {
-      if (&other != self && other["Username"] == u) {
+      if (&other != self && other.value("Username", "") == u) {
         return Error{403, "ResourceDuplicated.Username", "The specified resource: Username already exist."};
       }
     }
@@ -205,10 +205,11 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
     if (page < 1 || size < 1 || size > 100) return fail(res, {400, "InvalidParameter.PageSize", "PageSize must be 1..100"});
     std::vector<const Json*> matches;
     for (const auto& u : users_) {
-      if (p.count("UserExternalId") && u["UserExternalId"] != p["UserExternalId"]) continue;
+      if (p.count("UserExternalId") && u.value("UserExternalId", "") != p["UserExternalId"]) continue;
       if (p.count("UsernameStartsWith") && !u.value("Username", "").starts_with(p["UsernameStartsWith"])) continue;
-      if (p.count("Email") && u["Email"] != p["Email"]) continue;
-      if (p.count("Status") && u["Status"] != p["Status"]) continue;
+      if (p.count("DisplayNameStartsWith") && !u.value("DisplayName", "").starts_with(p["DisplayNameStartsWith"])) continue;
+      if (p.count("Email") && u.value("Email", "") != p["Email"]) continue;
+      if (p.count("Status") && u.value("Status", "") != p["Status"]) continue;
       matches.push_back(&u);
     }
     Json list = Json::array();
@@ -233,7 +234,7 @@ void EiamServer::handle(const httplib::Request& req, httplib::Response& res) {
     const std::string external = p.count("UserExternalId") ? p["UserExternalId"] : "";
     if (external.size() > 128) return fail(res, {400, "InvalidParameter.UserExternalId", "at most 128 characters"});
     for (const auto& u : users_) {
-      if (!external.empty() && u["UserExternalId"] == external) {
+      if (!external.empty() && u.value("UserExternalId", "") == external) {
         return fail(res, {403, "ResourceDuplicated.UserExternalId", "The specified resource: UserExternalId already exist."});
       }
     }

@@ -6,7 +6,8 @@
 // be signed, x-acs-content-sha256 against the body, date within 15 minutes,
 // no nonce twice); keeps users in memory with unique Username and
 // UserExternalId, the Email/Phone pairing rules and field limits; answers
-// GetUser, ListUsers (pages), CreateUser (ClientToken idempotent), UpdateUser,
+// GetUser, ListUsers (pages; filters UserExternalId, Email exact, UsernameStartsWith,
+// DisplayNameStartsWith by prefix, Status), CreateUser (ClientToken idempotent), UpdateUser,
 // UpdateUserDescription, EnableUser, DisableUser, DeleteUser in the POP error
 // envelope. User-not-found is EntityNotExists.User (404), an INFERRED code.
 // Every write (and a seed) sets UpdateTime, which only GetUser and ListUsers show.

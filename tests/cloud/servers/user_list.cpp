@@ -10,7 +10,7 @@ std::size_t UserList::user_count() const {
 std::optional<nlohmann::json> UserList::find_by(const char* field, const std::string& value) const {
   std::lock_guard lock(mutex_);
   for (const auto& u : users_) {
-    if (u[field] == value) return u;
+    if (u.contains(field) && u[field] == value) return u;
   }
   return std::nullopt;
 }
