@@ -8,12 +8,14 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <regex>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "connectors/sensecore/sensecore_connector.h"
+#include "tests/cloud/servers/example_servers.h"
 #include "tests/cloud/servers/huawei_server.h"
 #include "tests/cloud/servers/sensecore_server.h"
 #include "tests/support/process.h"
@@ -44,82 +46,47 @@ HuaweiServerOptions huawei_options() {
   return o;
 }
 
-class CloudDaemon : public ::testing::Test {
+// What every test here does with the real binary: a state directory and log
+// of its own, runs of one-shot commands, a daemon to push users to over SCIM,
+// and reading the JSON plan. A fixture says what its config holds (configure).
+class DaemonRun : public ::testing::Test {
  protected:
   void SetUp() override {
-    sensecore_.start();
-    huawei_.start();
     dir_ = fs::temp_directory_path() / ("idb-cloud-daemon-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     log_ = dir_ / "idbridge.log";
-    std::ofstream(dir_ / "mapping.yaml") << R"(targets:
-  workspace:
-    key: "{externalId}"
-    attributes:
-      user_email: 'emails[type eq "work"].value'
-      description: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
-  sensecore:
-    key: "{userName}"
-    correlate: [email]
-    attributes:
-      name: ["{name.givenName} {name.familyName}", displayName, userName]
-      email: 'emails[type eq "work"].value'
-      open_api_state: {value: disabled}
-      mfa_state: {value: disabled}
-      set_password_first_login: {value: "true"}
-)";
   }
 
   void TearDown() override {
     daemon_.reset();
     const std::string log = read_file(log_);
-    for (const char* secret : {kToken, kSenseCoreSecret, kHuaweiSecret}) EXPECT_EQ(log.find(secret), std::string::npos);
+    for (const auto& secret : secrets()) EXPECT_EQ(log.find(secret), std::string::npos);
     if (HasFailure()) std::cerr << "--- idbridge log ---\n" << log;
     fs::remove_all(dir_);
   }
 
-  // The config with both targets at these base URLs; `extra` is added to each target.
-  void write_config(const std::string& workspace_url, const std::string& sensecore_url, const std::string& extra = "") {
-    std::ofstream(dir_ / "idbridge.yaml") << "listen: 127.0.0.1:8080\n"
-                                             "state_dir: " << (dir_ / "state").string() << "\n"
-                                             "scim:\n  tokens:\n    - ${env:IDBRIDGE_SCIM_TOKEN}\n"
-                                             "mapping: " << (dir_ / "mapping.yaml").string() << "\n"
-                                             "retry:\n  initial_ms: 100\n  max_ms: 400\n"
-                                             "targets:\n"
-                                             "  - name: workspace\n"
-                                             "    type: huawei\n"
-                                             "    base_url: " << workspace_url << "\n"
-                                             "    project_id: " << kProject << "\n"
-                                             "    rate_limit: 0\n"
-                                             "    access_key_id: HWAK\n"
-                                             "    access_key_secret: ${env:HW_SECRET}\n"
-                                          << extra <<
-                                             "  - name: sensecore\n"
-                                             "    type: sensecore\n"
-                                             "    base_url: " << sensecore_url << "\n"
-                                             "    rate_limit: 0\n"
-                                             "    access_key_id: SCAK\n"
-                                             "    access_key_secret: ${env:SC_SECRET}\n"
-                                          << extra;
-  }
+  // The config, with every target at its server, or (reachable false) at an address nobody listens on.
+  virtual void configure(bool reachable) = 0;
+  virtual std::map<std::string, std::string> env() const = 0;
+  // What must never reach the log.
+  virtual std::vector<std::string> secrets() const = 0;
 
-  std::map<std::string, std::string> env() const {
-    return {{"IDBRIDGE_SCIM_TOKEN", kToken}, {"HW_SECRET", kHuaweiSecret}, {"SC_SECRET", kSenseCoreSecret}};
-  }
+  fs::path config_file() const { return dir_ / "idbridge.yaml"; }
 
-  // Runs idbridge with `args` and the config; its exit status.
-  int run(std::vector<std::string> args) {
+  // Runs idbridge with `args` and the config; its exit status. `out`: where
+  // its output goes (the log when empty).
+  int run(std::vector<std::string> args, const fs::path& out = {}) {
     args.insert(args.begin(), IDBRIDGE_BINARY);
-    args.insert(args.end(), {"--config", (dir_ / "idbridge.yaml").string()});
-    return Process(args, env(), log_).wait();
+    args.insert(args.end(), {"--config", config_file().string()});
+    return Process(args, env(), out.empty() ? log_ : out).wait();
   }
 
   // Starts `idbridge serve` with the config as it is, and a SCIM client for it.
   void serve() {
     const int port = free_port();
     daemon_ = std::make_unique<Process>(std::vector<std::string>{IDBRIDGE_BINARY, "serve", "--config",
-                                                                 (dir_ / "idbridge.yaml").string(), "--listen",
+                                                                 config_file().string(), "--listen",
                                                                  "127.0.0.1:" + std::to_string(port)},
                                         env(), log_);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
@@ -142,12 +109,19 @@ class CloudDaemon : public ::testing::Test {
   // Pushes users to a daemon whose targets are unreachable, so only the plan
   // and apply that follow ever touch the cloud servers.
   void push_while_unreachable(const std::vector<std::string>& names) {
-    const std::string nowhere = "http://127.0.0.1:" + std::to_string(free_port());
-    write_config(nowhere, nowhere);
+    configure(false);
     serve();
     for (const auto& name : names) push(name);
     EXPECT_EQ(daemon_->stop(SIGTERM), 0);
-    write_config(huawei_.base_url(), sensecore_.base_url());
+    configure(true);
+  }
+
+  // `plan --format json` as it stands now; `status`: the exit status it must
+  // have (3 while something needs attention, such as an open review).
+  json plan_now(int status = 0) {
+    const fs::path report = dir_ / "report.json";
+    EXPECT_EQ(run({"plan", "--format", "json", "--output", report.string()}), status);
+    return json::parse(read_file(report));
   }
 
   // The plan's entry for each user on `target`, by SCIM userName.
@@ -167,11 +141,76 @@ class CloudDaemon : public ::testing::Test {
     return {};
   }
 
-  SenseCoreServer sensecore_{sensecore_options()};
-  HuaweiServer huawei_{huawei_options()};
   fs::path dir_, log_;
   std::unique_ptr<Process> daemon_;
   std::unique_ptr<httplib::Client> client_;
+};
+
+class CloudDaemon : public DaemonRun {
+ protected:
+  void SetUp() override {
+    DaemonRun::SetUp();
+    sensecore_.start();
+    huawei_.start();
+    std::ofstream(dir_ / "mapping.yaml") << R"(targets:
+  workspace:
+    key: "{externalId}"
+    attributes:
+      user_email: 'emails[type eq "work"].value'
+      description: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department
+  sensecore:
+    key: "{userName}"
+    correlate: [email]
+    attributes:
+      name: ["{name.givenName} {name.familyName}", displayName, userName]
+      email: 'emails[type eq "work"].value'
+      open_api_state: {value: disabled}
+      mfa_state: {value: disabled}
+      set_password_first_login: {value: "true"}
+)";
+  }
+
+  // The config with both targets at these base URLs; `extra` is added to each target.
+  void write_config(const std::string& workspace_url, const std::string& sensecore_url, const std::string& extra = "") {
+    std::ofstream(config_file()) << "listen: 127.0.0.1:8080\n"
+                                    "state_dir: " << (dir_ / "state").string() << "\n"
+                                    "scim:\n  tokens:\n    - ${env:IDBRIDGE_SCIM_TOKEN}\n"
+                                    "mapping: " << (dir_ / "mapping.yaml").string() << "\n"
+                                    "retry:\n  initial_ms: 100\n  max_ms: 400\n"
+                                    "targets:\n"
+                                    "  - name: workspace\n"
+                                    "    type: huawei\n"
+                                    "    base_url: " << workspace_url << "\n"
+                                    "    project_id: " << kProject << "\n"
+                                    "    rate_limit: 0\n"
+                                    "    access_key_id: HWAK\n"
+                                    "    access_key_secret: ${env:HW_SECRET}\n"
+                                 << extra <<
+                                    "  - name: sensecore\n"
+                                    "    type: sensecore\n"
+                                    "    base_url: " << sensecore_url << "\n"
+                                    "    rate_limit: 0\n"
+                                    "    access_key_id: SCAK\n"
+                                    "    access_key_secret: ${env:SC_SECRET}\n"
+                                 << extra;
+  }
+
+  void configure(bool reachable) override {
+    const std::string nowhere = "http://127.0.0.1:" + std::to_string(free_port());
+    if (reachable) {
+      write_config(huawei_.base_url(), sensecore_.base_url());
+    } else {
+      write_config(nowhere, nowhere);
+    }
+  }
+
+  std::map<std::string, std::string> env() const override {
+    return {{"IDBRIDGE_SCIM_TOKEN", kToken}, {"HW_SECRET", kHuaweiSecret}, {"SC_SECRET", kSenseCoreSecret}};
+  }
+  std::vector<std::string> secrets() const override { return {kToken, kSenseCoreSecret, kHuaweiSecret}; }
+
+  SenseCoreServer sensecore_{sensecore_options()};
+  HuaweiServer huawei_{huawei_options()};
 };
 
 TEST_F(CloudDaemon, PreExistingAccountsAreLinkedPlannedAppliedAndThenInLine) {
@@ -281,6 +320,151 @@ TEST_F(CloudDaemon, ADeletedUsersAccountsAreDeletedWhenThePolicySaysSo) {
   EXPECT_TRUE(sensecore_.by_username("grace.hopper"));
   EXPECT_TRUE(huawei_.by_name("E1002"));
   EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+}
+
+// examples/cloud.yaml against all five local servers, with a mapping that
+// correlates on Authing, PDS and EIAM (issue 7): "by the mapping's
+// correlation keys in order; exactly one match -> link (reported); several
+// -> conflict for review; none -> create".
+class CloudCorrelation : public DaemonRun {
+ protected:
+  void SetUp() override {
+    DaemonRun::SetUp();
+    std::string config = read_file(fs::path(IDB_SOURCE_DIR) / "examples" / "cloud.yaml");
+    config = std::regex_replace(config, std::regex("state_dir: .*"), "state_dir: " + (dir_ / "state").string());
+    config = std::regex_replace(config, std::regex("mapping: .*"), "mapping: " + (dir_ / "mapping.yaml").string());
+    std::ofstream(config_file()) << config;
+    std::ofstream(dir_ / "mapping.yaml") << R"(targets:
+  authing:
+    key: "{externalId}"
+    correlate: [email, username]
+    attributes:
+      username: userName
+      name: ["{name.givenName} {name.familyName}", displayName, userName]
+      email: 'emails[type eq "work"].value'
+  pds:
+    key: "{externalId}"
+    correlate: [email]
+    attributes:
+      user_name: {from: userName, authoritative: create_only}   # PDS cannot change it
+      nick_name: [displayName, "{name.givenName} {name.familyName}", userName]
+      email: 'emails[type eq "work"].value'
+  eiam:
+    key: "{externalId}"
+    correlate: [Email, Username]
+    attributes:
+      Username: userName
+      DisplayName: [displayName, "{name.givenName} {name.familyName}", userName]
+      Email: 'emails[type eq "work"].value'
+  workspace:
+    key: "{externalId}"
+    attributes:
+      user_email: 'emails[type eq "work"].value'
+  sensecore:
+    key: "{userName}"
+    attributes:
+      name: ["{name.givenName} {name.familyName}", displayName, userName]
+      email: 'emails[type eq "work"].value'
+      open_api_state: {value: disabled}
+      mfa_state: {value: disabled}
+      set_password_first_login: {value: "true"}
+)";
+  }
+
+  void configure(bool reachable) override { reachable_ = reachable; }
+
+  std::map<std::string, std::string> env() const override {
+    const std::string nowhere = "http://127.0.0.1:" + std::to_string(unreachable_port_);
+    auto out = example_environment(reachable_ ? servers_.urls() : ExampleUrls{nowhere, nowhere, nowhere, nowhere, nowhere});
+    out["IDBRIDGE_SCIM_TOKEN"] = kToken;
+    return out;
+  }
+  std::vector<std::string> secrets() const override {
+    std::vector<std::string> out{kToken};
+    for (const auto& [name, value] : example_environment(servers_.urls())) {
+      if (name.ends_with("_SECRET")) out.push_back(value);
+    }
+    return out;
+  }
+
+  // The review queue as `conflicts list --format json` prints it.
+  json reviews() {
+    const fs::path out = dir_ / "conflicts.json";
+    fs::remove(out);
+    EXPECT_EQ(run({"conflicts", "list", "--format", "json"}, out), 0);
+    return json::parse(read_file(out));
+  }
+
+  ExampleServers servers_;
+  bool reachable_ = true;
+  int unreachable_port_ = free_port();
+};
+
+TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
+  // Made before idbridge, each under its own key: li.wei's accounts, found by
+  // email; Authing's made in the console has no externalId at all.
+  servers_.authing.seed({{"userId", "62b1c0ffee"}, {"username", "lw"}, {"email", "li.wei@example.org"}, {"name", "Old"}});
+  servers_.pds.seed({{"user_id", "console-lw"}, {"user_name", "li.wei"}, {"email", "li.wei@example.org"}, {"nick_name", "Old"},
+                     {"status", "enabled"}});
+  servers_.eiam.seed({{"UserId", "user_c1"}, {"UserExternalId", "user_c1"}, {"Username", "li.wei"},
+                      {"Email", "li.wei@example.org"}, {"DisplayName", "Old"}});
+  // Two accounts with grace.hopper's email on PDS and on EIAM: a person decides.
+  for (const char* id : {"grace-a", "grace-b"}) {
+    servers_.pds.seed({{"user_id", id}, {"user_name", id}, {"email", "grace.hopper@example.org"}, {"status", "enabled"}});
+    servers_.eiam.seed({{"UserExternalId", id}, {"Username", id}, {"Email", "grace.hopper@example.org"}});
+  }
+  push_while_unreachable({"li.wei", "grace.hopper"});
+
+  json plan = plan_now(3);  // the ambiguous ones need a person
+  auto authing = users_on(plan, "authing");
+  EXPECT_EQ(authing["li.wei"]["correlation"], "linked by email=li.wei@example.org to user_id:62b1c0ffee") << plan.dump(2);
+  EXPECT_EQ(authing["li.wei"]["key"], "user_id:62b1c0ffee -> E1005");
+  EXPECT_EQ(authing["li.wei"]["operations"][0]["kind"], "rename");
+  EXPECT_EQ(authing["grace.hopper"]["action"], "create");  // none matched
+  auto pds = users_on(plan, "pds");
+  EXPECT_EQ(pds["li.wei"]["correlation"], "linked by email=li.wei@example.org to console-lw");
+  EXPECT_EQ(pds["li.wei"]["key"], "console-lw -> E1005");
+  EXPECT_EQ(pds["grace.hopper"]["correlation"], "ambiguous: 2 accounts match email=grace.hopper@example.org");
+  auto eiam = users_on(plan, "eiam");
+  EXPECT_EQ(eiam["li.wei"]["correlation"], "linked by Email=li.wei@example.org to user_c1");
+  EXPECT_EQ(eiam["grace.hopper"]["correlation"], "ambiguous: 2 accounts match Email=grace.hopper@example.org");
+
+  ASSERT_EQ(run({"sync", "--once"}), 0);
+  // Linked and brought in line, not created again.
+  EXPECT_EQ(servers_.authing.find("userId", "62b1c0ffee").value()["externalId"], "E1005");
+  EXPECT_EQ(servers_.authing.find("userId", "62b1c0ffee").value()["name"], "伟 李");
+  EXPECT_EQ(servers_.authing.user_count(), 2u);  // and grace created
+  EXPECT_EQ(servers_.pds.user("console-lw").value()["nick_name"], "伟 李");
+  EXPECT_FALSE(servers_.pds.user("E1005"));
+  EXPECT_EQ(servers_.pds.user_count(), 3u);
+  EXPECT_EQ(servers_.eiam.by_external_id("user_c1").value()["DisplayName"], "伟 李");
+  EXPECT_FALSE(servers_.eiam.by_external_id("E1005"));
+  EXPECT_EQ(servers_.eiam.user_count(), 3u);
+  std::map<std::string, json> open;
+  for (const auto& item : reviews()) open[item["target"]] = item;
+  ASSERT_EQ(open.size(), 2u) << reviews().dump(2);
+  for (const char* target : {"pds", "eiam"}) {
+    EXPECT_EQ(open[target]["kind"], "ambiguous");
+    EXPECT_EQ(open[target]["user_name"], "grace.hopper");
+    EXPECT_EQ(open[target]["observed"], json({"grace-a", "grace-b"}));
+  }
+
+  // In line: li.wei needs nothing anywhere.
+  plan = plan_now(3);  // grace.hopper's reviews are still open
+  for (const char* target : {"authing", "pds", "eiam"}) {
+    const json li = users_on(plan, target)["li.wei"];
+    EXPECT_EQ(li["action"], "no-op") << target << plan.dump(2);
+    EXPECT_EQ(li["key"], "E1005") << target;
+    EXPECT_FALSE(li.contains("correlation")) << target;
+  }
+
+  // The person picks grace-b on PDS: linked to it, then written, and in line.
+  const std::string id = std::to_string(open["pds"]["id"].get<int64_t>());
+  ASSERT_EQ(run({"conflicts", "resolve", id, "--take", "target", "--key", "grace-b"}), 0);
+  ASSERT_EQ(run({"sync", "--once"}), 0);
+  EXPECT_EQ(servers_.pds.user("grace-b").value()["nick_name"], "Grace Hopper");
+  EXPECT_FALSE(servers_.pds.user("E1002"));
+  EXPECT_EQ(users_on(plan_now(3), "pds")["grace.hopper"]["action"], "no-op");  // EIAM's review stays open
 }
 
 }  // namespace
