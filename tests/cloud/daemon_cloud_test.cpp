@@ -30,6 +30,14 @@ constexpr const char* kToken = "scim-token-cloud-e2e-3d9a";
 constexpr const char* kSenseCoreSecret = "sc-e2e-secret-81f2";
 constexpr const char* kHuaweiSecret = "hw-e2e-secret-c07e";
 constexpr const char* kProject = "0bec5db98280d2d02fd6c00c2de791ce";
+// The attributes a SenseCore mapping needs to create a user (the last lines of a mapping file).
+constexpr const char* kSenseCoreAttributes = R"(    attributes:
+      name: ["{name.givenName} {name.familyName}", displayName, userName]
+      email: 'emails[type eq "work"].value'
+      open_api_state: {value: disabled}
+      mfa_state: {value: disabled}
+      set_password_first_login: {value: "true"}
+)";
 
 SenseCoreServerOptions sensecore_options() {
   SenseCoreServerOptions o;
@@ -161,13 +169,7 @@ class CloudDaemon : public DaemonRun {
   sensecore:
     key: "{userName}"
     correlate: [email]
-    attributes:
-      name: ["{name.givenName} {name.familyName}", displayName, userName]
-      email: 'emails[type eq "work"].value'
-      open_api_state: {value: disabled}
-      mfa_state: {value: disabled}
-      set_password_first_login: {value: "true"}
-)";
+)" << kSenseCoreAttributes;
   }
 
   // The config with both targets at these base URLs; `extra` is added to each target.
@@ -362,13 +364,7 @@ class CloudCorrelation : public DaemonRun {
       user_email: 'emails[type eq "work"].value'
   sensecore:
     key: "{userName}"
-    attributes:
-      name: ["{name.givenName} {name.familyName}", displayName, userName]
-      email: 'emails[type eq "work"].value'
-      open_api_state: {value: disabled}
-      mfa_state: {value: disabled}
-      set_password_first_login: {value: "true"}
-)";
+)" << kSenseCoreAttributes;
   }
 
   void configure(bool reachable) override { reachable_ = reachable; }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
+
+#include "scim/resource.h"
 
 namespace idb::test::cloud {
 
@@ -15,14 +15,7 @@ int64_t WriteClock::next_ms() {
 }
 
 std::string WriteClock::next_rfc3339() {
-  const int64_t ms = next_ms();
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return out;
+  return scim::rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(next_ms())));
 }
 
 }  // namespace idb::test::cloud
