@@ -441,6 +441,7 @@ void read_ldap_tuning(Section& s, LdapTarget& ldap) {
   s.field("window", t.window, Need::optional, positive);
   s.field("connections", t.connections, Need::optional, positive);
   s.field("page_size", t.page_size, Need::optional, positive);
+  s.field("record_versions", t.record_versions);
   if (auto r = s.section("reconnect", Need::optional, {"attempts", "initial_ms", "max_ms"})) {
     r->field("attempts", t.reconnect_attempts, Need::optional, non_negative);
     r->field("initial_ms", t.backoff_initial_ms, Need::optional, positive);
@@ -575,7 +576,7 @@ std::vector<std::string_view> target_keys(const std::string& type) {
     add({"region", "instance_id", "organizational_unit_id", "access_key_id", "access_key_secret"});
   } else {
     add({"url", "bind_dn", "bind_password", "base_dn", "timeout_ms", "disable", "window", "connections", "page_size",
-         "reconnect", "tls", "sasl_external"});
+         "record_versions", "reconnect", "tls", "sasl_external"});
   }
   return keys;
 }
@@ -909,7 +910,8 @@ std::string summarize(const Config& c) {
         << "  timeout: " << t.ldap.timeout_ms << " ms\n"
         << "  disable: " << disable_text(t.ldap.disable) << "\n"
         << "  window: " << t.ldap.tuning.window << " x " << t.ldap.tuning.connections << " connection(s), page size "
-        << t.ldap.tuning.page_size << "\n";
+        << t.ldap.tuning.page_size << ", record_versions " << (t.ldap.tuning.record_versions ? "true" : "false")
+        << "\n";
     if (!t.ldap.tuning.ca_file.empty() || t.ldap.tuning.start_tls || t.ldap.tuning.sasl_external) {
       out << "  tls: " << (t.ldap.tuning.start_tls ? "StartTLS" : "as the URL says")
           << (t.ldap.tuning.ca_file.empty() ? "" : ", CA " + t.ldap.tuning.ca_file)

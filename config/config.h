@@ -42,6 +42,12 @@ struct LdapTuning {
   // more than 1-2 rarely helps; every operation on one entry stays on one.
   std::size_t connections = 1;
   int page_size = 1000;  // entries per page of a paged read (RFC 2696)
+  // Add, modify and rename ask for the entry's version in their own reply
+  // (Post-Read control, RFC 4527), kept in the baseline as evidence of
+  // whether anyone wrote the account since. Off: the writes carry no control
+  // and plan's since_written is unknown for what they wrote; reads still see
+  // the version. See README (ldap targets) for the cost.
+  bool record_versions = true;
 
   // A connection lost in the middle of a batch is reopened this many times,
   // waiting backoff_initial_ms, then twice that, up to backoff_max_ms.

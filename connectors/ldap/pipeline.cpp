@@ -205,7 +205,7 @@ class LaneRun {
 
     // A delete repeated after a crash finds the entry gone: that is its goal.
     if (reply.code == LDAP_SUCCESS || (reply.code == LDAP_NO_SUCH_OBJECT && op.kind == Operation::Kind::remove)) {
-      finish(flight.index, Done{reply.version}, flight.sent);
+      finish(flight.index, Done{std::move(reply.version)}, flight.sent);
       return LDAP_SUCCESS;
     }
     Status status = to_failure(reply.code, describe(op), reply.diagnostic, reply.matched_dn);

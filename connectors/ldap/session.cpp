@@ -207,7 +207,7 @@ Result<Session> Session::open(const config::LdapTarget& settings, const LdapSett
   LDAP* ld = nullptr;
   int rc = ldap_initialize(&ld, settings.url.c_str());
   if (rc != LDAP_SUCCESS) return to_failure(rc, "connect to " + settings.url);
-  Session session(ld, settings.timeout_ms);
+  Session session(ld, settings.timeout_ms, tuning.record_versions);
 
   int version = LDAP_VERSION3;
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
@@ -256,13 +256,16 @@ Result<Session> Session::open(const config::LdapTarget& settings, const LdapSett
 }
 
 Session::Session(Session&& other) noexcept
-    : ld_(std::exchange(other.ld_, nullptr)), timeout_ms_(other.timeout_ms_) {}
+    : ld_(std::exchange(other.ld_, nullptr)), timeout_ms_(other.timeout_ms_), record_versions_(other.record_versions_) {}
 
 Session& Session::operator=(Session&& other) noexcept {
   std::swap(ld_, other.ld_);
   std::swap(timeout_ms_, other.timeout_ms_);
+  std::swap(record_versions_, other.record_versions_);
   return *this;
 }
+
+LDAPControl** Session::write_controls() const { return record_versions_ ? post_read_controls() : nullptr; }
 
 Session::~Session() {
   if (ld_ != nullptr) ldap_unbind_ext_s(ld_, nullptr, nullptr);
@@ -293,19 +296,19 @@ int Session::send_add(const std::string& dn, const mapping::Attributes& attribut
   Mods mods;
   for (const auto& [type, values] : attributes) mods.push(LDAP_MOD_ADD, type, values);
   // libldap encodes the request before returning, so `mods` may go now.
-  return ldap_add_ext(ld_, dn.c_str(), mods.get(), post_read_controls(), nullptr, &msgid);
+  return ldap_add_ext(ld_, dn.c_str(), mods.get(), write_controls(), nullptr, &msgid);
 }
 
 int Session::send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid) {
   Mods mods;
   for (const auto& change : changes) mods.push(mod_op(change.kind), change.attribute, change.values);
-  return ldap_modify_ext(ld_, dn.c_str(), mods.get(), post_read_controls(), nullptr, &msgid);
+  return ldap_modify_ext(ld_, dn.c_str(), mods.get(), write_controls(), nullptr, &msgid);
 }
 
 int Session::send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior,
                          int& msgid) {
   return ldap_rename(ld_, dn.c_str(), new_rdn.c_str(), new_superior.empty() ? nullptr : new_superior.c_str(), 1,
-                     post_read_controls(), nullptr, &msgid);
+                     write_controls(), nullptr, &msgid);
 }
 
 int Session::send_delete(const std::string& dn, int& msgid) {

@@ -15,6 +15,7 @@
 #include "reconcile/operation.h"
 
 typedef struct ldap LDAP;
+typedef struct ldapcontrol LDAPControl;
 
 namespace idb::connectors::ldap {
 
@@ -71,10 +72,11 @@ class Session {
              std::string* version = nullptr);
 
   // Pipelining: each send_* puts one request on the wire without waiting and
-  // sets `msgid`; its Reply comes from receive. Add, modify and rename ask
-  // for the entry's version with a non-critical Post-Read control (RFC 4527),
-  // so learning it costs no round trip; a server without it just does the write. They return LDAP_SUCCESS or
-  // why the request could not be sent (usually: the connection is gone).
+  // sets `msgid`; its Reply comes from receive. With tuning.record_versions,
+  // add, modify and rename ask for the entry's version with a non-critical
+  // Post-Read control (RFC 4527), so learning it costs no round trip; a
+  // server without it just does the write. They return LDAP_SUCCESS or why
+  // the request could not be sent (usually: the connection is gone).
   int send_add(const std::string& dn, const mapping::Attributes& attributes, int& msgid);
   int send_modify(const std::string& dn, const std::vector<reconcile::AttributeChange>& changes, int& msgid);
   int send_rename(const std::string& dn, const std::string& new_rdn, const std::string& new_superior, int& msgid);
@@ -95,10 +97,13 @@ class Session {
   Failure failure(int result_code, std::string_view what) const;
 
  private:
-  Session(LDAP* ld, int timeout_ms) : ld_(ld), timeout_ms_(timeout_ms) {}
+  Session(LDAP* ld, int timeout_ms, bool record_versions)
+      : ld_(ld), timeout_ms_(timeout_ms), record_versions_(record_versions) {}
   int wait(int msgid, int rc, std::string* version);  // completes a synchronous call after its send
+  LDAPControl** write_controls() const;               // what add, modify and rename carry
   LDAP* ld_;
   int timeout_ms_;
+  bool record_versions_;
 };
 
 }  // namespace idb::connectors::ldap

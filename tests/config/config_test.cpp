@@ -119,6 +119,7 @@ TEST_F(config_load, FullExampleLoadsEveryField) {
   EXPECT_EQ(t.ldap.timeout_ms, 10000);
   EXPECT_EQ(t.ldap.disable.attribute, "employeeType");
   EXPECT_EQ(t.ldap.disable.value, "disabled");
+  EXPECT_TRUE(t.ldap.tuning.record_versions) << "the default";
 }
 
 TEST_F(config_load, MinimalConfigTakesDefaults) {
@@ -556,6 +557,10 @@ const Broken kBroken[] = {
      {"FILE:12:20: 'sasl_external' needs 'tls.client_cert' and 'tls.client_key'"}},
     {"LdapBooleanSpelledYes", kMinimal + "    sasl_external: yes\n",
      {"FILE:12:20: 'sasl_external' must be true or false"}},
+    {"LdapRecordVersionsNotABoolean", kMinimal + "    record_versions: 1\n",
+     {"FILE:12:22: 'record_versions' must be true or false"}},
+    {"LdapRecordVersionsMisspelled", kMinimal + "    record_version: false\n",
+     {"FILE:12:5: unknown key 'record_version' in target 'ldap' (did you mean 'record_versions'?)"}},
     {"LdapUnreadableCaFile", kMinimal + "    tls:\n      ca_file: /nonexistent/ca.pem\n",
      {"FILE:13:16: cannot read 'ca_file' file '/nonexistent/ca.pem': No such file or directory"}},
     {"LdapUnknownTlsKey", kMinimal + "    tls:\n      cafile: x\n",
@@ -632,7 +637,7 @@ TEST_F(config_load, SummaryShowsReferencesNeverSecrets) {
                 "  base_dn: dc=example,dc=org\n"
                 "  timeout: 10000 ms\n"
                 "  disable: employeeType=disabled\n"
-                "  window: 64 x 1 connection(s), page size 1000\n");
+                "  window: 64 x 1 connection(s), page size 1000, record_versions true\n");
 }
 
 TEST_F(config_load, LdapTuningAndSaslExternalWithoutBindCredentials) {
@@ -641,7 +646,7 @@ TEST_F(config_load, LdapTuningAndSaslExternalWithoutBindCredentials) {
   write("tls/ca.pem", "ca");
   LoadResult r = load_text(kHead +
                            "  - name: ldap\n    type: ldap\n    url: ldap://x\n    base_dn: dc=x\n"
-                           "    window: 32\n    connections: 2\n    page_size: 500\n"
+                           "    window: 32\n    connections: 2\n    page_size: 500\n    record_versions: false\n"
                            "    reconnect: {attempts: 3, initial_ms: 50, max_ms: 800}\n"
                            "    tls: {ca_file: tls/ca.pem, start_tls: true, client_cert: tls/client.pem,"
                            " client_key: tls/client.key}\n"
@@ -651,6 +656,8 @@ TEST_F(config_load, LdapTuningAndSaslExternalWithoutBindCredentials) {
   EXPECT_EQ(t.window, 32u);
   EXPECT_EQ(t.connections, 2u);
   EXPECT_EQ(t.page_size, 500);
+  EXPECT_FALSE(t.record_versions);
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  window: 32 x 2 connection(s), page size 500, record_versions false\n"));
   EXPECT_EQ(t.reconnect_attempts, 3);
   EXPECT_EQ(t.backoff_initial_ms, 50);
   EXPECT_EQ(t.backoff_max_ms, 800);

@@ -463,6 +463,25 @@ TEST_F(Daemon, PlanReportsEverythingAndAppliesNothing) {
   for (int i = 0; i < 12; ++i) EXPECT_TRUE(has("p" + std::to_string(i), "employeeType", {"disabled"})) << i;
 }
 
+// record_versions: false on the LDAP target: the daemon's writes ask for no
+// version, so the plan cannot tell whether anyone wrote the account since.
+TEST_F(Daemon, WithoutRecordedVersionsThePlanCannotTellWhetherTheAccountWasWrittenSince) {
+  std::string config = idb::test::read_file(config_);
+  const std::string base = "    base_dn: dc=example,dc=org\n";
+  ASSERT_NE(config.find(base), std::string::npos);
+  config.replace(config.find(base), base.size(), base + "    record_versions: false\n");
+  std::ofstream(config_) << config;
+  start_daemon();
+  create(sample_user("grace.hopper"));
+  ASSERT_TRUE(eventually([&] { return people_count() == 1; }));
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+
+  const json report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  const auto& user = report["targets"][0]["users"][0];
+  EXPECT_EQ(user["action"], "no-op") << report.dump(2);
+  EXPECT_EQ(user["since_written"], "unknown") << user.dump();
+}
+
 // Beyond a couple of thousand users the plan is made in ranges, on several
 // threads: every user is in the report once, in report order, and the edits
 // in the first, a middle and the last range are each found.

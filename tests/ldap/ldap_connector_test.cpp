@@ -182,6 +182,44 @@ TEST(ldap_connector_versions, pipelined_writes_learn_their_versions_without_a_se
   }
 }
 
+// record_versions false: no write carries the Post-Read control, so none
+// comes back with a version, while reads still see it. slapd logs one
+// "slap_read_controls" line for each Post-Read it answers (at every log
+// level), which tells from its side whether the control was sent.
+TEST(ldap_connector_versions, record_versions_false_sends_no_post_read_control) {
+  auto slapd = test::Slapd::start({.access_log = true});
+  LdapSettings tuning;
+  tuning.window = 8;
+  tuning.record_versions = false;
+  LdapConnector plain("ldap-test", test::settings_for(*slapd), tuning);
+  const std::string moved = person_dn("quinn");
+  const std::vector<reconcile::Operation> ops{
+      create(person_dn("pat"), person("pat")),  // its ou is made first: the synchronous add
+      modify(person_dn("pat"), {{"description", ChangeKind::replace, {"x"}}}),
+      rename(person_dn("pat"), moved),
+  };
+  for (const Status& status : plain.apply_all(ops)) {
+    ASSERT_TRUE(succeeded(status));
+    EXPECT_EQ(status.value().version, "");
+  }
+  auto single = plain.apply(modify(moved, {{"description", ChangeKind::replace, {"y"}}}));  // the one-op path
+  ASSERT_TRUE(succeeded(single));
+  EXPECT_EQ(single.value().version, "");
+  const std::string csn = test::ldap_entry(*slapd, moved, {"entryCSN"}).value()["entryCSN"].at(0);
+  auto read = plain.read(moved, {"cn"});
+  ASSERT_TRUE(read.ok() && read.value());
+  EXPECT_EQ(read.value()->version, csn) << "reads still see the version";
+
+  // The same write with record_versions (the default) asks for it. Every
+  // write above was answered, so logged, before this one was sent.
+  LdapConnector versioned("ldap-test", test::settings_for(*slapd));
+  auto recorded = versioned.apply(modify(moved, {{"description", ChangeKind::replace, {"z"}}}));
+  ASSERT_TRUE(succeeded(recorded));
+  EXPECT_EQ(recorded.value().version, test::ldap_entry(*slapd, moved, {"entryCSN"}).value()["entryCSN"].at(0));
+  ASSERT_TRUE(test::eventually([&] { return occurrences(slapd->log(), "slap_read_controls") >= 1; }));
+  EXPECT_EQ(occurrences(slapd->log(), "slap_read_controls"), 1u) << "only the write with record_versions";
+}
+
 TEST_F(ldap_connector, delete_removes_the_entry_and_repeating_it_is_harmless) {
   ASSERT_TRUE(succeeded(connector_.apply(create(person_dn("hank"), person("hank")))));
   ASSERT_TRUE(succeeded(connector_.apply(operation(Operation::Kind::remove, person_dn("hank")))));
