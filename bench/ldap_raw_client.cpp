@@ -3,6 +3,8 @@
 #include <ldap.h>
 
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace idb::bench {
@@ -42,6 +44,51 @@ struct Request {
   }
 };
 
+// The Post-Read request's value: an AttributeSelection, as ldapmodify -e postread builds it.
+class PostReadControl {
+ public:
+  PostReadControl() {
+    BerElement* ber = ber_alloc_t(LBER_USE_DER);
+    const char* names[] = {"entryCSN", "modifyTimestamp", nullptr};
+    if (ber == nullptr || ber_printf(ber, "{v}", names) == -1 || ber_flatten2(ber, &control_.ldctl_value, 1) == -1) {
+      throw std::runtime_error("cannot encode the Post-Read control");
+    }
+    ber_free(ber, 1);
+    control_.ldctl_oid = const_cast<char*>(LDAP_CONTROL_POST_READ);
+    control_.ldctl_iscritical = 0;
+  }
+  ~PostReadControl() { ber_memfree(control_.ldctl_value.bv_val); }
+  LDAPControl** list() { return list_; }
+
+ private:
+  LDAPControl control_{};
+  LDAPControl* list_[2]{&control_, nullptr};
+};
+
+// The entry's version in a Post-Read response (a SearchResultEntry), walked
+// as ldapmodify prints one: entryCSN, else modifyTimestamp; empty if neither.
+std::string post_read_version(const LDAPControl& control) {
+  berval value = control.ldctl_value;
+  BerElement* ber = ber_init(&value);
+  if (ber == nullptr) return {};
+  std::string csn, timestamp;
+  berval dn{}, type{};
+  if (ber_scanf(ber, "{m{", &dn) != LBER_ERROR) {
+    while (ber_scanf(ber, "{m", &type) != LBER_ERROR) {
+      BerVarray values = nullptr;
+      if (ber_scanf(ber, "[W]}", &values) == LBER_ERROR) break;
+      if (values != nullptr && values[0].bv_val != nullptr) {
+        const std::string_view name(type.bv_val, type.bv_len);
+        if (name == "entryCSN") csn.assign(values[0].bv_val, values[0].bv_len);
+        if (name == "modifyTimestamp") timestamp.assign(values[0].bv_val, values[0].bv_len);
+      }
+      ber_bvarray_free(values);
+    }
+  }
+  ber_free(ber, 1);
+  return csn.empty() ? timestamp : csn;
+}
+
 }  // namespace
 
 RawLdapClient::RawLdapClient(const std::string& url, const std::string& bind_dn, const std::string& password) {
@@ -56,8 +103,10 @@ RawLdapClient::~RawLdapClient() {
   if (ld_ != nullptr) ldap_unbind_ext_s(ld_, nullptr, nullptr);
 }
 
-void RawLdapClient::run(const std::vector<RawOp>& ops, std::size_t window,
+void RawLdapClient::run(const std::vector<RawOp>& ops, std::size_t window, bool post_read,
                         std::vector<std::chrono::nanoseconds>& latency) {
+  static PostReadControl post_read_control;
+  LDAPControl** controls = post_read ? post_read_control.list() : nullptr;
   std::unordered_map<int, Request> outstanding;
   std::size_t next = 0;
   while (next < ops.size() || !outstanding.empty()) {
@@ -68,8 +117,8 @@ void RawLdapClient::run(const std::vector<RawOp>& ops, std::size_t window,
       int msgid = 0;
       request.sent = Clock::now();
       int rc = op.kind == RawOp::Kind::add
-                   ? ldap_add_ext(ld_, op.dn.c_str(), request.list.data(), nullptr, nullptr, &msgid)
-                   : ldap_modify_ext(ld_, op.dn.c_str(), request.list.data(), nullptr, nullptr, &msgid);
+                   ? ldap_add_ext(ld_, op.dn.c_str(), request.list.data(), controls, nullptr, &msgid)
+                   : ldap_modify_ext(ld_, op.dn.c_str(), request.list.data(), controls, nullptr, &msgid);
       check(rc, "send " + op.dn);
       outstanding.emplace(msgid, std::move(request));
     }
@@ -78,8 +127,16 @@ void RawLdapClient::run(const std::vector<RawOp>& ops, std::size_t window,
     if (type <= 0) throw std::runtime_error("ldap_result failed");
     auto found = outstanding.find(ldap_msgid(message));
     int result = LDAP_OTHER;
-    check(ldap_parse_result(ld_, message, &result, nullptr, nullptr, nullptr, nullptr, 1), "parse result");
+    LDAPControl** returned = nullptr;
+    check(ldap_parse_result(ld_, message, &result, nullptr, nullptr, nullptr, post_read ? &returned : nullptr, 1),
+          "parse result");
     check(result, "operation");
+    if (post_read) {
+      const LDAPControl* control = ldap_control_find(LDAP_CONTROL_POST_READ, returned, nullptr);
+      const bool versioned = control != nullptr && !post_read_version(*control).empty();
+      ldap_controls_free(returned);
+      if (!versioned) throw std::runtime_error("a write's reply carries no version (Post-Read)");
+    }
     if (found == outstanding.end()) throw std::runtime_error("result for an unknown message id");
     latency.push_back(Clock::now() - found->second.sent);
     outstanding.erase(found);

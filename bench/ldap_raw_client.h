@@ -29,7 +29,11 @@ class RawLdapClient {
 
   // Keeps up to `window` operations outstanding; `latency` gets one sample per
   // op (send to result). Throws on any failure: the benchmark data is ours.
-  void run(const std::vector<RawOp>& ops, std::size_t window, std::vector<std::chrono::nanoseconds>& latency);
+  // With `post_read`, each write carries the Post-Read control the connector
+  // sends when it records versions (entryCSN, modifyTimestamp; RFC 4527) and
+  // the version is taken from each reply; a reply without one throws.
+  void run(const std::vector<RawOp>& ops, std::size_t window, bool post_read,
+           std::vector<std::chrono::nanoseconds>& latency);
 
   // Simple paged subtree search of the inetOrgPerson entries below `base`,
   // walking every value as the connector does; returns the number of values.
