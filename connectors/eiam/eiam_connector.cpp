@@ -288,6 +288,10 @@ Status EiamConnector::modify(const reconcile::Operation& op) {
   if (!values) return values.failure();
   auto changed = finals(op.key, values.value());
   if (!changed) return changed.failure();
+  if (changed.value().count("UserExternalId")) {
+    // Only an account linked by correlation can hold another one than the key.
+    return cloud::invalid(kApi, op.key, "an EIAM UserExternalId cannot change (map it authoritative: create_only)");
+  }
   auto user = cloud::still_there(kApi, op.key, find(op.key));
   if (!user) return user.failure();
   const std::string user_id = user.value().value("UserId", "");

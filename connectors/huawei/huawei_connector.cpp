@@ -115,16 +115,58 @@ Result<nlohmann::json> HuaweiConnector::call(const std::string& method, const st
                             error_of, kForbidden);
 }
 
-Result<std::optional<std::string>> HuaweiConnector::search(const std::string& key) {
-  // Whether user_name filters exactly is not documented: every match is checked here.
-  auto listed = call("GET", users(), {{"user_name", key}}, nullptr);
+Result<std::vector<nlohmann::json>> HuaweiConnector::list(const std::string& field, const std::string& value) {
+  // Without `limit` the API returns every match at once. Whether its filters
+  // match exactly is not documented: every match is checked here.
+  auto listed = call("GET", users(), {{field, value}}, nullptr);
   if (!listed) return listed.failure();
+  std::vector<nlohmann::json> out;
   if (listed.value().contains("users") && listed.value()["users"].is_array()) {
     for (const auto& user : listed.value()["users"]) {
-      if (user.is_object() && user.value("user_name", "") == key) return std::optional<std::string>(user.value("id", ""));
+      if (user.is_object() && user.contains(field) && user[field] == value) out.push_back(user);
     }
   }
-  return std::optional<std::string>{};
+  return out;
+}
+
+Result<std::optional<std::string>> HuaweiConnector::search(const std::string& key) {
+  auto users = list("user_name", key);
+  if (!users) return users.failure();
+  if (users.value().empty()) return std::optional<std::string>{};
+  return std::optional<std::string>(users.value().front().value("id", ""));
+}
+
+Result<nlohmann::json> HuaweiConnector::get_user(const std::string& id) {
+  auto answer = call("GET", user_path(id), {}, nullptr);
+  if (!answer) return answer;
+  if (!answer.value().contains("user_detail") || !answer.value()["user_detail"].is_object()) {
+    return Failure{FailureKind::retry, "huawei:response", "the user answer has no user_detail"};
+  }
+  return answer.value()["user_detail"];
+}
+
+bool HuaweiConnector::can_find_by(const std::string& attribute) const { return attribute == "description"; }
+
+Result<std::vector<Observed>> HuaweiConnector::find_by(const std::string& attribute, const std::string& value,
+                                                       const std::vector<std::string>& attributes) {
+  if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
+  auto users = list(attribute, value);
+  if (!users) return users.failure();
+  std::vector<Observed> out;
+  for (const auto& listed : users.value()) {
+    const std::string id = listed.value("id", ""), name = listed.value("user_name", "");
+    if (id.empty() || name.empty()) continue;
+    // The list's User and get's user_detail differ in fields: the account is read as read() reads it.
+    auto user = get_user(id);
+    if (!user) {
+      if (cloud::not_found(kApi, user.failure())) continue;  // deleted since it was listed
+      return user.failure();
+    }
+    links_.link(name, id);
+    out.push_back(cloud::observe(name, attributes, [&](const std::string& a) { return get(user.value(), a); },
+                                 {"disabled", "false", status_mapped_}));
+  }
+  return out;
 }
 
 Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
@@ -135,14 +177,7 @@ std::string HuaweiConnector::user_path(const std::string& id) const { return use
 
 Result<std::optional<Observed>> HuaweiConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
   if (auto problem = check_user_name(key)) return cloud::invalid(kApi, key, *problem);
-  auto user = at(key, [&](const std::string& id) -> Result<nlohmann::json> {
-    auto answer = call("GET", user_path(id), {}, nullptr);
-    if (!answer) return answer;
-    if (!answer.value().contains("user_detail") || !answer.value()["user_detail"].is_object()) {
-      return Failure{FailureKind::retry, "huawei:response", "the user answer has no user_detail"};
-    }
-    return answer.value()["user_detail"];
-  });
+  auto user = at(key, [&](const std::string& id) { return get_user(id); });
   return cloud::observed(user, key, attributes, get, {"disabled", "false", status_mapped_});
 }
 
@@ -150,7 +185,20 @@ Status HuaweiConnector::apply(const reconcile::Operation& op) {
   if (auto problem = check_user_name(op.key)) return cloud::invalid(kApi, op.key, *problem);
   return cloud::dispatch(kApi, op,
                          {[&] { return create(op); }, [&] { return modify(op); },
-                          [&]() -> Status { return cloud::key_is_fixed(kApi, op, "a Workspace user_name"); },
+                          [&]() -> Status {
+                            // user_name cannot change: our new key is linked to the account instead.
+                            if (auto problem = check_user_name(op.new_key)) return cloud::invalid(kApi, op.new_key, *problem);
+                            return links_.relink(
+                                kApi, op.key, op.new_key, [&] { return search(op.key); },
+                                [&](const std::string& id) { return get_user(id); },
+                                [&]() -> Result<std::optional<std::string>> {
+                                  auto there = at(op.new_key, [&](const std::string& id) { return get_user(id); });
+                                  if (!there) return there.failure();
+                                  if (!there.value()) return std::optional<std::string>{};
+                                  return std::optional<std::string>(there.value()->value("id", ""));
+                                },
+                                "");
+                          },
                           [&]() -> Status {
                             return links_.remove(kApi, op.key, [&] { return search(op.key); }, [&](const std::string& id) {
                               return call("DELETE", user_path(id), {}, nullptr);
@@ -191,7 +239,8 @@ Status HuaweiConnector::modify(const reconcile::Operation& op) {
   nlohmann::json body = nlohmann::json::object();
   for (const auto& v : values.value()) {
     if (v.field.name == "user_name") {
-      if (v.value != op.key) return cloud::invalid(kApi, op.key, "a Workspace user_name cannot change");
+      // Only an account linked by correlation can hold another one than the key.
+      return cloud::invalid(kApi, op.key, "a Workspace user_name cannot change (map it authoritative: create_only)");
     } else {
       put(body, v);  // a cleared `disabled` becomes false: enabled again
     }

@@ -212,7 +212,8 @@ Status PdsConnector::modify(const reconcile::Operation& op) {
       return cloud::invalid(kApi, op.key, "'user_name' cannot be changed by UpdateUser; map it for creation only");
     }
     if (v.field.name == "user_id") {
-      if (v.value != op.key) return cloud::invalid(kApi, op.key, "a PDS user_id cannot change");
+      // Only an account linked by correlation can hold another one than the key.
+      return cloud::invalid(kApi, op.key, "a PDS user_id cannot change (map it authoritative: create_only)");
     } else if (is_user_data(v.field.name)) {
       touches_user_data = true;
     } else if (v.field.name == "status") {

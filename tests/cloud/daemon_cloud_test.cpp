@@ -325,7 +325,7 @@ TEST_F(CloudDaemon, ADeletedUsersAccountsAreDeletedWhenThePolicySaysSo) {
 }
 
 // examples/cloud.yaml against all five local servers, with a mapping that
-// correlates on Authing, PDS and EIAM (issue 7): "by the mapping's
+// correlates on Authing, PDS, EIAM and Workspace (issue 7): "by the mapping's
 // correlation keys in order; exactly one match -> link (reported); several
 // -> conflict for review; none -> create".
 class CloudCorrelation : public DaemonRun {
@@ -360,8 +360,10 @@ class CloudCorrelation : public DaemonRun {
       Email: 'emails[type eq "work"].value'
   workspace:
     key: "{externalId}"
+    correlate: [description]
     attributes:
       user_email: 'emails[type eq "work"].value'
+      description: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber
   sensecore:
     key: "{userName}"
 )" << kSenseCoreAttributes;
@@ -404,6 +406,7 @@ TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
                      {"status", "enabled"}});
   servers_.eiam.seed({{"UserId", "user_c1"}, {"UserExternalId", "user_c1"}, {"Username", "li.wei"},
                       {"Email", "li.wei@example.org"}, {"DisplayName", "Old"}});
+  servers_.huawei.seed({{"user_name", "lw_old"}, {"description", "E1005"}});
   // Two accounts with grace.hopper's email on PDS and on EIAM: a person decides.
   for (const char* id : {"grace-a", "grace-b"}) {
     servers_.pds.seed({{"user_id", id}, {"user_name", id}, {"email", "grace.hopper@example.org"}, {"status", "enabled"}});
@@ -424,6 +427,9 @@ TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
   auto eiam = users_on(plan, "eiam");
   EXPECT_EQ(eiam["li.wei"]["correlation"], "linked by Email=li.wei@example.org to user_c1");
   EXPECT_EQ(eiam["grace.hopper"]["correlation"], "ambiguous: 2 accounts match Email=grace.hopper@example.org");
+  auto workspace = users_on(plan, "workspace");
+  EXPECT_EQ(workspace["li.wei"]["correlation"], "linked by description=E1005 to lw_old");
+  EXPECT_EQ(workspace["grace.hopper"]["action"], "create");
 
   ASSERT_EQ(run({"sync", "--once"}), 0);
   // Linked and brought in line, not created again.
@@ -436,6 +442,9 @@ TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
   EXPECT_EQ(servers_.eiam.by_external_id("user_c1").value()["DisplayName"], "伟 李");
   EXPECT_FALSE(servers_.eiam.by_external_id("E1005"));
   EXPECT_EQ(servers_.eiam.user_count(), 3u);
+  EXPECT_EQ(servers_.huawei.by_name("lw_old").value()["user_email"], "li.wei@example.org");
+  EXPECT_FALSE(servers_.huawei.by_name("E1005"));
+  EXPECT_EQ(servers_.huawei.user_count(), 2u);
   std::map<std::string, json> open;
   for (const auto& item : reviews()) open[item["target"]] = item;
   ASSERT_EQ(open.size(), 2u) << reviews().dump(2);
@@ -447,7 +456,7 @@ TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
 
   // In line: li.wei needs nothing anywhere.
   plan = plan_now(3);  // grace.hopper's reviews are still open
-  for (const char* target : {"authing", "pds", "eiam"}) {
+  for (const char* target : {"authing", "pds", "eiam", "workspace"}) {
     const json li = users_on(plan, target)["li.wei"];
     EXPECT_EQ(li["action"], "no-op") << target << plan.dump(2);
     EXPECT_EQ(li["key"], "E1005") << target;

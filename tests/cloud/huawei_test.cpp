@@ -99,6 +99,45 @@ TEST_F(HuaweiTest, LinkedAccountsAreUpdatedWithoutListing) {
   EXPECT_EQ(server_.user_count(), 2u);
 }
 
+// Correlation: the list's description filter (fuzzy here, its match being
+// undocumented) narrowed to exact matches, each read in full; user_name
+// cannot change, so the rename that makes the account ours links our key to
+// its id. E-mail cannot be searched at all.
+TEST_F(HuaweiTest, CorrelationListsByDescriptionExactlyAndARenameLinksOurKeyToTheAccount) {
+  TempState state;
+  server_.seed({{"user_name", "lw_old"}, {"description", "E1005"}, {"user_email", "old@example.org"}});
+  server_.seed({{"user_name", "other"}, {"description", "E10050"}});  // the filter matches it too: not exact
+  HuaweiConnector connector("huawei", settings(), false, &state.store());
+  EXPECT_TRUE(connector.can_find_by("description"));
+  EXPECT_FALSE(connector.can_find_by("user_email"));
+  auto found = connector.find_by("description", "E1005", {"user_email"});
+  ASSERT_TRUE(found.ok()) << found.failure().message;
+  ASSERT_EQ(found.value().size(), 1u);
+  EXPECT_EQ(found.value()[0].key, "lw_old");
+  EXPECT_EQ(found.value()[0].attributes["user_email"], mapping::Values{"old@example.org"});
+  EXPECT_EQ(found.value()[0].version, "");  // Workspace has none
+
+  ASSERT_TRUE(connector.apply({reconcile::Operation::Kind::rename, "lw_old", "li_wei", {}, {}}).ok());
+  const std::string id = (*server_.by_name("lw_old"))["id"];
+  EXPECT_EQ(state.store().account_id("huawei", "li_wei"), id);
+  mapping::Desired desired = li();
+  desired.attributes["description"] = {"E1005"};
+  // The account keeps its user_name, so mapping one to write is refused, not repeated every round.
+  auto refused = converge(connector, desired, false, kMark);
+  ASSERT_FALSE(refused.status.ok());
+  EXPECT_NE(refused.status.failure().message.find("cannot change"), std::string::npos);
+  desired.attributes.erase("user_name");  // as `authoritative: create_only` leaves it after creation
+  ASSERT_TRUE(converge(connector, desired, false, kMark).status.ok());
+  EXPECT_EQ((*server_.by_name("lw_old"))["user_email"], li().attributes.at("user_email").front());
+  EXPECT_FALSE(server_.by_name("li_wei"));
+  EXPECT_EQ(server_.user_count(), 2u);
+  EXPECT_EQ(converge(connector, desired, false, kMark).rounds, 1);
+
+  auto taken = connector.apply({reconcile::Operation::Kind::rename, "other", "li_wei", {}, {}});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.failure().kind, FailureKind::conflict);
+}
+
 TEST_F(HuaweiTest, DeleteRemovesTheAccountAndItsLinkAndARepeatSucceeds) {
   TempState state;
   server_.seed({{"user_name", "li_wei2"}});

@@ -173,11 +173,15 @@ void HuaweiServer::collection(const httplib::Request& req, httplib::Response& re
   if (!options_.permitted) return error(res, 403, "APIG.0302", "The IAM user is not authorized to access the API.");
   std::lock_guard lock(mutex_);
   if (req.method == "GET") {
-    const std::string name = req.get_param_value("user_name");
     std::vector<Json> matches;
     for (const auto& u : users_) {
-      // Fuzzy on purpose: clients must not rely on the filter being exact.
-      if (name.empty() || u["user_name"].get<std::string>().find(name) != std::string::npos) matches.push_back(u);
+      // Fuzzy on purpose (the spec leaves it open): clients must not rely on the filters being exact.
+      bool match = true;
+      for (const char* filter : {"user_name", "description"}) {
+        const std::string wanted = req.get_param_value(filter);
+        if (!wanted.empty() && u.value(filter, "").find(wanted) == std::string::npos) match = false;
+      }
+      if (match) matches.push_back(u);
     }
     std::size_t offset = req.has_param("offset") ? std::stoul(req.get_param_value("offset")) : 0;
     std::size_t limit = req.has_param("limit") ? std::stoul(req.get_param_value("limit")) : matches.size();

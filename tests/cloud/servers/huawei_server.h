@@ -4,7 +4,8 @@
 // received (the headers named in SignedHeaders, which must include host and
 // x-sdk-date; the exact body bytes; X-Sdk-Date within 15 minutes, INFERRED
 // from APIG), keeps desktop users in memory with unique user_name and the
-// documented limits, and answers list (user_name filter, offset/limit),
+// documented limits, and answers list (user_name and description filters,
+// both matching fuzzily, offset/limit),
 // get, create, update and delete under /v2/{project_id}/users in the
 // {"error_code","error_msg"} shape. Placeholder codes (the spec found no real
 // ones): WKS.0404 not found, WKS.0409 user_name taken; APIG.0301 signature,
