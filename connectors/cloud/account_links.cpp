@@ -50,6 +50,22 @@ Status AccountLinks::remove(std::string_view api, const std::string& key, const 
   return ok();
 }
 
+Result<std::vector<Observed>> AccountLinks::read_listed(std::string_view api, const std::vector<Listed>& listed,
+                                                        const ById& by_id, const Observe& observe, const Gone& gone) {
+  std::vector<Observed> out;
+  for (const auto& [key, id] : listed) {
+    if (key.empty() || id.empty()) continue;
+    auto account = by_id(id);
+    if (!account) {
+      if (gone ? gone(account.failure()) : not_found(api, account.failure())) continue;  // deleted since it was listed
+      return account.failure();
+    }
+    link(key, id);
+    out.push_back(observe(key, account.value()));
+  }
+  return out;
+}
+
 Status AccountLinks::relink(std::string_view api, const std::string& key, const std::string& new_key,
                             const Search& search, const ById& by_id, const Search& taken, std::string_view version_field,
                             const Gone& gone) {

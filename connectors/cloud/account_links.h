@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,16 @@ class AccountLinks {
   // account there means it is gone already (a repeat after a crash), which is success.
   Status remove(std::string_view api, const std::string& key, const Search& search, const ById& delete_by_id,
                 const Gone& gone = nullptr);
+
+  // Correlation's answer from accounts a search listed ({their own key, id}):
+  // each read in full with `by_id` (one gone since it was listed is left
+  // out), linked to its key, and made an Observed by `observe`.
+  struct Listed {
+    std::string key, id;
+  };
+  using Observe = std::function<Observed(const std::string& key, const nlohmann::json& account)>;
+  Result<std::vector<Observed>> read_listed(std::string_view api, const std::vector<Listed>& listed, const ById& by_id,
+                                            const Observe& observe, const Gone& gone = nullptr);
 
   // A rename where the API cannot change the account's own key (PDS
   // user_id, EIAM UserExternalId): the account at `key` (found as call()

@@ -148,22 +148,18 @@ Result<std::vector<Observed>> EiamConnector::find_by(const std::string& attribut
   if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
   auto users = list(filter_for(attribute), attribute, value);
   if (!users) return users.failure();
-  std::vector<Observed> out;
-  for (const auto& brief : users.value()) {
-    const std::string id = brief.value("UserId", ""), key = brief.value("UserExternalId", "");
-    if (id.empty() || key.empty()) continue;
-    // ListUsers leaves out custom fields: GetUser gives the account as read() sees it.
-    auto user = get_user(id);
-    if (!user) {
-      if (not_found(user.failure())) continue;  // deleted since it was listed
-      return user.failure();
-    }
-    links_.link(key, id);
-    out.push_back(cloud::observe(key, attributes, [&](const std::string& a) { return get(user.value(), a); },
-                                 {"Status", kEnabled, status_mapped_}));
-    out.back().version = cloud::version_in(user.value(), kVersionField);
-  }
-  return out;
+  std::vector<cloud::AccountLinks::Listed> listed;
+  for (const auto& brief : users.value()) listed.push_back({brief.value("UserExternalId", ""), brief.value("UserId", "")});
+  // ListUsers leaves out custom fields: GetUser gives the account as read() sees it.
+  return links_.read_listed(
+      kApi, listed, [&](const std::string& id) { return get_user(id); },
+      [&](const std::string& key, const nlohmann::json& user) {
+        Observed account = cloud::observe(key, attributes, [&](const std::string& a) { return get(user, a); },
+                                          {"Status", kEnabled, status_mapped_});
+        account.version = cloud::version_in(user, kVersionField);
+        return account;
+      },
+      not_found);
 }
 
 Result<std::optional<Observed>> EiamConnector::read(const std::string& key, const std::vector<std::string>& attributes) {

@@ -152,21 +152,14 @@ Result<std::vector<Observed>> HuaweiConnector::find_by(const std::string& attrib
   if (!can_find_by(attribute)) return Connector::find_by(attribute, value, attributes);
   auto users = list(attribute, value);
   if (!users) return users.failure();
-  std::vector<Observed> out;
-  for (const auto& listed : users.value()) {
-    const std::string id = listed.value("id", ""), name = listed.value("user_name", "");
-    if (id.empty() || name.empty()) continue;
-    // The list's User and get's user_detail differ in fields: the account is read as read() reads it.
-    auto user = get_user(id);
-    if (!user) {
-      if (cloud::not_found(kApi, user.failure())) continue;  // deleted since it was listed
-      return user.failure();
-    }
-    links_.link(name, id);
-    out.push_back(cloud::observe(name, attributes, [&](const std::string& a) { return get(user.value(), a); },
-                                 {"disabled", "false", status_mapped_}));
-  }
-  return out;
+  std::vector<cloud::AccountLinks::Listed> listed;
+  for (const auto& user : users.value()) listed.push_back({user.value("user_name", ""), user.value("id", "")});
+  // The list's User and get's user_detail differ in fields: the account is read as read() reads it.
+  return links_.read_listed(kApi, listed, [&](const std::string& id) { return get_user(id); },
+                            [&](const std::string& key, const nlohmann::json& user) {
+                              return cloud::observe(key, attributes, [&](const std::string& a) { return get(user, a); },
+                                                    {"disabled", "false", status_mapped_});
+                            });
 }
 
 Result<std::optional<nlohmann::json>> HuaweiConnector::at(const std::string& key, const cloud::AccountLinks::ById& by_id) {
