@@ -37,18 +37,29 @@ std::optional<std::string> member_value(const mapping::GroupMapping& mapping, co
   return v->second.front();
 }
 
-// What names each member user in a group, for the users in some group only:
-// one pass over the users, none of them kept.
+// What names the user in a group once `plan` is applied: nullopt when it will
+// have no account there, or a disabled one (a disabled user is no member).
+std::optional<std::string> member_after(const mapping::GroupMapping& mapping, const UserPlan& plan) {
+  if (plan.kind == UserPlan::Kind::remove || plan.disabled_since_ms) return std::nullopt;
+  if (mapping.member_value == "dn") return plan.desired.key;
+  return member_value(mapping, *plan.next_baseline({}));
+}
+
+// What names each member user of `memberships` in a group, looked up by id:
+// a group's members only, not every user.
 std::unordered_map<std::string, std::string> member_values(const mapping::GroupMapping& mapping,
                                                            const std::string& target,
                                                            const std::vector<state::Membership>& memberships,
                                                            const PendingMembers& pending, state::Store& store) {
-  std::unordered_set<std::string> members;
-  for (const auto& m : memberships) members.insert(m.member_id);
+  std::unordered_set<std::string> unique;
+  std::vector<std::string> members;
+  for (const auto& m : memberships) {
+    if (unique.insert(m.member_id).second) members.push_back(m.member_id);
+  }
   std::unordered_map<std::string, std::string> out;
-  store.for_each_user_with_baseline(target, /*include_deleted=*/false, {}, [&](state::User&& user,
-                                                                               std::optional<state::Baseline>&& baseline) {
-    if (!members.count(user.id) || !scim::is_active(user.resource)) return;
+  // A member that is a group is no user: not found, as an unknown id.
+  store.for_each_user_with_baseline(target, members, [&](state::User&& user, std::optional<state::Baseline>&& baseline) {
+    if (!scim::is_active(user.resource)) return;
     std::optional<std::string> value;
     if (const auto after = pending.find(user.id); after != pending.end()) {
       value = after->second;
@@ -157,27 +168,27 @@ void note_pending_member(const TargetBinding& target, const std::string& user_id
                          PendingMembers& pending) {
   const mapping::GroupMapping* mapping = target.mapping->groups();
   if (!mapping || plan.operations.empty()) return;
-  const auto next = plan.next_baseline({});  // its member value only
-  pending[user_id] = next ? member_value(*mapping, *next) : std::nullopt;
+  pending[user_id] = member_after(*mapping, plan);
 }
 
-std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store,
-                                              const PendingMembers& pending) {
+bool moves_membership(const TargetBinding& target, const std::optional<state::Baseline>& before,
+                      const UserPlan& plan) {
   const mapping::GroupMapping* mapping = target.mapping->groups();
-  if (!mapping) return {};
-  const std::string& name = target.connector->name();
-  // Read first: the target answers while the store is loaded below.
-  const auto read_attributes = groups_read_attributes(*mapping);
-  std::optional<AccountIndex> entries;
-  if (const auto base = groups_base(*mapping)) entries.emplace(target, *base, read_attributes);
-  const AccountReader reader = entries ? entries->reader() : nullptr;
-  const std::set<std::string, mapping::CaseInsensitiveLess> readable(read_attributes.begin(), read_attributes.end());
-  const auto groups = store.list_groups();
-  const auto memberships = state::memberships_of(groups);
-  const auto desired =
-      desired_groups(*mapping, groups, memberships, member_values(*mapping, name, memberships, pending, store));
-  reconcile::GroupLinks links;
-  for (auto& [key, dn] : store.account_links(name, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
+  if (!mapping) return false;
+  const auto member_before =
+      before && !before->disabled_ms ? member_value(*mapping, *before) : std::optional<std::string>();
+  return member_before != member_after(*mapping, plan);
+}
+
+namespace {
+
+// The group entries of `desired` and of `links` in line: each entry read
+// through `reader` when it was asked for all the attributes wanted there
+// (`readable`), on its own otherwise.
+std::vector<reconcile::GroupPlan> plan_entries(const TargetBinding& target, const mapping::GroupMapping& mapping,
+                                               const std::vector<reconcile::DesiredGroup>& desired,
+                                               reconcile::GroupLinks links, const AccountReader& reader,
+                                               const std::vector<std::string>& readable_attributes) {
   // The planner compares DNs as text: a link naming a group's DN in another
   // spelling ("cn=Admins" for "cn=admins") is that DN, not a renamed entry's.
   for (const auto& group : desired) {
@@ -186,8 +197,10 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
       link->second = group.entry.key;
     }
   }
+  const std::set<std::string, mapping::CaseInsensitiveLess> readable(readable_attributes.begin(),
+                                                                     readable_attributes.end());
   reconcile::ObservedEntries observed;
-  for (const auto& [dn, attributes] : reconcile::entries_to_read(desired, links, mapping->member_attribute)) {
+  for (const auto& [dn, attributes] : reconcile::entries_to_read(desired, links, mapping.member_attribute)) {
     auto& entry = observed[dn];
     const bool covered =
         reader && std::all_of(attributes.begin(), attributes.end(), [&](const auto& a) { return readable.count(a); });
@@ -205,7 +218,64 @@ std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state
       entry.account = reconcile::Account{dn, std::move(got)};
     }
   }
-  return reconcile::plan_groups(desired, links, observed, mapping->member_attribute);
+  return reconcile::plan_groups(desired, links, observed, mapping.member_attribute);
+}
+
+// Group id -> the DN idbridge last wrote its entry at, for every group on `target`.
+reconcile::GroupLinks group_links(state::Store& store, const std::string& target) {
+  reconcile::GroupLinks links;
+  for (auto& [key, dn] : store.account_links(target, kLink)) links.emplace(key.substr(kLink.size()), std::move(dn));
+  return links;
+}
+
+}  // namespace
+
+std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store,
+                                              const PendingMembers& pending) {
+  const mapping::GroupMapping* mapping = target.mapping->groups();
+  if (!mapping) return {};
+  const std::string& name = target.connector->name();
+  // Read first: the target answers while the store is loaded below.
+  const auto read_attributes = groups_read_attributes(*mapping);
+  std::optional<AccountIndex> entries;
+  if (const auto base = groups_base(*mapping)) entries.emplace(target, *base, read_attributes);
+  const auto groups = store.list_groups();
+  const auto memberships = state::memberships_of(groups);
+  const auto desired =
+      desired_groups(*mapping, groups, memberships, member_values(*mapping, name, memberships, pending, store));
+  return plan_entries(target, *mapping, desired, group_links(store, name), entries ? entries->reader() : nullptr,
+                      read_attributes);
+}
+
+std::vector<reconcile::GroupPlan> plan_groups_of_members(const TargetBinding& target, state::Store& store,
+                                                         const std::unordered_set<std::string>& members) {
+  const mapping::GroupMapping* mapping = target.mapping->groups();
+  if (!mapping || members.empty()) return {};
+  const std::string& name = target.connector->name();
+  const auto groups = store.list_groups();
+  auto memberships = state::memberships_of(groups);
+  std::unordered_set<std::string> affected;
+  for (const auto& m : memberships) {
+    if (members.count(m.member_id)) affected.insert(m.group_id);
+  }
+  if (affected.empty()) return {};
+  // Their memberships only: what names a nested group comes from its own
+  // entry's DN, which no account moves.
+  std::erase_if(memberships, [&](const state::Membership& m) { return !affected.count(m.group_id); });
+  auto desired = desired_groups(*mapping, groups, memberships, member_values(*mapping, name, memberships, {}, store));
+  std::erase_if(desired, [&](const reconcile::DesiredGroup& g) { return !affected.count(g.group_id); });
+  // An affected group left out of desired (emptied, say) keeps its link: its entry goes, as a full sync deletes it.
+  auto links = group_links(store, name);
+  std::erase_if(links, [&](const auto& link) { return !affected.count(link.first); });
+  // A read of each entry costs a round trip, the paged read one entry of
+  // every group: paged only when the entries asked for are many of them.
+  const auto read_attributes = groups_read_attributes(*mapping);
+  std::optional<AccountIndex> entries;
+  if (const auto base = groups_base(*mapping); base && affected.size() * 4 > groups.size()) {
+    entries.emplace(target, *base, read_attributes);
+  }
+  return plan_entries(target, *mapping, desired, std::move(links), entries ? entries->reader() : nullptr,
+                      read_attributes);
 }
 
 std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, state::Store& store,
@@ -241,9 +311,12 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
   return out;
 }
 
-GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
+namespace {
+
+// Applies what `plans` change, counting what changed and what failed.
+GroupSyncSummary apply_changed(const TargetBinding& target, state::Store& store,
+                               const std::vector<reconcile::GroupPlan>& plans) {
   GroupSyncSummary summary;
-  const auto plans = plan_groups(target, store);
   std::vector<const reconcile::GroupPlan*> pending;
   for (const auto& p : plans) {
     if (p.kind == reconcile::GroupPlan::Kind::error) {
@@ -263,6 +336,17 @@ GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
     }
   }
   return summary;
+}
+
+}  // namespace
+
+GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store) {
+  return apply_changed(target, store, plan_groups(target, store));
+}
+
+GroupSyncSummary sync_groups_of_members(const TargetBinding& target, state::Store& store,
+                                        const std::unordered_set<std::string>& members) {
+  return apply_changed(target, store, plan_groups_of_members(target, store, members));
 }
 
 }  // namespace idb::daemon

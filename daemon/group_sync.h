@@ -9,6 +9,7 @@
 // renamed and a deleted group's entry deleted.
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "daemon/user_plan.h"
@@ -43,12 +44,30 @@ using PendingMembers = std::unordered_map<std::string, std::optional<std::string
 void note_pending_member(const TargetBinding& target, const std::string& user_id, const UserPlan& plan,
                          PendingMembers& pending);
 
+// Whether applying `plan` can change what names the user in the target's
+// groups, from what `before` (its baseline) names: its account created,
+// deleted, disabled or enabled, renamed (a DN member), or its member
+// attribute changed (memberUid's uid). Always false without a group mapping.
+bool moves_membership(const TargetBinding& target, const std::optional<state::Baseline>& before,
+                      const UserPlan& plan);
+
 // Every group entry's plan on `target` (members are the accounts idbridge has
 // written, or will have once `pending` is applied, as the daemon syncs groups
 // after the users): reads the target, writes nothing. Empty for a target
 // without a group mapping.
 std::vector<reconcile::GroupPlan> plan_groups(const TargetBinding& target, state::Store& store,
                                               const PendingMembers& pending = {});
+
+// What plan_groups gives for the group entries whose members (directly)
+// include one of `members`, and for those only: the groups are read from the
+// store, but only their members' baselines (by id) and only their entries
+// on the target (one read each, or the paged read when they are many of
+// them). A nested group is named by its entry's DN, which no account moves,
+// so the groups holding it need no new plan. With the SCIM groups as they
+// were at the last full sync, and `members` every user whose account moved
+// in a group's eyes since (moves_membership), this finds what a full plan finds.
+std::vector<reconcile::GroupPlan> plan_groups_of_members(const TargetBinding& target, state::Store& store,
+                                                         const std::unordered_set<std::string>& members);
 
 // Sends the operations of `plans` in one pipelined batch and, for each plan
 // whose operations all succeeded, keeps (or forgets) its link. One Status
@@ -59,5 +78,8 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
 
 // Brings every group entry of `target` in line; a target without a group mapping has nothing to do.
 GroupSyncSummary sync_groups(const TargetBinding& target, state::Store& store);
+// Brings in line the group entries plan_groups_of_members plans.
+GroupSyncSummary sync_groups_of_members(const TargetBinding& target, state::Store& store,
+                                        const std::unordered_set<std::string>& members);
 
 }  // namespace idb::daemon

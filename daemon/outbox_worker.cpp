@@ -39,18 +39,25 @@ OutboxWorker::OutboxWorker(state::Store& store, Bindings targets, config::RetryP
 
 DrainSummary OutboxWorker::drain_due() {
   DrainSummary summary;
+  // Before the targets: replace_targets bumps it after storing them.
+  const uint64_t generation = bindings_generation_.load();
   const Bindings targets = targets_.load();
   for (const auto& target : *targets) {
     if (stopping_) break;
     if (is_stopped(target.connector->name())) continue;
     const int applied_before = summary.applied;
     drain_target(target, summary);
-    if (target.mapping->groups()) sync_groups_of(target, summary.applied > applied_before);
+    if (target.mapping->groups()) sync_groups_of(target, generation, summary.applied > applied_before);
   }
   return summary;
 }
 
-void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_changed) {
+bool OutboxWorker::groups_follow_members(const std::string& target) const {
+  const auto synced = groups_synced_.find(target);
+  return synced != groups_synced_.end() && synced->second.in_line;
+}
+
+void OutboxWorker::sync_groups_of(const TargetBinding& target, uint64_t bindings, bool accounts_changed) {
   const std::string& name = target.connector->name();
   if (stopping_ || is_stopped(name)) return;
   // Held means nothing is applied to the target, its group entries included
@@ -58,6 +65,7 @@ void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_cha
   // first drain after the hold sync them whatever moved meanwhile.
   if (const auto hold = store_.hold_of(name)) {
     groups_synced_.erase(name);
+    members_moved_.erase(name);
     if (auto& told = groups_held_[name]; told != hold->batch) {
       spdlog::warn("{}: group entries not synced while the guard holds batch {}; they follow once it is {}", name,
                    hold->batch, hold->approved_ms ? "applied" : "approved and applied");
@@ -69,11 +77,25 @@ void OutboxWorker::sync_groups_of(const TargetBinding& target, bool accounts_cha
   // Group entries follow the groups and the accounts of their members.
   const std::string version = groups_version(store_);
   // find(), not []: with every group deleted the version is "", which must still differ from never synced.
-  if (const auto synced = groups_synced_.find(name);
-      !accounts_changed && synced != groups_synced_.end() && synced->second == version) {
-    return;
+  const auto synced = groups_synced_.find(name);
+  const bool same = synced != groups_synced_.end() && synced->second.version == version &&
+                    synced->second.bindings == bindings;
+  if (!accounts_changed && same) return;
+  // Only accounts moved since a sync that left every entry in line: the
+  // entries of the groups those users are in are all that can have moved
+  // (plan_groups_of_members), so an event costs its groups, not every user
+  // and every group. A full sync or a reload re-reads everything, drift by hand included.
+  const bool full = !same || !synced->second.in_line;
+  // Kept until a sync takes them: a drain that applied nothing syncs nothing.
+  const auto moved = members_moved_.extract(name);
+  if (!full && !moved) return;
+  const bool in_line =
+      (full ? sync_groups(target, store_) : sync_groups_of_members(target, store_, moved.mapped())).failed == 0;
+  if (full && in_line) {
+    groups_synced_[name] = {version, bindings, true};
+  } else if (!in_line && synced != groups_synced_.end()) {
+    synced->second.in_line = false;
   }
-  if (sync_groups(target, store_).failed == 0) groups_synced_[name] = version;
 }
 
 void OutboxWorker::drain_target(const TargetBinding& target, DrainSummary& summary) {
@@ -175,10 +197,22 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
   const std::string& name = target.connector->name();
   std::vector<Change> changes;
   std::vector<state::Applied> done;  // recorded together for the batch
+  // Every group entry is planned again after a full sync or a reload, drift by hand included.
+  if (std::any_of(entries.begin(), entries.end(), [](const state::OutboxEntry& e) {
+        return e.cause.find("full sync") != std::string::npos || e.cause.find("config reload") != std::string::npos;
+      })) {
+    groups_synced_.erase(name);
+  }
+  // The users whose groups the sync after the drain plans again; none when it will be a full one.
+  const bool follow = groups_follow_members(name);
+  const auto moved = [&](const state::OutboxEntry& entry) {
+    if (follow) members_moved_[name].insert(entry.user_id);
+  };
   for (const state::OutboxEntry& entry : entries) {
     auto user = store_.get_user(entry.user_id, /*include_deleted=*/true);
     if (!user) {
       spdlog::warn("{}: outbox entry for unknown user {} dropped", name, entry.user_id);
+      moved(entry);
       done.push_back({entry, std::nullopt});
       continue;
     }
@@ -191,6 +225,13 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
       accepted = it->second;
     }
     auto result = plan_user(target, *user, baseline, clock_(), lookups.reader, accepted);
+    // A user not settled by its plan (the target unreadable, a skip, a review
+    // below) keeps a baseline that may be at odds with its source state, which
+    // decides membership: its groups are planned again as well.
+    if (follow &&
+        (!result || result.value().kind == UserPlan::Kind::skip || moves_membership(target, baseline, result.value()))) {
+      moved(entry);
+    }
     if (!result) {
       round.unreadable |= result.failure().kind == connectors::FailureKind::retry;
       const Outcome outcome = fail(entry, result.failure());
@@ -201,10 +242,12 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
     }
     UserPlan& plan = result.value();
     if (auto taken = taken_by_other(store_, name, *user, baseline, plan)) {
+      moved(entry);
       count(to_review(entry, *taken), summary);
       continue;
     }
     if (auto ambiguous = ambiguous_review(name, *user, plan)) {
+      moved(entry);
       count(to_review(entry, *ambiguous), summary);
       continue;
     }

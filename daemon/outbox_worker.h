@@ -35,6 +35,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "config/config.h"
@@ -70,7 +71,11 @@ class OutboxWorker {
 
   // Thread-safe (a reload): the next drain works with `targets`; a running one
   // finishes with those it started with. Same targets, by name and order.
-  void replace_targets(Bindings targets) { targets_.store(std::move(targets)); }
+  void replace_targets(Bindings targets) {
+    targets_.store(std::move(targets));
+    // After the store: a drain that sees the new generation sees the new targets.
+    ++bindings_generation_;
+  }
 
   // Processes every entry due now, target by target.
   DrainSummary drain_due();
@@ -175,8 +180,10 @@ class OutboxWorker {
   int64_t backoff_ms(int attempts);
   bool is_stopped(const std::string& target) const;
   // Syncs the target's group entries when the groups or (`accounts_changed`) their members' accounts moved;
-  // never while a guard holds the target.
-  void sync_groups_of(const TargetBinding& target, bool accounts_changed);
+  // never while a guard holds the target. `bindings`: the generation of the targets drained.
+  void sync_groups_of(const TargetBinding& target, uint64_t bindings, bool accounts_changed);
+  // Whether the next group sync of `target` may plan only the groups of the users whose accounts moved.
+  bool groups_follow_members(const std::string& target) const;
 
   state::Store& store_;
   std::size_t kept_budget_ = kKeptPlanBytes;
@@ -189,8 +196,20 @@ class OutboxWorker {
   std::atomic<bool> stopping_ = false;
   mutable std::mutex stopped_mutex_;
   std::map<std::string, std::string> stopped_;
-  // Per target with a group mapping: the SCIM groups (ids, versions) its group entries were last synced from.
-  std::map<std::string, std::string> groups_synced_;
+  // Bumped by replace_targets: a group sync after a reload is a full one (the mapping may have changed).
+  std::atomic<uint64_t> bindings_generation_ = 0;
+  // Per target with a group mapping, its last full group sync that left every entry in line, and whether every
+  // sync since did too: then only the groups of the users whose accounts moved are planned again. Forgotten
+  // when a full sync or a reload queues the users, and while a guard holds the target.
+  struct GroupsSynced {
+    std::string version;  // the SCIM groups' ids and versions
+    uint64_t bindings = 0;
+    bool in_line = true;
+  };
+  std::map<std::string, GroupsSynced> groups_synced_;
+  // Per target whose group entries follow their members: the users whose member value may have moved since
+  // its last group sync (moves_membership, or not settled by their plan), for the next sync to take.
+  std::map<std::string, std::unordered_set<std::string>> members_moved_;
   // Per target whose group entries wait for a guard's hold: the batch the log was told of.
   std::map<std::string, std::string> groups_held_;
 };

@@ -459,21 +459,43 @@ std::vector<UserRange> Store::user_ranges(int parts) {
   return out;
 }
 
-void Store::for_each_user_with_baseline(const std::string& target, bool include_deleted, const UserRange& range,
-                                        const std::function<void(User&&, std::optional<Baseline>&&)>& visit) {
-  const Reader db = reader();
-  // rowid order is the table's own: no sort of every row, and one baseline
-  // lookup by primary key per user.
-  Statement query(db,
-                  "SELECT " IDB_USER_COLUMNS ", b.account_key, b.attributes, b.disabled_ms, b.target_version FROM users"
-                  " LEFT JOIN baselines b ON b.target = ?1 AND b.user_id = users.id"
-                  " WHERE (users.deleted = 0 OR ?2) AND users.rowid BETWEEN ?3 AND ?4 ORDER BY users.rowid");
-  query.bind(target, include_deleted, range.first, range.last);
+namespace {
+
+// Users, each with its baseline on the target bound as ?1 (NULLs without one).
+constexpr const char* kSelectUserWithBaseline =
+    "SELECT " IDB_USER_COLUMNS ", b.account_key, b.attributes, b.disabled_ms, b.target_version FROM users"
+    " LEFT JOIN baselines b ON b.target = ?1 AND b.user_id = users.id ";
+
+void visit_users_with_baselines(Statement& query,
+                                const std::function<void(User&&, std::optional<Baseline>&&)>& visit) {
   while (query.step()) {
     std::optional<Baseline> baseline;
     if (!query.is_null(kUserColumnCount)) baseline = read_baseline(query, kUserColumnCount);
     visit(read_user(query), std::move(baseline));
   }
+}
+
+}  // namespace
+
+void Store::for_each_user_with_baseline(const std::string& target, bool include_deleted, const UserRange& range,
+                                        const std::function<void(User&&, std::optional<Baseline>&&)>& visit) {
+  const Reader db = reader();
+  // rowid order is the table's own: no sort of every row, and one baseline
+  // lookup by primary key per user.
+  Statement query(db, std::string(kSelectUserWithBaseline) +
+                          "WHERE (users.deleted = 0 OR ?2) AND users.rowid BETWEEN ?3 AND ?4 ORDER BY users.rowid");
+  visit_users_with_baselines(query.bind(target, include_deleted, range.first, range.last), visit);
+}
+
+void Store::for_each_user_with_baseline(const std::string& target, const std::vector<std::string>& ids,
+                                        const std::function<void(User&&, std::optional<Baseline>&&)>& visit) {
+  if (ids.empty()) return;
+  const Reader db = reader();
+  // The ids as one JSON array: any number of them in one statement, each
+  // found by primary key (no limit on bound variables to split around).
+  Statement query(db, std::string(kSelectUserWithBaseline) +
+                          "WHERE users.id IN (SELECT value FROM json_each(?2)) AND users.deleted = 0");
+  visit_users_with_baselines(query.bind(target, nlohmann::json(ids).dump()), visit);
 }
 
 int64_t Store::count_users() {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "connectors/ldap/ldap_connector.h"
+#include "daemon/group_sync.h"
 #include "daemon/outbox_worker.h"
 #include "tests/ldap/ldap_test_support.h"
 #include "tests/support/process.h"
@@ -107,10 +108,24 @@ class outbox_worker : public ::testing::Test {
     mapping_ = loaded.targets.at(kTarget);
   }
 
+  TargetBinding binding(reconcile::DeletePolicy deletion = {},
+                        reconcile::DisableMark mark = {"employeeType", "disabled"}) {
+    return TargetBinding{&*hooked_, &*mapping_, std::move(mark), reconcile::policies_for(*mapping_), {}, deletion};
+  }
+
   OutboxWorker worker(reconcile::DeletePolicy deletion = {},
                       reconcile::DisableMark mark = {"employeeType", "disabled"}) {
-    TargetBinding binding{&*hooked_, &*mapping_, std::move(mark), reconcile::policies_for(*mapping_), {}, deletion};
-    return OutboxWorker(*store_, {binding}, config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
+    return OutboxWorker(*store_, {binding(deletion, std::move(mark))},
+                        config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
+  }
+
+  // What a full plan of the group entries still finds to do ("" when nothing).
+  std::string groups_out_of_line(const TargetBinding& b) {
+    std::string out;
+    for (const auto& p : plan_groups(b, *store_)) {
+      if (!p.operations.empty() || p.link_changes) out += p.group_id + ": " + reconcile::to_string(p.kind) + "; ";
+    }
+    return out;
   }
 
   static state::User user(int i, const std::string& title) {
@@ -142,13 +157,30 @@ class outbox_worker : public ::testing::Test {
     return groups_ou;
   }
 
-  // Group `id` named `name`, whose members are the users numbered `members`.
-  static state::Group group(const std::string& id, const std::string& name, const std::vector<int>& members) {
+  // Group `id` named `name`, whose members are the users numbered `members` and the groups `nested`.
+  static state::Group group(const std::string& id, const std::string& name, const std::vector<int>& members,
+                            const std::vector<std::string>& nested = {}) {
     state::Group g{id, name, std::nullopt, {{"id", id}, {"displayName", name}}, 1};
     g.resource["members"] = nlohmann::json::array();
     for (int i : members) g.resource["members"].push_back({{"value", "id-" + std::to_string(i)}, {"type", "User"}});
+    for (const auto& n : nested) g.resource["members"].push_back({{"value", n}, {"type", "Group"}});
     return g;
   }
+
+  // User `i` as stored, changed by `edit`, written back as a SCIM write would.
+  void edit_user(int i, const std::function<void(state::User&)>& edit) {
+    auto u = store_->get_user("id-" + std::to_string(i));
+    ASSERT_TRUE(u);
+    edit(*u);
+    ++u->version;
+    ASSERT_EQ(store_->replace_user(*u, {kTarget}, now_), state::WriteStatus::ok);
+  }
+  static void rename(state::User& u) {
+    u.user_name += "-renamed";
+    u.resource["userName"] = u.user_name;
+  }
+  static void deactivate(state::User& u) { u.resource["active"] = false; }
+  static void activate(state::User& u) { u.resource["active"] = true; }
 
   std::unique_ptr<test::Slapd> slapd_;
   fs::path dir_;
@@ -654,6 +686,116 @@ TEST_F(outbox_worker, posix_groups_list_member_uids) {
   ASSERT_TRUE(entry);
   EXPECT_EQ(entry->at("memberUid"), mapping::Values{"user1"});
   EXPECT_EQ(entry->at("gidNumber"), mapping::Values{"5001"});
+}
+
+// Issue 7, event-driven: after an event that only moved accounts, the worker
+// plans again only the group entries of the groups those users are in (their
+// entries read alone, their members' baselines looked up by id), and leaves
+// the group entries exactly as a full group sync would: after each event a
+// full plan finds nothing left to do, and the groups' subtree was not searched.
+TEST_F(outbox_worker, an_event_plans_only_the_groups_of_the_users_it_moved_and_leaves_what_a_full_sync_would) {
+  const std::string groups_ou = use_group_mapping();
+  insert(8);
+  edit_user(7, deactivate);  // no account yet: created into group A by the fifth event
+  ASSERT_EQ(store_->insert_group(group("g-A", "A", {0, 1, 2, 7}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g-B", "B", {1, 3, 6}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g-C", "C", {4}), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g-P", "P", {5}, {"g-A"}), {kTarget}, now_), state::WriteStatus::ok);
+  // Deleted users' accounts are deleted at once.
+  const reconcile::DeletePolicy deletion{reconcile::DeletePolicy::When::after_delete, 0};
+  const auto b = binding(deletion);
+  auto w = worker(deletion);
+  w.drain_due();  // the first group sync after a start is a full one
+  ASSERT_EQ(groups_out_of_line(b), "");
+  const auto members = [&](const std::string& cn) {
+    const auto entry = test::ldap_entry(*slapd_, "cn=" + cn + "," + groups_ou);
+    auto values = entry ? entry->at("member") : mapping::Values{"(no entry)"};
+    std::sort(values.begin(), values.end());
+    return values;
+  };
+  const auto dn = [&](const std::string& uid) { return "uid=" + uid + "," + people(*slapd_); };
+  const auto reads_of = [&](const std::string& cn) {
+    return occurrences(slapd_->log(), "SRCH base=\"cn=" + cn + "," + groups_ou + "\"");
+  };
+
+  struct Event {
+    std::string what;
+    std::function<void()> make;
+    std::vector<std::string> read;  // the group entries read to plan it
+  };
+  const std::vector<Event> events{
+      {"user renamed (its DN)", [&] { edit_user(0, rename); }, {"A"}},
+      {"member of two groups renamed", [&] { edit_user(1, rename); }, {"A", "B"}},
+      {"user disabled", [&] { edit_user(2, deactivate); }, {"A"}},
+      {"user deleted", [&] { ASSERT_EQ(store_->delete_user("id-3", {kTarget}, now_), state::WriteStatus::ok); }, {"B"}},
+      {"user created into a group", [&] { edit_user(7, activate); }, {"A"}},
+      {"member beside a nested group renamed", [&] { edit_user(5, rename); }, {"P"}},
+      {"last member disabled (the entry goes)", [&] { edit_user(4, deactivate); }, {"C"}},
+      {"it comes back (the entry again)", [&] { edit_user(4, activate); }, {"C"}},
+      {"an attribute no group reads", [&] { edit_user(6, [](state::User& u) { u.resource["title"] = "Lead"; }); }, {}},
+  };
+  for (const auto& event : events) {
+    SCOPED_TRACE(event.what);
+    std::map<std::string, std::size_t> reads;
+    for (const std::string cn : {"A", "B", "C", "P"}) reads[cn] = reads_of(cn);
+    event.make();
+    ++now_;
+    EXPECT_EQ(w.drain_due().applied, 1);
+    for (const auto& [cn, before] : reads) {
+      const bool asked = std::find(event.read.begin(), event.read.end(), cn) != event.read.end();
+      EXPECT_EQ(reads_of(cn) - before, asked ? 1u : 0u) << "entry " << cn;
+    }
+    EXPECT_EQ(groups_out_of_line(b), "");
+  }
+  EXPECT_EQ(members("A"), (mapping::Values{dn("user0-renamed"), dn("user1-renamed"), dn("user7")}));
+  EXPECT_EQ(members("B"), (mapping::Values{dn("user1-renamed"), dn("user6")}));
+  EXPECT_EQ(members("C"), mapping::Values{dn("user4")});
+  EXPECT_EQ(members("P"), (mapping::Values{"cn=A," + groups_ou, dn("user5-renamed")}));
+
+  // Drift by hand in a group no event touches is the full sync's to correct.
+  const auto removed = ldap_->apply({reconcile::Operation::Kind::modify, "cn=B," + groups_ou, {}, {},
+                                     {{"member", reconcile::ChangeKind::remove, {dn("user6")}}}});
+  ASSERT_TRUE(removed) << removed.failure().message;
+  edit_user(0, [](state::User& u) { u.resource["title"] = "Lead"; });
+  w.drain_due();
+  EXPECT_EQ(groups_out_of_line(b), "g-B: update; ");
+  store_->enqueue_all({kTarget}, now_, "full sync");
+  std::map<std::string, std::size_t> reads;
+  for (const std::string cn : {"A", "B", "C", "P"}) reads[cn] = reads_of(cn);
+  w.drain_due();
+  for (const auto& [cn, before] : reads) EXPECT_EQ(reads_of(cn) - before, 1u) << "a full sync reads every entry: " << cn;
+  EXPECT_EQ(groups_out_of_line(b), "");
+  EXPECT_EQ(members("B"), (mapping::Values{dn("user1-renamed"), dn("user6")}));
+}
+
+// The same with memberUid: what names a member is its uid, not its DN.
+TEST_F(outbox_worker, an_event_moves_member_uids_as_a_full_sync_would) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+              "      sn: userName\n      cn: userName\n"
+              "    groups:\n      dn: \"cn={displayName}," + groups_ou +
+              "\"\n      object_classes: [posixGroup]\n      member_attribute: memberUid\n"
+              "      attributes: {gidNumber: \"{externalId}\"}\n");
+  insert(3);
+  auto ops = group("g-2", "ops", {0, 1, 2});
+  ops.external_id = "5001";
+  ops.resource["externalId"] = "5001";
+  ASSERT_EQ(store_->insert_group(ops, {kTarget}, now_), state::WriteStatus::ok);
+  const auto b = binding();
+  auto w = worker();
+  w.drain_due();
+  for (const auto& [what, edit] : std::vector<std::pair<std::string, std::function<void(state::User&)>>>{
+           {"uid changed", rename}, {"member disabled", deactivate}}) {
+    SCOPED_TRACE(what);
+    edit_user(what == "uid changed" ? 0 : 1, edit);
+    ++now_;
+    w.drain_due();
+    EXPECT_EQ(groups_out_of_line(b), "");
+  }
+  auto uids = test::ldap_entry(*slapd_, "cn=ops," + groups_ou)->at("memberUid");
+  std::sort(uids.begin(), uids.end());
+  EXPECT_EQ(uids, (mapping::Values{"user0-renamed", "user2"}));
 }
 
 }  // namespace

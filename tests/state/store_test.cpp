@@ -624,6 +624,36 @@ TEST_F(state_store, UsersStreamWithTheirBaselineOnOneTarget) {
   EXPECT_EQ(store_->count_baselines("other"), 0);
 }
 
+// The members of a group, looked up by id: live users only, each with its
+// baseline on the one target asked, whatever else is in the list.
+TEST_F(state_store, UsersLookedUpByIdComeWithTheirBaselineOnOneTarget) {
+  ASSERT_EQ(store_->insert_user(make_user("b", "bob"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("a", "alice"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("c", "carol"), kTargets, 1), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_user(make_user("d", "dave"), kTargets, 1), WriteStatus::ok);
+  for (const auto& e : store_->due("ldap", INT64_MAX, 10)) {
+    if (e.user_id != "c") store_->complete(e, Baseline{"uid=" + e.user_id, {{"cn", {"名字 " + e.user_id}}}, 7});
+  }
+  ASSERT_EQ(store_->delete_user("a", kTargets, 2), WriteStatus::ok);
+  const auto looked_up = [&](const std::string& target, const std::vector<std::string>& ids) {
+    std::map<std::string, std::string> out;
+    store_->for_each_user_with_baseline(target, ids, [&](User&& u, std::optional<Baseline>&& b) {
+      EXPECT_EQ(u.resource["userName"], u.user_name);
+      EXPECT_TRUE(out.emplace(u.id, b ? b->key + " " + b->attributes.at("cn").at(0) + " " +
+                                            std::to_string(b->disabled_ms.value_or(0))
+                                      : "-").second)
+          << "once each";
+    });
+    return out;
+  };
+  using Rows = std::map<std::string, std::string>;
+  EXPECT_EQ(looked_up("ldap", {"b", "a", "c", "a-group", "b"}), (Rows{{"b", "uid=b 名字 b 7"}, {"c", "-"}}))
+      << "a tombstone, an unknown id (a nested group's) and a repeated id";
+  EXPECT_EQ(looked_up("authing", {"b", "d"}), (Rows{{"b", "-"}, {"d", "-"}}));
+  EXPECT_EQ(looked_up("ldap", {}), Rows{});
+  EXPECT_EQ(looked_up("ldap", {"it's \"quoted\"", "d"}), (Rows{{"d", "uid=d 名字 d 7"}}));
+}
+
 TEST_F(state_store, UserRangesSplitTheUsersIntoDisjointParts) {
   EXPECT_EQ(store_->user_ranges(2).size(), 2u) << "no users: still as many (empty) parts";
   for (int i = 0; i < 7; ++i) {
