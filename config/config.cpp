@@ -556,7 +556,7 @@ void read_sensecore(Section& s, SenseCoreTarget& c) {
 
 // The keys a target of `type` may have; an unknown type gets the LDAP ones (its type is reported).
 std::vector<std::string_view> target_keys(const std::string& type) {
-  std::vector<std::string_view> keys{"name", "type", "guards", "delete"};
+  std::vector<std::string_view> keys{"name", "type", "guards", "delete", "leaving_scope"};
   auto add = [&](const std::vector<std::string_view>& more) { keys.insert(keys.end(), more.begin(), more.end()); };
   if (type == "authing") {
     add(kHttpKeys);
@@ -617,6 +617,7 @@ bool convert(Walker& w, const YAML::Node& node, std::string_view key, Target& ou
     d->field("policy", out.deletion.policy, Need::optional, one_of({"never", "after_delete", "after_disable"}));
     d->field("grace_days", out.deletion.grace_days, Need::optional, non_negative);
   }
+  s.field("leaving_scope", out.leaving_scope, Need::optional, one_of({"disable", "keep"}));
   if (out.type == "ldap") read_ldap(s, out.ldap);
   if (out.type == "authing") read_authing(s, out.authing);
   if (out.type == "pds") read_pds(s, out.pds);
@@ -848,6 +849,7 @@ std::string summarize(const Config& c) {
     if (t.deletion.policy != "never") {
       out << "  delete: " << t.deletion.policy << ", " << t.deletion.grace_days << " day(s) after the disable\n";
     }
+    out << "  leaving_scope: " << t.leaving_scope << "\n";
     if (t.type == "authing") {
       http(t.authing.http);
       out << "  auth: " << t.authing.auth << "\n"

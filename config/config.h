@@ -181,6 +181,11 @@ struct Target {
   std::string type;  // ldap | authing | pds | eiam | huawei | sensecore
   Guards guards;
   Deletion deletion;
+  // What becomes of an account idbridge wrote when its user leaves the
+  // mapping's `scope:` (`leaving_scope:`): disable (as for active:false, then
+  // the delete policy; the disable guard holds a mass leave) | keep (left as
+  // it is, no longer managed).
+  std::string leaving_scope = "disable";
   LdapTarget ldap;
   AuthingTarget authing;
   PdsTarget pds;

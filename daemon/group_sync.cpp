@@ -63,7 +63,7 @@ std::unordered_map<std::string, std::string> member_values(const mapping::GroupM
     std::optional<std::string> value;
     if (const auto after = pending.find(user.id); after != pending.end()) {
       value = after->second;
-    } else if (baseline) {
+    } else if (baseline && !baseline->disabled_ms) {  // disabled though active: it left the target's scope
       value = member_value(mapping, *baseline);
     }
     if (value) out.emplace(user.id, std::move(*value));

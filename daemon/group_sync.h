@@ -36,7 +36,8 @@ std::vector<reconcile::DesiredGroup> desired_groups(const mapping::GroupMapping&
                                                     const std::unordered_map<std::string, std::string>& member_values);
 
 // User id -> what will name the user in a group once the account changes
-// pending for it are applied (nullopt: it will have no account there).
+// pending for it are applied (nullopt: it will have no account there, or a
+// disabled one: a user who left the target's scope leaves its groups too).
 using PendingMembers = std::unordered_map<std::string, std::optional<std::string>>;
 
 // Notes, for a target with a group mapping, what names the user once `plan`

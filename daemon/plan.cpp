@@ -42,6 +42,7 @@ reconcile::UserEntry entry_for(const state::User& user, const connectors::Result
                                          : "ambiguous: " + std::to_string(p.candidates.size()) + " accounts match " +
                                                p.correlated_by;
   }
+  d.out_of_scope = p.out_of_scope;
   d.attributes = p.decision.attributes;  // only the attributes not in sync
   if (std::any_of(d.attributes.begin(), d.attributes.end(), reconcile::edited_on_target)) {
     d.version_written = p.written_version;  // the evidence of the edit

@@ -122,7 +122,9 @@ std::shared_ptr<const Targets> build_targets(const config::Config& config,
                                  reconcile::GuardLimits{g.max_disables, static_cast<double>(g.max_disable_percent),
                                                         g.max_modifies, static_cast<double>(g.max_modify_percent),
                                                         g.percent_floor},
-                                 delete_policy(target.deletion)});
+                                 delete_policy(target.deletion),
+                                 target.leaving_scope == "keep" ? reconcile::LeavingScope::keep
+                                                                : reconcile::LeavingScope::disable});
   }
   return targets;
 }

@@ -24,17 +24,24 @@ connectors::Result<UserPlan> plan_user(const TargetBinding& target, const state:
                                        const AccountReader& reader,
                                        const reconcile::AcceptedDivergences& accepted) {
   UserPlan plan;
-  // Outside the target's scope: not ours to manage there. (Whether leaving the
-  // scope should disable an account we created is the lifecycle's next step.)
-  if (!target.mapping->in_scope(user.resource)) {
-    plan.kind = UserPlan::Kind::skip;
-    return plan;
-  }
   auto mapped = target.mapping->apply(user.resource);
   if (auto* why = std::get_if<std::string>(&mapped)) {
     return connectors::Failure{connectors::FailureKind::permanent, "mapping", *why};
   }
   plan.disabled = user.deleted || !scim::is_active(user.resource);
+  if (auto* out = std::get_if<mapping::OutOfScope>(&mapped)) {
+    // Outside the target's scope: not ours to manage there, but an account we
+    // wrote is access the user should no longer have. It keeps what we last
+    // wrote (the mapping is not meant for this user any more) and is disabled
+    // like an inactive user's; back in scope, it is enabled like one.
+    if (!baseline || target.leaving_scope == reconcile::LeavingScope::keep) {
+      plan.kind = UserPlan::Kind::skip;
+      return plan;
+    }
+    plan.out_of_scope = std::move(out->scope);
+    plan.disabled = true;
+    mapped = mapping::Desired{baseline->key, baseline->attributes};
+  }
   plan.desired = reconcile::apply_lifecycle(std::get<mapping::Desired>(std::move(mapped)), plan.disabled, target.disable);
 
   std::vector<std::string> wanted;

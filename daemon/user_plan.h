@@ -25,14 +25,19 @@ struct TargetBinding {
   reconcile::Policies policies;
   reconcile::GuardLimits guards;
   reconcile::DeletePolicy deletion{};
+  reconcile::LeavingScope leaving_scope = reconcile::LeavingScope::disable;
 };
 
 struct UserPlan {
-  // skip: the user is outside the target's scope, or disabled without an account there.
+  // skip: the user is outside the target's scope and not linked there (or the
+  // target keeps accounts leaving it), or disabled without an account there.
   // remove: the account is deleted (the delete policy's grace period has passed).
   enum class Kind { create, update, disable, remove, noop, skip };
   Kind kind = Kind::noop;
-  bool disabled = false;                      // the user is deleted or inactive at the source
+  bool disabled = false;                      // the user is deleted or inactive at the source, or left the scope
+  // The target's scope filter, when the user has left it and the account
+  // idbridge wrote is disabled for that (empty otherwise): what the report says why.
+  std::string out_of_scope;
   mapping::Desired desired;                   // after the lifecycle overlay
   std::optional<reconcile::Account> observed;  // the account as found (nullopt: none)
   reconcile::Decision decision;

@@ -40,8 +40,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto& user : users()) {
       auto applied = mapping.apply(user);
       auto explained = mapping.explain(user);
-      // explain() and apply() are one evaluation: they must agree on failure.
-      if (std::holds_alternative<std::string>(applied) != !explained.error.empty()) __builtin_trap();
+      // explain() and apply() are one evaluation: they must agree on failure and on the scope.
+      if (std::holds_alternative<idb::mapping::Desired>(applied) != explained.error.empty()) __builtin_trap();
+      if (std::holds_alternative<idb::mapping::OutOfScope>(applied) == explained.in_scope) __builtin_trap();
     }
   }
   return 0;

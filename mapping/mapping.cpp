@@ -60,16 +60,18 @@ std::optional<std::string> evaluate(const Rule& rule, const UserView& user, Valu
   return std::nullopt;
 }
 
-// apply() and explain() in one: `ex` is null on the fast path, which stops at the first error.
-std::variant<Desired, std::string> run(const TargetMapping::Compiled& c, const nlohmann::json& user, Explanation* ex) {
+// apply() and explain() in one: `ex` is null on the fast path, which stops at
+// the first error. The scope is evaluated here once: the planner asks nothing else.
+std::variant<Desired, OutOfScope, std::string> run(const TargetMapping::Compiled& c, const nlohmann::json& user,
+                                                   Explanation* ex) {
   std::string error;
   if (ex) {
     ex->target = c.target;
     if (c.scope) ex->scope = c.scope->text;
   }
   if (c.scope && !scim::matches(*c.scope->filter, user)) {
+    if (!ex) return OutOfScope{c.scope->text};
     error = "the user is outside the scope of target '" + c.target + "' (" + c.scope->text + ")";
-    if (!ex) return error;
     ex->in_scope = false;
   }
   const UserView view(c.slots, user);
@@ -128,7 +130,7 @@ const char* to_string(Authority authority) {
 
 TargetMapping::TargetMapping(std::shared_ptr<const Compiled> compiled) : compiled_(std::move(compiled)) {}
 
-std::variant<Desired, std::string> TargetMapping::apply(const nlohmann::json& user) const {
+std::variant<Desired, OutOfScope, std::string> TargetMapping::apply(const nlohmann::json& user) const {
   return run(*compiled_, user, nullptr);
 }
 
@@ -136,10 +138,6 @@ Explanation TargetMapping::explain(const nlohmann::json& user) const {
   Explanation ex;
   run(*compiled_, user, &ex);
   return ex;
-}
-
-bool TargetMapping::in_scope(const nlohmann::json& user) const {
-  return !compiled_->scope || scim::matches(*compiled_->scope->filter, user);
 }
 
 const std::vector<std::string>& TargetMapping::managed_attributes() const { return compiled_->managed; }

@@ -49,6 +49,13 @@ struct Desired {
   Attributes attributes;  // every managed attribute; an empty list means "must be absent"
 };
 
+// A user the target's `scope:` excludes: no account is built for them, and
+// what becomes of one idbridge already wrote there is the lifecycle's word
+// (the target's `leaving_scope:`), so this is an answer of its own, not an error.
+struct OutOfScope {
+  std::string scope;  // the filter as written
+};
+
 // Who owns an attribute's value when source and target disagree (the reconciler decides with it):
 //   source       the mapping's value wins (the default)
 //   target       written when the account is created or the attribute is absent; edits on the target win
@@ -79,7 +86,7 @@ struct Explanation {
   bool in_scope = true;
   std::string key;        // the account key, empty when it cannot be built
   std::vector<AttributeTrace> attributes;
-  std::string error;      // what apply() reports for this user, empty when it maps
+  std::string error;      // why apply() gives no account for this user (out of scope too), empty when it maps
 };
 
 struct GroupMapping;  // mapping/group_mapping.h
@@ -89,15 +96,14 @@ class TargetMapping {
   struct Compiled;  // defined in mapping/compiled.h
   explicit TargetMapping(std::shared_ptr<const Compiled> compiled);
 
-  // The account for `user`, or a message saying why it cannot be built (the user
-  // is outside the target's scope, the key needs an attribute the user lacks, a
-  // transform failed, a value breaks the target's limits).
-  std::variant<Desired, std::string> apply(const nlohmann::json& user) const;
-  // The same evaluation, recording how every attribute got its value.
+  // The account for `user`; OutOfScope when the target's `scope:` excludes
+  // the user (nothing else is evaluated then); or a message saying why it
+  // cannot be built (the key needs an attribute the user lacks, a transform
+  // failed, a value breaks the target's limits).
+  std::variant<Desired, OutOfScope, std::string> apply(const nlohmann::json& user) const;
+  // The same evaluation, recording how every attribute got its value (of a
+  // user out of scope too: what would be written, with `error` saying so).
   Explanation explain(const nlohmann::json& user) const;
-
-  // False when the target's `scope:` filter excludes `user`.
-  bool in_scope(const nlohmann::json& user) const;
 
   // The target attributes this mapping manages, objectClass included.
   const std::vector<std::string>& managed_attributes() const;

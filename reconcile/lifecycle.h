@@ -1,12 +1,20 @@
 #pragma once
-// When the account of a user who left may be deleted. Disabling is the
-// default end of an account's life; deleting it is opt-in per target and
+// The end of an account's life: whether leaving the scope ends it, and when
+// the account of a user who left may be deleted. Disabling is the default
+// end of an account's life; deleting it is opt-in per target and
 // waits a grace period after the disable, so a mistaken offboarding can still
 // be undone by re-activating the user. Pure: the caller passes the time.
 #include <cstdint>
 #include <optional>
 
 namespace idb::reconcile {
+
+// What becomes of an account idbridge wrote when its user leaves the target's
+// `scope:` (the target's `leaving_scope:`). disable, the default, ends its life
+// as active:false does (then the delete policy; the disable guard counts it,
+// so a scope filter gone wrong is held, not applied); keep leaves it as it is,
+// no longer managed. A user out of scope never linked there is never touched.
+enum class LeavingScope { disable, keep };
 
 struct DeletePolicy {
   enum class When {

@@ -213,6 +213,7 @@ int user_rows(const TargetEntry& t, const UserEntry& u, std::ostream* rows) {
   };
   if (!d.error.empty()) row("", nullptr, nullptr, "error: " + d.error);
   if (!d.correlation.empty()) row("", nullptr, nullptr, "correlation: " + d.correlation);
+  if (!d.out_of_scope.empty()) row("", nullptr, nullptr, "out of scope: " + d.out_of_scope);
   if (!d.delete_due.empty()) row("", nullptr, nullptr, "account delete due at " + d.delete_due);
   for (const auto& a : d.attributes) {
     row(a.attribute, &a.observed, &a.result,
@@ -247,7 +248,7 @@ int table_rows(const Report& report, std::ostream* rows) {
 
 bool UserDetails::empty() const {
   return error.empty() && attributes.empty() && operations.empty() && fingerprint.empty() && correlation.empty() &&
-         delete_due.empty() && !has_versions();
+         delete_due.empty() && out_of_scope.empty() && !has_versions();
 }
 
 const char* to_string(SinceWritten since) {
@@ -410,6 +411,7 @@ void write_user(JsonWriter& w, const UserEntry& u, const mapping::SecretAttribut
   w.key("key").string(u.key);
   w.key("operations");
   write_operations(w, d.operations, secrets);
+  if (!d.out_of_scope.empty()) w.key("out_of_scope").string(d.out_of_scope);
   w.key("since_written").string(to_string(u.since_written));
   if (d.has_versions()) {
     w.key("target_version").begin_object();
@@ -550,6 +552,7 @@ void write_text(const Report& report, std::ostream& out) {
           << u.user_name << ", " << u.user_id << ")\n";
       if (!d.error.empty()) out << "    error: " << d.error << "\n";
       if (!d.correlation.empty()) out << "    correlation: " << d.correlation << "\n";
+      if (!d.out_of_scope.empty()) out << "    out of scope: " << d.out_of_scope << "\n";
       if (!d.delete_due.empty()) out << "    account delete due at " << d.delete_due << "\n";
       for (const auto& a : d.attributes) {
         const bool secret = t.secrets(a.attribute);

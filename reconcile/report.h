@@ -40,6 +40,9 @@ struct UserDetails {
   std::string fingerprint{};  // of the inputs it was planned from (see fingerprint.h)
   std::string correlation{};  // how an account idbridge never linked was found, if it was
   std::string delete_due{};   // a disabled account the delete policy will delete: when (RFC 3339)
+  // The target's scope filter, when the account is disabled because its user
+  // left that scope (the target's leaving_scope: disable).
+  std::string out_of_scope{};
   // Evidence when an attribute was edited on the target (edited_on_target):
   // the account's version as idbridge's last write left it, and as read now.
   std::string version_written{};

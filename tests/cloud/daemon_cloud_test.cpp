@@ -472,5 +472,35 @@ TEST_F(CloudCorrelation, OneMatchIsLinkedSeveralGoToReviewNoneIsCreated) {
   EXPECT_EQ(users_on(plan_now(3), "pds")["grace.hopper"]["action"], "no-op");  // EIAM's review stays open
 }
 
+// Issue 7's lifecycle on the cloud APIs: a user leaving a target's scope has
+// the account there disabled (each API's own disable field), not left live;
+// the other target, which has no scope, keeps managing it.
+TEST_F(CloudDaemon, AUserWhoLeavesATargetsScopeHasTheAccountThereDisabled) {
+  std::string mapping = read_file(dir_ / "mapping.yaml");
+  mapping.replace(mapping.find("  sensecore:\n"), 13, "  sensecore:\n    scope: 'userType eq \"Employee\"'\n");
+  std::ofstream(dir_ / "mapping.yaml") << mapping;
+  write_config(huawei_.base_url(), sensecore_.base_url());
+  serve();
+  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples/users/li.wei.json");
+  json li = json::parse(in);
+  li["userType"] = "Employee";
+  auto res = client_->Post("/scim/v2/Users", li.dump(), "application/scim+json");
+  ASSERT_TRUE(res && res->status == 201);
+  const std::string id = json::parse(res->body)["id"];
+  ASSERT_TRUE(eventually([&] { return sensecore_.by_username("li.wei") && huawei_.by_name("E1005"); }));
+  EXPECT_EQ((*sensecore_.by_username("li.wei"))["console_state"], "enabled");
+
+  li["userType"] = "Contractor";
+  res = client_->Put("/scim/v2/Users/" + id, li.dump(), "application/scim+json");
+  ASSERT_TRUE(res && res->status == 200);
+  EXPECT_TRUE(eventually([&] { return (*sensecore_.by_username("li.wei"))["console_state"] == "disabled"; }));
+  EXPECT_EQ((*huawei_.by_name("E1005"))["disabled"], false) << "in the workspace target's scope still";
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  // Nothing left to do on either target.
+  const json report = plan_now();
+  EXPECT_EQ(counts_on(report, "sensecore")["no-op"], 1) << report.dump(2);
+  EXPECT_EQ(counts_on(report, "workspace")["no-op"], 1) << report.dump(2);
+}
+
 }  // namespace
 }  // namespace idb::test::cloud

@@ -234,6 +234,7 @@ TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
   ASSERT_THAT(r.errors, IsEmpty());
   const std::string summary = summarize(*r.config);
   EXPECT_THAT(summary, HasSubstr("target authing: type authing\n"
+                                 "  leaving_scope: disable\n"
                                  "  base_url: https://api.authing.cn\n"
                                  "  timeout: 10000 ms (connect 5000 ms), 3 attempts per request\n"
                                  "  rate limit: 10 requests/s\n"
@@ -243,6 +244,7 @@ TEST_F(cloud_config, SummaryShowsReferencesNeverSecrets) {
                                  "  key_type: external_id\n"
                                  "  disabled_status: Suspended\n"));
   EXPECT_THAT(summary, HasSubstr("target pds: type pds\n"
+                                 "  leaving_scope: disable\n"
                                  "  base_url: https://bj1.api.aliyunpds.com\n"
                                  "  timeout: 10000 ms (connect 5000 ms), 3 attempts per request\n"
                                  "  rate limit: none\n"

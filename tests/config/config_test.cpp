@@ -141,6 +141,7 @@ TEST_F(config_load, MinimalConfigTakesDefaults) {
   EXPECT_EQ(c.targets[0].ldap.disable.value, "disabled");
   EXPECT_EQ(c.targets[0].deletion.policy, "never");
   EXPECT_EQ(c.targets[0].deletion.grace_days, 30);
+  EXPECT_EQ(c.targets[0].leaving_scope, "disable");
 }
 
 TEST_F(config_load, DisableByMoveSetsNoAttributeUnlessAsked) {
@@ -161,6 +162,13 @@ TEST_F(config_load, DeletePolicyOfATarget) {
   EXPECT_EQ(r.config->targets[0].deletion.policy, "after_delete");
   EXPECT_EQ(r.config->targets[0].deletion.grace_days, 7);
   EXPECT_THAT(summarize(*r.config), HasSubstr("delete: after_delete, 7 day(s) after the disable"));
+}
+
+TEST_F(config_load, LeavingTheScopeOfATarget) {
+  LoadResult r = load_text(kMinimal + "    leaving_scope: keep\n");
+  ASSERT_THAT(r.errors, IsEmpty());
+  EXPECT_EQ(r.config->targets[0].leaving_scope, "keep");
+  EXPECT_THAT(summarize(*r.config), HasSubstr("  leaving_scope: keep\n"));
 }
 
 TEST_F(config_load, EmptySectionsKeepTheirDefaults) {
@@ -484,6 +492,10 @@ const Broken kBroken[] = {
      {"FILE:12:22: 'policy' must be one of never, after_delete, after_disable"}},
     {"TargetDeleteNegativeGrace", kMinimal + "    delete: {policy: after_disable, grace_days: -1}\n",
      {"FILE:12:49: 'grace_days' must not be negative"}},
+    {"TargetLeavingScopeUnknown", kMinimal + "    leaving_scope: delete\n",
+     {"FILE:12:20: 'leaving_scope' must be one of disable, keep"}},
+    {"TargetLeavingScopeNotAScalar", kMinimal + "    leaving_scope: [keep]\n",
+     {"FILE:12:20: 'leaving_scope' must be a string"}},
 
     // Secrets.
     {"BindPasswordInline", kHead + kTargetToPassword +
@@ -631,6 +643,7 @@ TEST_F(config_load, SummaryShowsReferencesNeverSecrets) {
                 "retry: first after 1000 ms, at most 300000 ms apart, no attempt limit\n"
             "full sync: on demand only\n"
                 "target ldap: type ldap\n"
+                "  leaving_scope: disable\n"
                 "  url: ldap://ldap.example.org:389\n"
                 "  bind_dn: cn=admin,dc=example,dc=org\n"
                 "  bind_password: ${env:IDBRIDGE_LDAP_PASSWORD} (set)\n"

@@ -127,17 +127,21 @@ class Daemon : public idb::test::SlapdSuite<Daemon> {
     return it == e->end() ? values.empty() : it->second == values;
   }
 
-  // Points the config at a copy of the quickstart mapping with `from` replaced by `to`.
+  // Points the config at a copy of the quickstart mapping with `from` replaced
+  // by `to` (each call starts again from the quickstart's).
   void edit_mapping(const std::string& from, const std::string& to) {
-    const fs::path quickstart = fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml";
-    std::string mapping = idb::test::read_file(quickstart);
+    std::string mapping = idb::test::read_file(fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml");
     ASSERT_NE(mapping.find(from), std::string::npos) << from;
     mapping.replace(mapping.find(from), from.size(), to);
     std::ofstream(dir_ / "mapping.yaml") << mapping;
     std::string config = idb::test::read_file(config_);
-    config.replace(config.find(quickstart.string()), quickstart.string().size(), (dir_ / "mapping.yaml").string());
+    const size_t at = config.find("mapping: ");
+    config.replace(at, config.find('\n', at) - at, "mapping: " + (dir_ / "mapping.yaml").string());
     std::ofstream(config_) << config;
   }
+
+  // The quickstart mapping, its ldap target scoped by `filter`.
+  void scope_ldap(const std::string& filter) { edit_mapping("  ldap:\n", "  ldap:\n    scope: '" + filter + "'\n"); }
 
   void ldap_replace(const std::string& dn, const std::string& attribute, const std::string& value) {
     std::string cmd = "printf 'dn: " + dn + "\\nchangetype: modify\\nreplace: " + attribute + "\\n" + attribute +
@@ -562,15 +566,7 @@ TEST_F(Daemon, ApplyDoesExactlyTheSavedPlanOrRefuses) {
 }
 
 TEST_F(Daemon, UsersOutsideATargetsScopeAreLeftAlone) {
-  // The quickstart mapping, scoped to employees.
-  std::ifstream in(fs::path(IDB_SOURCE_DIR) / "examples/mappings/quickstart.yaml");
-  std::string mapping((std::istreambuf_iterator<char>(in)), {});
-  mapping.replace(mapping.find("  ldap:\n"), 8, "  ldap:\n    scope: 'userType eq \"Employee\"'\n");
-  std::ofstream(dir_ / "scoped.yaml") << mapping;
-  std::string text = idb::test::read_file(config_);
-  const size_t at = text.find("mapping: ");
-  text.replace(at, text.find('\n', at) - at, "mapping: " + (dir_ / "scoped.yaml").string());
-  std::ofstream(config_) << text;
+  scope_ldap("userType eq \"Employee\"");
 
   start_daemon();
   json employee = sample_user("ada.lovelace"), contractor = sample_user("grace.hopper");
@@ -588,6 +584,53 @@ TEST_F(Daemon, UsersOutsideATargetsScopeAreLeftAlone) {
   const json report = json::parse(idb::test::read_file(dir_ / "p.json"));
   EXPECT_EQ(report["targets"][0]["counts"]["skip"], 1);
   EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 1);
+}
+
+TEST_F(Daemon, AUserWhoLeavesATargetsScopeHasTheAccountDisabled) {
+  scope_ldap("userType eq \"Employee\"");
+
+  start_daemon();
+  json ada = sample_user("ada.lovelace"), grace = sample_user("grace.hopper");
+  ada["userType"] = grace["userType"] = "Employee";
+  const std::string ada_id = create(ada);
+  create(grace);
+  ASSERT_TRUE(eventually([&] { return entry("ada.lovelace") && entry("grace.hopper"); }));
+  // An event moves ada out of the scope: the account idbridge wrote is disabled, not left live.
+  ada["userType"] = "Contractor";
+  replace(ada_id, ada);
+  ASSERT_TRUE(eventually([&] { return has("ada.lovelace", "employeeType", {"disabled"}); })) << idb::test::read_file(log_);
+  EXPECT_EQ(daemon_->stop(SIGTERM), 0);
+  EXPECT_TRUE(has("ada.lovelace", "cn", {"Ada Lovelace"})) << "only disabled: it keeps what was written";
+  EXPECT_TRUE(has("grace.hopper", "employeeType", {}));
+
+  // A plan now finds nothing to do: ada's account is as leaving the scope left it.
+  json report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 2) << report.dump(2);
+  EXPECT_EQ(report["targets"][0]["counts"]["disable"], 0) << report.dump(2);
+
+  // The scope itself changes: grace leaves it too. The plan says so and why; sync applies it.
+  scope_ldap("userType eq \"Manager\"");
+  report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(report["targets"][0]["counts"]["disable"], 1) << report.dump(2);
+  for (const auto& user : report["targets"][0]["users"]) {
+    EXPECT_EQ(user["out_of_scope"], "userType eq \"Manager\"") << user.dump(2);
+    EXPECT_FALSE(user.contains("delete_due")) << "leaving the scope is no SCIM delete (policy after_delete)";
+    EXPECT_EQ(user["action"], user["key"] == "uid=grace.hopper," + people_ ? "disable" : "no-op") << user.dump(2);
+  }
+  const std::string plan_text = output_of({"plan"}, 0);
+  EXPECT_NE(plan_text.find("[ldap] disable uid=grace.hopper," + people_), std::string::npos) << plan_text;
+  EXPECT_NE(plan_text.find("    out of scope: userType eq \"Manager\"\n"), std::string::npos) << plan_text;
+  EXPECT_TRUE(has("grace.hopper", "employeeType", {})) << "a plan applies nothing";
+  output_of({"sync", "--once"}, 0);
+  EXPECT_TRUE(has("grace.hopper", "employeeType", {"disabled"}));
+  report = json::parse(output_of({"plan", "--format", "json"}, 0));
+  EXPECT_EQ(report["targets"][0]["counts"]["no-op"], 2) << report.dump(2);
+
+  // Back in the scope, both are enabled again like re-activated users.
+  scope_ldap("userType pr");
+  output_of({"sync", "--once"}, 0);
+  EXPECT_TRUE(has("ada.lovelace", "employeeType", {}));
+  EXPECT_TRUE(has("grace.hopper", "employeeType", {}));
 }
 
 TEST_F(Daemon, CommandLineExitStatuses) {

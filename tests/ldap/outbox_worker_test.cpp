@@ -82,10 +82,7 @@ class outbox_worker : public ::testing::Test {
            ("idb-outbox-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     store_ = state::Store::open(dir_);
-    const std::string yaml = "targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
-                             "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
-                             "      sn: [name.familyName, userName]\n      cn: userName\n      title: title\n";
-    use_mapping(yaml);
+    use_scope("");
     auto settings = test::settings_for(*slapd_);
     settings.tuning.window = 16;
     settings.tuning.reconnect_attempts = 60;
@@ -100,6 +97,15 @@ class outbox_worker : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
+  // The workers made from now on map users with the test's mapping, its
+  // `scope:` this filter (none when empty).
+  void use_scope(const std::string& filter) {
+    use_mapping("targets:\n  ldap:\n" + (filter.empty() ? "" : "    scope: '" + filter + "'\n") +
+                "    dn: \"uid={userName}," + people(*slapd_) +
+                "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+                "      sn: [name.familyName, userName]\n      cn: userName\n      title: title\n");
+  }
+
   // The workers made from now on map users with `yaml`.
   void use_mapping(const std::string& yaml) {
     auto loaded = mapping::parse(yaml, "test.yaml",
@@ -109,13 +115,16 @@ class outbox_worker : public ::testing::Test {
   }
 
   TargetBinding binding(reconcile::DeletePolicy deletion = {},
-                        reconcile::DisableMark mark = {"employeeType", "disabled"}) {
-    return TargetBinding{&*hooked_, &*mapping_, std::move(mark), reconcile::policies_for(*mapping_), {}, deletion};
+                        reconcile::DisableMark mark = {"employeeType", "disabled"},
+                        reconcile::LeavingScope leaving_scope = reconcile::LeavingScope::disable) {
+    return TargetBinding{&*hooked_, &*mapping_, std::move(mark), reconcile::policies_for(*mapping_), {}, deletion,
+                         leaving_scope};
   }
 
   OutboxWorker worker(reconcile::DeletePolicy deletion = {},
-                      reconcile::DisableMark mark = {"employeeType", "disabled"}) {
-    return OutboxWorker(*store_, {binding(deletion, std::move(mark))},
+                      reconcile::DisableMark mark = {"employeeType", "disabled"},
+                      reconcile::LeavingScope leaving_scope = reconcile::LeavingScope::disable) {
+    return OutboxWorker(*store_, {binding(deletion, std::move(mark), leaving_scope)},
                         config::RetryPolicy{.initial_ms = 1000, .max_ms = 1000}, [this] { return now_; });
   }
 
@@ -397,6 +406,82 @@ TEST_F(outbox_worker, the_never_policy_only_disables_and_guards_count_deletes) {
   EXPECT_EQ(users().size(), 12u);
 }
 
+// Issue 7's lifecycle: leaving the target's scope ends an account idbridge
+// wrote as active:false does, through the same delete policy and guards.
+TEST_F(outbox_worker, a_user_who_leaves_the_scope_is_disabled_then_deleted_after_the_grace_period_unless_back) {
+  use_scope("title eq \"Engineer\"");
+  const reconcile::DeletePolicy policy{reconcile::DeletePolicy::When::after_disable, 7 * kDay};
+  insert(2);
+  ASSERT_EQ(store_->insert_user(user(2, "Sales"), {kTarget}, now_), state::WriteStatus::ok);
+  ASSERT_EQ(worker(policy).drain_due().applied, 3);
+  EXPECT_EQ(users().size(), 2u) << "out of scope and never linked: no account";
+  EXPECT_FALSE(store_->baseline(kTarget, "id-2"));
+
+  ASSERT_EQ(store_->replace_user(user(0, "Sales"), {kTarget}, now_), state::WriteStatus::ok);
+  const int64_t left_at = now_;
+  EXPECT_EQ(worker(policy).drain_due().applied, 1);
+  auto account = test::ldap_entry(*slapd_, dn_of(*slapd_, 0));
+  ASSERT_TRUE(account);
+  EXPECT_EQ(account->at("employeeType"), mapping::Values{"disabled"});
+  EXPECT_EQ(account->at("title"), mapping::Values{"Engineer"}) << "keeps what idbridge last wrote";
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, left_at);
+  EXPECT_EQ(store_->next_due_ms(kTarget), left_at + 7 * kDay);
+  EXPECT_EQ(store_->audit({}).back().action, "disable");
+
+  // Back in scope within the grace period: enabled like a re-activated user, nothing pending.
+  now_ += 3 * kDay;
+  ASSERT_EQ(store_->replace_user(user(0, "Engineer"), {kTarget}, now_), state::WriteStatus::ok);
+  worker(policy).drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 0))->count("employeeType"), 0u);
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->disabled_ms, std::nullopt);
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+
+  // Out again and for good: deleted once the grace period has passed.
+  ASSERT_EQ(store_->replace_user(user(0, "Sales"), {kTarget}, now_), state::WriteStatus::ok);
+  worker(policy).drain_due();
+  now_ += 7 * kDay;
+  EXPECT_EQ(worker(policy).drain_due().applied, 1);
+  EXPECT_FALSE(test::ldap_entry(*slapd_, dn_of(*slapd_, 0)));
+  EXPECT_FALSE(store_->baseline(kTarget, "id-0"));
+  store_->enqueue_all({kTarget}, now_, "full sync");
+  EXPECT_EQ(worker(policy).drain_due().applied, 3);
+  EXPECT_EQ(users().size(), 1u) << "never created again while out of scope";
+}
+
+TEST_F(outbox_worker, a_target_that_keeps_accounts_leaving_the_scope_leaves_them_as_they_are) {
+  use_scope("title eq \"Engineer\"");
+  insert(1);
+  worker().drain_due();
+  const auto written = store_->baseline(kTarget, "id-0");
+  ASSERT_TRUE(written);
+  ASSERT_EQ(store_->replace_user(user(0, "Sales"), {kTarget}, now_), state::WriteStatus::ok);
+  const auto modifies = occurrences(slapd_->log(), " MOD dn=");
+  EXPECT_EQ(worker({}, {"employeeType", "disabled"}, reconcile::LeavingScope::keep).drain_due().applied, 1);
+  EXPECT_EQ(occurrences(slapd_->log(), " MOD dn="), modifies) << "nothing written";
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 0))->count("employeeType"), 0u);
+  EXPECT_EQ(store_->baseline(kTarget, "id-0")->attributes, written->attributes);
+}
+
+TEST_F(outbox_worker, a_scope_filter_that_suddenly_excludes_everyone_is_held_by_the_disable_guard) {
+  use_scope("title eq \"Engineer\"");
+  insert(12);
+  worker().drain_due();
+  use_scope("title eq \"Enginer\"");  // a typo in the mapping, reloaded
+  store_->enqueue_all({kTarget}, now_, "config reload");
+  worker().drain_due();
+  ASSERT_TRUE(store_->hold_of(kTarget));
+  EXPECT_EQ(store_->hold_of(kTarget)->reason, "would disable 12 of 12 accounts (100.0%), more than the limit of 10.0%");
+  for (const auto& e : users()) EXPECT_EQ(e.attributes.count("employeeType"), 0u) << e.dn;
+
+  // Fixed: back within the guards' limits, nothing to disable; the hold goes.
+  use_scope("title eq \"Engineer\"");
+  store_->enqueue_all({kTarget}, now_, "config reload");
+  worker().drain_due();
+  EXPECT_FALSE(store_->hold_of(kTarget));
+  for (const auto& e : users()) EXPECT_EQ(e.attributes.count("employeeType"), 0u) << e.dn;
+  EXPECT_EQ(store_->outbox_size(kTarget), 0);
+}
+
 TEST_F(outbox_worker, a_round_within_the_memory_budget_is_applied_from_its_own_plans_reading_each_account_once) {
   const int n = 600;  // more than a batch: the kept plans are applied batch by batch
   insert(n);
@@ -602,6 +687,33 @@ TEST_F(outbox_worker, scim_groups_become_group_entries_with_minimal_member_chang
   store_->enqueue_all({kTarget}, now_, "full sync");
   worker().drain_due();
   for (const auto& op : sent) EXPECT_NE(op.key, dn) << "the group is in line: no change sent";
+}
+
+TEST_F(outbox_worker, a_user_who_leaves_the_scope_leaves_its_groups_and_is_back_in_them_with_it) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  use_mapping("targets:\n  ldap:\n    scope: 'title eq \"Engineer\"'\n    dn: \"uid={userName}," + people(*slapd_) +
+              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+              "      sn: userName\n      cn: userName\n      title: title\n"
+              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n");
+  insert(2);
+  ASSERT_EQ(store_->insert_group(group("g-1", "Eng", {0, 1}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  const std::string dn = "cn=Eng," + groups_ou;
+  ASSERT_TRUE(test::ldap_entry(*slapd_, dn));
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), (mapping::Values{dn_of(*slapd_, 0), dn_of(*slapd_, 1)}));
+
+  ASSERT_EQ(store_->replace_user(user(1, "Sales"), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 1))->at("employeeType"), mapping::Values{"disabled"});
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), mapping::Values{dn_of(*slapd_, 0)});
+  store_->enqueue_all({kTarget}, now_, "full sync");  // planned from the baselines alone: still out
+  worker().drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), mapping::Values{dn_of(*slapd_, 0)});
+
+  ASSERT_EQ(store_->replace_user(user(1, "Engineer"), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 1))->count("employeeType"), 0u);
+  EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), (mapping::Values{dn_of(*slapd_, 0), dn_of(*slapd_, 1)}));
 }
 
 TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it_away) {

@@ -54,6 +54,7 @@ std::map<std::string, json> sample_users() {
 json outcome(const TargetMapping& mapping, const json& user) {
   auto result = mapping.apply(user);
   if (auto* error = std::get_if<std::string>(&result)) return {{"error", *error}};
+  if (auto* out = std::get_if<OutOfScope>(&result)) return {{"out_of_scope", out->scope}};
   const auto& desired = std::get<Desired>(result);
   json attributes = json::object();
   for (const auto& [name, values] : desired.attributes) attributes[name] = values;

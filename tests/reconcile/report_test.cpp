@@ -167,6 +167,27 @@ TEST(Report, ShowsDeletesAndWhenPendingOnesBecomeDue) {
   EXPECT_NE(to_html(r).find("account delete due at 2026-12-22T00:00:00Z"), std::string::npos);
 }
 
+TEST(Report, SaysWhyTheAccountOfAUserWhoLeftTheScopeIsDisabled) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  UserEntry left{"id-1", "amy", "uid=amy,dc=x", "disable", {.fingerprint = "fp-1", .out_of_scope = "userType eq \"Employee\""}};
+  left.edit_details().operations.push_back(
+      {Operation::Kind::modify, "uid=amy,dc=x", {}, {}, {{"employeeType", ChangeKind::replace, {"disabled"}}}});
+  UserEntry inactive{"id-2", "bob", "uid=bob,dc=x", "disable", {.fingerprint = "fp-2"}};
+  t.users = {left, inactive};
+  r.targets.push_back(t);
+  normalize(r);
+  const std::string text = to_text(r);
+  EXPECT_NE(text.find("[ldap] disable uid=amy,dc=x  (user amy, id-1)\n    out of scope: userType eq \"Employee\"\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("out of scope", text.find("(user bob")), std::string::npos) << text;
+  const auto j = to_json(r);
+  EXPECT_EQ(j["targets"][0]["users"][0]["out_of_scope"], "userType eq \"Employee\"");
+  EXPECT_FALSE(j["targets"][0]["users"][1].contains("out_of_scope"));
+  EXPECT_NE(to_html(r).find("out of scope: userType eq &quot;Employee&quot;"), std::string::npos);
+}
+
 TEST(Report, HtmlIsSelfContainedAndEscaped) {
   const std::string html = to_html(sample());
   EXPECT_EQ(html.find("<script src"), std::string::npos);
@@ -375,7 +396,7 @@ TEST(Report, WrittenJsonIsItsOwnDump) {
   TargetEntry empty{"cloud", {}, std::string("held by max_disables"), {}, std::string("auth: bad token\nline")};
   r.targets.push_back(empty);
   r.targets[0].reviews.push_back({7, "attribute", "id-1", "amy", "mail", "uid=amy,dc=x", {"a@x"}, {"b@x"}, "x"});
-  UserEntry odd{"id-\"5\"", "Zoë \\ \t\x01 名", "uid=zoe\\,x,dc=x", "create", {.fingerprint = "fp-5", .delete_due = "2026-12-22T00:00:00Z"}};
+  UserEntry odd{"id-\"5\"", "Zoë \\ \t\x01 名", "uid=zoe\\,x,dc=x", "create", {.fingerprint = "fp-5", .delete_due = "2026-12-22T00:00:00Z", .out_of_scope = "title eq \"x\""}};
   odd.edit_details().attributes.push_back({"Zeta", Authority::target, Verdict::keep_target, std::nullopt, {}, {"\u00e9"}, {}});
   odd.edit_details().operations.push_back({Operation::Kind::create, "uid=zoe\\,x,dc=x", {}, {{"alpha", {"1", "2"}}, {"Zeta", {}}, {"b", {"\x7f"}}}, {}});
   odd.edit_details().operations.push_back({Operation::Kind::rename, "uid=a,dc=x", "uid=b,dc=x", {}, {}});
