@@ -66,12 +66,13 @@ state::AuditRecord audit_record(const std::string& target, const mapping::Secret
   return r;
 }
 
-state::AuditRecord group_audit_record(const std::string& target, const reconcile::GroupPlan& plan,
-                                      const std::string& source, int64_t now_ms, const connectors::Failure* failure) {
+state::AuditRecord group_audit_record(const std::string& target, const mapping::SecretAttributes& secrets,
+                                      const reconcile::GroupPlan& plan, const std::string& source, int64_t now_ms,
+                                      const connectors::Failure* failure) {
   state::AuditRecord r{.at_ms = now_ms, .target = target, .user_id = plan.group_id, .user_name = plan.name,
                        .action = std::string("group ") + reconcile::to_string(plan.kind), .account_key = plan.key,
                        .source = source};
-  for (const auto& op : plan.operations) add_operation(r, op, mapping::SecretAttributes{});
+  for (const auto& op : plan.operations) add_operation(r, op, secrets);
   set_outcome(r, failure);
   return r;
 }

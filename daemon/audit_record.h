@@ -29,9 +29,9 @@ state::AuditRecord audit_record(const std::string& target, const mapping::Secret
 // The row for a group entry's plan applied (daemon/group_sync.h): the SCIM
 // group stands where a user would (id, displayName), the action is "group "
 // and the plan's kind (group create, group update, group rename, group delete).
-// Secrets by attribute name (mapping::is_secret_attribute): group rules carry no `secret:`.
-state::AuditRecord group_audit_record(const std::string& target, const reconcile::GroupPlan& plan,
-                                      const std::string& source, int64_t now_ms,
+// `secrets`: the group mapping's (GroupMapping::secrets).
+state::AuditRecord group_audit_record(const std::string& target, const mapping::SecretAttributes& secrets,
+                                      const reconcile::GroupPlan& plan, const std::string& source, int64_t now_ms,
                                       const connectors::Failure* failure = nullptr);
 
 }  // namespace idb::daemon

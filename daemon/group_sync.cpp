@@ -304,7 +304,9 @@ std::vector<connectors::Status> apply_group_plans(const TargetBinding& target, s
       }
     }
     if (result && p->link_changes) links.push_back({kLink + p->group_id, p->link_after});
-    audit.push_back(group_audit_record(name, *p, source, now_ms(), result ? nullptr : &result.failure()));
+    // A group plan comes of the target's group mapping: there is one.
+    audit.push_back(group_audit_record(name, target.mapping->groups()->secrets, *p, source, now_ms(),
+                                       result ? nullptr : &result.failure()));
     out.push_back(std::move(result));
   }
   if (!plans.empty()) store.record_links(name, links, audit);

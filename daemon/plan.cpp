@@ -294,6 +294,7 @@ int plan(const config::Config& config, const PlanRequest& request) {
     if (request.target && *request.target != name) continue;
     reconcile::TargetEntry target{name, {}, std::nullopt, {}, std::nullopt};
     target.secrets = binding.mapping->secrets();
+    if (const auto* groups = binding.mapping->groups()) target.group_secrets = groups->secrets;
     reconcile::RunCounts counts;
     // Read first: the target answers while the store is loaded below.
     const AccountIndex accounts(binding, config);

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <strings.h>
 
+#include "mapping/rule_secret.h"
+
 namespace idb::mapping {
 namespace {
+
+const char* const kAttributeKeys = "template, secret";
 
 class Reader {
  public:
@@ -35,6 +39,30 @@ class Reader {
       if (piece.path) piece.path->slot = slots.add(piece.path->path);
     }
     return t;
+  }
+
+  // One of `attributes:`: a template, or {template: T, secret: true|false}.
+  void attribute(const YAML::Node& name_node, const YAML::Node& node, GroupMapping& g) {
+    const std::string name = name_node.IsScalar() ? name_node.Scalar() : "";
+    const std::string what = "attribute '" + name + "'";
+    std::optional<YAML::Node> source, secret;  // emplaced: a Node assigned to writes into the one it refers to
+    if (!node.IsMap()) source.emplace(node);
+    for (const auto& entry : node.IsMap() ? node : YAML::Node(YAML::NodeType::Map)) {
+      const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+      if (key == "template") {
+        source.emplace(entry.second);
+      } else if (key == "secret") {
+        secret.emplace(entry.second);
+      } else {
+        error(entry.first, what + ": unknown key '" + key + "' (known: " + kAttributeKeys + ")");
+      }
+    }
+    g.secrets.mark(name, rule_secret(name, secret ? &*secret : nullptr, file_, context_ + ": " + what, errors_));
+    if (!source) {
+      error(node, what + ": missing required key 'template'");
+    } else if (auto t = template_of(*source, what, g.slots)) {
+      g.attributes[name] = std::move(*t);
+    }
   }
 
  private:
@@ -102,10 +130,7 @@ std::optional<GroupMapping> parse_group_mapping(const YAML::Node& node, const st
         r.error(value, "'attributes' must be a mapping from attribute to template");
         continue;
       }
-      for (const auto& a : value) {
-        const std::string name = a.first.IsScalar() ? a.first.Scalar() : "";
-        if (auto t = r.template_of(a.second, "attribute '" + name + "'", g.slots)) g.attributes[name] = std::move(*t);
-      }
+      for (const auto& a : value) r.attribute(a.first, a.second, g);
     } else {
       r.error(entry.first, "unknown key '" + key + "' (known: " + kKeys + ")");
     }

@@ -9,6 +9,7 @@
 //     member_value: uid                                 # memberUid only: the account attribute it holds
 //     attributes:                                       # more attributes, templates over the group
 //       gidNumber: "{urn:example:params:scim:schemas:extension:posix:2.0:Group:gidNumber}"
+//       joinToken: {template: "{externalId}", secret: true}  # secret: as a user rule's (mapping/rule_secret.h)
 //
 // Compiled once at load time; rendering is pure.
 #include <map>
@@ -33,6 +34,9 @@ struct GroupMapping {
   // otherwise the account attribute whose value names the member (uid for memberUid).
   std::string member_value = "dn";
   std::map<std::string, Template, CaseInsensitiveLess> attributes;
+  // Which of them hold secrets: what the plan's group entries and the audit
+  // log ask before they show or record a value.
+  SecretAttributes secrets;
   AttributeSlots slots;
   Escape dn_escape;
 

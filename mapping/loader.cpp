@@ -12,6 +12,7 @@
 #include "mapping/csv.h"
 #include "mapping/mapping.h"
 #include "mapping/never_true.h"
+#include "mapping/rule_secret.h"
 #include "mapping/user_schema.h"
 
 namespace idb::mapping {
@@ -492,7 +493,7 @@ class Loader {
     Rule rule;
     rule.attribute = attribute;
     rule.at = at(name.Mark());
-    rule.secret = is_secret_attribute(attribute);  // unless `secret:` says otherwise
+    std::optional<YAML::Node> secret;  // the `secret:` written, if any
     if (node.IsScalar() || node.IsSequence()) {
       sources(node, false, context, rule);
     } else if (node.IsMap()) {
@@ -519,7 +520,7 @@ class Loader {
         } else if (key == "authoritative") {
           rule.authority = authority(entry.second, context).value_or(Authority::source);
         } else if (key == "secret") {
-          rule.secret = flag(entry.second, context + ": 'secret'").value_or(true);
+          secret.emplace(entry.second);  // emplace: a Node assigned to writes into the one it refers to
         } else {
           error(entry.first.Mark(), context + ": unknown key '" + key + "' (known: " + kRuleKeys + ")");
         }
@@ -528,6 +529,7 @@ class Loader {
     } else {
       error(node.Mark(), context + ": expected a path, a template, a list of them, or a mapping");
     }
+    rule.secret = rule_secret(attribute, secret ? &*secret : nullptr, file_, context, result_.errors);
     return rule;
   }
 

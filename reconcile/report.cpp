@@ -508,7 +508,7 @@ void write_json(const Report& report, std::ostream& out) {
     w.key("group_counts");
     write_counts(w, t.group_counts());
     w.key("groups").begin_array();
-    for (const auto& g : t.groups) write_group(w.item(), g, t.secrets);
+    for (const auto& g : t.groups) write_group(w.item(), g, t.group_secrets);
     w.end_array();
     w.key("held");
     write_optional(w, t.held);

@@ -97,8 +97,10 @@ struct TargetEntry {
   std::vector<ReviewEntry> reviews;  // open review items, by id
   std::optional<std::string> stopped;  // why the target refused us as a whole (credentials, certificate)
   std::vector<GroupPlan> groups{};  // its group entries, when its mapping has `groups:`
-  // Its mapping's secret attributes (TargetMapping::secrets), whose values show as mapping::kSecretValue.
+  // Its mapping's secret attributes (TargetMapping::secrets), whose values show as mapping::kSecretValue;
+  // of its group entries, the group mapping's (GroupMapping::secrets).
   mapping::SecretAttributes secrets{};
+  mapping::SecretAttributes group_secrets{};
   // create/update/disable/delete/no-op/skip/error/conflict/review counts (every key present).
   std::map<std::string, int64_t> counts() const;
   // Of the group entries: create/update/rename/delete/no-op/error (every key present).

@@ -65,6 +65,27 @@ TEST(AuditRecord, WhatTheMappingMarksSecretIsNotRecordedWhateverItsName) {
   EXPECT_EQ(r.changes, expected);
 }
 
+TEST(AuditRecord, AGroupEntryRecordsNoValueItsGroupMappingMarksSecret) {
+  mapping::SecretAttributes secrets;  // a group mapping's: joinCode marked, groupToken unmarked
+  secrets.mark("joinCode", true);
+  secrets.mark("groupToken", false);
+  reconcile::GroupPlan plan;
+  plan.kind = reconcile::GroupPlan::Kind::create;
+  plan.group_id = "g-1";
+  plan.name = "ops";
+  plan.key = "cn=ops,ou=groups,dc=x";
+  plan.operations = {Operation{Operation::Kind::create, plan.key, "",
+                               {{"cn", {"ops"}}, {"joinCode", {"J-77"}}, {"groupToken", {"t"}}, {"groupPassword", {"p"}}},
+                               {}}};
+  const auto r = group_audit_record("ldap", secrets, plan, "event", 5);
+  EXPECT_EQ(r.action, "group create");
+  const std::vector<state::AuditChange> expected{{"cn", "set", mapping::Values{"ops"}},
+                                                 {"groupPassword", "set", std::nullopt},
+                                                 {"groupToken", "set", mapping::Values{"t"}},
+                                                 {"joinCode", "set", std::nullopt}};
+  EXPECT_EQ(r.changes, expected);
+}
+
 TEST(AuditRecord, AModifyKeepsEachChangeKindAndAFailureItsCode) {
   const auto plan = plan_of(UserPlan::Kind::update,
                             {Operation{Operation::Kind::modify, "uid=ada,ou=people,dc=x", "", {},

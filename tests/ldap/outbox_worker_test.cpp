@@ -4,6 +4,7 @@
 // converges on retry with nothing applied twice).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <regex>
@@ -714,6 +715,26 @@ TEST_F(outbox_worker, a_user_who_leaves_the_scope_leaves_its_groups_and_is_back_
   worker().drain_due();
   EXPECT_EQ(test::ldap_entry(*slapd_, dn_of(*slapd_, 1))->count("employeeType"), 0u);
   EXPECT_EQ(test::ldap_entry(*slapd_, dn)->at("member"), (mapping::Values{dn_of(*slapd_, 0), dn_of(*slapd_, 1)}));
+}
+
+TEST_F(outbox_worker, a_group_attribute_marked_secret_is_written_but_never_recorded) {
+  const std::string groups_ou = "ou=groups," + slapd_->base_dn();
+  use_mapping("targets:\n  ldap:\n    dn: \"uid={userName}," + people(*slapd_) +
+              "\"\n    object_classes: [inetOrgPerson]\n    attributes:\n      uid: userName\n"
+              "      sn: userName\n      cn: userName\n"
+              "    groups:\n      dn: \"cn={displayName}," + groups_ou + "\"\n      attributes:\n"
+              "        description: {template: \"{id}-code\", secret: true}\n");
+  insert(1);
+  ASSERT_EQ(store_->insert_group(group("g-1", "Eng", {0}), {kTarget}, now_), state::WriteStatus::ok);
+  worker().drain_due();
+  EXPECT_EQ(test::ldap_entry(*slapd_, "cn=Eng," + groups_ou)->at("description"), mapping::Values{"g-1-code"});
+  const auto rows = store_->audit({});
+  const auto made = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.action == "group create"; });
+  ASSERT_NE(made, rows.end());
+  const auto description = std::find_if(made->changes.begin(), made->changes.end(),
+                                        [](const auto& c) { return c.attribute == "description"; });
+  ASSERT_NE(description, made->changes.end());
+  EXPECT_EQ(description->values, std::nullopt) << "recorded as set, without its value";
 }
 
 TEST_F(outbox_worker, a_renamed_group_moves_its_entry_and_a_deleted_one_takes_it_away) {

@@ -135,6 +135,38 @@ TEST(Mapping, LdapGroupsAreMappedAndCheckedWhereWritten) {
                                       "schema, attributes)"}));
 }
 
+// Group rules take `secret:` as user rules do (one reading, mapping/rule_secret.h):
+// as written, else what the name says.
+TEST(Mapping, GroupAttributesAreSecretAsUserOnesAre) {
+  auto loaded = parse("targets:\n  ldap:\n    dn: \"uid={userName},dc=x\"\n    attributes: {uid: userName}\n"
+                      "    groups:\n      dn: \"cn={displayName},ou=groups,dc=x\"\n      attributes:\n"
+                      "        joinCode: {template: \"{externalId}\", secret: true}\n"
+                      "        groupToken: {template: \"{displayName}\", secret: false}\n"
+                      "        groupPassword: externalId\n"
+                      "        description: displayName\n",
+                      "m.yaml", kTargets);
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+  const GroupMapping* groups = loaded.targets.at("ldap").groups();
+  ASSERT_TRUE(groups);
+  EXPECT_TRUE(groups->secrets("joinCode"));
+  EXPECT_FALSE(groups->secrets("groupToken")) << "unmarked by the rule, whatever the name says";
+  EXPECT_TRUE(groups->secrets("groupPassword")) << "not marked: the name decides";
+  EXPECT_FALSE(groups->secrets("description"));
+  EXPECT_EQ(groups->render_attributes(json{{"displayName", "Ops"}, {"externalId", "7"}}),
+            (Attributes{{"description", {"Ops"}}, {"groupPassword", {"7"}}, {"groupToken", {"Ops"}}, {"joinCode", {"7"}}}));
+  EXPECT_FALSE(loaded.targets.at("ldap").secrets()("joinCode")) << "the user rules' secrets are their own";
+
+  const std::string head = "targets:\n  ldap:\n    dn: x\n    attributes: {}\n    groups:\n      dn: x\n      attributes:\n";
+  EXPECT_EQ(errors_of(head + "        a: {template: x, secret: yes please}\n"),
+            std::vector<std::string>{"m.yaml:8:34: target 'ldap' groups: attribute 'a': 'secret' must be true or false"});
+  EXPECT_EQ(errors_of(head + "        a: {from: x, secret: true}\n"),
+            (std::vector<std::string>{
+                "m.yaml:8:13: target 'ldap' groups: attribute 'a': unknown key 'from' (known: template, secret)",
+                "m.yaml:8:12: target 'ldap' groups: attribute 'a': missing required key 'template'"}));
+  EXPECT_EQ(errors_of(head + "        a: [x]\n"),
+            std::vector<std::string>{"m.yaml:8:12: target 'ldap' groups: attribute 'a' must be a non-empty string"});
+}
+
 TEST(Mapping, NonLdapTargetsUseAPlainKey) {
   const std::vector<TargetRef> cloud = {{"authing", "authing", nullptr}};
   auto loaded = parse("targets:\n  authing:\n    key: \"{externalId}\"\n    attributes:\n      username: userName\n",

@@ -369,6 +369,24 @@ TEST(Report, GroupEntriesInJsonByKey) {
   EXPECT_EQ(none["group_counts"]["create"], 0);
 }
 
+TEST(Report, AGroupEntrysSecretValuesAreHiddenAsItsGroupMappingSays) {
+  Report r{"2026-11-22T00:00:00Z", "c.yaml", {}};
+  TargetEntry t{"ldap", {}, std::nullopt, {}, std::nullopt};
+  t.secrets.mark("joinCode", false);  // the user rules' say nothing of group entries
+  t.group_secrets.mark("joinCode", true);
+  GroupPlan made;
+  made.kind = GroupPlan::Kind::create;
+  made.group_id = "g-1";
+  made.key = "cn=ops,ou=groups,dc=x";
+  made.operations = {{Operation::Kind::create, made.key, {}, {{"cn", {"ops"}}, {"joinCode", {"J-77"}}}, {}}};
+  t.groups = {made};
+  r.targets.push_back(t);
+  const auto j = to_json(r);
+  EXPECT_EQ(j["targets"][0]["groups"][0]["operations"][0]["attributes"],
+            nlohmann::json::parse(R"({"cn": ["ops"], "joinCode": ["********"]})"));
+  EXPECT_EQ(j.dump().find("J-77"), std::string::npos);
+}
+
 TEST(Report, GroupEntriesInHtmlOneRowPerMemberChange) {
   const std::string html = to_html(with_groups());
   EXPECT_NE(html.find("<tr class=\"group rename\"><td>ldap</td><td>group rename</td><td>operators</td>"
