@@ -24,11 +24,7 @@ std::string pack(const connectors::ldap::EntryView::Attributes& attributes) {
 }
 
 using connectors::ldap::LdapConnector;
-using connectors::ldap::fixtures::create;
-using connectors::ldap::fixtures::kPeople;
-using connectors::ldap::fixtures::occurrences;
-using connectors::ldap::fixtures::person;
-using connectors::ldap::fixtures::succeeded;
+using namespace connectors::ldap::fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 
 constexpr const char* kTarget = "ldap";
 

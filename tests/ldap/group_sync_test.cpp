@@ -18,12 +18,7 @@ namespace idb::daemon {
 namespace {
 
 using connectors::ldap::LdapConnector;
-using connectors::ldap::fixtures::create;
-using connectors::ldap::fixtures::kPeople;
-using connectors::ldap::fixtures::occurrences;
-using connectors::ldap::fixtures::person;
-using connectors::ldap::fixtures::person_dn;
-using connectors::ldap::fixtures::succeeded;
+using namespace connectors::ldap::fixtures;  // NOLINT: the shorthands of ldap_test_support.h
 using Kind = reconcile::GroupPlan::Kind;
 
 constexpr const char* kTarget = "ldap";
