@@ -190,6 +190,11 @@ END;
     Migration{9, R"sql(
 ALTER TABLE baselines ADD COLUMN target_version TEXT NOT NULL DEFAULT '';  -- '' : unknown
 )sql"},
+    // Which of our keys an account is linked from (Store::account_keys): a
+    // correlated account linked to one user is not offered to another.
+    Migration{10, R"sql(
+CREATE INDEX account_links_by_id ON account_links (target, account_id);
+)sql"},
 };
 
 static_assert(std::ranges::adjacent_find(kMigrations, [](const Migration& a, const Migration& b) {

@@ -813,6 +813,15 @@ std::optional<std::string> Store::account_id(const std::string& target, const st
   return query.text(0);
 }
 
+std::vector<std::string> Store::account_keys(const std::string& target, const std::string& account_id) {
+  std::lock_guard lock(mu_);
+  Statement query(db_, "SELECT key FROM account_links WHERE target = ?1 AND account_id = ?2 ORDER BY key");
+  query.bind(target, account_id);
+  std::vector<std::string> keys;
+  while (query.step()) keys.push_back(query.text(0));
+  return keys;
+}
+
 namespace {
 
 void put_link(sqlite3* db, const std::string& target, const std::string& key, const std::string& account_id) {

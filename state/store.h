@@ -304,6 +304,8 @@ class Store {
   // --- account links: for a target that assigns its own account ids, the id
   // our account `key` last led to (a cache of what searching by the key finds).
   std::optional<std::string> account_id(const std::string& target, const std::string& key);
+  // The keys linked to the account `account_id` (the reverse of account_id), in key order.
+  std::vector<std::string> account_keys(const std::string& target, const std::string& account_id);
   void link_account(const std::string& target, const std::string& key, const std::string& account_id);
   void unlink_account(const std::string& target, const std::string& key);
   // Links of `target` set or forgotten, and the audit rows of the changes

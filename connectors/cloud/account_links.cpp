@@ -10,6 +10,12 @@ std::optional<std::string> AccountLinks::id_of(const std::string& key) const {
   return store_->account_id(target_, key);
 }
 
+std::string AccountLinks::key_of(const std::string& id, const std::string& own_key) const {
+  if (!store_) return own_key;
+  const auto keys = store_->account_keys(target_, id);
+  return keys.empty() ? own_key : keys.front();
+}
+
 void AccountLinks::link(const std::string& key, const std::string& id) {
   if (store_) store_->link_account(target_, key, id);
 }
@@ -38,6 +44,8 @@ Result<std::optional<nlohmann::json>> AccountLinks::call(std::string_view api, c
   auto searched = search();
   if (!searched) return searched.failure();
   if (!searched.value()) return std::optional<nlohmann::json>{};
+  // Found under its own key, but relinked to another key: another user's account, not at `key` for us.
+  if (key_of(*searched.value(), key) != key) return std::optional<nlohmann::json>{};
   link(key, *searched.value());
   return answer_of(*searched.value());
 }
@@ -60,8 +68,9 @@ Result<std::vector<Observed>> AccountLinks::read_listed(std::string_view api, co
       if (gone ? gone(account.failure()) : not_found(api, account.failure())) continue;  // deleted since it was listed
       return account.failure();
     }
-    link(key, id);
-    out.push_back(observe(key, account.value()));
+    const std::string known_as = key_of(id, key);
+    if (known_as == key) link(key, id);
+    out.push_back(observe(known_as, account.value()));
   }
   return out;
 }
@@ -89,6 +98,9 @@ Status AccountLinks::relink(std::string_view api, const std::string& key, const 
   if (!account.value()) {
     // Gone since it was read: the next round reads again and decides anew.
     return Failure{FailureKind::retry, code, "account '" + key + "' went since it was read"};
+  }
+  if (const auto holder = key_of(id, key); holder != key) {
+    return Failure{FailureKind::conflict, code, "the account at '" + key + "' is linked to '" + holder + "' already"};
   }
   link(new_key, id);
   unlink(key);

@@ -28,6 +28,9 @@ class AccountLinks {
   AccountLinks(state::Store* store, std::string target) : store_(store), target_(std::move(target)) {}
 
   std::optional<std::string> id_of(const std::string& key) const;
+  // The key the account `id` is known by here: the key linked to it (after a
+  // relink, ours rather than its own), else `own_key`.
+  std::string key_of(const std::string& id, const std::string& own_key) const;
   void link(const std::string& key, const std::string& id);
   void unlink(const std::string& key);
 
@@ -40,7 +43,8 @@ class AccountLinks {
 
   // `by_id`'s answer for the account at `key`: on the linked id, or, without a
   // link or when the linked account is gone, on the id `search` finds (then
-  // linked). Nothing when no account is at `key`.
+  // linked). Nothing when no account is at `key`, or when the one found there
+  // is linked from another key (relinked to another user).
   Result<std::optional<nlohmann::json>> call(std::string_view api, const std::string& key, const Search& search,
                                              const ById& by_id, const Gone& gone = nullptr);
 
@@ -51,7 +55,9 @@ class AccountLinks {
 
   // Correlation's answer from accounts a search listed ({their own key, id}):
   // each read in full with `by_id` (one gone since it was listed is left
-  // out), linked to its key, and made an Observed by `observe`.
+  // out), linked to its key, and made an Observed by `observe` under the key
+  // it is known by (key_of: an account relinked to a user is that user's,
+  // which the planner then leaves to that user).
   struct Listed {
     std::string key, id;
   };
@@ -65,7 +71,8 @@ class AccountLinks {
   // own key, and the link to `key` goes. This is how an account found by
   // correlation under its own key becomes ours; losing such a link loses the
   // baseline with it (one state), and correlation finds the account again.
-  // `taken` searches `new_key`: an account there already is a conflict.
+  // `taken` searches `new_key`: an account there already is a conflict, as
+  // is an account linked from another key (another user's) already.
   // Done carries the account's version as `by_id` read it (`version_field`):
   // no write happened. Without a store there is nowhere to keep the link,
   // so it is a permanent failure.

@@ -104,7 +104,10 @@ Result<std::optional<nlohmann::json>> PdsConnector::find(const std::string& key)
     if (!user || user.value()) return user;
     links_.unlink(key);  // the linked account went: the key is a user_id again
   }
-  return get_user(key);
+  auto user = get_user(key);
+  // An account whose user_id is our key but which is linked to another key is that user's.
+  if (user && user.value() && links_.key_of(key, key) != key) return std::optional<nlohmann::json>{};
+  return user;
 }
 
 Result<std::optional<Observed>> PdsConnector::read(const std::string& key, const std::vector<std::string>& attributes) {
@@ -134,7 +137,8 @@ Result<std::vector<Observed>> PdsConnector::find_by(const std::string& attribute
       if (!user.is_object() || get(user, attribute) != value) continue;
       const auto user_id = get(user, "user_id");
       if (!user_id) continue;
-      out.push_back(cloud::observe(*user_id, attributes, [&](const std::string& a) { return get(user, a); },
+      // Relinked to one of our keys, the account is that user's (key_of).
+      out.push_back(cloud::observe(links_.key_of(*user_id, *user_id), attributes, [&](const std::string& a) { return get(user, a); },
                                    {"status", kEnabled, status_mapped_}));
       out.back().version = cloud::version_in(user, kVersionField);
     }

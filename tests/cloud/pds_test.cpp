@@ -170,6 +170,20 @@ TEST_F(PdsTest, CorrelationSearchesExactlyAndARenameLinksOurKeyToTheAccount) {
   EXPECT_EQ(read.value()->key, key);
   EXPECT_EQ(read.value()->attributes["nick_name"], mapping::Values{"Ada Lovelace"});
 
+  // Linked to our key, the account is ours: another user's correlation finds
+  // it under our key (which the planner leaves to us), its own user_id finds
+  // nothing, and it cannot be linked to a second key.
+  auto again = connector.find_by("email", "ada@example.org", {});
+  ASSERT_TRUE(again.ok() && again.value().size() == 1);
+  EXPECT_EQ(again.value()[0].key, key);
+  auto own = connector.read("zz-console-1", {});
+  ASSERT_TRUE(own.ok());
+  EXPECT_FALSE(own.value());
+  auto second = connector.apply({reconcile::Operation::Kind::rename, "zz-console-1", "emp-2", {}, {}});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.failure().kind, FailureKind::retry);  // nothing at zz-console-1 for us
+  EXPECT_EQ(state.store().account_keys("pds", "zz-console-1"), std::vector<std::string>{key});
+
   // A key someone holds already cannot be linked to another account.
   auto taken = connector.apply({reconcile::Operation::Kind::rename, "filler-1", "filler-2", {}, {}});
   ASSERT_FALSE(taken.ok());
