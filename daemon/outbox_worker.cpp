@@ -23,7 +23,7 @@ constexpr std::size_t kAll = std::numeric_limits<std::size_t>::max();
 // What the SCIM groups are now: their ids and versions.
 std::string groups_version(state::Store& store) {
   std::string out;
-  for (const auto& g : store.list_groups()) out += g.id + ":" + std::to_string(g.version) + ";";
+  for (const auto& [id, version] : store.group_versions()) out += id + ":" + std::to_string(version) + ";";
   return out;
 }
 

@@ -223,6 +223,38 @@ TEST_F(state_store, GroupWritesMakeNewVersionsOfTheUsersTheyReach) {
   EXPECT_EQ(store_->get_user("u2")->version, 4);
 }
 
+// The groups a member is in directly, found through the text first: ids that
+// JSON escapes, ids inside other ids, and an id that is some group's name or
+// key but no member's are found exactly as the members list them.
+TEST_F(state_store, GroupsWithAMemberAreThoseListingItAsAMember) {
+  const std::string odd = "we\"ird\\id \t名";
+  ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1", odd}), kTargets, 100), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g2", "u1", {"u10", "g1"}), kTargets, 200), WriteStatus::ok);
+  ASSERT_EQ(store_->insert_group(group("g3", "value", {odd}), kTargets, 300), WriteStatus::ok);
+  const auto in = [&](const std::string& member) {
+    std::vector<std::string> out;
+    for (const auto& m : store_->groups_with_member(member)) {
+      EXPECT_EQ(m.member_id, member);
+      out.push_back(m.group_id + "/" + m.group_display_name);
+    }
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(in("u1"), Ids{"g1/Ops"}) << "not g2, named u1, nor through u10";
+  EXPECT_EQ(in("u10"), Ids{"g2/u1"});
+  EXPECT_EQ(in("g1"), Ids{"g2/u1"}) << "a nested group";
+  EXPECT_EQ(in(odd), (Ids{"g1/Ops", "g3/value"}));
+  EXPECT_EQ(in("value"), Ids{}) << "a key of every member, no member";
+  EXPECT_EQ(in("u"), Ids{});
+  EXPECT_EQ(in("\xff"), Ids{}) << "no stored text holds what is not UTF-8";
+  using Versions = std::vector<std::pair<std::string, int64_t>>;
+  EXPECT_EQ(store_->group_versions(), (Versions{{"g1", 1}, {"g2", 1}, {"g3", 1}}));
+  auto renamed = group("g2", "Two", {"u10"});
+  renamed.version = 2;
+  ASSERT_EQ(store_->replace_group(renamed, kTargets, 400), WriteStatus::ok);
+  EXPECT_EQ(store_->group_versions(), (Versions{{"g1", 1}, {"g2", 2}, {"g3", 1}}));
+}
+
 // Mappings read User.groups, so a group write that changes a user's groups is
 // a change to that user for the targets, enqueued with the write itself.
 TEST_F(state_store, GroupWritesEnqueueTheUsersWhoseGroupsChange) {
