@@ -252,16 +252,23 @@ std::vector<reconcile::GroupPlan> plan_groups_of_members(const TargetBinding& ta
   const mapping::GroupMapping* mapping = target.mapping->groups();
   if (!mapping || members.empty()) return {};
   const std::string& name = target.connector->name();
-  const auto groups = store.list_groups();
-  auto memberships = state::memberships_of(groups);
+  // Only the groups concerned are read: every group's members cost what there are memberships.
   std::unordered_set<std::string> affected;
-  for (const auto& m : memberships) {
-    if (members.count(m.member_id)) affected.insert(m.group_id);
+  for (const auto& member : members) {
+    for (const auto& m : store.groups_with_member(member)) affected.insert(m.group_id);
   }
   if (affected.empty()) return {};
-  // Their memberships only: what names a nested group comes from its own
-  // entry's DN, which no account moves.
-  std::erase_if(memberships, [&](const state::Membership& m) { return !affected.count(m.group_id); });
+  auto groups = store.groups_by_id({affected.begin(), affected.end()});
+  const auto memberships = state::memberships_of(groups);
+  // A member that is a group is named by its own entry's DN, which no
+  // account moves: those groups are read for their DN only.
+  if (mapping->member_value == "dn") {
+    std::vector<std::string> others;
+    for (const auto& m : memberships) {
+      if (!affected.count(m.member_id)) others.push_back(m.member_id);
+    }
+    for (auto& nested : store.groups_by_id(others)) groups.push_back(std::move(nested));
+  }
   auto desired = desired_groups(*mapping, groups, memberships, member_values(*mapping, name, memberships, {}, store));
   std::erase_if(desired, [&](const reconcile::DesiredGroup& g) { return !affected.count(g.group_id); });
   // An affected group left out of desired (emptied, say) keeps its link: its entry goes, as a full sync deletes it.
@@ -271,7 +278,7 @@ std::vector<reconcile::GroupPlan> plan_groups_of_members(const TargetBinding& ta
   // every group: paged only when the entries asked for are many of them.
   const auto read_attributes = groups_read_attributes(*mapping);
   std::optional<AccountIndex> entries;
-  if (const auto base = groups_base(*mapping); base && affected.size() * 4 > groups.size()) {
+  if (const auto base = groups_base(*mapping); base && affected.size() * 4 > store.group_versions().size()) {
     entries.emplace(target, *base, read_attributes);
   }
   return plan_entries(target, *mapping, desired, std::move(links), entries ? entries->reader() : nullptr,

@@ -565,6 +565,16 @@ std::vector<Membership> Store::groups_with_member(const std::string& member_id) 
   return read_memberships(query);
 }
 
+std::vector<Group> Store::groups_by_id(const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
+  const Reader db = reader();
+  Statement query(db, std::string(kSelectGroup) + "WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY created_ms, rowid");
+  query.bind(nlohmann::json(ids).dump());
+  std::vector<Group> groups;
+  while (query.step()) groups.push_back(read_group(query));
+  return groups;
+}
+
 std::vector<std::pair<std::string, int64_t>> Store::group_versions() {
   const Reader db = reader();
   Statement query(db, "SELECT id, version FROM groups ORDER BY created_ms, rowid");

@@ -248,6 +248,8 @@ class Store {
                            int64_t now_ms);  // not_found if absent
   std::optional<Group> get_group(const std::string& id);
   std::vector<Group> list_groups();  // oldest first
+  // The groups among `ids` (unknown ids left out), oldest first: a few groups read where list_groups reads all.
+  std::vector<Group> groups_by_id(const std::vector<std::string>& ids);
   // Each group's id and version, oldest first, without reading the groups: what changes with every group write.
   std::vector<std::pair<std::string, int64_t>> group_versions();
   // The groups whose members include `member_id` (directly), oldest first.

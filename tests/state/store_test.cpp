@@ -225,7 +225,8 @@ TEST_F(state_store, GroupWritesMakeNewVersionsOfTheUsersTheyReach) {
 
 // The groups a member is in directly, found through the text first: ids that
 // JSON escapes, ids inside other ids, and an id that is some group's name or
-// key but no member's are found exactly as the members list them.
+// key but no member's are found exactly as the members list them. And the
+// groups read by id, or only their versions.
 TEST_F(state_store, GroupsWithAMemberAreThoseListingItAsAMember) {
   const std::string odd = "we\"ird\\id \t名";
   ASSERT_EQ(store_->insert_group(group("g1", "Ops", {"u1", odd}), kTargets, 100), WriteStatus::ok);
@@ -247,6 +248,13 @@ TEST_F(state_store, GroupsWithAMemberAreThoseListingItAsAMember) {
   EXPECT_EQ(in("value"), Ids{}) << "a key of every member, no member";
   EXPECT_EQ(in("u"), Ids{});
   EXPECT_EQ(in("\xff"), Ids{}) << "no stored text holds what is not UTF-8";
+  const auto by_id = [&](const std::vector<std::string>& ids) {
+    std::vector<std::string> out;
+    for (const auto& g : store_->groups_by_id(ids)) out.push_back(g.id + "/" + g.resource.at("displayName").get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(by_id({"g3", "u1", "g1", "g3"}), (Ids{"g1/Ops", "g3/value"})) << "oldest first, once each, users left out";
+  EXPECT_EQ(by_id({}), Ids{});
   using Versions = std::vector<std::pair<std::string, int64_t>>;
   EXPECT_EQ(store_->group_versions(), (Versions{{"g1", 1}, {"g2", 1}, {"g3", 1}}));
   auto renamed = group("g2", "Two", {"u10"});
