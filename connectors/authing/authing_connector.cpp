@@ -181,9 +181,7 @@ Result<std::vector<Observed>> AuthingConnector::find_by(const std::string& attri
     if (!own_id) return out;
     key = std::string(kOwnIdPrefix) + *own_id;
   }
-  out.push_back(cloud::observe(*key, attributes, [&](const std::string& a) { return get(found, a); },
-                               {"status", kActive, status_mapped_}));
-  out.back().version = cloud::version_in(found, kVersionField);
+  out.push_back(cloud::observe_user(found, *key, attributes, get, {"status", kActive, status_mapped_}, kVersionField));
   return out;
 }
 

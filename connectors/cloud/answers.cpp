@@ -51,17 +51,19 @@ std::string version_in(const nlohmann::json& user, std::string_view field) {
   return {};
 }
 
-Result<std::optional<Observed>> observed(
-    const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
-    const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
-    const StatusField& status, std::string_view version_field) {
+Observed observe_user(const nlohmann::json& user, const std::string& key, const std::vector<std::string>& attributes,
+                      const UserField& get, const StatusField& status, std::string_view version_field) {
+  Observed account = observe(key, attributes, [&](const std::string& attribute) { return get(user, attribute); }, status);
+  account.version = version_in(user, version_field);
+  return account;
+}
+
+Result<std::optional<Observed>> observed(const Result<std::optional<nlohmann::json>>& user, const std::string& key,
+                                         const std::vector<std::string>& attributes, const UserField& get,
+                                         const StatusField& status, std::string_view version_field) {
   if (!user) return user.failure();
   if (!user.value()) return std::optional<Observed>{};
-  const auto& user_json = *user.value();
-  Observed account =
-      observe(key, attributes, [&](const std::string& attribute) { return get(user_json, attribute); }, status);
-  account.version = version_in(user_json, version_field);
-  return std::optional<Observed>(std::move(account));
+  return std::optional<Observed>(observe_user(*user.value(), key, attributes, get, status, version_field));
 }
 
 Result<nlohmann::json> still_there(std::string_view api, const std::string& key,

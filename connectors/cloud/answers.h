@@ -51,12 +51,19 @@ Result<std::optional<nlohmann::json>> found(std::string_view api, const Result<n
 // empty (unknown) without a field or a value.
 std::string version_in(const nlohmann::json& user, std::string_view field);
 
-// The account `key` as `get` reads it from a lookup's user, nothing when
-// there is none; its version from `version_field` (empty: the API has none).
-Result<std::optional<Observed>> observed(
-    const Result<std::optional<nlohmann::json>>& user, const std::string& key, const std::vector<std::string>& attributes,
-    const std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>& get,
-    const StatusField& status, std::string_view version_field = {});
+// How a connector reads a mapping attribute from a user the API returned.
+using UserField = std::function<std::optional<std::string>(const nlohmann::json&, const std::string&)>;
+
+// The account `key` as `get` reads it from `user`, a user the API returned
+// (a lookup's, or one a search listed); its version from `version_field`
+// (empty: the API has none).
+Observed observe_user(const nlohmann::json& user, const std::string& key, const std::vector<std::string>& attributes,
+                      const UserField& get, const StatusField& status, std::string_view version_field = {});
+
+// The account `key` as observe_user makes it of a lookup's user, nothing when there is none.
+Result<std::optional<Observed>> observed(const Result<std::optional<nlohmann::json>>& user, const std::string& key,
+                                         const std::vector<std::string>& attributes, const UserField& get,
+                                         const StatusField& status, std::string_view version_field = {});
 
 // The user an update is for, or a retry when it vanished since it was read.
 Result<nlohmann::json> still_there(std::string_view api, const std::string& key,

@@ -154,10 +154,7 @@ Result<std::vector<Observed>> EiamConnector::find_by(const std::string& attribut
   return links_.read_listed(
       kApi, listed, [&](const std::string& id) { return get_user(id); },
       [&](const std::string& key, const nlohmann::json& user) {
-        Observed account = cloud::observe(key, attributes, [&](const std::string& a) { return get(user, a); },
-                                          {"Status", kEnabled, status_mapped_});
-        account.version = cloud::version_in(user, kVersionField);
-        return account;
+        return cloud::observe_user(user, key, attributes, get, {"Status", kEnabled, status_mapped_}, kVersionField);
       },
       not_found);
 }

@@ -157,8 +157,7 @@ Result<std::vector<Observed>> HuaweiConnector::find_by(const std::string& attrib
   // The list's User and get's user_detail differ in fields: the account is read as read() reads it.
   return links_.read_listed(kApi, listed, [&](const std::string& id) { return get_user(id); },
                             [&](const std::string& key, const nlohmann::json& user) {
-                              return cloud::observe(key, attributes, [&](const std::string& a) { return get(user, a); },
-                                                    {"disabled", "false", status_mapped_});
+                              return cloud::observe_user(user, key, attributes, get, {"disabled", "false", status_mapped_});
                             });
 }
 

@@ -138,9 +138,8 @@ Result<std::vector<Observed>> PdsConnector::find_by(const std::string& attribute
       const auto user_id = get(user, "user_id");
       if (!user_id) continue;
       // Relinked to one of our keys, the account is that user's (key_of).
-      out.push_back(cloud::observe(links_.key_of(*user_id, *user_id), attributes, [&](const std::string& a) { return get(user, a); },
-                                   {"status", kEnabled, status_mapped_}));
-      out.back().version = cloud::version_in(user, kVersionField);
+      out.push_back(cloud::observe_user(user, links_.key_of(*user_id, *user_id), attributes, get,
+                                        {"status", kEnabled, status_mapped_}, kVersionField));
     }
     const std::string next = found.value().value("next_marker", "");
     if (next.empty() || next == marker) break;

@@ -54,8 +54,7 @@ Result<std::vector<Observed>> SenseCoreConnector::find_by(const std::string& att
     const std::string username = user.value("username", "");
     if (username.empty()) continue;
     if (auto id = cloud::json_text(user.contains("id") ? &user["id"] : nullptr)) links_.link(username, *id);
-    out.push_back(cloud::observe(username, attributes, [&](const std::string& a) { return get(user, a); }, status_field()));
-    out.back().version = cloud::version_in(user, kVersionField);
+    out.push_back(cloud::observe_user(user, username, attributes, get, status_field(), kVersionField));
   }
   return out;
 }
