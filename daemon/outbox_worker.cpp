@@ -198,9 +198,7 @@ std::vector<OutboxWorker::Change> OutboxWorker::plan_batch(const TargetBinding& 
   std::vector<Change> changes;
   std::vector<state::Applied> done;  // recorded together for the batch
   // Every group entry is planned again after a full sync or a reload, drift by hand included.
-  if (std::any_of(entries.begin(), entries.end(), [](const state::OutboxEntry& e) {
-        return e.cause.find("full sync") != std::string::npos || e.cause.find("config reload") != std::string::npos;
-      })) {
+  if (std::any_of(entries.begin(), entries.end(), [](const state::OutboxEntry& e) { return e.queued_with_everyone(); })) {
     groups_synced_.erase(name);
   }
   // The users whose groups the sync after the drain plans again; none when it will be a full one.

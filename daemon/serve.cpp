@@ -237,7 +237,7 @@ int serve(const config::Config& config, const ConfigSource& reload_source) {
     io.stop();
   });
 
-  // `cause` is what the audit log names: "full sync" or "config reload".
+  // `cause` is what the audit log names: state::kCauseFullSync or kCauseConfigReload.
   const auto replan_all = [&](const std::string& cause) {
     runtime->store->enqueue_all(runtime->target_names, now_ms(), cause);
     drains.kick();
@@ -249,7 +249,7 @@ int serve(const config::Config& config, const ConfigSource& reload_source) {
     hangups.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       systemd.notify("RELOADING=1");
-      if (reload(reload_source, running, *runtime)) replan_all("config reload");
+      if (reload(reload_source, running, *runtime)) replan_all(state::kCauseConfigReload);
       systemd.notify("READY=1");
       await_hangup();
     });
@@ -261,7 +261,7 @@ int serve(const config::Config& config, const ConfigSource& reload_source) {
   Periodic full_sync(io, std::chrono::seconds(config.full_sync_interval_s), [&] {
     spdlog::info("full sync: every user re-planned for {} target(s)", runtime->target_names.size());
     metrics.add("idbridge_full_syncs_total");
-    replan_all("full sync");
+    replan_all(state::kCauseFullSync);
   });
   if (config.full_sync_interval_s > 0) full_sync.start();
   // The audit log keeps audit.retention_days: pruned now, then every hour.
@@ -296,7 +296,7 @@ int sync_once(const config::Config& config) {
   auto runtime = runtime_or_report(config);
   if (!runtime) return 2;
   const bool polled = poll_sources_once(config, *runtime->store, runtime->target_names);
-  runtime->store->enqueue_all(runtime->target_names, now_ms(), "full sync");
+  runtime->store->enqueue_all(runtime->target_names, now_ms(), state::kCauseFullSync);
   const auto summary = runtime->worker->drain_due();
   // Deletes waiting for their grace period are planned, not stuck.
   int64_t left = waiting(*runtime);

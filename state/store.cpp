@@ -137,6 +137,14 @@ std::string cause_text(std::string_view column) {
   return out;
 }
 
+}  // namespace
+
+bool OutboxEntry::queued_with_everyone() const {
+  return cause.find(kCauseFullSync) != std::string::npos || cause.find(kCauseConfigReload) != std::string::npos;
+}
+
+namespace {
+
 enum class Write { insert, replace };
 
 WriteStatus write_user(sqlite3* db, const User& user, const std::vector<std::string>& targets, int64_t now_ms,

@@ -69,6 +69,10 @@ std::vector<Membership> memberships_of(const std::vector<Group>& groups);
 // Result of a write that can collide with another live user.
 enum class WriteStatus { ok, user_name_taken, not_found };
 
+// The causes that queue every user (enqueue_all), as the audit log names them.
+inline constexpr const char* kCauseFullSync = "full sync";
+inline constexpr const char* kCauseConfigReload = "config reload";
+
 struct OutboxEntry {
   std::string target;
   std::string user_id;
@@ -82,6 +86,9 @@ struct OutboxEntry {
   // reload", "conflicts resolve #ID --take target"); a full sync does not
   // hide the event it finds pending.
   std::string cause = "event";
+
+  // Whether a full sync or a config reload is among its causes: every user was queued with it.
+  bool queued_with_everyone() const;
 };
 
 // What we last wrote to one target for one user.
